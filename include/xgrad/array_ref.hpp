@@ -1,0 +1,67 @@
+#pragma once
+/// \file
+/// `IntArrayRef`: a non-owning view of sizes, accepting `{2, 3}`, a `std::vector<int64_t>` or a
+/// single integer, as LibTorch's `c10::IntArrayRef` does.
+
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <ostream>
+#include <vector>
+
+namespace xgrad {
+
+template <typename T>
+class ArrayRef {
+ public:
+  constexpr ArrayRef() = default;
+  constexpr ArrayRef(const T& one) : data_(&one), size_(1) {}  // NOLINT: implicit like LibTorch
+  constexpr ArrayRef(const T* data, size_t size) : data_(data), size_(size) {}
+  ArrayRef(const std::vector<T>& v) : data_(v.data()), size_(v.size()) {}  // NOLINT
+  // Like LibTorch's ArrayRef: valid for the full-expression the braced list appears in.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winit-list-lifetime"
+  constexpr ArrayRef(std::initializer_list<T> il)  // NOLINT
+      : data_(il.begin()), size_(il.size()) {}
+#pragma GCC diagnostic pop
+
+  constexpr const T* data() const { return data_; }
+  constexpr size_t size() const { return size_; }
+  constexpr bool empty() const { return size_ == 0; }
+  constexpr const T* begin() const { return data_; }
+  constexpr const T* end() const { return data_ + size_; }
+  constexpr const T& operator[](size_t i) const { return data_[i]; }
+  constexpr const T& front() const { return data_[0]; }
+  constexpr const T& back() const { return data_[size_ - 1]; }
+  std::vector<T> vec() const { return std::vector<T>(begin(), end()); }
+
+  friend bool operator==(ArrayRef a, ArrayRef b) {
+    if (a.size_ != b.size_) return false;
+    for (size_t i = 0; i < a.size_; ++i)
+      if (!(a.data_[i] == b.data_[i])) return false;
+    return true;
+  }
+  friend bool operator==(ArrayRef a, const std::vector<T>& b) { return a == ArrayRef(b); }
+
+ private:
+  const T* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+using IntArrayRef = ArrayRef<int64_t>;
+
+/// Formats sizes as PyTorch prints `tensor.shape`'s contents: `[2, 3]`.
+std::string to_string(IntArrayRef sizes);
+
+inline std::ostream& operator<<(std::ostream& os, IntArrayRef sizes) { return os << to_string(sizes); }
+
+}  // namespace xgrad
+
+template <>
+struct fmt::formatter<xgrad::IntArrayRef> : fmt::formatter<std::string> {
+  template <typename Ctx>
+  auto format(xgrad::IntArrayRef s, Ctx& ctx) const {
+    return fmt::formatter<std::string>::format(xgrad::to_string(s), ctx);
+  }
+};

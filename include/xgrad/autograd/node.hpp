@@ -1,0 +1,90 @@
+#pragma once
+/// \file
+/// Graph nodes. Each differentiable result points at the Node that made it (`grad_fn`); a
+/// node's edges point at the nodes that made its inputs, or at a leaf's AccumulateGrad.
+/// Nodes know nothing about any specific operator.
+
+#include <xgrad/tensor.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace xgrad::autograd {
+
+using variable_list = std::vector<Tensor>;
+
+class Node;
+
+/// Where a gradient goes: input slot `input_nr` of `function`.
+struct Edge {
+  std::shared_ptr<Node> function;
+  uint32_t input_nr = 0;
+  bool is_valid() const { return function != nullptr; }
+};
+
+/// Shape and dtype of one forward output, so backward can check (and zero-fill) its gradient.
+struct OutputMeta {
+  std::vector<int64_t> sizes;
+  ScalarType dtype = kFloat32;
+};
+
+class Node {
+ public:
+  Node();
+  virtual ~Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  /// PyTorch-style name, e.g. "MulBackward0".
+  virtual std::string name() const = 0;
+  /// Gradients w.r.t. each forward output in, gradients w.r.t. each next edge out.
+  virtual variable_list apply(variable_list&& grad_outputs) = 0;
+  /// Frees saved tensors; called by the engine after apply() unless the graph is retained.
+  virtual void release_variables() {}
+
+  const std::vector<Edge>& next_edges() const { return next_edges_; }
+  const Edge& next_edge(size_t i) const { return next_edges_.at(i); }
+  size_t num_outputs() const { return next_edges_.size(); }
+  /// Number of forward outputs (= gradients this node receives).
+  size_t num_inputs() const { return output_meta_.size(); }
+  const OutputMeta& output_meta(size_t i) const { return output_meta_.at(i); }
+  /// Creation order; later nodes run first when several are ready.
+  uint64_t sequence_nr() const { return sequence_nr_; }
+  /// Whether the gradient for next edge `i` is wanted by anybody.
+  bool should_compute_output(size_t i) const { return i < next_edges_.size() && next_edges_[i].is_valid(); }
+
+  void set_next_edges(std::vector<Edge> edges) { next_edges_ = std::move(edges); }
+  void add_output_meta(const Tensor& output);
+  /// Non-leaf outputs of this node that called retain_grad(), by output index.
+  std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained_grads;
+
+ protected:
+  std::vector<Edge> next_edges_;
+  std::vector<OutputMeta> output_meta_;
+  uint64_t sequence_nr_;
+};
+
+/// Sink node for a leaf that requires grad: adds the incoming gradient to `variable.grad()`.
+class AccumulateGrad final : public Node {
+ public:
+  explicit AccumulateGrad(Tensor variable);
+  std::string name() const override { return "AccumulateGrad"; }
+  variable_list apply(variable_list&& grads) override;
+  const Tensor& variable() const { return variable_; }
+
+ private:
+  Tensor variable_;
+};
+
+/// The edge along which a gradient for `t` flows: its grad_fn, or its leaf accumulator, or an
+/// invalid edge when `t` does not require grad.
+Edge gradient_edge(const Tensor& t);
+
+/// Makes `t` the `output_nr`-th output of `fn` (sets grad_fn, records metadata).
+void set_history(Tensor& t, const std::shared_ptr<Node>& fn, uint32_t output_nr);
+
+/// Whether any of `tensors` requires grad and grad mode is on: an op must then record a node.
+bool compute_requires_grad(TensorList tensors);
+
+}  // namespace xgrad::autograd

@@ -1,0 +1,61 @@
+#pragma once
+/// \file
+/// Element types and `TensorOptions`, named as in LibTorch:
+///
+///     auto x = xgrad::zeros({2, 3}, xgrad::kFloat64);
+///     auto w = xgrad::randn({3}, xgrad::TensorOptions().requires_grad(true));
+
+#include <cstdint>
+#include <string_view>
+
+namespace xgrad {
+
+enum class ScalarType : int8_t { Float, Double, Long, Bool };
+using Dtype = ScalarType;
+
+constexpr ScalarType kFloat32 = ScalarType::Float;
+constexpr ScalarType kFloat = ScalarType::Float;
+constexpr ScalarType kFloat64 = ScalarType::Double;
+constexpr ScalarType kDouble = ScalarType::Double;
+constexpr ScalarType kInt64 = ScalarType::Long;
+constexpr ScalarType kLong = ScalarType::Long;
+/// Results of comparisons, as in PyTorch.
+constexpr ScalarType kBool = ScalarType::Bool;
+
+/// PyTorch's name: "torch.float32" without the module prefix ("float32").
+std::string_view dtype_name(ScalarType t);
+size_t element_size(ScalarType t);
+constexpr bool is_floating_point(ScalarType t) { return t == ScalarType::Float || t == ScalarType::Double; }
+
+template <typename T>
+constexpr ScalarType scalar_type_of();
+template <>
+constexpr ScalarType scalar_type_of<float>() { return kFloat32; }
+template <>
+constexpr ScalarType scalar_type_of<double>() { return kFloat64; }
+template <>
+constexpr ScalarType scalar_type_of<int64_t>() { return kInt64; }
+template <>
+constexpr ScalarType scalar_type_of<bool>() { return kBool; }
+
+/// Options for factories: dtype and requires_grad, chainable as in LibTorch.
+class TensorOptions {
+ public:
+  TensorOptions() = default;
+  TensorOptions(ScalarType d) : dtype_(d) {}  // NOLINT: `zeros({2}, kFloat64)` like LibTorch
+
+  TensorOptions dtype(ScalarType d) const { auto o = *this; o.dtype_ = d; return o; }
+  TensorOptions requires_grad(bool r) const { auto o = *this; o.requires_grad_ = r; return o; }
+
+  ScalarType dtype() const { return dtype_; }
+  bool requires_grad() const { return requires_grad_; }
+
+ private:
+  ScalarType dtype_ = kFloat32;
+  bool requires_grad_ = false;
+};
+
+inline TensorOptions dtype(ScalarType d) { return TensorOptions().dtype(d); }
+inline TensorOptions requires_grad(bool r = true) { return TensorOptions().requires_grad(r); }
+
+}  // namespace xgrad

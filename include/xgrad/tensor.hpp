@@ -1,0 +1,453 @@
+#pragma once
+/// \file
+/// `xgrad::Tensor`: a cheap, reference-counted handle to strided storage, as `torch::Tensor`.
+/// Copies of a Tensor share storage; `slice`, `narrow`, `transpose`, `permute`, `t()` and `view`
+/// return views sharing it too, so a write through a view changes the base.
+///
+///     auto x = xgrad::tensor({{0., 1., 2.}, {3., 4., 5.}});
+///     auto w = xgrad::ones({3}, xgrad::requires_grad());
+///     auto y = (x * w).sum();
+///     y.backward();
+///     std::cout << w.grad();   // tensor([3., 5., 7.])
+
+#include <xgrad/array_ref.hpp>
+#include <xgrad/dtype.hpp>
+#include <xgrad/error.hpp>
+
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace xgrad {
+
+namespace autograd {
+class Node;
+}  // namespace autograd
+
+namespace indexing {
+class TensorIndex;
+}  // namespace indexing
+
+class Tensor;
+struct TensorImpl;
+using TensorList = ArrayRef<Tensor>;
+
+/// Raw memory shared by a tensor and all its views. Allocated 64-byte aligned by xgrad, or
+/// borrowed from the user by `from_blob`. `version` counts in-place writes, so autograd can
+/// detect a saved tensor modified after it was saved.
+struct Storage {
+  virtual ~Storage() = default;
+  void* data = nullptr;
+  size_t nbytes = 0;
+  uint64_t version = 0;
+};
+
+/// Allocates uninitialised, 64-byte aligned storage for `nbytes` bytes.
+std::shared_ptr<Storage> allocate_storage(size_t nbytes);
+
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  // ---- identity and metadata -------------------------------------------------------------
+  bool defined() const { return impl_ != nullptr; }
+  TensorImpl* unsafeGetTensorImpl() const { return impl_.get(); }
+  const std::shared_ptr<TensorImpl>& impl() const { return impl_; }
+  bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
+
+  int64_t dim() const;
+  int64_t ndimension() const { return dim(); }
+  int64_t numel() const;
+  IntArrayRef sizes() const;
+  /// Same as sizes(), as a vector (PyTorch's `x.shape`).
+  std::vector<int64_t> shape() const;
+  /// Size of dimension `d`; negative `d` counts from the end.
+  int64_t size(int64_t d) const;
+  IntArrayRef strides() const;
+  int64_t stride(int64_t d) const;
+  int64_t storage_offset() const;
+  ScalarType dtype() const;
+  ScalarType scalar_type() const { return dtype(); }
+  TensorOptions options() const;
+  bool is_contiguous() const;
+  bool is_floating_point() const { return xgrad::is_floating_point(dtype()); }
+  size_t element_size() const;
+  /// Number of in-place modifications of this tensor's storage.
+  uint64_t _version() const;
+
+  // ---- raw access --------------------------------------------------------------------------
+  /// Pointer to the first element; throws TypeError when T does not match dtype().
+  template <typename T>
+  T* data_ptr() const;
+  /// The single value of a one-element tensor, converted to T.
+  template <typename T>
+  T item() const;
+  /// All elements in row-major order, converted to T.
+  template <typename T>
+  std::vector<T> to_vector() const;
+
+  // ---- autograd ----------------------------------------------------------------------------
+  bool requires_grad() const;
+  Tensor& requires_grad_(bool requires_grad = true);
+  Tensor& set_requires_grad(bool requires_grad) { return requires_grad_(requires_grad); }
+  bool is_leaf() const;
+  /// The accumulated gradient (undefined until a backward pass reaches this tensor).
+  const Tensor& grad() const;
+  Tensor& mutable_grad();
+  const std::shared_ptr<autograd::Node>& grad_fn() const;
+  uint32_t output_nr() const;
+  /// Reverse-mode autodiff from this tensor. `gradient` may be omitted for a scalar.
+  void backward(const Tensor& gradient = {}, std::optional<bool> retain_graph = std::nullopt,
+                bool create_graph = false) const;
+  /// Keeps this non-leaf tensor's gradient in grad() after backward.
+  void retain_grad() const;
+  bool retains_grad() const;
+  /// A tensor sharing storage but cut from the graph.
+  Tensor detach() const;
+  Tensor& detach_();
+  /// Same as detach(): the chapter's `weight.data`.
+  Tensor data() const { return detach(); }
+
+  // ---- conversion and copies -----------------------------------------------------------------
+  Tensor to(ScalarType dtype, bool copy = false) const;
+  Tensor contiguous() const;
+  Tensor clone() const;
+  Tensor& copy_(const Tensor& src);
+
+  // ---- in-place updates (not differentiable; allowed on parameters under NoGradGuard) ----------
+  Tensor& zero_();
+  Tensor& fill_(double value);
+  Tensor& add_(const Tensor& other, double alpha = 1.0);
+  Tensor& add_(double other);
+  Tensor& sub_(const Tensor& other, double alpha = 1.0);
+  Tensor& sub_(double other);
+  Tensor& mul_(const Tensor& other);
+  Tensor& mul_(double other);
+  Tensor& div_(const Tensor& other);
+  Tensor& div_(double other);
+  Tensor& clamp_(std::optional<double> min, std::optional<double> max = std::nullopt);
+  Tensor& uniform_(double from = 0.0, double to = 1.0);
+  Tensor& normal_(double mean = 0.0, double std = 1.0);
+  Tensor& operator+=(const Tensor& other) { return add_(other); }
+  Tensor& operator+=(double other) { return add_(other); }
+  Tensor& operator-=(const Tensor& other) { return sub_(other); }
+  Tensor& operator-=(double other) { return sub_(other); }
+  Tensor& operator*=(const Tensor& other) { return mul_(other); }
+  Tensor& operator*=(double other) { return mul_(other); }
+  Tensor& operator/=(const Tensor& other) { return div_(other); }
+  Tensor& operator/=(double other) { return div_(other); }
+
+  // ---- differentiable elementwise math ---------------------------------------------------------
+  Tensor add(const Tensor& other, double alpha = 1.0) const;
+  Tensor sub(const Tensor& other, double alpha = 1.0) const;
+  Tensor mul(const Tensor& other) const;
+  Tensor div(const Tensor& other) const;
+  Tensor neg() const;
+  Tensor pow(double exponent) const;
+  Tensor pow(const Tensor& exponent) const;
+  Tensor exp() const;
+  Tensor log() const;
+  Tensor sqrt() const;
+  Tensor rsqrt() const;
+  Tensor abs() const;
+  Tensor square() const;
+  Tensor sin() const;
+  Tensor cos() const;
+  Tensor clamp(std::optional<double> min, std::optional<double> max = std::nullopt) const;
+  Tensor relu() const;
+  Tensor sigmoid() const;
+  Tensor tanh() const;
+  Tensor softmax(int64_t dim) const;
+  Tensor log_softmax(int64_t dim) const;
+
+  // ---- reductions ------------------------------------------------------------------------------
+  Tensor sum() const;
+  Tensor sum(IntArrayRef dims, bool keepdim = false) const;
+  Tensor mean() const;
+  Tensor mean(IntArrayRef dims, bool keepdim = false) const;
+  /// Largest element (differentiable; ties share the gradient equally, as PyTorch).
+  Tensor max() const;
+  Tensor min() const;
+  /// (values, indices) along `dim`.
+  std::tuple<Tensor, Tensor> max(int64_t dim, bool keepdim = false) const;
+  std::tuple<Tensor, Tensor> min(int64_t dim, bool keepdim = false) const;
+  Tensor amax(IntArrayRef dims, bool keepdim = false) const;
+  Tensor amin(IntArrayRef dims, bool keepdim = false) const;
+  Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+  Tensor argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+
+  // ---- linear algebra --------------------------------------------------------------------------
+  Tensor matmul(const Tensor& other) const;
+  Tensor mm(const Tensor& other) const;
+
+  // ---- comparisons (not differentiable; kBool results) ---------------------------------------
+  Tensor eq(const Tensor& other) const;
+  Tensor eq(double other) const;
+  Tensor ne(const Tensor& other) const;
+  Tensor ne(double other) const;
+  Tensor lt(const Tensor& other) const;
+  Tensor lt(double other) const;
+  Tensor le(const Tensor& other) const;
+  Tensor le(double other) const;
+  Tensor gt(const Tensor& other) const;
+  Tensor gt(double other) const;
+  Tensor ge(const Tensor& other) const;
+  Tensor ge(double other) const;
+  bool equal(const Tensor& other) const;
+  bool allclose(const Tensor& other, double rtol = 1e-5, double atol = 1e-8) const;
+
+  // ---- shape and views (differentiable) --------------------------------------------------------
+  /// Shares storage; `-1` infers one size. Throws when the strides do not allow a view.
+  Tensor view(IntArrayRef sizes) const;
+  /// A view when possible, otherwise a copy.
+  Tensor reshape(IntArrayRef sizes) const;
+  Tensor view_as(const Tensor& other) const { return view(other.sizes()); }
+  Tensor reshape_as(const Tensor& other) const { return reshape(other.sizes()); }
+  Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
+  Tensor transpose(int64_t dim0, int64_t dim1) const;
+  Tensor t() const;
+  Tensor permute(IntArrayRef dims) const;
+  Tensor squeeze() const;
+  Tensor squeeze(int64_t dim) const;
+  Tensor unsqueeze(int64_t dim) const;
+  Tensor narrow(int64_t dim, int64_t start, int64_t length) const;
+  /// Elements `start, start+step, ...` below `end` along `dim` (Python's `x[..., start:end:step]`).
+  Tensor slice(int64_t dim = 0, std::optional<int64_t> start = std::nullopt,
+               std::optional<int64_t> end = std::nullopt, int64_t step = 1) const;
+  Tensor select(int64_t dim, int64_t index) const;
+  Tensor operator[](int64_t index) const { return select(0, index); }
+  Tensor index(ArrayRef<indexing::TensorIndex> indices) const;
+  Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
+  Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& value);
+  Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, double value);
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value);
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, double value);
+  Tensor index_select(int64_t dim, const Tensor& index) const;
+  Tensor expand(IntArrayRef sizes) const;
+  Tensor expand_as(const Tensor& other) const { return expand(other.sizes()); }
+
+  /// PyTorch-format text: `tensor([[1., 2.]], requires_grad=True)`.
+  std::string to_string() const;
+
+ private:
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+/// What a Tensor handle points at. Users rarely touch this; custom kernels use data_ptr().
+struct TensorImpl {
+  std::shared_ptr<Storage> storage;
+  int64_t storage_offset = 0;  // in elements
+  std::vector<int64_t> sizes;
+  std::vector<int64_t> strides;  // in elements
+  int64_t numel = 0;
+  ScalarType dtype = kFloat32;
+
+  // autograd metadata
+  bool requires_grad = false;  // meaningful for leaves; non-leaves require grad iff grad_fn
+  bool retains_grad = false;
+  Tensor grad;
+  std::shared_ptr<autograd::Node> grad_fn;
+  uint32_t output_nr = 0;
+  std::weak_ptr<autograd::Node> grad_accumulator;
+
+  void* data() const {
+    return static_cast<char*>(storage->data) + storage_offset * static_cast<int64_t>(element_size(dtype));
+  }
+};
+
+/// Makes a fresh contiguous tensor of the given sizes (uninitialised).
+Tensor make_tensor(IntArrayRef sizes, ScalarType dtype);
+/// Makes a tensor viewing `base`'s storage with new sizes/strides/offset (no autograd link).
+Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t storage_offset);
+/// Row-major contiguous strides for `sizes`.
+std::vector<int64_t> contiguous_strides(IntArrayRef sizes);
+
+// ---- template definitions --------------------------------------------------------------------
+
+namespace detail {
+[[noreturn]] void throw_dtype_mismatch(const char* what, ScalarType requested, ScalarType actual);
+double read_as_double(const TensorImpl& impl, int64_t offset);
+int64_t read_as_int64(const TensorImpl& impl, int64_t offset);
+void check_defined(const Tensor& t, const char* what);
+}  // namespace detail
+
+template <typename T>
+T* Tensor::data_ptr() const {
+  detail::check_defined(*this, "data_ptr");
+  if (scalar_type_of<T>() != impl_->dtype) detail::throw_dtype_mismatch("data_ptr", scalar_type_of<T>(), impl_->dtype);
+  return static_cast<T*>(impl_->data());
+}
+
+template <typename T>
+T Tensor::item() const {
+  detail::check_defined(*this, "item");
+  XGRAD_CHECK(impl_->numel == 1, ValueError,
+              "item: a tensor with {} elements cannot be converted to a scalar (sizes {})", impl_->numel,
+              xgrad::to_string(IntArrayRef(impl_->sizes)));
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+    return static_cast<T>(detail::read_as_int64(*impl_, 0));
+  else
+    return static_cast<T>(detail::read_as_double(*impl_, 0));
+}
+
+template <typename T>
+std::vector<T> Tensor::to_vector() const {
+  detail::check_defined(*this, "to_vector");
+  Tensor c = contiguous();
+  std::vector<T> out(static_cast<size_t>(c.numel()));
+  for (int64_t i = 0; i < c.numel(); ++i) {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+      out[static_cast<size_t>(i)] = static_cast<T>(detail::read_as_int64(*c.impl_, i));
+    else
+      out[static_cast<size_t>(i)] = static_cast<T>(detail::read_as_double(*c.impl_, i));
+  }
+  return out;
+}
+
+// ---- free-function forms (as `torch::exp(x)`) ----------------------------------------------------
+
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator+(const Tensor& a, double b);
+Tensor operator-(const Tensor& a, double b);
+Tensor operator*(const Tensor& a, double b);
+Tensor operator/(const Tensor& a, double b);
+Tensor operator+(double a, const Tensor& b);
+Tensor operator-(double a, const Tensor& b);
+Tensor operator*(double a, const Tensor& b);
+Tensor operator/(double a, const Tensor& b);
+Tensor operator-(const Tensor& a);
+
+Tensor add(const Tensor& a, const Tensor& b, double alpha = 1.0);
+Tensor sub(const Tensor& a, const Tensor& b, double alpha = 1.0);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor neg(const Tensor& x);
+Tensor pow(const Tensor& x, double exponent);
+Tensor pow(const Tensor& x, const Tensor& exponent);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor rsqrt(const Tensor& x);
+Tensor abs(const Tensor& x);
+Tensor square(const Tensor& x);
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
+Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max = std::nullopt);
+Tensor relu(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor softmax(const Tensor& x, int64_t dim);
+Tensor log_softmax(const Tensor& x, int64_t dim);
+/// Elementwise `cond ? a : b` (differentiable in a and b).
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+
+Tensor sum(const Tensor& x);
+Tensor sum(const Tensor& x, IntArrayRef dims, bool keepdim = false);
+Tensor mean(const Tensor& x);
+Tensor mean(const Tensor& x, IntArrayRef dims, bool keepdim = false);
+Tensor max(const Tensor& x);
+Tensor min(const Tensor& x);
+std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim = false);
+std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor amax(const Tensor& x, IntArrayRef dims, bool keepdim = false);
+Tensor amin(const Tensor& x, IntArrayRef dims, bool keepdim = false);
+Tensor argmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+
+Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor mm(const Tensor& a, const Tensor& b);
+Tensor bmm(const Tensor& a, const Tensor& b);
+
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor operator==(const Tensor& a, const Tensor& b);
+Tensor operator!=(const Tensor& a, const Tensor& b);
+Tensor operator<(const Tensor& a, const Tensor& b);
+Tensor operator<=(const Tensor& a, const Tensor& b);
+Tensor operator>(const Tensor& a, const Tensor& b);
+Tensor operator>=(const Tensor& a, const Tensor& b);
+Tensor operator==(const Tensor& a, double b);
+Tensor operator!=(const Tensor& a, double b);
+Tensor operator<(const Tensor& a, double b);
+Tensor operator<=(const Tensor& a, double b);
+Tensor operator>(const Tensor& a, double b);
+Tensor operator>=(const Tensor& a, double b);
+bool equal(const Tensor& a, const Tensor& b);
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);
+Tensor isnan(const Tensor& x);
+
+Tensor reshape(const Tensor& x, IntArrayRef sizes);
+Tensor flatten(const Tensor& x, int64_t start_dim = 0, int64_t end_dim = -1);
+Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1);
+Tensor t(const Tensor& x);
+Tensor permute(const Tensor& x, IntArrayRef dims);
+Tensor squeeze(const Tensor& x);
+Tensor squeeze(const Tensor& x, int64_t dim);
+Tensor unsqueeze(const Tensor& x, int64_t dim);
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
+Tensor select(const Tensor& x, int64_t dim, int64_t index);
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
+Tensor cat(TensorList tensors, int64_t dim = 0);
+Tensor stack(TensorList tensors, int64_t dim = 0);
+/// Reduces a broadcast gradient back to `sizes` by summing over the broadcast dimensions.
+Tensor sum_to(const Tensor& x, IntArrayRef sizes);
+/// Shape that `a` and `b` broadcast to (NumPy rules); throws ShapeError naming `op` otherwise.
+std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op = "broadcast");
+
+// ---- factories -----------------------------------------------------------------------------------
+
+Tensor empty(IntArrayRef sizes, TensorOptions options = {});
+Tensor zeros(IntArrayRef sizes, TensorOptions options = {});
+Tensor ones(IntArrayRef sizes, TensorOptions options = {});
+Tensor full(IntArrayRef sizes, double value, TensorOptions options = {});
+Tensor empty_like(const Tensor& x, std::optional<TensorOptions> options = std::nullopt);
+Tensor zeros_like(const Tensor& x, std::optional<TensorOptions> options = std::nullopt);
+Tensor ones_like(const Tensor& x, std::optional<TensorOptions> options = std::nullopt);
+Tensor full_like(const Tensor& x, double value, std::optional<TensorOptions> options = std::nullopt);
+Tensor rand_like(const Tensor& x, std::optional<TensorOptions> options = std::nullopt);
+Tensor randn_like(const Tensor& x, std::optional<TensorOptions> options = std::nullopt);
+/// `[0, end)`; an integral `end` gives kInt64 unless options say otherwise, as PyTorch.
+Tensor arange(double end, std::optional<TensorOptions> options = std::nullopt);
+Tensor arange(double start, double end, double step = 1.0, std::optional<TensorOptions> options = std::nullopt);
+Tensor linspace(double start, double end, int64_t steps, TensorOptions options = {});
+Tensor eye(int64_t n, TensorOptions options = {});
+/// Uniform on [0, 1).
+Tensor rand(IntArrayRef sizes, TensorOptions options = {});
+/// Standard normal.
+Tensor randn(IntArrayRef sizes, TensorOptions options = {});
+/// Uniform integers in [low, high); kInt64 by default.
+Tensor randint(int64_t low, int64_t high, IntArrayRef sizes, TensorOptions options = kInt64);
+Tensor randint(int64_t high, IntArrayRef sizes, TensorOptions options = kInt64);
+/// A random permutation of 0..n-1 (kInt64).
+Tensor randperm(int64_t n, TensorOptions options = kInt64);
+/// Seeds the global generator; every random result after it is reproducible.
+void manual_seed(uint64_t seed);
+
+/// Wraps user memory without copying; the memory must outlive the tensor (as LibTorch).
+Tensor from_blob(void* data, IntArrayRef sizes, TensorOptions options = {});
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, TensorOptions options = {});
+/// Copies `values` into a new tensor of the given sizes (1-D when sizes are omitted).
+Tensor from_vector(const std::vector<float>& values, std::optional<std::vector<int64_t>> sizes = std::nullopt,
+                   TensorOptions options = {});
+Tensor from_vector(const std::vector<double>& values, std::optional<std::vector<int64_t>> sizes = std::nullopt,
+                   TensorOptions options = kFloat64);
+Tensor from_vector(const std::vector<int64_t>& values, std::optional<std::vector<int64_t>> sizes = std::nullopt,
+                   TensorOptions options = kInt64);
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
+
+}  // namespace xgrad

@@ -1,0 +1,22 @@
+#pragma once
+/// \file
+/// Everything in one include, as `<torch/torch.h>`:
+///
+///     #include <xgrad/xgrad.hpp>
+///     auto conv = xgrad::nn::Conv2d(xgrad::nn::Conv2dOptions(1, 6, 5).padding(2));
+
+#include <xgrad/error.hpp>
+#include <xgrad/dtype.hpp>
+#include <xgrad/array_ref.hpp>
+#include <xgrad/expanding_array.hpp>
+#include <xgrad/tensor.hpp>
+#include <xgrad/factory.hpp>
+#include <xgrad/indexing.hpp>
+#include <xgrad/print.hpp>
+#include <xgrad/parallel.hpp>
+#include <xgrad/autograd/grad_mode.hpp>
+#include <xgrad/autograd/node.hpp>
+#include <xgrad/autograd/function.hpp>
+#include <xgrad/autograd/engine.hpp>
+#include <xgrad/autograd/gradcheck.hpp>
+#include <xgrad/nn.hpp>

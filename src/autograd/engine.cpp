@@ -1,0 +1,194 @@
+// Reverse-mode execution: count each node's dependencies with an iterative DFS, then run
+// nodes whose gradients are complete, latest-created first, until none is left. No recursion,
+// so the depth of the graph is limited only by memory.
+
+#include <xgrad/autograd/engine.hpp>
+#include <xgrad/autograd/grad_mode.hpp>
+
+#include <queue>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace xgrad::autograd {
+
+namespace {
+
+struct NodeTask {
+  Node* node;
+  bool operator<(const NodeTask& o) const { return node->sequence_nr() < o.node->sequence_nr(); }
+};
+
+// Gradients arriving at each input slot of a node, summed as they come.
+struct InputBuffer {
+  variable_list grads;
+  void add(size_t slot, Tensor g) {
+    if (grads.size() <= slot) grads.resize(slot + 1);
+    if (!grads[slot].defined())
+      grads[slot] = std::move(g);
+    else
+      grads[slot] = grads[slot] + g;
+  }
+};
+
+// A returned gradient must match the shape of what it is the gradient of.
+Tensor validate_grad(const Node& producer, const Edge& edge, Tensor g, size_t index) {
+  if (!g.defined()) return g;
+  const auto& meta = edge.function->output_meta(edge.input_nr);
+  XGRAD_CHECK(g.sizes() == IntArrayRef(meta.sizes), ShapeError,
+              "{}: gradient #{} has sizes {} but the tensor it belongs to has sizes {}", producer.name(), index,
+              to_string(g.sizes()), to_string(meta.sizes));
+  if (g.dtype() != meta.dtype && is_floating_point(meta.dtype)) g = g.to(meta.dtype);
+  return g;
+}
+
+struct Capture {
+  Node* node;
+  uint32_t slot;
+  size_t output_index;
+};
+
+void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep_graph, bool create_graph,
+             const std::vector<Capture>* captures, variable_list* captured) {
+  // 1. Dependency counts over everything reachable from the roots.
+  std::unordered_map<Node*, int> dependencies;
+  {
+    std::unordered_set<Node*> seen;
+    std::vector<Node*> stack;
+    for (const auto& r : roots)
+      if (seen.insert(r.function.get()).second) stack.push_back(r.function.get());
+    while (!stack.empty()) {
+      Node* n = stack.back();
+      stack.pop_back();
+      for (const auto& e : n->next_edges()) {
+        if (!e.is_valid()) continue;
+        Node* next = e.function.get();
+        ++dependencies[next];
+        if (seen.insert(next).second) stack.push_back(next);
+      }
+    }
+  }
+
+  AutoGradMode grad_mode(create_graph);
+  std::unordered_map<Node*, InputBuffer> buffers;
+  std::priority_queue<NodeTask> ready;
+  for (size_t i = 0; i < roots.size(); ++i) {
+    Node* n = roots[i].function.get();
+    buffers[n].add(roots[i].input_nr, std::move(root_grads[i]));
+  }
+  for (const auto& r : roots) {
+    Node* n = r.function.get();
+    if (dependencies[n] == 0) {
+      dependencies[n] = -1;  // queued
+      ready.push({n});
+    }
+  }
+
+  while (!ready.empty()) {
+    Node* node = ready.top().node;
+    ready.pop();
+    variable_list inputs = std::move(buffers[node].grads);
+    buffers.erase(node);
+    inputs.resize(node->num_inputs());
+
+    if (captures) {
+      for (const auto& c : *captures)
+        if (c.node == node && inputs[c.slot].defined()) (*captured)[c.output_index] = inputs[c.slot];
+    }
+    for (const auto& [slot, weak] : node->retained_grads) {
+      auto impl = weak.lock();
+      if (!impl || slot >= inputs.size() || !inputs[slot].defined()) continue;
+      impl->grad = impl->grad.defined() ? impl->grad + inputs[slot] : inputs[slot].detach().clone();
+    }
+
+    // grad() never writes leaves' .grad.
+    const bool skip = captures && dynamic_cast<AccumulateGrad*>(node) != nullptr;
+    variable_list outputs;
+    if (!skip) {
+      outputs = node->apply(std::move(inputs));
+      if (!keep_graph) node->release_variables();
+    }
+    XGRAD_CHECK(skip || outputs.size() == node->num_outputs(), AutogradError,
+                "{}: returned {} gradients for {} inputs", node->name(), outputs.size(), node->num_outputs());
+
+    const auto& edges = node->next_edges();
+    for (size_t i = 0; i < edges.size(); ++i) {
+      const Edge& e = edges[i];
+      if (!e.is_valid()) continue;
+      Node* next = e.function.get();
+      if (!skip && outputs[i].defined()) buffers[next].add(e.input_nr, validate_grad(*node, e, std::move(outputs[i]), i));
+      if (--dependencies[next] == 0) {
+        dependencies[next] = -1;
+        ready.push({next});
+      }
+    }
+  }
+}
+
+std::vector<Edge> root_edges(const variable_list& tensors, const char* op) {
+  std::vector<Edge> edges;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    XGRAD_CHECK(tensors[i].defined(), ValueError, "{}: tensor #{} is undefined", op, i);
+    Edge e = gradient_edge(tensors[i]);
+    XGRAD_CHECK(e.is_valid(), AutogradError,
+                "{}: element {} of tensors does not require grad and does not have a grad_fn (sizes {}); did you "
+                "forget requires_grad_() on an input, or compute it under NoGradGuard?",
+                op, i, to_string(tensors[i].sizes()));
+    edges.push_back(std::move(e));
+  }
+  return edges;
+}
+
+variable_list root_gradients(const variable_list& tensors, const variable_list& grad_tensors, const char* op) {
+  XGRAD_CHECK(grad_tensors.empty() || grad_tensors.size() == tensors.size(), ValueError,
+              "{}: got {} tensors but {} gradients", op, tensors.size(), grad_tensors.size());
+  variable_list grads;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor& t = tensors[i];
+    if (grad_tensors.empty() || !grad_tensors[i].defined()) {
+      XGRAD_CHECK(t.numel() == 1, ValueError,
+                  "{}: grad can be implicitly created only for scalar outputs; tensor #{} has sizes {}. Pass a "
+                  "gradient of the same sizes, e.g. y.backward(xgrad::ones_like(y))",
+                  op, i, to_string(t.sizes()));
+      grads.push_back(ones_like(t));
+    } else {
+      const Tensor& g = grad_tensors[i];
+      XGRAD_CHECK(g.sizes() == t.sizes(), ShapeError, "{}: gradient #{} has sizes {} but its tensor has sizes {}", op,
+                  i, to_string(g.sizes()), to_string(t.sizes()));
+      grads.push_back(g.dtype() == t.dtype() ? g : g.to(t.dtype()));
+    }
+  }
+  return grads;
+}
+
+}  // namespace
+
+void backward(const variable_list& tensors, const variable_list& grad_tensors, std::optional<bool> retain_graph,
+              bool create_graph) {
+  auto edges = root_edges(tensors, "backward");
+  auto grads = root_gradients(tensors, grad_tensors, "backward");
+  execute(edges, std::move(grads), retain_graph.value_or(create_graph), create_graph, nullptr, nullptr);
+}
+
+variable_list grad(const variable_list& outputs, const variable_list& inputs, const variable_list& grad_outputs,
+                   std::optional<bool> retain_graph, bool create_graph, bool allow_unused) {
+  auto edges = root_edges(outputs, "grad");
+  auto grads = root_gradients(outputs, grad_outputs, "grad");
+  std::vector<Capture> captures;
+  std::vector<std::shared_ptr<Node>> keep_alive;  // accumulators created here must outlive execute()
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    XGRAD_CHECK(inputs[i].defined() && inputs[i].requires_grad(), AutogradError,
+                "grad: input #{} does not require grad", i);
+    Edge e = gradient_edge(inputs[i]);
+    keep_alive.push_back(e.function);
+    captures.push_back({e.function.get(), e.input_nr, i});
+  }
+  variable_list result(inputs.size());
+  execute(edges, std::move(grads), retain_graph.value_or(create_graph), create_graph, &captures, &result);
+  for (size_t i = 0; i < result.size(); ++i)
+    XGRAD_CHECK(allow_unused || result[i].defined(), AutogradError,
+                "grad: input #{} (sizes {}) was not used in the graph; pass allow_unused=true if that is expected", i,
+                to_string(inputs[i].sizes()));
+  return result;
+}
+
+}  // namespace xgrad::autograd

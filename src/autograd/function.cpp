@@ -1,0 +1,150 @@
+// The non-template half of Function<T>: wiring outputs into the graph, saving tensors, and
+// running a user's backward with checks on what it returns.
+
+#include <xgrad/autograd/function.hpp>
+
+#include <cxxabi.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace xgrad::autograd {
+
+void AutogradContext::save_for_backward(variable_list to_save) {
+  to_save_ = std::move(to_save);
+  has_saved_ = true;
+}
+
+void AutogradContext::mark_non_differentiable(const variable_list& outputs) {
+  for (const auto& t : outputs)
+    if (t.defined()) non_differentiable_.push_back(t.unsafeGetTensorImpl());
+}
+
+void AutogradContext::mark_dirty(const variable_list& inputs) {
+  for (const auto& t : inputs)
+    if (t.defined()) ++t.impl()->storage->version;
+}
+
+bool AutogradContext::is_non_differentiable_(const Tensor& t) const {
+  return std::find(non_differentiable_.begin(), non_differentiable_.end(), t.unsafeGetTensorImpl()) !=
+         non_differentiable_.end();
+}
+
+void AutogradContext::pack_saved_(const variable_list& outputs, const std::shared_ptr<Node>& self) {
+  saved_.clear();
+  saved_.reserve(to_save_.size());
+  for (auto& t : to_save_) {
+    SavedVariable sv;
+    if (t.defined()) {
+      sv.saved_version = t._version();
+      // An output saved by its own node would own that node through grad_fn: a cycle. Keep a
+      // graph-free alias of it instead (first-order backward only needs its values).
+      const bool is_own_output = t.grad_fn() == self ||
+                                 std::any_of(outputs.begin(), outputs.end(), [&](const Tensor& o) {
+                                   return o.unsafeGetTensorImpl() == t.unsafeGetTensorImpl();
+                                 });
+      sv.data = is_own_output ? t.detach() : t;
+    }
+    saved_.push_back(std::move(sv));
+  }
+  to_save_.clear();
+}
+
+variable_list AutogradContext::get_saved_variables() const {
+  XGRAD_CHECK(!released_flag_, AutogradError,
+              "Trying to backward through the graph a second time (or to read saved tensors after they were "
+              "freed). Saved tensors are freed by backward(); pass retain_graph=true to the first backward() "
+              "if you need to backward through the graph again.");
+  // Before pack_saved_ (forward still running, or no graph recorded) the tensors are as given.
+  if (saved_.empty() && !to_save_.empty()) return to_save_;
+  variable_list out;
+  out.reserve(saved_.size());
+  for (size_t i = 0; i < saved_.size(); ++i) {
+    const auto& sv = saved_[i];
+    if (sv.data.defined()) {
+      XGRAD_CHECK(sv.data._version() == sv.saved_version, AutogradError,
+                  "one of the tensors needed for gradient computation (saved tensor #{}, sizes {}) has been "
+                  "modified by an in-place operation: it is at version {}, expected {}. Clone it before "
+                  "modifying it, or modify a copy.",
+                  i, to_string(sv.data.sizes()), sv.data._version(), sv.saved_version);
+    }
+    out.push_back(sv.data);
+  }
+  return out;
+}
+
+void AutogradContext::release_() {
+  saved_.clear();
+  saved_.shrink_to_fit();
+  saved_data.clear();
+  if (has_saved_) released_flag_ = true;
+}
+
+namespace detail {
+
+std::string demangle(const char* name) {
+  int status = 0;
+  char* out = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+  std::string s = status == 0 && out ? out : name;
+  std::free(out);
+  // Keep the unqualified name: "(anonymous namespace)::Square" -> "Square".
+  const auto colon = s.rfind("::");
+  return colon == std::string::npos ? s : s.substr(colon + 2);
+}
+
+void wire_function_outputs(const std::shared_ptr<Node>& node, AutogradContext& ctx, variable_list& outputs,
+                           const variable_list& inputs) {
+  uint32_t nr = 0;
+  for (auto& out : outputs) {
+    if (!out.defined()) {
+      ++nr;
+      continue;
+    }
+    // Returning an input unchanged must not rewrite that input's history: return an alias.
+    const bool is_input = std::any_of(inputs.begin(), inputs.end(), [&](const Tensor& in) {
+      return in.defined() && in.unsafeGetTensorImpl() == out.unsafeGetTensorImpl();
+    });
+    if (is_input) out = out.detach();
+    if (!ctx.is_non_differentiable_(out) && out.is_floating_point()) set_history(out, node, nr);
+    ++nr;
+  }
+  // Metadata for every output slot, differentiable or not, so grads line up with output_nr.
+  for (auto& out : outputs) {
+    if (out.defined())
+      node->add_output_meta(out);
+    else
+      node->add_output_meta(make_tensor({0}, kFloat32));
+  }
+  ctx.pack_saved_(outputs, node);
+}
+
+variable_list run_function_backward(AutogradContext& ctx, const Node& node, variable_list&& grads,
+                                    const std::vector<int>& tensor_arg_positions, size_t num_args,
+                                    variable_list (*backward)(AutogradContext*, variable_list)) {
+  if (ctx.materialize_grads_()) {
+    for (size_t i = 0; i < grads.size(); ++i) {
+      if (!grads[i].defined()) {
+        const auto& meta = node.output_meta(i);
+        grads[i] = zeros(meta.sizes, is_floating_point(meta.dtype) ? meta.dtype : kFloat32);
+      }
+    }
+  }
+  variable_list result = backward(&ctx, std::move(grads));
+  const size_t num_tensors = tensor_arg_positions.size();
+  // A backward may return one gradient per tensor input, or one per argument (LibTorch's rule,
+  // undefined for non-tensor arguments).
+  if (result.size() == num_args && num_args != num_tensors) {
+    variable_list picked;
+    picked.reserve(num_tensors);
+    for (int p : tensor_arg_positions) picked.push_back(std::move(result[static_cast<size_t>(p)]));
+    result = std::move(picked);
+  }
+  XGRAD_CHECK(result.size() == num_tensors, AutogradError,
+              "{}: backward returned {} gradients, expected {} (one per tensor input) or {} (one per argument)",
+              node.name(), result.size(), num_tensors, num_args);
+  return result;
+}
+
+}  // namespace detail
+
+}  // namespace xgrad::autograd

@@ -1,0 +1,66 @@
+// Node bookkeeping: edges to the producers of a node's inputs, and leaf accumulation.
+
+#include <xgrad/autograd/grad_mode.hpp>
+#include <xgrad/autograd/node.hpp>
+
+#include <atomic>
+
+namespace xgrad::autograd {
+
+namespace {
+std::atomic<uint64_t> next_sequence_nr{0};
+}
+
+Node::Node() : sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
+
+void Node::add_output_meta(const Tensor& output) { output_meta_.push_back({output.sizes().vec(), output.dtype()}); }
+
+AccumulateGrad::AccumulateGrad(Tensor variable) : variable_(std::move(variable)) {
+  output_meta_.push_back({variable_.sizes().vec(), variable_.dtype()});
+}
+
+variable_list AccumulateGrad::apply(variable_list&& grads) {
+  Tensor& new_grad = grads.at(0);
+  if (!new_grad.defined()) return {};
+  Tensor& grad = variable_.mutable_grad();
+  if (GradMode::is_enabled()) {
+    // create_graph: keep the accumulated gradient differentiable.
+    grad = grad.defined() ? grad + new_grad : new_grad;
+  } else if (!grad.defined()) {
+    // The incoming gradient may be shared with other graph buffers: own a private copy, so a later
+    // in-place accumulation cannot write into someone else's tensor.
+    grad = new_grad.detach().clone().contiguous();
+  } else {
+    grad.add_(new_grad);
+  }
+  return {};
+}
+
+Edge gradient_edge(const Tensor& t) {
+  auto* impl = t.unsafeGetTensorImpl();
+  if (impl->grad_fn) return Edge{impl->grad_fn, impl->output_nr};
+  if (!impl->requires_grad) return Edge{};
+  // One accumulator per leaf, cached weakly: the graph owns it, the leaf does not.
+  std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
+  if (!acc) {
+    acc = std::make_shared<AccumulateGrad>(t);
+    impl->grad_accumulator = acc;
+  }
+  return Edge{acc, 0};
+}
+
+void set_history(Tensor& t, const std::shared_ptr<Node>& fn, uint32_t output_nr) {
+  auto* impl = t.unsafeGetTensorImpl();
+  impl->grad_fn = fn;
+  impl->output_nr = output_nr;
+  impl->requires_grad = false;
+}
+
+bool compute_requires_grad(TensorList tensors) {
+  if (!GradMode::is_enabled()) return false;
+  for (const auto& t : tensors)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+}  // namespace xgrad::autograd

@@ -1,0 +1,391 @@
+// Tensor handle basics: storage, metadata, copies, dtype conversion and autograd accessors.
+// Math lives in src/ops/, one file per op family.
+
+#include <xgrad/autograd/engine.hpp>
+#include <xgrad/autograd/function.hpp>
+#include <xgrad/autograd/grad_mode.hpp>
+#include <xgrad/autograd/node.hpp>
+#include <xgrad/tensor.hpp>
+
+#include <xsimd/memory/xsimd_aligned_allocator.hpp>
+#include <xtensor/xstorage.hpp>
+
+#include "core/dispatch.hpp"
+#include "core/strided.hpp"
+#include "core/tensor_internal.hpp"
+
+#include <cstring>
+
+namespace xgrad {
+
+namespace {
+
+// Owned storage is an xtensor uninitialised vector with 64-byte alignment: SIMD kernels may use
+// aligned loads at the start of a fresh tensor, and nothing pays for zero-filling.
+struct OwnedStorage final : Storage {
+  explicit OwnedStorage(size_t n) : buffer(n) {
+    data = buffer.data();
+    nbytes = n;
+  }
+  xt::uvector<unsigned char, xsimd::aligned_allocator<unsigned char, 64>> buffer;
+};
+
+}  // namespace
+
+namespace detail {
+int64_t wrap_dim(int64_t d, int64_t ndim, const char* op) {
+  const int64_t lo = ndim == 0 ? -1 : -ndim;
+  const int64_t hi = ndim == 0 ? 0 : ndim - 1;
+  XGRAD_CHECK(d >= lo && d <= hi, IndexError, "{}: dimension {} out of range for a {}-D tensor (expected [{}, {}])", op,
+              d, ndim, lo, hi);
+  return d < 0 ? d + std::max<int64_t>(ndim, 1) : d;
+}
+}  // namespace detail
+
+
+std::shared_ptr<Storage> allocate_storage(size_t nbytes) {
+  // Never a zero-size allocation: data() stays a valid pointer for empty tensors.
+  return std::make_shared<OwnedStorage>(std::max<size_t>(nbytes, 1));
+}
+
+std::string to_string(IntArrayRef sizes) {
+  std::string s = "[";
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(sizes[i]);
+  }
+  return s + "]";
+}
+
+std::string_view dtype_name(ScalarType t) {
+  switch (t) {
+    case ScalarType::Float: return "float32";
+    case ScalarType::Double: return "float64";
+    case ScalarType::Long: return "int64";
+    case ScalarType::Bool: return "bool";
+  }
+  return "unknown";
+}
+
+size_t element_size(ScalarType t) {
+  switch (t) {
+    case ScalarType::Float: return 4;
+    case ScalarType::Double: return 8;
+    case ScalarType::Long: return 8;
+    case ScalarType::Bool: return 1;
+  }
+  return 1;
+}
+
+std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op) {
+  return detail::broadcast_shapes_impl(a, b, op);
+}
+
+std::vector<int64_t> contiguous_strides(IntArrayRef sizes) {
+  std::vector<int64_t> strides(sizes.size());
+  int64_t s = 1;
+  for (size_t i = sizes.size(); i-- > 0;) {
+    strides[i] = s;
+    s *= std::max<int64_t>(sizes[i], 1);
+  }
+  return strides;
+}
+
+namespace {
+int64_t checked_numel(IntArrayRef sizes, const char* op) {
+  int64_t n = 1;
+  for (auto s : sizes) {
+    XGRAD_CHECK(s >= 0, ValueError, "{}: negative size {} in {}", op, s, to_string(sizes));
+    XGRAD_CHECK(s == 0 || n <= (int64_t{1} << 40) / s, ValueError, "{}: sizes {} are too large", op, to_string(sizes));
+    n *= s;
+  }
+  return n;
+}
+}  // namespace
+
+Tensor make_tensor(IntArrayRef sizes, ScalarType dtype) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->numel = checked_numel(sizes, "empty");
+  impl->sizes = sizes.vec();
+  impl->strides = contiguous_strides(sizes);
+  impl->dtype = dtype;
+  impl->storage = allocate_storage(static_cast<size_t>(impl->numel) * element_size(dtype));
+  return Tensor(std::move(impl));
+}
+
+Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t storage_offset) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = base.impl()->storage;
+  impl->storage_offset = storage_offset;
+  impl->sizes = sizes.vec();
+  impl->strides = strides.vec();
+  impl->numel = checked_numel(sizes, "view");
+  impl->dtype = base.dtype();
+  return Tensor(std::move(impl));
+}
+
+namespace detail {
+
+void check_defined(const Tensor& t, const char* what) {
+  XGRAD_CHECK(t.defined(), ValueError, "{}: called on an undefined tensor", what);
+}
+
+void throw_dtype_mismatch(const char* what, ScalarType requested, ScalarType actual) {
+  XGRAD_THROW(TypeError, "{}: requested element type {} but the tensor holds {}", what, dtype_name(requested),
+              dtype_name(actual));
+}
+
+namespace {
+// Offset `i` counts elements in row-major order of the (possibly strided) tensor.
+int64_t physical_offset(const TensorImpl& impl, int64_t i) {
+  int64_t off = 0;
+  for (size_t d = impl.sizes.size(); d-- > 0;) {
+    const int64_t s = impl.sizes[d];
+    off += (i % s) * impl.strides[d];
+    i /= s;
+  }
+  return off;
+}
+}  // namespace
+
+double read_as_double(const TensorImpl& impl, int64_t i) {
+  const int64_t off = physical_offset(impl, i);
+  return dispatch_all(impl.dtype, "item", [&]<typename T>() {
+    return static_cast<double>(static_cast<const T*>(impl.data())[off]);
+  });
+}
+
+int64_t read_as_int64(const TensorImpl& impl, int64_t i) {
+  const int64_t off = physical_offset(impl, i);
+  return dispatch_all(impl.dtype, "item", [&]<typename T>() {
+    return static_cast<int64_t>(static_cast<const T*>(impl.data())[off]);
+  });
+}
+
+}  // namespace detail
+
+// ---- metadata ---------------------------------------------------------------------------------
+
+#define XGRAD_IMPL(what) (detail::check_defined(*this, what), impl_)
+
+int64_t Tensor::dim() const { return static_cast<int64_t>(XGRAD_IMPL("dim")->sizes.size()); }
+int64_t Tensor::numel() const { return XGRAD_IMPL("numel")->numel; }
+IntArrayRef Tensor::sizes() const { return XGRAD_IMPL("sizes")->sizes; }
+std::vector<int64_t> Tensor::shape() const { return XGRAD_IMPL("shape")->sizes; }
+IntArrayRef Tensor::strides() const { return XGRAD_IMPL("strides")->strides; }
+int64_t Tensor::size(int64_t d) const {
+  const auto& s = XGRAD_IMPL("size")->sizes;
+  XGRAD_CHECK(!s.empty(), IndexError, "size: a 0-D tensor has no dimension {}", d);
+  return s[static_cast<size_t>(detail::wrap_dim(d, dim(), "size"))];
+}
+int64_t Tensor::stride(int64_t d) const {
+  const auto& s = XGRAD_IMPL("stride")->strides;
+  XGRAD_CHECK(!s.empty(), IndexError, "stride: a 0-D tensor has no dimension {}", d);
+  return s[static_cast<size_t>(detail::wrap_dim(d, dim(), "stride"))];
+}
+int64_t Tensor::storage_offset() const { return XGRAD_IMPL("storage_offset")->storage_offset; }
+ScalarType Tensor::dtype() const { return XGRAD_IMPL("dtype")->dtype; }
+TensorOptions Tensor::options() const { return TensorOptions(dtype()); }
+size_t Tensor::element_size() const { return xgrad::element_size(dtype()); }
+uint64_t Tensor::_version() const { return XGRAD_IMPL("_version")->storage->version; }
+
+bool Tensor::is_contiguous() const {
+  const auto& impl = *XGRAD_IMPL("is_contiguous");
+  int64_t expected = 1;
+  for (size_t d = impl.sizes.size(); d-- > 0;) {
+    if (impl.sizes[d] == 1) continue;
+    if (impl.strides[d] != expected) return false;
+    expected *= impl.sizes[d];
+  }
+  return true;
+}
+
+// ---- copies and conversion ----------------------------------------------------------------------
+
+namespace {
+
+// dst[i] = convert(src[i]) over equal sizes, any strides, any dtypes.
+void copy_convert(const Tensor& dst, const Tensor& src) {
+  const auto& d = *dst.impl();
+  const auto& s = *src.impl();
+  const std::array<const int64_t*, 2> strides{d.strides.data(), s.strides.data()};
+  detail::dispatch_all(d.dtype, "copy_", [&]<typename D>() {
+    detail::dispatch_all(s.dtype, "copy_", [&]<typename S>() {
+      D* out = static_cast<D*>(d.data());
+      const S* in = static_cast<const S*>(s.data());
+      if constexpr (std::is_same_v<D, S>) {
+        if (dst.is_contiguous() && src.is_contiguous()) {
+          std::memcpy(out, in, static_cast<size_t>(d.numel) * sizeof(D));
+          return;
+        }
+      }
+      detail::for_each_row<2>(d.sizes, strides, [&](const auto& base, int64_t n, const auto& step) {
+        D* o = out + base[0];
+        const S* p = in + base[1];
+        for (int64_t i = 0; i < n; ++i) o[i * step[0]] = static_cast<D>(p[i * step[1]]);
+      });
+    });
+  });
+}
+
+}  // namespace
+
+Tensor Tensor::contiguous() const {
+  detail::check_defined(*this, "contiguous");
+  if (is_contiguous()) return *this;
+  return clone();
+}
+
+// clone and to() are differentiable: they record a node that passes the gradient through.
+namespace {
+struct CloneOp : autograd::Function<CloneOp> {
+  static std::string_view name() { return "CloneBackward0"; }
+  static Tensor forward(AutogradContext*, const Tensor& x) {
+    Tensor out = make_tensor(x.sizes(), x.dtype());
+    copy_convert(out, x);
+    return out;
+  }
+  static autograd::variable_list backward(AutogradContext*, autograd::variable_list g) { return {g[0]}; }
+};
+
+struct ToCopyOp : autograd::Function<ToCopyOp> {
+  static std::string_view name() { return "ToCopyBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, ScalarType dtype) {
+    ctx->saved_data["dtype"] = static_cast<int64_t>(x.dtype());
+    Tensor out = make_tensor(x.sizes(), dtype);
+    copy_convert(out, x);
+    return out;
+  }
+  static autograd::variable_list backward(AutogradContext* ctx, autograd::variable_list g) {
+    return {g[0].to(static_cast<ScalarType>(ctx->saved_data["dtype"].toInt())), Tensor()};
+  }
+};
+}  // namespace
+
+Tensor Tensor::clone() const {
+  detail::check_defined(*this, "clone");
+  return CloneOp::apply(*this);
+}
+
+Tensor Tensor::to(ScalarType dtype, bool copy) const {
+  detail::check_defined(*this, "to");
+  if (dtype == this->dtype() && !copy) return *this;
+  if (requires_grad() && GradMode::is_enabled())
+    XGRAD_CHECK(xgrad::is_floating_point(dtype), TypeError,
+                "to: cannot convert a tensor that requires grad to {} (only floating types carry gradients)",
+                dtype_name(dtype));
+  return ToCopyOp::apply(*this, dtype);
+}
+
+namespace detail {
+std::vector<int64_t> broadcast_strides(const Tensor& t, IntArrayRef shape) {
+  const auto& sz = t.sizes();
+  const auto& st = t.strides();
+  const size_t lead = shape.size() - sz.size();
+  std::vector<int64_t> out(shape.size(), 0);
+  for (size_t i = 0; i < sz.size(); ++i) out[lead + i] = sz[i] == 1 && shape[lead + i] != 1 ? 0 : st[i];
+  return out;
+}
+
+std::vector<int64_t> broadcast_shapes_impl(IntArrayRef a, IntArrayRef b, const char* op) {
+  const size_t n = std::max(a.size(), b.size());
+  std::vector<int64_t> out(n);
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    const int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    XGRAD_CHECK(da == db || da == 1 || db == 1, ShapeError,
+                "{}: shapes {} and {} cannot be broadcast (dimension {}: {} vs {})", op, to_string(a), to_string(b),
+                i, da, db);
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+void check_inplace(const Tensor& self, const char* op) {
+  check_defined(self, op);
+  if (GradMode::is_enabled() && self.requires_grad()) {
+    XGRAD_THROW(AutogradError,
+                "{}: in-place operation on a tensor that requires grad ({}, sizes {}) is not differentiable; "
+                "wrap parameter updates in xgrad::NoGradGuard or use an out-of-place op",
+                op, self.is_leaf() ? "a leaf" : "a non-leaf", xgrad::to_string(self.sizes()));
+  }
+}
+void bump_version(const Tensor& self) { ++self.impl()->storage->version; }
+}  // namespace detail
+
+Tensor& Tensor::copy_(const Tensor& src) {
+  detail::check_inplace(*this, "copy_");
+  detail::check_defined(src, "copy_");
+  XGRAD_CHECK(src.requires_grad() == false || !GradMode::is_enabled(), AutogradError,
+              "copy_: copying from a tensor that requires grad is not differentiable; detach() it or use NoGradGuard");
+  Tensor source = src;
+  if (src.sizes() != sizes()) {
+    const auto shape = broadcast_shapes(sizes(), src.sizes(), "copy_");
+    XGRAD_CHECK(IntArrayRef(shape) == sizes(), ShapeError, "copy_: source of sizes {} cannot be broadcast to {}",
+                xgrad::to_string(src.sizes()), xgrad::to_string(sizes()));
+    source = make_view(src, shape, detail::broadcast_strides(src, shape), src.storage_offset());
+  }
+  // Copy through a temporary when source and destination share storage (overlap).
+  if (source.impl()->storage == impl_->storage) source = source.detach().clone();
+  copy_convert(*this, source);
+  detail::bump_version(*this);
+  return *this;
+}
+
+// ---- autograd accessors -----------------------------------------------------------------------
+
+bool Tensor::requires_grad() const {
+  const auto& impl = *XGRAD_IMPL("requires_grad");
+  return impl.requires_grad || impl.grad_fn != nullptr;
+}
+
+Tensor& Tensor::requires_grad_(bool requires_grad) {
+  detail::check_defined(*this, "requires_grad_");
+  XGRAD_CHECK(is_leaf() || requires_grad, AutogradError,
+              "requires_grad_: cannot set requires_grad=false on a non-leaf tensor; use detach()");
+  XGRAD_CHECK(!requires_grad || xgrad::is_floating_point(dtype()), TypeError,
+              "requires_grad_: only floating-point tensors can require gradients, got {}", dtype_name(dtype()));
+  if (is_leaf()) impl_->requires_grad = requires_grad;
+  return *this;
+}
+
+bool Tensor::is_leaf() const { return XGRAD_IMPL("is_leaf")->grad_fn == nullptr; }
+
+const Tensor& Tensor::grad() const { return XGRAD_IMPL("grad")->grad; }
+Tensor& Tensor::mutable_grad() { return XGRAD_IMPL("mutable_grad")->grad; }
+const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const { return XGRAD_IMPL("grad_fn")->grad_fn; }
+uint32_t Tensor::output_nr() const { return XGRAD_IMPL("output_nr")->output_nr; }
+
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph) const {
+  detail::check_defined(*this, "backward");
+  autograd::variable_list grads;
+  if (gradient.defined()) grads.push_back(gradient);
+  autograd::backward({*this}, grads, retain_graph, create_graph);
+}
+
+void Tensor::retain_grad() const {
+  detail::check_defined(*this, "retain_grad");
+  XGRAD_CHECK(requires_grad(), AutogradError, "retain_grad: called on a tensor that doesn't require grad");
+  if (is_leaf() || impl_->retains_grad) return;
+  impl_->retains_grad = true;
+  impl_->grad_fn->retained_grads.emplace_back(impl_->output_nr, impl_);
+}
+
+bool Tensor::retains_grad() const { return XGRAD_IMPL("retains_grad")->retains_grad; }
+
+Tensor Tensor::detach() const {
+  detail::check_defined(*this, "detach");
+  return make_view(*this, sizes(), strides(), storage_offset());
+}
+
+Tensor& Tensor::detach_() {
+  detail::check_defined(*this, "detach_");
+  impl_->grad_fn.reset();
+  impl_->requires_grad = false;
+  impl_->output_nr = 0;
+  return *this;
+}
+
+#undef XGRAD_IMPL
+
+}  // namespace xgrad

@@ -6,6 +6,7 @@
 ///     auto w = xgrad::randn({3}, xgrad::TensorOptions().requires_grad(true));
 
 #include <cstdint>
+#include <ostream>
 #include <string_view>
 
 namespace xgrad {
@@ -25,6 +26,8 @@ constexpr ScalarType kBool = ScalarType::Bool;
 /// PyTorch's name: "torch.float32" without the module prefix ("float32").
 std::string_view dtype_name(ScalarType t);
 size_t element_size(ScalarType t);
+/// Prints as Python does: `torch.float32`.
+inline std::ostream& operator<<(std::ostream& os, ScalarType t) { return os << "torch." << dtype_name(t); }
 constexpr bool is_floating_point(ScalarType t) { return t == ScalarType::Float || t == ScalarType::Double; }
 
 template <typename T>
@@ -42,16 +45,19 @@ constexpr ScalarType scalar_type_of<bool>() { return kBool; }
 class TensorOptions {
  public:
   TensorOptions() = default;
-  TensorOptions(ScalarType d) : dtype_(d) {}  // NOLINT: `zeros({2}, kFloat64)` like LibTorch
+  TensorOptions(ScalarType d) : dtype_(d), has_dtype_(true) {}  // NOLINT: `zeros({2}, kFloat64)` like LibTorch
 
-  TensorOptions dtype(ScalarType d) const { auto o = *this; o.dtype_ = d; return o; }
+  TensorOptions dtype(ScalarType d) const { auto o = *this; o.dtype_ = d; o.has_dtype_ = true; return o; }
   TensorOptions requires_grad(bool r) const { auto o = *this; o.requires_grad_ = r; return o; }
 
   ScalarType dtype() const { return dtype_; }
   bool requires_grad() const { return requires_grad_; }
+  /// Whether a dtype was given explicitly (`zeros_like(x, requires_grad())` keeps x's dtype).
+  bool has_dtype() const { return has_dtype_; }
 
  private:
   ScalarType dtype_ = kFloat32;
+  bool has_dtype_ = false;
   bool requires_grad_ = false;
 };
 

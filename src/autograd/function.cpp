@@ -76,7 +76,9 @@ variable_list AutogradContext::get_saved_variables() const {
 void AutogradContext::release_() {
   saved_.clear();
   saved_.shrink_to_fit();
-  saved_data.clear();
+  // Tensors go (they are the memory); sizes and flags stay, so a node that saved no tensors can
+  // run again, as in PyTorch.
+  std::erase_if(saved_data, [](const auto& kv) { return kv.second.isTensor(); });
   if (has_saved_) released_flag_ = true;
 }
 

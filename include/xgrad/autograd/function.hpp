@@ -44,6 +44,7 @@ class IValue {
   IValue(std::vector<double> v) : v_(std::move(v)) {}  // NOLINT
 
   bool isNone() const { return v_.index() == 0; }
+  bool isTensor() const { return std::holds_alternative<Tensor>(v_); }
   bool toBool() const { return get<bool>("bool"); }
   int64_t toInt() const { return get<int64_t>("int"); }
   double toDouble() const {

@@ -1,0 +1,142 @@
+#define BOOST_TEST_MODULE tensor
+#include <boost/test/unit_test.hpp>
+
+#include "support/testing.hpp"
+
+using namespace xgrad;
+using xgrad::testing::check_sizes;
+using xgrad::testing::check_values;
+
+BOOST_AUTO_TEST_CASE(metadata) {
+  auto x = zeros({2, 3, 4});
+  BOOST_TEST(x.dim() == 3);
+  BOOST_TEST(x.numel() == 24);
+  BOOST_TEST(x.size(0) == 2);
+  BOOST_TEST(x.size(-1) == 4);
+  BOOST_TEST(x.size(-3) == 2);
+  BOOST_CHECK_THROW(x.size(3), IndexError);
+  BOOST_CHECK_THROW(x.size(-4), IndexError);
+  BOOST_TEST(x.strides().vec() == std::vector<int64_t>({12, 4, 1}), boost::test_tools::per_element());
+  BOOST_TEST(x.is_contiguous());
+  BOOST_TEST(x.dtype() == kFloat32);
+  BOOST_TEST(x.element_size() == 4u);
+  BOOST_TEST(x.is_leaf());
+  BOOST_TEST(!x.requires_grad());
+}
+
+BOOST_AUTO_TEST_CASE(copies_share_storage) {
+  auto x = zeros({3});
+  Tensor y = x;  // a handle copy, like torch::Tensor
+  y.fill_(2.0);
+  check_values(x, {2.0, 2.0, 2.0});
+  BOOST_TEST(x.is_same(y));
+}
+
+BOOST_AUTO_TEST_CASE(item_and_to_vector) {
+  auto x = tensor({{1.5, 2.5}, {3.5, 4.5}});
+  BOOST_TEST(x.to_vector<float>() == std::vector<float>({1.5f, 2.5f, 3.5f, 4.5f}), boost::test_tools::per_element());
+  BOOST_TEST(x.sum().item<float>() == 12.0f);
+  BOOST_TEST(x.sum().item<double>() == 12.0);
+  BOOST_CHECK_THROW(x.item<float>(), ValueError);
+  // to_vector of a transposed view follows logical (row-major) order.
+  BOOST_TEST(x.t().to_vector<double>() == std::vector<double>({1.5, 3.5, 2.5, 4.5}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(data_ptr_checks_the_type) {
+  auto x = zeros({2});
+  BOOST_CHECK_NO_THROW(x.data_ptr<float>());
+  BOOST_CHECK_THROW(x.data_ptr<double>(), TypeError);
+  BOOST_CHECK_THROW(Tensor().data_ptr<float>(), ValueError);
+  // Fresh storage is aligned for SIMD loads.
+  BOOST_TEST(reinterpret_cast<uintptr_t>(zeros({5}).data_ptr<float>()) % 64 == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(dtype_conversion) {
+  auto x = tensor({1.7, -2.2, 3.0});
+  auto d = x.to(kFloat64);
+  BOOST_TEST(d.dtype() == kFloat64);
+  check_values(d, {1.7, -2.2, 3.0}, 1e-6);
+  auto i = x.to(kInt64);
+  BOOST_TEST(i.dtype() == kInt64);
+  BOOST_TEST(i.to_vector<int64_t>() == std::vector<int64_t>({1, -2, 3}), boost::test_tools::per_element());
+  BOOST_TEST(x.to(kFloat32).is_same(x));           // no copy when nothing changes
+  BOOST_TEST(!x.to(kFloat32, true).is_same(x));    // unless asked
+}
+
+BOOST_AUTO_TEST_CASE(to_is_differentiable) {
+  auto x = tensor({1.0, 2.0}).requires_grad_();
+  auto y = x.to(kFloat64);
+  BOOST_TEST(y.grad_fn()->name() == "ToCopyBackward0");
+  (y * y).sum().backward();
+  BOOST_TEST(x.grad().dtype() == kFloat32);
+  check_values(x.grad(), {2.0, 4.0});
+  BOOST_CHECK_THROW(x.to(kInt64), TypeError);
+}
+
+BOOST_AUTO_TEST_CASE(contiguous_copies_only_when_needed) {
+  auto x = arange(6.0, kFloat32).reshape({2, 3});
+  BOOST_TEST(x.contiguous().is_same(x));
+  auto t = x.t();
+  BOOST_TEST(!t.is_contiguous());
+  auto c = t.contiguous();
+  BOOST_TEST(c.is_contiguous());
+  BOOST_TEST(c.data_ptr<float>() != x.data_ptr<float>());
+  check_values(c, {0, 3, 1, 4, 2, 5});
+}
+
+BOOST_AUTO_TEST_CASE(clone_is_independent_and_differentiable) {
+  auto x = tensor({1.0, 2.0}).requires_grad_();
+  auto c = x.clone();
+  BOOST_TEST(c.grad_fn()->name() == "CloneBackward0");
+  {
+    NoGradGuard g;
+    c.fill_(0.0);
+  }
+  check_values(x, {1.0, 2.0});
+  (x.clone() * 3.0).sum().backward();
+  check_values(x.grad(), {3.0, 3.0});
+}
+
+BOOST_AUTO_TEST_CASE(copy_broadcasts_and_converts) {
+  auto x = zeros({2, 3}, kFloat64);
+  x.copy_(tensor({1, 2, 3}));
+  check_values(x, {1, 2, 3, 1, 2, 3});
+  BOOST_CHECK_THROW(x.copy_(tensor({1.0, 2.0})), ShapeError);
+  // Overlapping source and destination.
+  auto y = arange(4.0, kFloat32);
+  y.slice(0, 1, 4).copy_(y.slice(0, 0, 3));
+  check_values(y, {0, 0, 1, 2});
+}
+
+BOOST_AUTO_TEST_CASE(requires_grad_rules) {
+  BOOST_CHECK_THROW(zeros({2}, kInt64).requires_grad_(), TypeError);
+  auto x = zeros({2}).requires_grad_();
+  auto y = x * 2.0;
+  BOOST_CHECK_THROW(y.requires_grad_(false), AutogradError);
+  BOOST_TEST(y.requires_grad());
+  x.requires_grad_(false);
+  BOOST_TEST(!x.requires_grad());
+}
+
+BOOST_AUTO_TEST_CASE(version_counts_inplace_writes_through_views) {
+  auto x = zeros({4});
+  const auto v0 = x._version();
+  x.slice(0, 0, 2).fill_(1.0);
+  BOOST_TEST(x._version() > v0);
+  check_values(x, {1, 1, 0, 0});
+}
+
+BOOST_AUTO_TEST_CASE(undefined_tensor_errors) {
+  Tensor t;
+  BOOST_TEST(!t.defined());
+  BOOST_CHECK_THROW(t.dim(), ValueError);
+  BOOST_CHECK_THROW(t.sizes(), ValueError);
+  BOOST_CHECK_THROW(t.backward(), ValueError);
+}
+
+BOOST_AUTO_TEST_CASE(huge_or_negative_sizes_are_rejected) {
+  BOOST_CHECK_THROW(empty({-1, 2}), ValueError);
+  BOOST_CHECK_THROW(empty({int64_t{1} << 30, int64_t{1} << 30}), ValueError);
+  check_sizes(empty({0, 3}), {0, 3});
+  BOOST_TEST(empty({0, 3}).numel() == 0);
+}

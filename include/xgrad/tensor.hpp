@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 namespace xgrad {
@@ -414,15 +415,44 @@ Tensor empty(IntArrayRef sizes, TensorOptions options = {});
 Tensor zeros(IntArrayRef sizes, TensorOptions options = {});
 Tensor ones(IntArrayRef sizes, TensorOptions options = {});
 Tensor full(IntArrayRef sizes, double value, TensorOptions options = {});
+/// An integer fill value gives kInt64 (a bool kBool) unless options give a dtype, as PyTorch.
+template <typename I, std::enable_if_t<std::is_integral_v<I>, int> = 0>
+Tensor full(IntArrayRef sizes, I value, TensorOptions options = {}) {
+  if (!options.has_dtype()) options = options.dtype(std::is_same_v<I, bool> ? kBool : kInt64);
+  return full(sizes, static_cast<double>(value), options);
+}
 Tensor empty_like(const Tensor& x, std::optional<TensorOptions> options = std::nullopt);
 Tensor zeros_like(const Tensor& x, std::optional<TensorOptions> options = std::nullopt);
 Tensor ones_like(const Tensor& x, std::optional<TensorOptions> options = std::nullopt);
 Tensor full_like(const Tensor& x, double value, std::optional<TensorOptions> options = std::nullopt);
 Tensor rand_like(const Tensor& x, std::optional<TensorOptions> options = std::nullopt);
 Tensor randn_like(const Tensor& x, std::optional<TensorOptions> options = std::nullopt);
-/// `[0, end)`; an integral `end` gives kInt64 unless options say otherwise, as PyTorch.
-Tensor arange(double end, std::optional<TensorOptions> options = std::nullopt);
-Tensor arange(double start, double end, double step = 1.0, std::optional<TensorOptions> options = std::nullopt);
+namespace detail {
+Tensor arange_impl(double start, double end, double step, bool integral_args, std::optional<TensorOptions> options);
+template <typename... A>
+inline constexpr bool all_arithmetic = (std::is_arithmetic_v<A> && ...);
+template <typename... A>
+inline constexpr bool all_integral = (std::is_integral_v<A> && ...);
+}  // namespace detail
+
+/// `[0, end)`. As in PyTorch the dtype follows the argument types: `arange(5)` is kInt64,
+/// `arange(5.0)` kFloat32, unless options give one.
+template <typename E, std::enable_if_t<detail::all_arithmetic<E>, int> = 0>
+Tensor arange(E end, std::optional<TensorOptions> options = std::nullopt) {
+  return detail::arange_impl(0.0, static_cast<double>(end), 1.0, detail::all_integral<E>, options);
+}
+/// `[start, end)` with step 1.
+template <typename S, typename E, std::enable_if_t<detail::all_arithmetic<S, E>, int> = 0>
+Tensor arange(S start, E end, std::optional<TensorOptions> options = std::nullopt) {
+  return detail::arange_impl(static_cast<double>(start), static_cast<double>(end), 1.0, detail::all_integral<S, E>,
+                             options);
+}
+/// `start, start + step, ...` below `end` (above it for a negative step).
+template <typename S, typename E, typename St, std::enable_if_t<detail::all_arithmetic<S, E, St>, int> = 0>
+Tensor arange(S start, E end, St step, std::optional<TensorOptions> options = std::nullopt) {
+  return detail::arange_impl(static_cast<double>(start), static_cast<double>(end), static_cast<double>(step),
+                             detail::all_integral<S, E, St>, options);
+}
 Tensor linspace(double start, double end, int64_t steps, TensorOptions options = {});
 Tensor eye(int64_t n, TensorOptions options = {});
 /// Uniform on [0, 1).

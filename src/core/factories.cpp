@@ -1,1 +1,404 @@
-// (filled in by its op family)
+// Tensor factories: constant fills, ranges, identity, wrapping user memory, and the
+// nested-initializer-list `xgrad::tensor(...)`. Random factories live in random.cpp.
+
+#include <xgrad/factory.hpp>
+#include <xgrad/tensor.hpp>
+
+#include "core/dispatch.hpp"
+#include "core/factory_internal.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace xgrad {
+
+namespace detail {
+
+ScalarType resolve_like_dtype(const Tensor& x, const std::optional<TensorOptions>& options) {
+  return options && options->has_dtype() ? options->dtype() : x.dtype();
+}
+
+Tensor finish_factory(Tensor t, TensorOptions options) {
+  if (options.requires_grad()) t.requires_grad_(true);
+  return t;
+}
+
+void check_sizes_nonnegative(IntArrayRef sizes, const char* op) {
+  for (auto s : sizes) XGRAD_CHECK(s >= 0, ValueError, "{}: negative size {} in {}", op, s, to_string(sizes));
+}
+
+}  // namespace detail
+
+namespace {
+
+// Fills a fresh contiguous tensor with one value, converted with the same checks as a scalar
+// conversion (NaN into int64 is a ValueError, not undefined behaviour).
+void fill_contiguous(const Tensor& t, double value, const char* op) {
+  detail::dispatch_all(t.dtype(), op, [&]<typename T>() {
+    const T v = detail::convert_scalar<T>(value, op);
+    T* p = static_cast<T*>(t.impl()->data());
+    std::fill(p, p + t.numel(), v);
+  });
+}
+
+Tensor filled(IntArrayRef sizes, double value, TensorOptions options, const char* op) {
+  detail::check_sizes_nonnegative(sizes, op);
+  Tensor t = make_tensor(sizes, options.dtype());
+  fill_contiguous(t, value, op);
+  return detail::finish_factory(std::move(t), options);
+}
+
+}  // namespace
+
+// ---- constant fills ---------------------------------------------------------------------------
+
+Tensor empty(IntArrayRef sizes, TensorOptions options) {
+  detail::check_sizes_nonnegative(sizes, "empty");
+  return detail::finish_factory(make_tensor(sizes, options.dtype()), options);
+}
+
+Tensor zeros(IntArrayRef sizes, TensorOptions options) {
+  detail::check_sizes_nonnegative(sizes, "zeros");
+  Tensor t = make_tensor(sizes, options.dtype());
+  // All-zero bytes are 0 / 0.0 / false in every supported dtype.
+  std::memset(t.impl()->data(), 0, static_cast<size_t>(t.numel()) * t.element_size());
+  return detail::finish_factory(std::move(t), options);
+}
+
+Tensor ones(IntArrayRef sizes, TensorOptions options) { return filled(sizes, 1.0, options, "ones"); }
+
+Tensor full(IntArrayRef sizes, double value, TensorOptions options) { return filled(sizes, value, options, "full"); }
+
+namespace {
+TensorOptions like_options(const Tensor& x, const std::optional<TensorOptions>& options, const char* op) {
+  detail::check_defined(x, op);
+  return TensorOptions(detail::resolve_like_dtype(x, options)).requires_grad(options && options->requires_grad());
+}
+}  // namespace
+
+Tensor empty_like(const Tensor& x, std::optional<TensorOptions> options) {
+  return empty(x.sizes(), like_options(x, options, "empty_like"));
+}
+Tensor zeros_like(const Tensor& x, std::optional<TensorOptions> options) {
+  return zeros(x.sizes(), like_options(x, options, "zeros_like"));
+}
+Tensor ones_like(const Tensor& x, std::optional<TensorOptions> options) {
+  return filled(x.sizes(), 1.0, like_options(x, options, "ones_like"), "ones_like");
+}
+Tensor full_like(const Tensor& x, double value, std::optional<TensorOptions> options) {
+  return filled(x.sizes(), value, like_options(x, options, "full_like"), "full_like");
+}
+
+// ---- ranges -------------------------------------------------------------------------------------
+
+namespace detail {
+Tensor arange_impl(double start, double end, double step, bool integral_args, std::optional<TensorOptions> options) {
+  XGRAD_CHECK(std::isfinite(start) && std::isfinite(end), ValueError,
+              "arange: unsupported range {} -> {} (bounds must be finite)", start, end);
+  XGRAD_CHECK(std::isfinite(step), ValueError, "arange: step must be finite, got {}", step);
+  XGRAD_CHECK(step != 0.0, ValueError, "arange: step must be nonzero");
+  XGRAD_CHECK((step > 0 && end >= start) || (step < 0 && end <= start), ValueError,
+              "arange: upper bound and larger bound inconsistent with step sign (start {}, end {}, step {})", start,
+              end, step);
+  // PyTorch infers int64 when every argument is of an integer type (the header's templates tell).
+  const bool integral = integral_args;
+  TensorOptions opts = options ? *options : TensorOptions();
+  if (!opts.has_dtype()) opts = opts.dtype(integral ? kInt64 : kFloat32);
+  const double count = std::ceil((end - start) / step);
+  XGRAD_CHECK(count <= static_cast<double>(int64_t{1} << 40), ValueError,
+              "arange: {} elements ({} -> {} step {}) is too many", count, start, end, step);
+  const auto n = static_cast<int64_t>(count);
+  Tensor t = make_tensor({n}, opts.dtype());
+  detail::dispatch_all(opts.dtype(), "arange", [&]<typename T>() {
+    T* p = static_cast<T*>(t.impl()->data());
+    if constexpr (std::is_same_v<T, bool>) {
+      XGRAD_THROW(TypeError, "arange: not implemented for dtype bool");
+    } else if constexpr (std::is_same_v<T, int64_t>) {
+      if (integral) {
+        // Integer ranges step in integers, exact for values beyond 2^53. Unsigned arithmetic
+        // wraps where an intermediate i * step would overflow; every result lies in [start, end].
+        const auto s = static_cast<uint64_t>(detail::convert_scalar<int64_t>(start, "arange"));
+        const auto st = static_cast<uint64_t>(detail::convert_scalar<int64_t>(step, "arange"));
+        (void)detail::convert_scalar<int64_t>(end, "arange");
+        for (int64_t i = 0; i < n; ++i) p[i] = static_cast<int64_t>(s + static_cast<uint64_t>(i) * st);
+      } else {
+        for (int64_t i = 0; i < n; ++i)
+          p[i] = detail::convert_scalar<int64_t>(std::trunc(start + static_cast<double>(i) * step), "arange");
+      }
+    } else {
+      // PyTorch's AVX2 kernel, reproduced so values agree bit for bit: pairs of SIMD vectors of
+      // L lanes each take a base `start + step * idx` (fused, in double) rounded to T, then
+      // lanes `base + j * step`; the tail is computed element by element.
+      const auto value = [&](double v) { return detail::convert_scalar<T>(v, "arange"); };
+      constexpr int64_t L = std::is_same_v<T, float> ? 8 : 4;
+      int64_t i = 0;
+      for (; i + 2 * L <= n; i += 2 * L) {
+        for (int64_t v = i; v < i + 2 * L; v += L) {
+          const double base = static_cast<double>(value(std::fma(step, static_cast<double>(v), start)));
+          for (int64_t j = 0; j < L; ++j) p[v + j] = value(std::fma(static_cast<double>(j), step, base));
+        }
+      }
+      for (; i < n; ++i) p[i] = value(std::fma(step, static_cast<double>(i), start));
+    }
+  });
+  return detail::finish_factory(std::move(t), opts);
+}
+}  // namespace detail
+
+Tensor linspace(double start, double end, int64_t steps, TensorOptions options) {
+  XGRAD_CHECK(steps >= 0, ValueError, "linspace: number of steps must be non-negative, got {}", steps);
+  XGRAD_CHECK(std::isfinite(start) && std::isfinite(end), ValueError, "linspace: bounds must be finite, got {} and {}",
+              start, end);
+  Tensor t = make_tensor({steps}, options.dtype());
+  detail::dispatch_all(options.dtype(), "linspace", [&]<typename T>() {
+    T* p = static_cast<T*>(t.impl()->data());
+    if constexpr (std::is_same_v<T, bool>) {
+      XGRAD_THROW(TypeError, "linspace: not implemented for dtype bool");
+    } else {
+      if (steps == 1) {
+        p[0] = detail::convert_scalar<T>(start, "linspace");
+        return;
+      }
+      // Like PyTorch: the first half counts up from start, the second half down from end, so
+      // both endpoints are exact. Floating types compute in T with a fused multiply-add as
+      // PyTorch's scalar loop does (its SIMD chunks round slightly differently: within an ulp).
+      const int64_t half = steps / 2;
+      if constexpr (std::is_integral_v<T>) {
+        const double step = (end - start) / static_cast<double>(steps - 1);
+        for (int64_t i = 0; i < steps; ++i) {
+          const double v = i < half ? start + step * static_cast<double>(i)
+                                    : end - step * static_cast<double>(steps - 1 - i);
+          p[i] = detail::convert_scalar<T>(std::trunc(v), "linspace");
+        }
+      } else {
+        const T s = detail::convert_scalar<T>(start, "linspace");
+        const T e = detail::convert_scalar<T>(end, "linspace");
+        const T step = (e - s) / static_cast<T>(steps - 1);
+        for (int64_t i = 0; i < steps; ++i)
+          p[i] = i < half ? std::fma(step, static_cast<T>(i), s) : std::fma(-step, static_cast<T>(steps - 1 - i), e);
+      }
+    }
+  });
+  return detail::finish_factory(std::move(t), options);
+}
+
+Tensor eye(int64_t n, TensorOptions options) { return eye(n, n, options); }
+
+Tensor eye(int64_t n, int64_t m, TensorOptions options) {
+  XGRAD_CHECK(n >= 0, ValueError, "eye: n must be non-negative, got {}", n);
+  XGRAD_CHECK(m >= 0, ValueError, "eye: m must be non-negative, got {}", m);
+  Tensor t = zeros({n, m}, options.dtype());
+  detail::dispatch_all(options.dtype(), "eye", [&]<typename T>() {
+    T* p = static_cast<T*>(t.impl()->data());
+    for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = static_cast<T>(1);
+  });
+  return detail::finish_factory(std::move(t), options);
+}
+
+// ---- wrapping and copying user data ---------------------------------------------------------------
+
+namespace {
+
+// Memory owned by the caller of from_blob: the tensor never frees it.
+struct BorrowedStorage final : Storage {
+  BorrowedStorage(void* p, size_t n) {
+    data = p;
+    nbytes = n;
+  }
+};
+
+}  // namespace
+
+Tensor from_blob(void* data, IntArrayRef sizes, TensorOptions options) {
+  const auto strides = contiguous_strides(sizes);
+  return from_blob(data, sizes, strides, options);
+}
+
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, TensorOptions options) {
+  XGRAD_CHECK(sizes.size() == strides.size(), ShapeError,
+              "from_blob: sizes {} and strides {} have different lengths", to_string(sizes), to_string(strides));
+  detail::check_sizes_nonnegative(sizes, "from_blob");
+  int64_t numel = 1;
+  int64_t max_offset = 0;
+  for (size_t d = 0; d < sizes.size(); ++d) {
+    XGRAD_CHECK(strides[d] >= 0, ValueError, "from_blob: negative stride {} in {}", strides[d], to_string(strides));
+    XGRAD_CHECK(sizes[d] == 0 || numel <= (int64_t{1} << 40) / sizes[d], ValueError,
+                "from_blob: sizes {} are too large", to_string(sizes));
+    numel *= sizes[d];
+    if (sizes[d] > 0) max_offset += (sizes[d] - 1) * strides[d];
+  }
+  XGRAD_CHECK(data != nullptr || numel == 0, ValueError, "from_blob: null data pointer for sizes {}",
+              to_string(sizes));
+  auto impl = std::make_shared<TensorImpl>();
+  const size_t span = numel == 0 ? 0 : static_cast<size_t>(max_offset + 1);
+  impl->storage = std::make_shared<BorrowedStorage>(data, span * element_size(options.dtype()));
+  impl->sizes = sizes.vec();
+  impl->strides = strides.vec();
+  impl->numel = numel;
+  impl->dtype = options.dtype();
+  return detail::finish_factory(Tensor(std::move(impl)), options);
+}
+
+namespace {
+
+template <typename S>
+Tensor from_vector_impl(const std::vector<S>& values, const std::optional<std::vector<int64_t>>& sizes,
+                        TensorOptions options) {
+  std::vector<int64_t> shape = sizes ? *sizes : std::vector<int64_t>{static_cast<int64_t>(values.size())};
+  detail::check_sizes_nonnegative(shape, "from_vector");
+  int64_t numel = 1;
+  for (auto s : shape) {
+    XGRAD_CHECK(s == 0 || numel <= (int64_t{1} << 40) / s, ValueError, "from_vector: sizes {} are too large",
+                to_string(shape));
+    numel *= s;
+  }
+  XGRAD_CHECK(numel == static_cast<int64_t>(values.size()), ShapeError,
+              "from_vector: {} values cannot fill sizes {} ({} elements)", values.size(), to_string(shape), numel);
+  const ScalarType dtype = options.has_dtype() ? options.dtype() : scalar_type_of<S>();
+  Tensor t = make_tensor(shape, dtype);
+  detail::dispatch_all(dtype, "from_vector", [&]<typename T>() {
+    T* p = static_cast<T*>(t.impl()->data());
+    for (int64_t i = 0; i < numel; ++i) p[i] = detail::convert_scalar<T>(values[static_cast<size_t>(i)], "from_vector");
+  });
+  return detail::finish_factory(std::move(t), options);
+}
+
+}  // namespace
+
+Tensor from_vector(const std::vector<float>& values, std::optional<std::vector<int64_t>> sizes,
+                   TensorOptions options) {
+  return from_vector_impl(values, sizes, options);
+}
+Tensor from_vector(const std::vector<double>& values, std::optional<std::vector<int64_t>> sizes,
+                   TensorOptions options) {
+  return from_vector_impl(values, sizes, options);
+}
+Tensor from_vector(const std::vector<int64_t>& values, std::optional<std::vector<int64_t>> sizes,
+                   TensorOptions options) {
+  return from_vector_impl(values, sizes, options);
+}
+
+// ---- xgrad::tensor(nested lists) --------------------------------------------------------------------
+
+namespace detail {
+
+namespace {
+// Promotion order of literal kinds: bool < int64 < float32 < float64, as Python's
+// torch.tensor([True, 1, 2.5]) promotes mixed literals.
+int type_rank(ScalarType t) {
+  switch (t) {
+    case ScalarType::Bool: return 0;
+    case ScalarType::Long: return 1;
+    case ScalarType::Float: return 2;
+    case ScalarType::Double: return 3;
+  }
+  return 0;
+}
+}  // namespace
+
+TensorDataContainer::TensorDataContainer(std::initializer_list<TensorDataContainer> list)
+    : kind_(Kind::List), children_(list) {}
+
+TensorDataContainer::TensorDataContainer(const std::vector<float>& v)
+    : kind_(Kind::Vector), type_(kFloat32), dvec_(v.begin(), v.end()) {}
+TensorDataContainer::TensorDataContainer(const std::vector<double>& v)
+    : kind_(Kind::Vector), type_(kFloat64), dvec_(v) {}
+TensorDataContainer::TensorDataContainer(const std::vector<int64_t>& v)
+    : kind_(Kind::Vector), type_(kInt64), ivec_(v) {}
+TensorDataContainer::TensorDataContainer(const std::vector<int>& v)
+    : kind_(Kind::Vector), type_(kInt64), ivec_(v.begin(), v.end()) {}
+TensorDataContainer::TensorDataContainer(const std::vector<bool>& v)
+    : kind_(Kind::Vector), type_(kBool), ivec_(v.begin(), v.end()) {}
+
+std::vector<int64_t> TensorDataContainer::sizes() const {
+  std::vector<int64_t> out;
+  const TensorDataContainer* node = this;
+  while (true) {
+    if (node->kind_ == Kind::Scalar) return out;
+    if (node->kind_ == Kind::Vector) {
+      out.push_back(static_cast<int64_t>(node->type_ == kFloat32 || node->type_ == kFloat64 ? node->dvec_.size()
+                                                                                            : node->ivec_.size()));
+      return out;
+    }
+    out.push_back(static_cast<int64_t>(node->children_.size()));
+    if (node->children_.empty()) return out;
+    node = &node->children_.front();
+  }
+}
+
+void TensorDataContainer::validate(IntArrayRef sizes, size_t dim) const {
+  if (kind_ == Kind::Scalar) {
+    XGRAD_CHECK(dim == sizes.size(), ValueError,
+                "tensor: ragged nested list: expected a sequence of length {} at dim {} (got a scalar)", sizes[dim],
+                dim);
+    return;
+  }
+  XGRAD_CHECK(dim < sizes.size(), ValueError,
+              "tensor: ragged nested list: expected a scalar at dim {} (got a sequence)", dim);
+  const auto n = static_cast<int64_t>(kind_ == Kind::List ? children_.size()
+                                      : (type_ == kFloat32 || type_ == kFloat64) ? dvec_.size()
+                                                                                 : ivec_.size());
+  XGRAD_CHECK(n == sizes[dim], ValueError,
+              "tensor: ragged nested list: expected a sequence of length {} at dim {} (got {})", sizes[dim], dim, n);
+  if (kind_ == Kind::Vector) {
+    XGRAD_CHECK(dim + 1 == sizes.size(), ValueError,
+                "tensor: ragged nested list: expected a sequence at dim {} (got a scalar)", dim + 1);
+    return;
+  }
+  for (const auto& c : children_) c.validate(sizes, dim + 1);
+}
+
+std::optional<ScalarType> TensorDataContainer::inferred_dtype() const {
+  switch (kind_) {
+    case Kind::Scalar:
+    case Kind::Vector: return type_;
+    case Kind::List: break;
+  }
+  std::optional<ScalarType> best;
+  for (const auto& c : children_) {
+    auto t = c.inferred_dtype();
+    if (t && (!best || type_rank(*t) > type_rank(*best))) best = t;
+  }
+  return best;
+}
+
+void TensorDataContainer::fill(const Tensor& out, int64_t& index) const {
+  dispatch_all(out.dtype(), "tensor", [&]<typename T>() {
+    T* p = static_cast<T*>(out.impl()->data());
+    switch (kind_) {
+      case Kind::Scalar:
+        p[index++] = type_ == kFloat32 || type_ == kFloat64 ? convert_scalar<T>(d_, "tensor")
+                                                            : convert_scalar<T>(i_, "tensor");
+        return;
+      case Kind::Vector:
+        for (double v : dvec_) p[index++] = convert_scalar<T>(v, "tensor");
+        for (int64_t v : ivec_) p[index++] = convert_scalar<T>(v, "tensor");
+        return;
+      case Kind::List:
+        for (const auto& c : children_) c.fill(out, index);
+        return;
+    }
+  });
+}
+
+Tensor TensorDataContainer::to_tensor(TensorOptions options) const {
+  const auto shape = sizes();
+  validate(shape, 0);
+  ScalarType dtype = options.has_dtype() ? options.dtype() : kFloat32;
+  if (!options.has_dtype()) {
+    // Floating literals default to float32 (PyTorch's default dtype); only a std::vector<double>
+    // asks for float64, as LibTorch's torch::tensor(std::vector<double>) does.
+    if (auto t = inferred_dtype()) dtype = *t;
+  }
+  Tensor t = make_tensor(shape, dtype);
+  int64_t index = 0;
+  fill(t, index);
+  return finish_factory(std::move(t), options);
+}
+
+}  // namespace detail
+
+Tensor tensor(const detail::TensorDataContainer& data, TensorOptions options) { return data.to_tensor(options); }
+
+}  // namespace xgrad

@@ -1,1 +1,251 @@
-// (filled in by its op family)
+// nn::Module: registration, recursive traversal, modes, dtype conversion and PyTorch-style
+// printing.
+
+#include <xgrad/autograd/function.hpp>
+#include <xgrad/autograd/grad_mode.hpp>
+#include <xgrad/nn/module.hpp>
+
+#include <algorithm>
+#include <sstream>
+#include <typeinfo>
+#include <unordered_set>
+
+namespace xgrad::nn {
+
+Module::Module(std::string name) : name_(std::move(name)) {}
+
+Module::Module() = default;
+
+const std::string& Module::name() const {
+  if (!name_) {
+    // Computed lazily: typeid(*this) names the most derived class only after construction.
+    std::string full = autograd::detail::demangle(typeid(*this).name());
+    const auto lt = full.find('<');
+    const auto colon = full.rfind("::", lt == std::string::npos ? std::string::npos : lt);
+    std::string n = colon == std::string::npos ? full : full.substr(colon + 2);
+    if (n.size() > 4 && n.compare(n.size() - 4, 4, "Impl") == 0) n.resize(n.size() - 4);
+    name_ = std::move(n);
+  }
+  return *name_;
+}
+
+void Module::check_name(const std::string& name, const char* what) const {
+  XGRAD_CHECK(!name.empty(), ValueError, "{}: {} name must not be empty", this->name(), what);
+  XGRAD_CHECK(name.find('.') == std::string::npos, ValueError, "{}: {} name must not contain a dot ('.'), got '{}'",
+              this->name(), what, name);
+}
+
+Tensor& Module::register_parameter(std::string name, Tensor tensor, bool requires_grad) {
+  check_name(name, "parameter");
+  XGRAD_CHECK(!parameters_.contains(name), ValueError, "{}: parameter '{}' already defined", this->name(), name);
+  XGRAD_CHECK(!buffers_.contains(name), ValueError, "{}: '{}' is already a buffer", this->name(), name);
+  if (tensor.defined()) {
+    XGRAD_CHECK(!requires_grad || tensor.is_floating_point(), TypeError,
+                "{}: parameter '{}' of dtype {} cannot require gradients (only floating-point tensors can)",
+                this->name(), name, dtype_name(tensor.dtype()));
+    tensor.set_requires_grad(requires_grad);
+  }
+  return parameters_.insert(std::move(name), std::move(tensor));
+}
+
+Tensor& Module::register_buffer(std::string name, Tensor tensor) {
+  check_name(name, "buffer");
+  XGRAD_CHECK(!buffers_.contains(name), ValueError, "{}: buffer '{}' already defined", this->name(), name);
+  XGRAD_CHECK(!parameters_.contains(name), ValueError, "{}: '{}' is already a parameter", this->name(), name);
+  return buffers_.insert(std::move(name), std::move(tensor));
+}
+
+void Module::unregister_module(const std::string& name) {
+  XGRAD_CHECK(children_.contains(name), IndexError, "{}: no submodule named '{}'", this->name(), name);
+  children_.erase(name);
+}
+
+void Module::apply_to_named_modules(const NamedModuleApplyFunction& fn, const std::string& prefix,
+                                    bool include_self, std::vector<const Module*>& seen) const {
+  // A module shared by two parents is visited once, as PyTorch's named_modules does.
+  if (std::find(seen.begin(), seen.end(), this) != seen.end()) return;
+  seen.push_back(this);
+  if (include_self) fn(prefix, const_cast<Module&>(*this));
+  for (const auto& child : children_) {
+    const std::string path = prefix.empty() ? child.key() : prefix + "." + child.key();
+    child.value()->apply_to_named_modules(fn, path, true, seen);
+  }
+}
+
+OrderedDict<std::string, std::shared_ptr<Module>> Module::named_modules(const std::string& name_prefix,
+                                                                        bool include_self) const {
+  OrderedDict<std::string, std::shared_ptr<Module>> out("Module");
+  std::vector<const Module*> seen;
+  apply_to_named_modules(
+      [&](const std::string& key, Module& m) {
+        // shared_from_this fails for a module not owned by a shared_ptr (a plain local Impl);
+        // then the root is reported through a non-owning pointer.
+        std::shared_ptr<Module> ptr = m.weak_from_this().lock();
+        if (!ptr) ptr = std::shared_ptr<Module>(std::shared_ptr<Module>{}, &m);
+        out.insert(key, std::move(ptr));
+      },
+      name_prefix, include_self, seen);
+  return out;
+}
+
+std::vector<std::shared_ptr<Module>> Module::modules(bool include_self) const {
+  return named_modules(std::string(), include_self).values();
+}
+
+std::vector<std::shared_ptr<Module>> Module::children() const { return children_.values(); }
+
+OrderedDict<std::string, std::shared_ptr<Module>> Module::named_children() const {
+  OrderedDict<std::string, std::shared_ptr<Module>> out("Module");
+  for (const auto& c : children_) out.insert(c.key(), c.value());
+  return out;
+}
+
+namespace {
+// Tensors of every module, dotted keys; a tensor reachable twice (shared parameter) is listed once.
+OrderedDict<std::string, Tensor> collect_named(const Module& root, bool recurse,
+                                               const OrderedDict<std::string, Tensor>& (*get)(const Module&),
+                                               const char* what) {
+  OrderedDict<std::string, Tensor> out(what);
+  std::unordered_set<const TensorImpl*> seen;
+  const auto add = [&](const std::string& prefix, const Module& m) {
+    for (const auto& item : get(m)) {
+      if (!item.value().defined()) continue;
+      if (!seen.insert(item.value().unsafeGetTensorImpl()).second) continue;
+      out.insert(prefix.empty() ? item.key() : prefix + "." + item.key(), item.value());
+    }
+  };
+  if (!recurse) {
+    add("", root);
+    return out;
+  }
+  for (const auto& m : root.named_modules()) add(m.key(), *m.value());
+  return out;
+}
+}  // namespace
+
+// Read access to another module's dictionaries (a friend of Module).
+struct ModuleAccess {
+  static const OrderedDict<std::string, Tensor>& params(const Module& m) { return m.parameters_; }
+  static const OrderedDict<std::string, Tensor>& bufs(const Module& m) { return m.buffers_; }
+};
+
+OrderedDict<std::string, Tensor> Module::named_parameters(bool recurse) const {
+  return collect_named(*this, recurse, &ModuleAccess::params, "Parameter");
+}
+
+std::vector<Tensor> Module::parameters(bool recurse) const { return named_parameters(recurse).values(); }
+
+OrderedDict<std::string, Tensor> Module::named_buffers(bool recurse) const {
+  return collect_named(*this, recurse, &ModuleAccess::bufs, "Buffer");
+}
+
+std::vector<Tensor> Module::buffers(bool recurse) const { return named_buffers(recurse).values(); }
+
+void Module::apply(const ModuleApplyFunction& fn) {
+  for (const auto& m : named_modules()) fn(*m.value());
+}
+
+void Module::apply(const NamedModuleApplyFunction& fn, const std::string& name_prefix) {
+  for (const auto& m : named_modules(name_prefix)) fn(m.key(), *m.value());
+}
+
+void Module::train(bool on) {
+  is_training_ = on;
+  for (const auto& child : children_) child.value()->train(on);
+}
+
+namespace {
+// Converts `t` in place: every handle to this TensorImpl (the module's member, the
+// registration dictionary, an optimizer's list) sees the new dtype.
+void convert_in_place(const Tensor& t, ScalarType dtype) {
+  if (!t.defined() || !t.is_floating_point() || t.dtype() == dtype) return;
+  Tensor converted;
+  {
+    NoGradGuard no_grad;
+    converted = t.detach().to(dtype).contiguous();
+  }
+  TensorImpl* impl = t.unsafeGetTensorImpl();
+  const TensorImpl* src = converted.unsafeGetTensorImpl();
+  impl->storage = src->storage;
+  impl->storage_offset = src->storage_offset;
+  impl->sizes = src->sizes;
+  impl->strides = src->strides;
+  impl->numel = src->numel;
+  impl->dtype = dtype;
+  if (impl->grad.defined()) convert_in_place(impl->grad, dtype);
+}
+}  // namespace
+
+void Module::to(ScalarType dtype, bool /*non_blocking*/) {
+  XGRAD_CHECK(is_floating_point(dtype), TypeError,
+              "{}.to: modules can only be converted to a floating-point dtype (float32 or float64), got {}", name(),
+              dtype_name(dtype));
+  for (const auto& m : named_modules()) {
+    for (const auto& p : ModuleAccess::params(*m.value())) convert_in_place(p.value(), dtype);
+    for (const auto& b : ModuleAccess::bufs(*m.value())) convert_in_place(b.value(), dtype);
+  }
+}
+
+void Module::zero_grad(bool set_to_none) {
+  for (auto& p : parameters()) {
+    Tensor& g = p.mutable_grad();
+    if (!g.defined()) continue;
+    if (set_to_none) {
+      g = Tensor();
+    } else {
+      // A gradient kept from create_graph=true has a history; cut it before zeroing in place.
+      if (g.grad_fn()) g = g.detach();
+      NoGradGuard no_grad;
+      g.zero_();
+    }
+  }
+}
+
+namespace {
+// Indents every line after the first by `spaces` (PyTorch's _addindent).
+std::string add_indent(const std::string& s, int spaces) {
+  std::string out;
+  const std::string pad(static_cast<size_t>(spaces), ' ');
+  for (char c : s) {
+    out += c;
+    if (c == '\n') out += pad;
+  }
+  return out;
+}
+}  // namespace
+
+std::string Module::repr() const {
+  std::ostringstream os;
+  pretty_print(os);
+  return os.str();
+}
+
+void Module::pretty_print(std::ostream& stream) const {
+  std::vector<std::string> extra_lines;
+  const std::string extra = extra_repr();
+  if (!extra.empty()) {
+    std::istringstream in(extra);
+    for (std::string line; std::getline(in, line);) extra_lines.push_back(line);
+  }
+  std::vector<std::string> child_lines;
+  for (const auto& child : children_)
+    child_lines.push_back("(" + child.key() + "): " + add_indent(child.value()->repr(), 2));
+  std::string s = name() + "(";
+  if (!extra_lines.empty() || !child_lines.empty()) {
+    if (extra_lines.size() == 1 && child_lines.empty()) {
+      s += extra_lines[0];
+    } else {
+      s += "\n";
+      for (const auto* lines : {&extra_lines, &child_lines})
+        for (const auto& l : *lines) s += "  " + l + "\n";
+    }
+  }
+  stream << s << ")";
+}
+
+std::ostream& operator<<(std::ostream& stream, const Module& module) {
+  module.pretty_print(stream);
+  return stream;
+}
+
+}  // namespace xgrad::nn

@@ -1,1 +1,172 @@
-// (filled in by its op family)
+// conv2d: argument checks and the autograd Function; the arithmetic is in kernels/conv.hpp.
+#include <xgrad/autograd/function.hpp>
+#include <xgrad/nn/functional/conv.hpp>
+
+#include "core/dispatch.hpp"
+#include "kernels/conv.hpp"
+
+#include <string>
+#include <variant>
+
+namespace xgrad::nn::functional {
+namespace {
+
+using kernels::Conv2dShape;
+
+std::string shape_str(const Tensor& t) { return xgrad::to_string(t.sizes()); }
+
+// Validates the arguments of a batched conv2d and works out the kernel's shape.
+Conv2dShape conv2d_shape(const Tensor& input, const Tensor& weight, const Conv2dFuncOptions& o) {
+  XGRAD_CHECK(weight.dim() == 4, ShapeError,
+              "conv2d: expected a 4-D weight [out_channels, in_channels / groups, kH, kW], got {}-D weight of size {}",
+              weight.dim(), shape_str(weight));
+  XGRAD_CHECK(input.dtype() == weight.dtype(), TypeError,
+              "conv2d: input ({}) and weight ({}) must have the same dtype", dtype_name(input.dtype()),
+              dtype_name(weight.dtype()));
+  XGRAD_CHECK(input.is_floating_point(), TypeError,
+              "conv2d: expected a floating-point input (float32 or float64), got {}", dtype_name(input.dtype()));
+  const int64_t groups = o.groups();
+  const auto& stride = o.stride();
+  const auto& dilation = o.dilation();
+  XGRAD_CHECK(groups > 0, ValueError, "conv2d: groups must be positive, got {}", groups);
+  XGRAD_CHECK(stride[0] > 0 && stride[1] > 0, ValueError, "conv2d: stride must be positive, got [{}, {}]", stride[0],
+              stride[1]);
+  XGRAD_CHECK(dilation[0] > 0 && dilation[1] > 0, ValueError, "conv2d: dilation must be positive, got [{}, {}]",
+              dilation[0], dilation[1]);
+
+  Conv2dShape s;
+  s.n = input.size(0);
+  s.c_in = input.size(1);
+  s.h = input.size(2);
+  s.w = input.size(3);
+  s.c_out = weight.size(0);
+  s.kh = weight.size(2);
+  s.kw = weight.size(3);
+  s.sh = stride[0];
+  s.sw = stride[1];
+  s.dh = dilation[0];
+  s.dw = dilation[1];
+  s.groups = groups;
+  XGRAD_CHECK(s.c_out % groups == 0, ShapeError,
+              "conv2d: out_channels ({}) must be divisible by groups ({}) (weight {})", s.c_out, groups,
+              shape_str(weight));
+  XGRAD_CHECK(s.c_in == weight.size(1) * groups, ShapeError,
+              "conv2d: input has {} channels, weight expects {} ({} per group x {} groups) (input {}, weight {})",
+              s.c_in, weight.size(1) * groups, weight.size(1), groups, shape_str(input), shape_str(weight));
+  XGRAD_CHECK(s.kh > 0 && s.kw > 0 && s.c_out > 0, ShapeError, "conv2d: weight has an empty dimension (weight {})",
+              shape_str(weight));
+  if (o.bias().defined()) {
+    const Tensor& b = o.bias();
+    XGRAD_CHECK(b.dim() == 1 && b.size(0) == s.c_out, ShapeError,
+                "conv2d: expected a bias of size [{}] (one per output channel), got {} (weight {})", s.c_out,
+                shape_str(b), shape_str(weight));
+    XGRAD_CHECK(b.dtype() == weight.dtype(), TypeError, "conv2d: bias ({}) and weight ({}) must have the same dtype",
+                dtype_name(b.dtype()), dtype_name(weight.dtype()));
+  }
+
+  // Padding: before = top/left, after = bottom/right.
+  int64_t pad_before[2] = {0, 0};
+  int64_t pad_after[2] = {0, 0};
+  const int64_t k[2] = {s.kh, s.kw};
+  const int64_t d[2] = {s.dh, s.dw};
+  if (const auto* p = std::get_if<ExpandingArray<2>>(&o.padding())) {
+    XGRAD_CHECK((*p)[0] >= 0 && (*p)[1] >= 0, ValueError, "conv2d: padding must be non-negative, got [{}, {}]",
+                (*p)[0], (*p)[1]);
+    for (int i = 0; i < 2; ++i) pad_before[i] = pad_after[i] = (*p)[i];
+  } else if (std::holds_alternative<enumtype::kSame>(o.padding())) {
+    XGRAD_CHECK(s.sh == 1 && s.sw == 1, ValueError,
+                "conv2d: padding='same' is not supported for strided convolutions (stride [{}, {}])", s.sh, s.sw);
+    // As PyTorch: total d(k-1); an odd total puts the extra row/column at the bottom/right.
+    for (int i = 0; i < 2; ++i) {
+      const int64_t total = d[i] * (k[i] - 1);
+      pad_before[i] = total / 2;
+      pad_after[i] = total - pad_before[i];
+    }
+  }  // kValid: no padding
+  s.ph = pad_before[0];
+  s.pw = pad_before[1];
+
+  const int64_t in_sz[2] = {s.h, s.w};
+  int64_t out_sz[2];
+  for (int i = 0; i < 2; ++i) {
+    const int64_t padded = in_sz[i] + pad_before[i] + pad_after[i];
+    const int64_t extent = d[i] * (k[i] - 1) + 1;
+    XGRAD_CHECK(padded >= extent, ShapeError,
+                "conv2d: padded input size ({} x {}) is smaller than the (dilated) kernel ({} x {}) (input {}, "
+                "weight {})",
+                s.h + pad_before[0] + pad_after[0], s.w + pad_before[1] + pad_after[1], d[0] * (k[0] - 1) + 1,
+                d[1] * (k[1] - 1) + 1, shape_str(input), shape_str(weight));
+    out_sz[i] = (padded - extent) / (i == 0 ? s.sh : s.sw) + 1;
+  }
+  s.ho = out_sz[0];
+  s.wo = out_sz[1];
+  return s;
+}
+
+std::vector<int64_t> pack_shape(const Conv2dShape& s) {
+  return {s.n, s.c_in, s.h, s.w, s.c_out, s.kh, s.kw, s.sh, s.sw, s.ph, s.pw, s.dh, s.dw, s.groups, s.ho, s.wo};
+}
+Conv2dShape unpack_shape(const std::vector<int64_t>& v) {
+  Conv2dShape s;
+  s.n = v[0], s.c_in = v[1], s.h = v[2], s.w = v[3], s.c_out = v[4], s.kh = v[5], s.kw = v[6], s.sh = v[7];
+  s.sw = v[8], s.ph = v[9], s.pw = v[10], s.dh = v[11], s.dw = v[12], s.groups = v[13], s.ho = v[14], s.wo = v[15];
+  return s;
+}
+
+struct ConvolutionOp : autograd::Function<ConvolutionOp> {
+  static std::string_view name() { return "ConvolutionBackward0"; }
+
+  static Tensor forward(AutogradContext* ctx, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                        const Conv2dShape& s) {
+    const Tensor x = input.contiguous();
+    const Tensor w = weight.contiguous();
+    const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
+    Tensor y = make_tensor({s.n, s.c_out, s.ho, s.wo}, x.dtype());
+    xgrad::detail::dispatch_floating(x.dtype(), "conv2d", [&]<typename T>() {
+      if constexpr (std::is_floating_point_v<T>)
+        kernels::conv2d_forward<T>(s, x.data_ptr<T>(), w.data_ptr<T>(), b.defined() ? b.data_ptr<T>() : nullptr,
+                                   y.data_ptr<T>());
+    });
+    // grad-input needs the weight, grad-weight needs the input; grad-bias needs neither.
+    ctx->save_for_backward({ctx->needs_input_grad(1) ? x : Tensor(), ctx->needs_input_grad(0) ? w : Tensor()});
+    ctx->saved_data["shape"] = pack_shape(s);
+    return y;
+  }
+
+  static autograd::variable_list backward(AutogradContext* ctx, autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const Conv2dShape s = unpack_shape(ctx->saved_data["shape"].toIntVector());
+    const Tensor gy = grads[0].contiguous();
+    Tensor gx, gw, gb;
+    if (ctx->needs_input_grad(0)) gx = make_tensor({s.n, s.c_in, s.h, s.w}, gy.dtype());
+    if (ctx->needs_input_grad(1)) gw = make_tensor({s.c_out, s.cin_g(), s.kh, s.kw}, gy.dtype());
+    if (ctx->needs_input_grad(2)) gb = make_tensor({s.c_out}, gy.dtype());
+    xgrad::detail::dispatch_floating(gy.dtype(), "conv2d backward", [&]<typename T>() {
+      if constexpr (std::is_floating_point_v<T>) {
+        if (gx.defined()) kernels::conv2d_backward_input<T>(s, gy.data_ptr<T>(), saved[1].data_ptr<T>(), gx.data_ptr<T>());
+        if (gw.defined() || gb.defined())
+          kernels::conv2d_backward_weight<T>(s, gw.defined() ? saved[0].data_ptr<T>() : nullptr, gy.data_ptr<T>(),
+                                             gw.defined() ? gw.data_ptr<T>() : nullptr,
+                                             gb.defined() ? gb.data_ptr<T>() : nullptr);
+      }
+    });
+    return {gx, gw, gb};
+  }
+};
+
+}  // namespace
+
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dFuncOptions& options) {
+  XGRAD_CHECK(input.defined() && weight.defined(), ValueError, "conv2d: input and weight must be defined tensors");
+  XGRAD_CHECK(input.dim() == 3 || input.dim() == 4, ShapeError,
+              "conv2d: expected a 3-D (unbatched) or 4-D (batched) input, got {}-D input of size {}", input.dim(),
+              shape_str(input));
+  // Unbatched input runs as a batch of one; as PyTorch, the squeeze is its own graph node.
+  const bool batched = input.dim() == 4;
+  const Tensor x = batched ? input : input.unsqueeze(0);
+  const Conv2dShape s = conv2d_shape(x, weight, options);
+  Tensor y = ConvolutionOp::apply(x, weight, options.bias(), s);
+  return batched ? y : y.squeeze(0);
+}
+
+}  // namespace xgrad::nn::functional

@@ -1,1 +1,1237 @@
-// (filled in by its op family)
+// Elementwise arithmetic, math functions and comparisons with NumPy broadcasting and PyTorch's
+// type promotion, plus the in-place updates used by optimisers and initialisers.
+//
+// Every loop has a fast path for contiguous operands of the same shape (and for a scalar
+// operand) written as a plain indexed loop, so -O3 vectorises it; the general case walks rows
+// with detail::for_each_row, broadcasting through stride-0 dimensions.
+
+#include <xgrad/autograd/function.hpp>
+#include <xgrad/autograd/grad_mode.hpp>
+#include <xgrad/tensor.hpp>
+
+#include "core/dispatch.hpp"
+#include "core/strided.hpp"
+#include "core/tensor_internal.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+namespace xgrad {
+
+using autograd::variable_list;
+
+// ---- vectorised float32 exp ---------------------------------------------------------------------
+//
+// std::exp does not vectorise, and exp dominates sigmoid (LeNet's activation). This is Cephes'
+// expf polynomial (<= 1 ulp against the correctly rounded result) written branch-free, so GCC
+// vectorises it; target_clones builds an AVX2 copy beside the baseline one and picks at load
+// time (no -march=native; no FMA, so both copies round identically). Inputs below -87.34 give 0
+// (the true results there are subnormal).
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define XGRAD_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define XGRAD_SIMD_CLONES
+#endif
+
+namespace {
+inline float expf_branchless(float x) {
+  const int32_t bits = std::bit_cast<int32_t>(x);
+  const int32_t ax = bits & 0x7fffffff;
+  // All selects are integer masks: GCC will not if-convert floating-point ?: (trapping math),
+  // and a branch would stop vectorisation.
+  const int32_t m_nan = -static_cast<int32_t>(ax > 0x7f800000);
+  const int32_t m_small = -static_cast<int32_t>((bits < 0) & (ax > 0x42aeac4f));   // x < -87.33654
+  const int32_t m_large = -static_cast<int32_t>((bits >= 0) & (ax > 0x42b17217));  // x > 88.72283
+  const int32_t m_ok = ~(m_nan | m_small | m_large);
+  const float xc = std::bit_cast<float>(bits & m_ok);
+  // n = round(x / ln 2) via the 1.5 * 2^23 trick (no SSE4.1 roundps needed).
+  const float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float z = xc - n * 0.693359375f;
+  z = z - n * -2.12194440e-4f;
+  float y = 1.9875691500E-4f;
+  y = y * z + 1.3981999507E-3f;
+  y = y * z + 8.3334519073E-3f;
+  y = y * z + 4.1665795894E-2f;
+  y = y * z + 1.6666665459E-1f;
+  y = y * z + 5.0000001201E-1f;
+  y = y * z * z + z + 1.0f;
+  // 2^n as two factors so n = -126..128 stays representable.
+  const int32_t ni = static_cast<int32_t>(n);
+  const int32_t h = ni >> 1;
+  y = y * std::bit_cast<float>((h + 127) << 23) * std::bit_cast<float>((ni - h + 127) << 23);
+  return std::bit_cast<float>((std::bit_cast<int32_t>(y) & m_ok) | (bits & m_nan) | (0x7f800000 & m_large));
+}
+}  // namespace
+
+namespace detail {
+// Also used by activation.cpp (declared there).
+XGRAD_SIMD_CLONES void exp_f32(const float* in, float* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = expf_branchless(in[i]);
+}
+XGRAD_SIMD_CLONES void sigmoid_f32(const float* in, float* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = 1.0f / (1.0f + expf_branchless(-in[i]));
+}
+}  // namespace detail
+
+namespace {
+
+// ---- type promotion -------------------------------------------------------------------------
+
+// bool < integer < floating, as PyTorch's categories for promotion with 0-dim tensors/scalars.
+int category(ScalarType t) {
+  switch (t) {
+    case ScalarType::Bool: return 0;
+    case ScalarType::Long: return 1;
+    default: return 2;
+  }
+}
+
+ScalarType promote_types(ScalarType a, ScalarType b) {
+  if (a == b) return a;
+  if (a == kFloat64 || b == kFloat64) return kFloat64;
+  if (a == kFloat32 || b == kFloat32) return kFloat32;
+  if (a == kInt64 || b == kInt64) return kInt64;
+  return kBool;
+}
+
+// PyTorch's result_type for two tensors: a 0-dim tensor only takes part when its category is
+// higher than that of the dimensioned one (float32 [n] + float64 0-dim -> float32).
+ScalarType result_type(const Tensor& a, const Tensor& b) {
+  const bool za = a.dim() == 0, zb = b.dim() == 0;
+  if (za == zb) return promote_types(a.dtype(), b.dtype());
+  const Tensor& d = za ? b : a;
+  const Tensor& z = za ? a : b;
+  return category(z.dtype()) > category(d.dtype()) ? z.dtype() : d.dtype();
+}
+
+// Tensor combined with a C++ double (a "wrapped number"): integral tensors go to float32.
+ScalarType result_type_scalar(ScalarType t) { return category(t) < 2 ? kFloat32 : t; }
+
+ScalarType float_type(ScalarType t) { return category(t) < 2 ? kFloat32 : t; }
+
+// `t` converted to `dtype`, never recorded in the graph (used inside kernels only).
+Tensor as_type(const Tensor& t, ScalarType dtype) {
+  if (t.dtype() == dtype) return t;
+  AutoGradMode guard(false);
+  return t.detach().to(dtype);
+}
+
+template <typename T>
+T* ptr(const Tensor& t) {
+  return static_cast<T*>(t.impl()->data());
+}
+
+// A double that converts to int64 exactly (no UB from NaN, infinities or out-of-range values).
+bool is_integral_value(double v) { return std::isfinite(v) && v == std::trunc(v) && std::abs(v) < 9.2e18; }
+
+// Integer arithmetic wraps around (two's complement, as PyTorch) instead of overflowing, which
+// would be undefined behaviour for int64_t. bool + is "or", bool * is "and" (PyTorch's results).
+template <typename T>
+inline T add_w(T x, T y) {
+  if constexpr (std::is_same_v<T, int64_t>)
+    return static_cast<int64_t>(static_cast<uint64_t>(x) + static_cast<uint64_t>(y));
+  else if constexpr (std::is_same_v<T, bool>)
+    return x || y;
+  else
+    return x + y;
+}
+template <typename T>
+inline T sub_w(T x, T y) {
+  if constexpr (std::is_same_v<T, int64_t>)
+    return static_cast<int64_t>(static_cast<uint64_t>(x) - static_cast<uint64_t>(y));
+  else if constexpr (std::is_same_v<T, bool>)
+    return x != y;
+  else
+    return x - y;
+}
+template <typename T>
+inline T mul_w(T x, T y) {
+  if constexpr (std::is_same_v<T, int64_t>)
+    return static_cast<int64_t>(static_cast<uint64_t>(x) * static_cast<uint64_t>(y));
+  else if constexpr (std::is_same_v<T, bool>)
+    return x && y;
+  else
+    return x * y;
+}
+template <typename T>
+inline T neg_w(T x) {
+  if constexpr (std::is_same_v<T, int64_t>)
+    return static_cast<int64_t>(uint64_t{0} - static_cast<uint64_t>(x));
+  else
+    return -x;
+}
+
+// ---- loops ----------------------------------------------------------------------------------
+
+// Merges adjacent dims that every operand walks as one (stride[d] == stride[d+1] * size[d+1]),
+// so rows get longer: a [N, C, H, W] + [1, C, 1, 1] bias add runs rows of H*W, not W.
+template <size_t N>
+void coalesce(std::vector<int64_t>& sizes, std::array<std::vector<int64_t>, N>& strides) {
+  if (sizes.size() < 2) return;
+  size_t out = 0;
+  for (size_t d = 1; d < sizes.size(); ++d) {
+    bool merge = true;
+    for (size_t k = 0; k < N; ++k)
+      if (strides[k][out] != strides[k][d] * sizes[d]) merge = false;
+    if (merge) {
+      sizes[out] *= sizes[d];
+      for (size_t k = 0; k < N; ++k) strides[k][out] = strides[k][d];
+    } else {
+      ++out;
+      sizes[out] = sizes[d];
+      for (size_t k = 0; k < N; ++k) strides[k][out] = strides[k][d];
+    }
+  }
+  sizes.resize(out + 1);
+  for (size_t k = 0; k < N; ++k) strides[k].resize(out + 1);
+}
+
+// out = op(x) elementwise; out is fresh and contiguous with x's sizes.
+template <typename R, typename T, typename Op>
+void unary_loop(const Tensor& out, const Tensor& x, Op op) {
+  R* o = ptr<R>(out);
+  const T* p = ptr<T>(x);
+  const int64_t n = out.numel();
+  if (x.is_contiguous()) {
+    for (int64_t i = 0; i < n; ++i) o[i] = static_cast<R>(op(p[i]));
+    return;
+  }
+  const auto& so = out.impl()->strides;
+  const auto& sx = x.impl()->strides;
+  detail::for_each_row<2>(x.sizes(), {so.data(), sx.data()}, [&](const auto& base, int64_t cnt, const auto& st) {
+    R* oo = o + base[0];
+    const T* xx = p + base[1];
+    const int64_t s = st[1];
+    for (int64_t i = 0; i < cnt; ++i) oo[i] = static_cast<R>(op(xx[i * s]));
+  });
+}
+
+// out = op(a, b) with broadcasting; out is fresh and contiguous with the broadcast sizes.
+template <typename R, typename T, typename Op>
+void binary_loop(const Tensor& out, const Tensor& a, const Tensor& b, Op op) {
+  R* o = ptr<R>(out);
+  const T* pa = ptr<T>(a);
+  const T* pb = ptr<T>(b);
+  const int64_t n = out.numel();
+  if (n == 0) return;
+  const bool a_full = a.sizes() == out.sizes() && a.is_contiguous();
+  const bool b_full = b.sizes() == out.sizes() && b.is_contiguous();
+  if (a_full && b_full) {
+    for (int64_t i = 0; i < n; ++i) o[i] = static_cast<R>(op(pa[i], pb[i]));
+    return;
+  }
+  if (a_full && b.numel() == 1) {
+    const T s = pb[0];
+    for (int64_t i = 0; i < n; ++i) o[i] = static_cast<R>(op(pa[i], s));
+    return;
+  }
+  if (b_full && a.numel() == 1) {
+    const T s = pa[0];
+    for (int64_t i = 0; i < n; ++i) o[i] = static_cast<R>(op(s, pb[i]));
+    return;
+  }
+  std::vector<int64_t> sizes = out.sizes().vec();
+  std::array<std::vector<int64_t>, 3> st3{out.strides().vec(), detail::broadcast_strides(a, out.sizes()),
+                                          detail::broadcast_strides(b, out.sizes())};
+  coalesce(sizes, st3);
+  detail::for_each_row<3>(sizes, {st3[0].data(), st3[1].data(), st3[2].data()},
+                          [&](const auto& base, int64_t cnt, const auto& st) {
+                            R* oo = o + base[0];
+                            const T* x = pa + base[1];
+                            const T* y = pb + base[2];
+                            if (st[1] == 1 && st[2] == 1) {
+                              for (int64_t i = 0; i < cnt; ++i) oo[i] = static_cast<R>(op(x[i], y[i]));
+                            } else if (st[1] == 1 && st[2] == 0) {
+                              const T s = *y;
+                              for (int64_t i = 0; i < cnt; ++i) oo[i] = static_cast<R>(op(x[i], s));
+                            } else if (st[1] == 0 && st[2] == 1) {
+                              const T s = *x;
+                              for (int64_t i = 0; i < cnt; ++i) oo[i] = static_cast<R>(op(s, y[i]));
+                            } else {
+                              for (int64_t i = 0; i < cnt; ++i)
+                                oo[i] = static_cast<R>(op(x[i * st[1]], y[i * st[2]]));
+                            }
+                          });
+}
+
+// Broadcast binary op computed in `compute` type, result of dtype `out_type`.
+template <typename Op>
+Tensor binary_kernel(const Tensor& a, const Tensor& b, ScalarType compute, ScalarType out_type, const char* name,
+                     Op op) {
+  detail::check_defined(a, name);
+  detail::check_defined(b, name);
+  const auto shape = broadcast_shapes(a.sizes(), b.sizes(), name);
+  Tensor out = make_tensor(shape, out_type);
+  const Tensor ca = as_type(a, compute);
+  const Tensor cb = as_type(b, compute);
+  detail::dispatch_all(compute, name, [&]<typename T>() {
+    if (out_type == kBool)
+      binary_loop<bool, T>(out, ca, cb, op);
+    else
+      binary_loop<T, T>(out, ca, cb, op);
+  });
+  return out;
+}
+
+// Unary op with the same output type as its (converted) input.
+template <typename Op>
+Tensor unary_kernel(const Tensor& x, ScalarType compute, const char* name, Op op) {
+  detail::check_defined(x, name);
+  Tensor out = make_tensor(x.sizes(), compute);
+  const Tensor cx = as_type(x, compute);
+  detail::dispatch_all(compute, name, [&]<typename T>() { unary_loop<T, T>(out, cx, op); });
+  return out;
+}
+
+template <typename Op>
+Tensor unary_float(const Tensor& x, const char* name, Op op) {
+  detail::check_defined(x, name);
+  const ScalarType t = float_type(x.dtype());
+  Tensor out = make_tensor(x.sizes(), t);
+  const Tensor cx = as_type(x, t);
+  detail::dispatch_floating(t, name, [&]<typename T>() { unary_loop<T, T>(out, cx, op); });
+  return out;
+}
+
+// Tensor ∘ scalar: the scalar is converted to the computation type first, as PyTorch.
+template <typename Op>
+Tensor scalar_kernel(const Tensor& a, double s, const char* name, Op op) {
+  detail::check_defined(a, name);
+  const ScalarType t = result_type_scalar(a.dtype());
+  Tensor out = make_tensor(a.sizes(), t);
+  const Tensor ca = as_type(a, t);
+  detail::dispatch_floating(t, name, [&]<typename T>() {
+    const T v = static_cast<T>(s);
+    unary_loop<T, T>(out, ca, [v, &op](T x) { return op(x, v); });
+  });
+  return out;
+}
+
+// Gradient `g` of a broadcast result, reduced to and typed like input `in`.
+Tensor grad_like(const Tensor& g, const Tensor& in) {
+  Tensor r = sum_to(g, in.sizes());
+  if (r.dtype() != in.dtype() && is_floating_point(in.dtype())) r = r.to(in.dtype());
+  return r;
+}
+
+// The engine keeps a node's own saved output without its graph (no reference cycle), so a
+// backward that runs with create_graph recomputes the output from the saved input instead:
+// first-order backward stays cheap and higher-order gradients stay exact.
+template <typename F>
+Tensor output_for_backward(const variable_list& saved, F recompute) {
+  if (GradMode::is_enabled() && saved[0].requires_grad()) return recompute(saved[0]);
+  return saved[1];
+}
+
+void check_no_bool_sub(const Tensor& a, const Tensor& b, const char* name) {
+  XGRAD_CHECK(!(a.dtype() == kBool && b.dtype() == kBool), TypeError,
+              "{}: subtraction of two bool tensors is not supported; use logical ops or convert to int64", name);
+}
+
+// ---- differentiable binary ops ----------------------------------------------------------------
+
+struct AddOp : autograd::Function<AddOp> {
+  static std::string_view name() { return "AddBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& a, const Tensor& b, double alpha) {
+    ctx->saved_data["alpha"] = alpha;
+    ctx->saved_data["sa"] = a.sizes();
+    ctx->saved_data["sb"] = b.sizes();
+    ctx->saved_data["ta"] = static_cast<int64_t>(a.dtype());
+    ctx->saved_data["tb"] = static_cast<int64_t>(b.dtype());
+    const ScalarType t = result_type(a, b);
+    if (alpha == 1.0)
+      return binary_kernel(a, b, t, t, "add", [](auto x, auto y) { return add_w(x, y); });
+    if (t == kInt64 || t == kBool) {
+      XGRAD_CHECK(is_integral_value(alpha), TypeError, "add: alpha {} must be an integer for {} inputs", alpha,
+                  dtype_name(t));
+      const auto al = static_cast<int64_t>(alpha);
+      return binary_kernel(a, b, kInt64, t, "add",
+                           [al](auto x, auto y) { return add_w(x, mul_w(static_cast<decltype(x)>(al), y)); });
+    }
+    return binary_kernel(a, b, t, t, "add", [alpha](auto x, auto y) {
+      using T = decltype(x);
+      return x + static_cast<T>(alpha) * y;
+    });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    const double alpha = ctx->saved_data["alpha"].toDouble();
+    return {reduce_grad(ctx, g[0], "sa", "ta", 0, 1.0), reduce_grad(ctx, g[0], "sb", "tb", 1, alpha)};
+  }
+  static Tensor reduce_grad(AutogradContext* ctx, const Tensor& g, const char* sizes, const char* type, size_t i,
+                            double scale) {
+    if (!ctx->needs_input_grad(i)) return {};
+    Tensor r = sum_to(scale == 1.0 ? g : g * scale, ctx->saved_data[sizes].toIntVector());
+    const auto t = static_cast<ScalarType>(ctx->saved_data[type].toInt());
+    if (r.dtype() != t && is_floating_point(t)) r = r.to(t);
+    return r;
+  }
+};
+
+struct SubOp : autograd::Function<SubOp> {
+  static std::string_view name() { return "SubBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& a, const Tensor& b, double alpha) {
+    check_no_bool_sub(a, b, "sub");
+    ctx->saved_data["alpha"] = alpha;
+    ctx->saved_data["sa"] = a.sizes();
+    ctx->saved_data["sb"] = b.sizes();
+    ctx->saved_data["ta"] = static_cast<int64_t>(a.dtype());
+    ctx->saved_data["tb"] = static_cast<int64_t>(b.dtype());
+    const ScalarType t = result_type(a, b);
+    if (alpha == 1.0) return binary_kernel(a, b, t, t, "sub", [](auto x, auto y) { return sub_w(x, y); });
+    if (t == kInt64) {
+      XGRAD_CHECK(is_integral_value(alpha), TypeError, "sub: alpha {} must be an integer for int64 inputs", alpha);
+      const auto al = static_cast<int64_t>(alpha);
+      return binary_kernel(a, b, t, t, "sub",
+                           [al](auto x, auto y) { return sub_w(x, mul_w(static_cast<decltype(x)>(al), y)); });
+    }
+    return binary_kernel(a, b, t, t, "sub", [alpha](auto x, auto y) {
+      using T = decltype(x);
+      return x - static_cast<T>(alpha) * y;
+    });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    const double alpha = ctx->saved_data["alpha"].toDouble();
+    return {AddOp::reduce_grad(ctx, g[0], "sa", "ta", 0, 1.0), AddOp::reduce_grad(ctx, g[0], "sb", "tb", 1, -alpha)};
+  }
+};
+
+struct MulOp : autograd::Function<MulOp> {
+  static std::string_view name() { return "MulBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& a, const Tensor& b) {
+    ctx->save_for_backward({a, b});
+    const ScalarType t = result_type(a, b);
+    if (t == kBool) return binary_kernel(a, b, t, t, "mul", [](bool x, bool y) { return x && y; });
+    return binary_kernel(a, b, t, t, "mul", [](auto x, auto y) { return mul_w(x, y); });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    auto s = ctx->get_saved_variables();
+    Tensor ga, gb;
+    if (ctx->needs_input_grad(0)) ga = grad_like(g[0] * s[1], s[0]);
+    if (ctx->needs_input_grad(1)) gb = grad_like(g[0] * s[0], s[1]);
+    return {ga, gb};
+  }
+};
+
+struct DivOp : autograd::Function<DivOp> {
+  static std::string_view name() { return "DivBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& a, const Tensor& b) {
+    ctx->save_for_backward({a, b});
+    // True division: integers divide as float32, as PyTorch.
+    const ScalarType t = float_type(result_type(a, b));
+    return binary_kernel(a, b, t, t, "div", [](auto x, auto y) { return x / y; });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    auto s = ctx->get_saved_variables();
+    Tensor ga, gb;
+    if (ctx->needs_input_grad(0)) ga = grad_like(g[0] / s[1], s[0]);
+    if (ctx->needs_input_grad(1)) gb = grad_like(-g[0] * s[0] / (s[1] * s[1]), s[1]);
+    return {ga, gb};
+  }
+};
+
+// ---- tensor ∘ scalar --------------------------------------------------------------------------
+
+template <bool Sub>
+struct AddScalarOp : autograd::Function<AddScalarOp<Sub>> {
+  static std::string_view name() { return Sub ? "SubBackward0" : "AddBackward0"; }
+  static Tensor forward(AutogradContext*, const Tensor& a, double s) {
+    if constexpr (Sub)
+      return scalar_kernel(a, s, "sub", [](auto x, auto v) { return x - v; });
+    else
+      return scalar_kernel(a, s, "add", [](auto x, auto v) { return x + v; });
+  }
+  static variable_list backward(AutogradContext*, variable_list g) { return {g[0]}; }
+};
+
+struct DivScalarOp : autograd::Function<DivScalarOp> {
+  static std::string_view name() { return "DivBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, double s) {
+    ctx->saved_data["s"] = s;
+    // Dividing (not multiplying by 1/s) keeps results bit-identical to PyTorch.
+    return scalar_kernel(x, s, "div", [](auto v, auto d) { return v / d; });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {g[0] / ctx->saved_data["s"].toDouble()};
+  }
+};
+
+// s - a  (PyTorch's rsub)
+struct RsubScalarOp : autograd::Function<RsubScalarOp> {
+  static std::string_view name() { return "RsubBackward1"; }
+  static Tensor forward(AutogradContext*, const Tensor& a, double s) {
+    return scalar_kernel(a, s, "rsub", [](auto x, auto v) { return v - x; });
+  }
+  static variable_list backward(AutogradContext*, variable_list g) { return {-g[0]}; }
+};
+
+struct MulScalarOp : autograd::Function<MulScalarOp> {
+  static std::string_view name() { return "MulBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& a, double s) {
+    ctx->saved_data["s"] = s;
+    return scalar_kernel(a, s, "mul", [](auto x, auto v) { return x * v; });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {g[0] * ctx->saved_data["s"].toDouble()};
+  }
+};
+
+// s / a
+struct RdivScalarOp : autograd::Function<RdivScalarOp> {
+  static std::string_view name() { return "MulBackward0"; }  // PyTorch computes s * a.reciprocal()
+  static Tensor forward(AutogradContext* ctx, const Tensor& a, double s) {
+    ctx->saved_data["s"] = s;
+    ctx->save_for_backward({a});
+    return scalar_kernel(a, s, "div", [](auto x, auto v) { return v / x; });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    auto a = ctx->get_saved_variables()[0];
+    return {-g[0] * ctx->saved_data["s"].toDouble() / (a * a)};
+  }
+};
+
+struct NegOp : autograd::Function<NegOp> {
+  static std::string_view name() { return "NegBackward0"; }
+  static Tensor forward(AutogradContext*, const Tensor& a) {
+    XGRAD_CHECK(a.dtype() != kBool, TypeError, "neg: negation of a bool tensor is not supported; use logical_not");
+    return unary_kernel(a, a.dtype(), "neg", [](auto x) { return neg_w(x); });
+  }
+  static variable_list backward(AutogradContext*, variable_list g) { return {-g[0]}; }
+};
+
+// ---- unary math -------------------------------------------------------------------------------
+
+struct ExpOp : autograd::Function<ExpOp> {
+  static std::string_view name() { return "ExpBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    Tensor r;
+    if (x.dtype() == kFloat32 && x.is_contiguous()) {
+      r = make_tensor(x.sizes(), kFloat32);
+      detail::exp_f32(ptr<float>(x), ptr<float>(r), x.numel());
+    } else {
+      r = unary_float(x, "exp", [](auto v) { return std::exp(v); });
+    }
+    ctx->save_for_backward({x, r});
+    return r;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {g[0] * output_for_backward(ctx->get_saved_variables(), [](const Tensor& x) { return x.exp(); })};
+  }
+};
+
+struct LogOp : autograd::Function<LogOp> {
+  static std::string_view name() { return "LogBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    ctx->save_for_backward({x});
+    return unary_float(x, "log", [](auto v) { return std::log(v); });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {g[0] / ctx->get_saved_variables()[0]};
+  }
+};
+
+struct SqrtOp : autograd::Function<SqrtOp> {
+  static std::string_view name() { return "SqrtBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    Tensor r = unary_float(x, "sqrt", [](auto v) { return std::sqrt(v); });
+    ctx->save_for_backward({x, r});
+    return r;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {g[0] / (2.0 * output_for_backward(ctx->get_saved_variables(), [](const Tensor& x) { return x.sqrt(); }))};
+  }
+};
+
+struct RsqrtOp : autograd::Function<RsqrtOp> {
+  static std::string_view name() { return "RsqrtBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    Tensor r = unary_float(x, "rsqrt", [](auto v) {
+      using T = decltype(v);
+      return T(1) / std::sqrt(v);
+    });
+    ctx->save_for_backward({x, r});
+    return r;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    auto r = output_for_backward(ctx->get_saved_variables(), [](const Tensor& x) { return x.rsqrt(); });
+    return {-0.5 * g[0] * r * r * r};
+  }
+};
+
+// sign(x) as a constant (no graph): the derivative of abs.
+Tensor sign_of(const Tensor& x) {
+  return unary_kernel(x, x.dtype(), "sign", [](auto v) {
+    using T = decltype(v);
+    if constexpr (std::is_same_v<T, bool>)
+      return v;
+    else
+      return static_cast<T>((T(0) < v) - (v < T(0)));
+  });
+}
+
+struct AbsOp : autograd::Function<AbsOp> {
+  static std::string_view name() { return "AbsBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    ctx->save_for_backward({x});
+    return unary_kernel(x, x.dtype(), "abs", [](auto v) {
+      using T = decltype(v);
+      if constexpr (std::is_same_v<T, bool>)
+        return v;
+      else
+        return v < T(0) ? neg_w(v) : v;
+    });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {g[0] * sign_of(ctx->get_saved_variables()[0])};
+  }
+};
+
+struct SinOp : autograd::Function<SinOp> {
+  static std::string_view name() { return "SinBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    ctx->save_for_backward({x});
+    return unary_float(x, "sin", [](auto v) { return std::sin(v); });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {g[0] * ctx->get_saved_variables()[0].cos()};
+  }
+};
+
+struct CosOp : autograd::Function<CosOp> {
+  static std::string_view name() { return "CosBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    ctx->save_for_backward({x});
+    return unary_float(x, "cos", [](auto v) { return std::cos(v); });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {-g[0] * ctx->get_saved_variables()[0].sin()};
+  }
+};
+
+struct PowScalarOp : autograd::Function<PowScalarOp> {
+  static std::string_view name() { return "PowBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, double e) {
+    ctx->save_for_backward({x});
+    ctx->saved_data["e"] = e;
+    const ScalarType t = result_type_scalar(x.dtype());
+    if (e == 2.0) return unary_kernel(x, t, "pow", [](auto v) { return v * v; });
+    if (e == 1.0) return as_type(x, t).clone();
+    if (e == 0.5) return unary_float(x, "pow", [](auto v) { return std::sqrt(v); });
+    return unary_float(x, "pow", [e](auto v) {
+      using T = decltype(v);
+      return static_cast<T>(std::pow(v, static_cast<T>(e)));
+    });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    const double e = ctx->saved_data["e"].toDouble();
+    auto x = ctx->get_saved_variables()[0];
+    if (e == 0.0) return {g[0] * 0.0};
+    if (e == 1.0) return {g[0]};
+    if (e == 2.0) return {g[0] * (2.0 * x)};
+    return {g[0] * (e * x.pow(e - 1.0))};
+  }
+};
+
+struct PowTensorOp : autograd::Function<PowTensorOp> {
+  static std::string_view name() { return "PowBackward1"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, const Tensor& e) {
+    const ScalarType t = result_type(x, e);
+    Tensor r;
+    if (t == kInt64) {
+      r = binary_kernel(x, e, t, t, "pow", [](auto b, auto p) {
+        using T = decltype(b);
+        if constexpr (std::is_same_v<T, int64_t>) {
+          if (p < 0) return T(b == 1 ? 1 : (b == -1 ? ((p & 1) ? -1 : 1) : 0));
+          T acc = 1;
+          for (T base = b; p > 0; p >>= 1, base = mul_w(base, base))
+            if (p & 1) acc = mul_w(acc, base);
+          return acc;
+        } else {
+          return static_cast<T>(std::pow(b, p));
+        }
+      });
+    } else {
+      const ScalarType ft = float_type(t);
+      r = binary_kernel(x, e, ft, ft, "pow", [](auto b, auto p) { return std::pow(b, p); });
+    }
+    ctx->save_for_backward({x, e, r});
+    return r;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    auto s = ctx->get_saved_variables();
+    const Tensor &x = s[0], &e = s[1];
+    const bool higher_order = GradMode::is_enabled() && (x.requires_grad() || e.requires_grad());
+    const Tensor r = higher_order ? x.pow(e) : s[2];
+    Tensor gx, ge;
+    if (ctx->needs_input_grad(0)) gx = grad_like(where(e == 0.0, zeros_like(r), g[0] * e * x.pow(e - 1.0)), x);
+    if (ctx->needs_input_grad(1)) {
+      // d/de x^e = x^e log x, taken as 0 where x == 0 and e >= 0 (as PyTorch) to avoid 0 * -inf.
+      Tensor mask = (x == 0.0).mul(e >= 0.0);
+      ge = grad_like(where(mask, zeros_like(r), g[0] * r * x.log()), e);
+    }
+    return {gx, ge};
+  }
+};
+
+struct ClampOp : autograd::Function<ClampOp> {
+  static std::string_view name() { return "ClampBackward1"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, std::optional<double> lo, std::optional<double> hi) {
+    XGRAD_CHECK(lo.has_value() || hi.has_value(), ValueError, "clamp: at least one of 'min' or 'max' must be given");
+    XGRAD_CHECK(x.dtype() != kBool, TypeError, "clamp: not supported for bool tensors");
+    ctx->save_for_backward({x});
+    if (lo) ctx->saved_data["lo"] = *lo;
+    if (hi) ctx->saved_data["hi"] = *hi;
+    ScalarType t = x.dtype();
+    if (t == kInt64 && ((lo && !is_integral_value(*lo)) || (hi && !is_integral_value(*hi)))) t = kFloat32;
+    return unary_kernel(x, t, "clamp", [lo, hi](auto v) {
+      using T = decltype(v);
+      if (lo && v < static_cast<T>(*lo)) v = static_cast<T>(*lo);
+      if (hi && v > static_cast<T>(*hi)) v = static_cast<T>(*hi);
+      return v;
+    });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    auto x = ctx->get_saved_variables()[0];
+    Tensor mask;
+    {
+      AutoGradMode guard(false);
+      const auto lo = ctx->saved_data.count("lo") ? std::optional(ctx->saved_data["lo"].toDouble()) : std::nullopt;
+      const auto hi = ctx->saved_data.count("hi") ? std::optional(ctx->saved_data["hi"].toDouble()) : std::nullopt;
+      // The gradient passes where min <= x <= max (bounds included), as PyTorch.
+      mask = unary_kernel(x, x.dtype(), "clamp_backward", [lo, hi](auto v) {
+        using T = decltype(v);
+        const bool in = (!lo || v >= static_cast<T>(*lo)) && (!hi || v <= static_cast<T>(*hi));
+        return static_cast<T>(in ? 1 : 0);
+      });
+    }
+    return {g[0] * mask};
+  }
+};
+
+// Ternary loop for where(): out = c ? a : b, all broadcast to `shape`.
+template <typename T>
+void where_loop(const Tensor& out, const Tensor& c, const Tensor& a, const Tensor& b) {
+  T* o = ptr<T>(out);
+  const bool* pc = ptr<bool>(c);
+  const T* pa = ptr<T>(a);
+  const T* pb = ptr<T>(b);
+  const auto so = out.impl()->strides;
+  const auto sc = detail::broadcast_strides(c, out.sizes());
+  const auto sa = detail::broadcast_strides(a, out.sizes());
+  const auto sb = detail::broadcast_strides(b, out.sizes());
+  detail::for_each_row<4>(out.sizes(), {so.data(), sc.data(), sa.data(), sb.data()},
+                          [&](const auto& base, int64_t cnt, const auto& st) {
+                            T* oo = o + base[0];
+                            const bool* cc = pc + base[1];
+                            const T* x = pa + base[2];
+                            const T* y = pb + base[3];
+                            for (int64_t i = 0; i < cnt; ++i) oo[i] = cc[i * st[1]] ? x[i * st[2]] : y[i * st[3]];
+                          });
+}
+
+struct WhereOp : autograd::Function<WhereOp> {
+  static std::string_view name() { return "WhereBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& c, const Tensor& a, const Tensor& b) {
+    detail::check_defined(c, "where");
+    detail::check_defined(a, "where");
+    detail::check_defined(b, "where");
+    XGRAD_CHECK(c.dtype() == kBool, TypeError, "where: condition must be a bool tensor, got {}", dtype_name(c.dtype()));
+    auto shape = broadcast_shapes(broadcast_shapes(c.sizes(), a.sizes(), "where"), b.sizes(), "where");
+    const ScalarType t = result_type(a, b);
+    ctx->save_for_backward({c});
+    ctx->saved_data["sa"] = a.sizes();
+    ctx->saved_data["sb"] = b.sizes();
+    ctx->saved_data["ta"] = static_cast<int64_t>(a.dtype());
+    ctx->saved_data["tb"] = static_cast<int64_t>(b.dtype());
+    Tensor out = make_tensor(shape, t);
+    const Tensor ca = as_type(a, t), cb = as_type(b, t);
+    detail::dispatch_all(t, "where", [&]<typename T>() { where_loop<T>(out, c, ca, cb); });
+    return out;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    auto c = ctx->get_saved_variables()[0];
+    Tensor ga, gb;
+    Tensor zero = zeros({}, g[0].dtype());
+    if (ctx->needs_input_grad(1)) ga = AddOp::reduce_grad(ctx, where(c, g[0], zero), "sa", "ta", 1, 1.0);
+    if (ctx->needs_input_grad(2)) gb = AddOp::reduce_grad(ctx, where(c, zero, g[0]), "sb", "tb", 2, 1.0);
+    return {Tensor(), ga, gb};
+  }
+};
+
+// maximum/minimum: ties share the gradient equally (PyTorch's rule).
+template <bool IsMax>
+struct MaxMinOp : autograd::Function<MaxMinOp<IsMax>> {
+  static std::string_view name() { return IsMax ? "MaximumBackward0" : "MinimumBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& a, const Tensor& b) {
+    ctx->save_for_backward({a, b});
+    const ScalarType t = result_type(a, b);
+    return binary_kernel(a, b, t, t, IsMax ? "maximum" : "minimum", [](auto x, auto y) {
+      using T = decltype(x);
+      if constexpr (std::is_floating_point_v<T>) {
+        if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<T>::quiet_NaN();
+      }
+      if constexpr (IsMax)
+        return x > y ? x : y;
+      else
+        return x < y ? x : y;
+    });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    auto s = ctx->get_saved_variables();
+    Tensor wa;
+    {
+      AutoGradMode guard(false);
+      const ScalarType t = g[0].dtype();
+      const Tensor win = IsMax ? (s[0] > s[1]) : (s[0] < s[1]);
+      wa = as_type(win, t) + as_type(s[0] == s[1], t) * 0.5;
+    }
+    Tensor ga, gb;
+    if (ctx->needs_input_grad(0)) ga = grad_like(g[0] * wa, s[0]);
+    if (ctx->needs_input_grad(1)) gb = grad_like(g[0] * (1.0 - wa), s[1]);
+    return {ga, gb};
+  }
+};
+
+// ---- comparisons ------------------------------------------------------------------------------
+
+enum class Cmp { EQ, NE, LT, LE, GT, GE };
+
+constexpr const char* cmp_name(Cmp c) {
+  switch (c) {
+    case Cmp::EQ: return "eq";
+    case Cmp::NE: return "ne";
+    case Cmp::LT: return "lt";
+    case Cmp::LE: return "le";
+    case Cmp::GT: return "gt";
+    case Cmp::GE: return "ge";
+  }
+  return "cmp";
+}
+
+template <Cmp C>
+struct CmpFn {
+  template <typename T>
+  bool operator()(T x, T y) const {
+    if constexpr (C == Cmp::EQ) return x == y;
+    if constexpr (C == Cmp::NE) return x != y;
+    if constexpr (C == Cmp::LT) return x < y;
+    if constexpr (C == Cmp::LE) return x <= y;
+    if constexpr (C == Cmp::GT) return x > y;
+    if constexpr (C == Cmp::GE) return x >= y;
+  }
+};
+
+template <Cmp C>
+Tensor compare(const Tensor& a, const Tensor& b) {
+  detail::check_defined(a, cmp_name(C));
+  detail::check_defined(b, cmp_name(C));
+  return binary_kernel(a, b, result_type(a, b), kBool, cmp_name(C), CmpFn<C>{});
+}
+
+template <Cmp C>
+Tensor compare(const Tensor& a, double s) {
+  detail::check_defined(a, cmp_name(C));
+  // Integral tensors against an integral value compare exactly in int64 (labels == 3).
+  ScalarType t = a.dtype();
+  if (t == kBool) t = is_integral_value(s) ? kInt64 : kFloat32;
+  if (t == kInt64 && !is_integral_value(s)) t = kFloat32;
+  Tensor out = make_tensor(a.sizes(), kBool);
+  const Tensor ca = as_type(a, t);
+  detail::dispatch_all(t, cmp_name(C), [&]<typename T>() {
+    const T v = static_cast<T>(s);
+    unary_loop<bool, T>(out, ca, [v](T x) { return CmpFn<C>{}(x, v); });
+  });
+  return out;
+}
+
+// ---- in-place ---------------------------------------------------------------------------------
+
+// self = op(self, other) with `other` broadcast to self's sizes, computed in self's dtype.
+template <typename Op>
+Tensor& inplace_binary(Tensor& self, const Tensor& other, const char* name, ScalarType needed, Op op) {
+  detail::check_inplace(self, name);
+  detail::check_defined(other, name);
+  XGRAD_CHECK(!(other.requires_grad() && GradMode::is_enabled()), AutogradError,
+              "{}: in-place update from a tensor that requires grad is not differentiable; detach() it or use "
+              "NoGradGuard",
+              name);
+  const auto shape = broadcast_shapes(self.sizes(), other.sizes(), name);
+  XGRAD_CHECK(IntArrayRef(shape) == self.sizes(), ShapeError,
+              "{}: output with shape {} doesn't match the broadcast shape {} (other has shape {})", name,
+              to_string(self.sizes()), to_string(shape), to_string(other.sizes()));
+  XGRAD_CHECK(category(needed) <= category(self.dtype()), TypeError,
+              "{}: result type {} can't be cast to the desired output type {}", name, dtype_name(needed),
+              dtype_name(self.dtype()));
+  Tensor src = as_type(other, self.dtype());
+  // A source overlapping self in a different layout would be read after being written.
+  if (src.impl()->storage == self.impl()->storage &&
+      !(src.storage_offset() == self.storage_offset() && src.sizes() == self.sizes() &&
+        src.strides() == self.strides())) {
+    AutoGradMode guard(false);
+    src = src.detach().clone();
+  }
+  std::vector<int64_t> sizes = self.sizes().vec();
+  std::array<std::vector<int64_t>, 2> st2{self.strides().vec(), detail::broadcast_strides(src, self.sizes())};
+  coalesce(sizes, st2);
+  detail::dispatch_all(self.dtype(), name, [&]<typename T>() {
+    T* o = ptr<T>(self);
+    const T* p = ptr<T>(src);
+    const int64_t n = self.numel();
+    if (self.is_contiguous() && src.sizes() == self.sizes() && src.is_contiguous()) {
+      for (int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(op(o[i], p[i]));
+      return;
+    }
+    detail::for_each_row<2>(sizes, {st2[0].data(), st2[1].data()}, [&](const auto& base, int64_t cnt, const auto& s) {
+      T* oo = o + base[0];
+      const T* x = p + base[1];
+      if (s[0] == 1 && s[1] == 1) {
+        for (int64_t i = 0; i < cnt; ++i) oo[i] = static_cast<T>(op(oo[i], x[i]));
+      } else if (s[0] == 1 && s[1] == 0) {
+        const T v = *x;
+        for (int64_t i = 0; i < cnt; ++i) oo[i] = static_cast<T>(op(oo[i], v));
+      } else {
+        for (int64_t i = 0; i < cnt; ++i) oo[i * s[0]] = static_cast<T>(op(oo[i * s[0]], x[i * s[1]]));
+      }
+    });
+  });
+  detail::bump_version(self);
+  return self;
+}
+
+// self = f(self) elementwise, any strides.
+template <typename F>
+void inplace_apply(Tensor& self, const char* name, F f) {
+  const auto& st = self.impl()->strides;
+  detail::dispatch_all(self.dtype(), name, [&]<typename T>() {
+    T* o = ptr<T>(self);
+    if (self.is_contiguous()) {
+      const int64_t n = self.numel();
+      for (int64_t i = 0; i < n; ++i) o[i] = f(o[i]);
+      return;
+    }
+    detail::for_each_row<1>(self.sizes(), {st.data()}, [&](const auto& base, int64_t cnt, const auto& s) {
+      T* oo = o + base[0];
+      for (int64_t i = 0; i < cnt; ++i) oo[i * s[0]] = f(oo[i * s[0]]);
+    });
+  });
+}
+
+// Writing a double into an integer tensor in place: only integral values keep PyTorch's
+// "result type can't be cast" rule from being broken silently.
+void check_scalar_fits(const Tensor& self, double v, const char* name) {
+  XGRAD_CHECK(is_floating_point(self.dtype()) || is_integral_value(v), TypeError,
+              "{}: result type float32 (scalar {}) can't be cast to the desired output type {}", name, v,
+              dtype_name(self.dtype()));
+}
+
+template <typename Op>
+Tensor& inplace_scalar(Tensor& self, double v, const char* name, Op op) {
+  detail::check_inplace(self, name);
+  check_scalar_fits(self, v, name);
+  XGRAD_CHECK(self.dtype() != kBool, TypeError, "{}: arithmetic on a bool tensor in place is not supported", name);
+  inplace_apply(self, name, [v, &op](auto x) {
+    using T = decltype(x);
+    return static_cast<T>(op(x, static_cast<T>(v)));
+  });
+  detail::bump_version(self);
+  return self;
+}
+
+}  // namespace
+
+// ---- public: binary arithmetic --------------------------------------------------------------------
+
+Tensor add(const Tensor& a, const Tensor& b, double alpha) {
+  detail::check_defined(a, "add");
+  detail::check_defined(b, "add");
+  return AddOp::apply(a, b, alpha);
+}
+Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
+  detail::check_defined(a, "sub");
+  detail::check_defined(b, "sub");
+  return SubOp::apply(a, b, alpha);
+}
+Tensor mul(const Tensor& a, const Tensor& b) {
+  detail::check_defined(a, "mul");
+  detail::check_defined(b, "mul");
+  return MulOp::apply(a, b);
+}
+Tensor div(const Tensor& a, const Tensor& b) {
+  detail::check_defined(a, "div");
+  detail::check_defined(b, "div");
+  return DivOp::apply(a, b);
+}
+Tensor neg(const Tensor& x) {
+  detail::check_defined(x, "neg");
+  return NegOp::apply(x);
+}
+
+Tensor Tensor::add(const Tensor& other, double alpha) const { return xgrad::add(*this, other, alpha); }
+Tensor Tensor::sub(const Tensor& other, double alpha) const { return xgrad::sub(*this, other, alpha); }
+Tensor Tensor::mul(const Tensor& other) const { return xgrad::mul(*this, other); }
+Tensor Tensor::div(const Tensor& other) const { return xgrad::div(*this, other); }
+Tensor Tensor::neg() const { return xgrad::neg(*this); }
+
+Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+Tensor operator-(const Tensor& a) { return neg(a); }
+
+Tensor operator+(const Tensor& a, double b) {
+  detail::check_defined(a, "add");
+  return AddScalarOp<false>::apply(a, b);
+}
+Tensor operator-(const Tensor& a, double b) {
+  detail::check_defined(a, "sub");
+  return AddScalarOp<true>::apply(a, b);
+}
+Tensor operator*(const Tensor& a, double b) {
+  detail::check_defined(a, "mul");
+  return MulScalarOp::apply(a, b);
+}
+Tensor operator/(const Tensor& a, double b) {
+  detail::check_defined(a, "div");
+  return DivScalarOp::apply(a, b);
+}
+Tensor operator+(double a, const Tensor& b) { return b + a; }
+Tensor operator-(double a, const Tensor& b) {
+  detail::check_defined(b, "rsub");
+  return RsubScalarOp::apply(b, a);
+}
+Tensor operator*(double a, const Tensor& b) { return b * a; }
+Tensor operator/(double a, const Tensor& b) {
+  detail::check_defined(b, "div");
+  return RdivScalarOp::apply(b, a);
+}
+
+// ---- public: unary math -------------------------------------------------------------------------
+
+#define XGRAD_UNARY(fn, Op)                 \
+  Tensor fn(const Tensor& x) {              \
+    detail::check_defined(x, #fn);          \
+    return Op::apply(x);                    \
+  }                                         \
+  Tensor Tensor::fn() const { return xgrad::fn(*this); }
+
+XGRAD_UNARY(exp, ExpOp)
+XGRAD_UNARY(log, LogOp)
+XGRAD_UNARY(sqrt, SqrtOp)
+XGRAD_UNARY(rsqrt, RsqrtOp)
+XGRAD_UNARY(abs, AbsOp)
+XGRAD_UNARY(sin, SinOp)
+XGRAD_UNARY(cos, CosOp)
+#undef XGRAD_UNARY
+
+Tensor pow(const Tensor& x, double exponent) {
+  detail::check_defined(x, "pow");
+  return PowScalarOp::apply(x, exponent);
+}
+Tensor pow(const Tensor& x, const Tensor& exponent) {
+  detail::check_defined(x, "pow");
+  detail::check_defined(exponent, "pow");
+  return PowTensorOp::apply(x, exponent);
+}
+Tensor Tensor::pow(double exponent) const { return xgrad::pow(*this, exponent); }
+Tensor Tensor::pow(const Tensor& exponent) const { return xgrad::pow(*this, exponent); }
+Tensor square(const Tensor& x) {
+  detail::check_defined(x, "square");
+  // PyTorch squares integers exactly (an integer exponent); pow(x, 2.0) would give float32.
+  if (x.dtype() == kInt64) return x * x;
+  return pow(x, 2.0);
+}
+Tensor Tensor::square() const { return xgrad::square(*this); }
+
+Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
+  detail::check_defined(x, "clamp");
+  return ClampOp::apply(x, min, max);
+}
+Tensor Tensor::clamp(std::optional<double> min, std::optional<double> max) const {
+  return xgrad::clamp(*this, min, max);
+}
+
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) { return WhereOp::apply(condition, a, b); }
+Tensor maximum(const Tensor& a, const Tensor& b) {
+  detail::check_defined(a, "maximum");
+  detail::check_defined(b, "maximum");
+  return MaxMinOp<true>::apply(a, b);
+}
+Tensor minimum(const Tensor& a, const Tensor& b) {
+  detail::check_defined(a, "minimum");
+  detail::check_defined(b, "minimum");
+  return MaxMinOp<false>::apply(a, b);
+}
+
+// ---- public: comparisons --------------------------------------------------------------------------
+
+#define XGRAD_CMP(fn, C, op)                                                              \
+  Tensor fn(const Tensor& a, const Tensor& b) { return compare<C>(a, b); }                \
+  Tensor Tensor::fn(const Tensor& other) const { return compare<C>(*this, other); }       \
+  Tensor Tensor::fn(double other) const { return compare<C>(*this, other); }              \
+  Tensor operator op(const Tensor& a, const Tensor& b) { return compare<C>(a, b); }       \
+  Tensor operator op(const Tensor& a, double b) { return compare<C>(a, b); }
+
+XGRAD_CMP(eq, Cmp::EQ, ==)
+XGRAD_CMP(ne, Cmp::NE, !=)
+XGRAD_CMP(lt, Cmp::LT, <)
+XGRAD_CMP(le, Cmp::LE, <=)
+XGRAD_CMP(gt, Cmp::GT, >)
+XGRAD_CMP(ge, Cmp::GE, >=)
+#undef XGRAD_CMP
+
+bool equal(const Tensor& a, const Tensor& b) {
+  detail::check_defined(a, "equal");
+  detail::check_defined(b, "equal");
+  if (a.sizes() != b.sizes()) return false;
+  AutoGradMode guard(false);
+  const Tensor e = compare<Cmp::EQ>(a, b);
+  const bool* p = ptr<bool>(e);
+  return std::all_of(p, p + e.numel(), [](bool v) { return v; });
+}
+bool Tensor::equal(const Tensor& other) const { return xgrad::equal(*this, other); }
+
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
+  detail::check_defined(a, "allclose");
+  detail::check_defined(b, "allclose");
+  AutoGradMode guard(false);
+  const Tensor close = binary_kernel(a, b, kFloat64, kBool, "allclose", [rtol, atol](double x, double y) {
+    if (x == y) return true;  // equal infinities
+    return std::abs(x - y) <= atol + rtol * std::abs(y);  // false when either is NaN
+  });
+  const bool* p = ptr<bool>(close);
+  return std::all_of(p, p + close.numel(), [](bool v) { return v; });
+}
+bool Tensor::allclose(const Tensor& other, double rtol, double atol) const {
+  return xgrad::allclose(*this, other, rtol, atol);
+}
+
+Tensor isnan(const Tensor& x) {
+  detail::check_defined(x, "isnan");
+  Tensor out = make_tensor(x.sizes(), kBool);
+  detail::dispatch_all(x.dtype(), "isnan", [&]<typename T>() {
+    unary_loop<bool, T>(out, x, [](T v) {
+      if constexpr (std::is_floating_point_v<T>)
+        return std::isnan(v);
+      else
+        return false;
+    });
+  });
+  return out;
+}
+
+// ---- public: in-place -----------------------------------------------------------------------------
+
+Tensor& Tensor::fill_(double value) {
+  detail::check_inplace(*this, "fill_");
+  // Converting NaN, inf or out-of-range doubles to int64 is undefined: refuse them.
+  XGRAD_CHECK(xgrad::is_floating_point(dtype()) || dtype() == kBool || (std::isfinite(value) && std::abs(value) < 9.2e18),
+              ValueError, "fill_: value {} cannot be converted to {}", value, dtype_name(dtype()));
+  inplace_apply(*this, "fill_", [value](auto x) {
+    using T = decltype(x);
+    return static_cast<T>(value);
+  });
+  detail::bump_version(*this);
+  return *this;
+}
+
+Tensor& Tensor::zero_() {
+  detail::check_inplace(*this, "zero_");
+  return fill_(0.0);
+}
+
+Tensor& Tensor::add_(const Tensor& other, double alpha) {
+  detail::check_defined(other, "add_");
+  detail::check_defined(*this, "add_");
+  const ScalarType need = result_type(*this, other);
+  if (alpha == 1.0) return inplace_binary(*this, other, "add_", need, [](auto x, auto y) { return add_w(x, y); });
+  check_scalar_fits(*this, alpha, "add_");
+  return inplace_binary(*this, other, "add_", need, [alpha](auto x, auto y) {
+    using T = decltype(x);
+    return add_w(x, mul_w(static_cast<T>(alpha), y));
+  });
+}
+Tensor& Tensor::sub_(const Tensor& other, double alpha) {
+  detail::check_defined(other, "sub_");
+  detail::check_defined(*this, "sub_");
+  check_no_bool_sub(*this, other, "sub_");
+  const ScalarType need = result_type(*this, other);
+  if (alpha == 1.0) return inplace_binary(*this, other, "sub_", need, [](auto x, auto y) { return sub_w(x, y); });
+  check_scalar_fits(*this, alpha, "sub_");
+  return inplace_binary(*this, other, "sub_", need, [alpha](auto x, auto y) {
+    using T = decltype(x);
+    return sub_w(x, mul_w(static_cast<T>(alpha), y));
+  });
+}
+Tensor& Tensor::mul_(const Tensor& other) {
+  detail::check_defined(other, "mul_");
+  detail::check_defined(*this, "mul_");
+  return inplace_binary(*this, other, "mul_", result_type(*this, other), [](auto x, auto y) { return mul_w(x, y); });
+}
+Tensor& Tensor::div_(const Tensor& other) {
+  detail::check_defined(other, "div_");
+  detail::check_defined(*this, "div_");
+  return inplace_binary(*this, other, "div_", float_type(result_type(*this, other)),
+                        [](auto x, auto y) { return x / y; });
+}
+Tensor& Tensor::add_(double other) {
+  return inplace_scalar(*this, other, "add_", [](auto x, auto v) { return add_w(x, v); });
+}
+Tensor& Tensor::sub_(double other) {
+  return inplace_scalar(*this, other, "sub_", [](auto x, auto v) { return sub_w(x, v); });
+}
+Tensor& Tensor::mul_(double other) {
+  return inplace_scalar(*this, other, "mul_", [](auto x, auto v) { return mul_w(x, v); });
+}
+Tensor& Tensor::div_(double other) {
+  detail::check_defined(*this, "div_");
+  XGRAD_CHECK(xgrad::is_floating_point(dtype()), TypeError,
+              "div_: result type float32 can't be cast to the desired output type {}", dtype_name(dtype()));
+  return inplace_scalar(*this, other, "div_", [](auto x, auto v) { return x / v; });
+}
+
+Tensor& Tensor::clamp_(std::optional<double> min, std::optional<double> max) {
+  detail::check_inplace(*this, "clamp_");
+  XGRAD_CHECK(min.has_value() || max.has_value(), ValueError, "clamp_: at least one of 'min' or 'max' must be given");
+  XGRAD_CHECK(dtype() != kBool, TypeError, "clamp_: not supported for bool tensors");
+  if (min) check_scalar_fits(*this, *min, "clamp_");
+  if (max) check_scalar_fits(*this, *max, "clamp_");
+  inplace_apply(*this, "clamp_", [min, max](auto v) {
+    using T = decltype(v);
+    if (min && v < static_cast<T>(*min)) v = static_cast<T>(*min);
+    if (max && v > static_cast<T>(*max)) v = static_cast<T>(*max);
+    return v;
+  });
+  detail::bump_version(*this);
+  return *this;
+}
+
+// ---- sum_to ---------------------------------------------------------------------------------------
+
+Tensor sum_to(const Tensor& x, IntArrayRef sizes) {
+  detail::check_defined(x, "sum_to");
+  if (x.sizes() == sizes) return x;
+  const int64_t nd = x.dim();
+  const int64_t nt = static_cast<int64_t>(sizes.size());
+  XGRAD_CHECK(nt <= nd, ShapeError, "sum_to: cannot reduce a tensor of shape {} to shape {}", to_string(x.sizes()),
+              to_string(sizes));
+  const int64_t lead = nd - nt;
+  std::vector<int64_t> lead_dims, keep_dims;
+  for (int64_t d = 0; d < lead; ++d) lead_dims.push_back(d);
+  for (int64_t i = 0; i < nt; ++i) {
+    const int64_t xs = x.size(lead + i);
+    if (sizes[i] == xs) continue;
+    XGRAD_CHECK(sizes[i] == 1, ShapeError, "sum_to: cannot reduce a tensor of shape {} to shape {}",
+                to_string(x.sizes()), to_string(sizes));
+    keep_dims.push_back(i);
+  }
+  Tensor r = x;
+  if (!lead_dims.empty()) r = r.sum(lead_dims, false);
+  if (!keep_dims.empty()) r = r.sum(keep_dims, true);
+  return r;
+}
+
+}  // namespace xgrad

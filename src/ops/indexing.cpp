@@ -1,1 +1,370 @@
-// (filled in by its op family)
+// Python-style indexing (`x.index({Slice(1, 3), None, idx})`, `x.index_put_({mask}, 0)`).
+//
+// Integers, slices, None, booleans and Ellipsis become views (select / slice / unsqueeze).
+// Tensor indices ("advanced indexing") are resolved afterwards, in one step, into the flat
+// row-major positions of the gathered elements within that view, so a gather (IndexBackward0) and
+// its scatter-add gradient, or the scattered write of index_put_, need no further case analysis.
+
+#include <xgrad/autograd/function.hpp>
+#include <xgrad/autograd/grad_mode.hpp>
+#include <xgrad/indexing.hpp>
+#include <xgrad/tensor.hpp>
+
+#include "core/dispatch.hpp"
+#include "core/tensor_internal.hpp"
+
+#include <cstring>
+#include <string_view>
+
+namespace xgrad {
+
+namespace detail {
+// Defined in shape.cpp.
+Tensor index_select_backward(const Tensor& grad, IntArrayRef sizes, int64_t dim, const Tensor& index);
+Tensor alias(const Tensor& x);
+}  // namespace detail
+
+namespace indexing {
+
+TensorIndex::TensorIndex(const char* str) : type_(Type::Ellipsis) {
+  XGRAD_CHECK(str != nullptr && std::string_view(str) == "...", ValueError,
+              "TensorIndex: expected \"...\" to represent an ellipsis index, got \"{}\"", str ? str : "(null)");
+}
+
+std::string to_string(const TensorIndex& index) {
+  switch (index.type()) {
+    case TensorIndex::Type::None: return "None";
+    case TensorIndex::Type::Ellipsis: return "...";
+    case TensorIndex::Type::Integer: return std::to_string(index.integer());
+    case TensorIndex::Type::Boolean: return index.boolean() ? "True" : "False";
+    case TensorIndex::Type::Slice: {
+      const auto& s = index.slice();
+      std::string out = fmt::format("{}:{}", s.start() ? std::to_string(*s.start()) : std::string(),
+                                    s.stop() ? std::to_string(*s.stop()) : std::string());
+      if (s.step() != 1) out += fmt::format(":{}", s.step());
+      return out;
+    }
+    case TensorIndex::Type::Tensor:
+      return index.tensor().defined() ? fmt::format("Tensor(sizes={}, dtype={})", xgrad::to_string(index.tensor().sizes()),
+                                                    dtype_name(index.tensor().dtype()))
+                                      : "Tensor(undefined)";
+  }
+  return "?";
+}
+
+}  // namespace indexing
+
+namespace {
+
+using indexing::TensorIndex;
+
+std::string describe(ArrayRef<TensorIndex> indices) {
+  std::string s = "[";
+  for (size_t i = 0; i < indices.size(); ++i) s += (i ? ", " : "") + indexing::to_string(indices[i]);
+  return s + "]";
+}
+
+// A tensor index found while applying the basic ones: it indexes dimension `dim` (and, for a
+// mask, the next mask.dim()-1 dimensions) of the basic view.
+struct Advanced {
+  int64_t dim;
+  Tensor index;
+  size_t position;  // in the user's index list, for messages
+};
+
+int64_t checked_position(int64_t i, int64_t size, int64_t dim, const char* op) {
+  XGRAD_CHECK(i >= -size && i < size, IndexError, "{}: index {} is out of bounds for dimension {} with size {}", op, i,
+              dim, size);
+  return i < 0 ? i + size : i;
+}
+
+// Applies integers, slices, None, booleans and the ellipsis as views of `self`; returns the
+// view and collects the tensor indices into `adv`.
+Tensor apply_basic(const Tensor& self, ArrayRef<TensorIndex> indices, std::vector<Advanced>& adv, const char* op) {
+  const int64_t ndim = self.dim();
+  int64_t consumed = 0;
+  int ellipses = 0;
+  for (size_t i = 0; i < indices.size(); ++i) {
+    const auto& idx = indices[i];
+    if (idx.is_integer() || idx.is_slice()) ++consumed;
+    if (idx.is_ellipsis()) ++ellipses;
+    if (idx.is_tensor()) {
+      const Tensor& t = idx.tensor();
+      XGRAD_CHECK(t.defined(), ValueError, "{}: index #{} is an undefined tensor (indices {})", op, i, describe(indices));
+      XGRAD_CHECK(t.dtype() == kInt64 || t.dtype() == kBool, IndexError,
+                  "{}: tensors used as indices must be long or bool tensors, got {} at position {} (indices {})", op,
+                  dtype_name(t.dtype()), i, describe(indices));
+      consumed += t.dtype() == kBool ? t.dim() : 1;
+    }
+  }
+  XGRAD_CHECK(ellipses <= 1, IndexError, "{}: an index can only have a single ellipsis ('...') (indices {})", op,
+              describe(indices));
+  XGRAD_CHECK(consumed <= ndim, IndexError, "{}: too many indices for tensor of dimension {} (indices {}, sizes {})", op,
+              ndim, describe(indices), xgrad::to_string(self.sizes()));
+
+  Tensor r = self;
+  int64_t d = 0;
+  auto insert_bool = [&](bool b) {
+    r = r.unsqueeze(d);
+    if (!b) r = r.slice(d, 0, 0);
+    ++d;
+  };
+  for (size_t i = 0; i < indices.size(); ++i) {
+    const auto& idx = indices[i];
+    switch (idx.type()) {
+      case TensorIndex::Type::None:
+        r = r.unsqueeze(d++);
+        break;
+      case TensorIndex::Type::Boolean:
+        insert_bool(idx.boolean());
+        break;
+      case TensorIndex::Type::Ellipsis:
+        d += ndim - consumed;
+        break;
+      case TensorIndex::Type::Integer:
+        r = r.select(d, checked_position(idx.integer(), r.size(d), d, op));
+        break;
+      case TensorIndex::Type::Slice: {
+        const auto& s = idx.slice();
+        XGRAD_CHECK(s.step() > 0, ValueError, "{}: step must be greater than zero, got {} (indices {})", op, s.step(),
+                    describe(indices));
+        r = r.slice(d, s.start(), s.stop(), s.step());
+        ++d;
+        break;
+      }
+      case TensorIndex::Type::Tensor: {
+        const Tensor& t = idx.tensor();
+        if (t.dim() == 0 && t.dtype() == kBool) {
+          insert_bool(t.item<bool>());
+        } else if (t.dim() == 0) {
+          r = r.select(d, checked_position(t.item<int64_t>(), r.size(d), d, op));
+        } else {
+          adv.push_back({d, t, i});
+          d += t.dtype() == kBool ? t.dim() : 1;
+        }
+        break;
+      }
+    }
+  }
+  return r;
+}
+
+// Flat row-major positions, within the basic view of `sizes`, of the elements the tensor
+// indices pick, shaped like the result (PyTorch's rules: the index tensors broadcast together;
+// their dimensions replace the indexed ones in place when the indexed dimensions are adjacent,
+// and go first otherwise).
+Tensor advanced_positions(IntArrayRef sizes, const std::vector<Advanced>& adv, const char* op) {
+  struct Coord {
+    int64_t dim;
+    Tensor values;  // int64
+  };
+  std::vector<Coord> coords;
+  for (const auto& a : adv) {
+    const Tensor& t = a.index;
+    if (t.dtype() == kBool) {
+      const int64_t k = t.dim();
+      const IntArrayRef covered(sizes.data() + a.dim, static_cast<size_t>(k));
+      XGRAD_CHECK(t.sizes() == covered, IndexError,
+                  "{}: the shape of the mask {} at index {} does not match the shape of the indexed tensor {} at "
+                  "dimension {}",
+                  op, xgrad::to_string(t.sizes()), a.position, xgrad::to_string(sizes), a.dim);
+      // nonzero(): one coordinate list per mask dimension.
+      const auto mask = t.to_vector<bool>();
+      std::vector<std::vector<int64_t>> cs(static_cast<size_t>(k));
+      for (size_t e = 0; e < mask.size(); ++e) {
+        if (!mask[e]) continue;
+        int64_t rem = static_cast<int64_t>(e);
+        for (int64_t j = k - 1; j >= 0; --j) {
+          cs[j].push_back(rem % covered[j]);
+          rem /= covered[j];
+        }
+      }
+      for (int64_t j = 0; j < k; ++j) {
+        const auto n = static_cast<int64_t>(cs[j].size());
+        Tensor c = make_tensor({n}, kInt64);
+        if (n > 0) std::memcpy(c.data_ptr<int64_t>(), cs[j].data(), static_cast<size_t>(n) * sizeof(int64_t));
+        coords.push_back({a.dim + j, c});
+      }
+    } else {
+      coords.push_back({a.dim, t});
+    }
+  }
+
+  std::vector<int64_t> bshape = coords[0].values.sizes().vec();
+  for (size_t i = 1; i < coords.size(); ++i) {
+    const auto next = coords[i].values.sizes();
+    try {
+      bshape = broadcast_shapes(bshape, next, op);
+    } catch (const ShapeError&) {
+      std::string shapes;
+      for (size_t j = 0; j < coords.size(); ++j)
+        shapes += (j ? ", " : "") + xgrad::to_string(coords[j].values.sizes());
+      XGRAD_THROW(IndexError, "{}: shape mismatch: indexing tensors could not be broadcast together with shapes {}", op,
+                  shapes);
+    }
+  }
+
+  const int64_t ndim = static_cast<int64_t>(sizes.size());
+  const auto cstride = contiguous_strides(sizes);
+  std::vector<bool> indexed(static_cast<size_t>(ndim), false);
+  bool adjacent = true;
+  for (size_t i = 0; i < coords.size(); ++i) {
+    indexed[coords[i].dim] = true;
+    if (i > 0 && coords[i].dim != coords[i - 1].dim + 1) adjacent = false;
+  }
+
+  int64_t bnumel = 1;
+  for (auto s : bshape) bnumel *= s;
+  std::vector<int64_t> base(static_cast<size_t>(bnumel), 0);
+  for (const auto& c : coords) {
+    const auto v = c.values.expand(bshape).to_vector<int64_t>();
+    const int64_t size = sizes[c.dim];
+    for (size_t e = 0; e < v.size(); ++e) base[e] += checked_position(v[e], size, c.dim, op) * cstride[c.dim];
+  }
+
+  // Offsets of every combination of the non-indexed dimensions before/after the result's index block.
+  auto offsets_of = [&](const std::vector<int64_t>& dims) {
+    std::vector<int64_t> offs{0};
+    for (int64_t dd : dims) {
+      std::vector<int64_t> next;
+      next.reserve(offs.size() * static_cast<size_t>(sizes[dd]));
+      for (int64_t o : offs)
+        for (int64_t j = 0; j < sizes[dd]; ++j) next.push_back(o + j * cstride[dd]);
+      offs = std::move(next);
+    }
+    return offs;
+  };
+  std::vector<int64_t> pre_dims, post_dims;
+  for (int64_t dd = 0; dd < ndim; ++dd) {
+    if (indexed[dd]) continue;
+    (adjacent && dd < coords[0].dim ? pre_dims : post_dims).push_back(dd);
+  }
+  std::vector<int64_t> out_shape;
+  for (auto dd : pre_dims) out_shape.push_back(sizes[dd]);
+  out_shape.insert(out_shape.end(), bshape.begin(), bshape.end());
+  for (auto dd : post_dims) out_shape.push_back(sizes[dd]);
+
+  const auto pre = offsets_of(pre_dims);
+  const auto post = offsets_of(post_dims);
+  Tensor positions = make_tensor(out_shape, kInt64);
+  int64_t* out = positions.data_ptr<int64_t>();
+  size_t k = 0;
+  for (int64_t p : pre)
+    for (int64_t b : base)
+      for (int64_t q : post) out[k++] = p + b + q;
+  return positions;
+}
+
+// Element offset (in storage elements, from the tensor's own start) of flat row-major position `i`.
+int64_t physical_offset(IntArrayRef sizes, IntArrayRef strides, int64_t i) {
+  int64_t off = 0;
+  for (size_t d = sizes.size(); d-- > 0;) {
+    off += (i % sizes[d]) * strides[d];
+    i /= sizes[d];
+  }
+  return off;
+}
+
+// out[k] = x.flatten()[positions[k]], shaped like positions.
+struct IndexOp : autograd::Function<IndexOp> {
+  static std::string_view name() { return "IndexBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, const Tensor& positions) {
+    ctx->save_for_backward({positions});
+    ctx->saved_data["sizes"] = x.sizes().vec();
+    Tensor out = make_tensor(positions.sizes(), x.dtype());
+    const size_t es = x.element_size();
+    const auto* src = static_cast<const char*>(x.impl()->data());
+    auto* dst = static_cast<char*>(out.impl()->data());
+    const int64_t* pos = positions.data_ptr<int64_t>();
+    for (int64_t k = 0; k < positions.numel(); ++k) {
+      const int64_t off = physical_offset(x.sizes(), x.strides(), pos[k]);
+      std::memcpy(dst + static_cast<size_t>(k) * es, src + static_cast<size_t>(off) * es, es);
+    }
+    return out;
+  }
+  static autograd::variable_list backward(AutogradContext* ctx, autograd::variable_list g) {
+    auto saved = ctx->get_saved_variables();
+    const auto& sizes = ctx->saved_data["sizes"].toIntVector();
+    int64_t numel = 1;
+    for (auto s : sizes) numel *= s;
+    Tensor flat = detail::index_select_backward(g[0].reshape({-1}), {numel}, 0, saved[0].reshape({-1}));
+    return {flat.view(sizes), Tensor()};
+  }
+};
+
+// Scatters `value` (broadcast to positions' shape) into `r` at `positions`.
+void put_at_positions(const Tensor& r, const Tensor& positions, const Tensor& value, const char* op) {
+  const auto shape = positions.sizes();
+  XGRAD_CHECK(broadcast_shapes(shape, value.sizes(), op) == shape, ShapeError,
+              "{}: shape mismatch: value tensor of shape {} cannot be broadcast to indexing result of shape {}", op,
+              xgrad::to_string(value.sizes()), xgrad::to_string(shape));
+  Tensor v = value.to(r.dtype()).expand(shape).contiguous();
+  if (v.impl()->storage == r.impl()->storage) v = v.clone();
+  const size_t es = r.element_size();
+  auto* dst = static_cast<char*>(r.impl()->data());
+  const auto* src = static_cast<const char*>(v.impl()->data());
+  const int64_t* pos = positions.data_ptr<int64_t>();
+  for (int64_t k = 0; k < positions.numel(); ++k) {
+    const int64_t off = physical_offset(r.sizes(), r.strides(), pos[k]);
+    std::memcpy(dst + static_cast<size_t>(off) * es, src + static_cast<size_t>(k) * es, es);
+  }
+}
+
+}  // namespace
+
+Tensor Tensor::index(ArrayRef<TensorIndex> indices) const {
+  detail::check_defined(*this, "index");
+  std::vector<Advanced> adv;
+  Tensor r = apply_basic(*this, indices, adv, "index");
+  if (adv.empty()) return r.is_same(*this) ? detail::alias(*this) : r;
+  Tensor positions = advanced_positions(r.sizes(), adv, "index");
+  return IndexOp::apply(r, positions);
+}
+
+Tensor Tensor::index(std::initializer_list<TensorIndex> indices) const {
+  return index(ArrayRef<TensorIndex>(indices));
+}
+
+Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Tensor& value) {
+  detail::check_inplace(*this, "index_put_");
+  detail::check_defined(value, "index_put_");
+  XGRAD_CHECK(!(value.requires_grad() && GradMode::is_enabled()), AutogradError,
+              "index_put_: writing a value that requires grad is not differentiable; detach() it or use NoGradGuard");
+  std::vector<Advanced> adv;
+  Tensor r;
+  {
+    // The views only locate the elements; they need no graph.
+    NoGradGuard no_grad;
+    r = apply_basic(*this, indices, adv, "index_put_");
+  }
+  if (adv.empty()) {
+    XGRAD_CHECK(broadcast_shapes(r.sizes(), value.sizes(), "index_put_") == r.sizes(), ShapeError,
+                "index_put_: shape mismatch: value tensor of shape {} cannot be broadcast to indexing result of shape {}",
+                xgrad::to_string(value.sizes()), xgrad::to_string(r.sizes()));
+    NoGradGuard no_grad;
+    r.copy_(value);
+    return *this;
+  }
+  Tensor positions = advanced_positions(r.sizes(), adv, "index_put_");
+  put_at_positions(r, positions, value, "index_put_");
+  detail::bump_version(*this);
+  return *this;
+}
+
+Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, double value) {
+  detail::check_inplace(*this, "index_put_");
+  // A 0-D tensor of self's dtype: it broadcasts to whatever the indices select.
+  Tensor v = make_tensor({}, dtype());
+  detail::dispatch_all(dtype(), "index_put_", [&]<typename T>() { *v.data_ptr<T>() = static_cast<T>(value); });
+  return index_put_(indices, v);
+}
+
+Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Tensor& value) {
+  return index_put_(ArrayRef<TensorIndex>(indices), value);
+}
+
+Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, double value) {
+  return index_put_(ArrayRef<TensorIndex>(indices), value);
+}
+
+}  // namespace xgrad

@@ -1,1 +1,774 @@
-// (filled in by its op family)
+// Shape ops: views that share storage (view, reshape, slice, select, expand, transpose, permute,
+// squeeze, unsqueeze, flatten) and the copying ops index_select, cat and stack.
+//
+// Each view op is a raw metadata computation (`*_view` below, no autograd) wrapped in a
+// Function whose backward scatters the gradient back into the input's shape. The scatter ops are
+// Functions too, so gradients of gradients work (create_graph).
+
+#include <xgrad/autograd/function.hpp>
+#include <xgrad/autograd/grad_mode.hpp>
+#include <xgrad/autograd/node.hpp>
+#include <xgrad/tensor.hpp>
+
+#include "core/dispatch.hpp"
+#include "core/tensor_internal.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+namespace xgrad {
+
+using autograd::variable_list;
+
+namespace {
+
+std::string sizes_str(IntArrayRef s) { return xgrad::to_string(s); }
+
+int64_t product(IntArrayRef s) {
+  int64_t n = 1;
+  for (auto v : s) n *= v;
+  return n;
+}
+
+// Resolves one `-1` in `sizes` against `numel`, as PyTorch's infer_size.
+std::vector<int64_t> infer_size(IntArrayRef sizes, int64_t numel, IntArrayRef input_sizes, const char* op) {
+  std::vector<int64_t> out = sizes.vec();
+  std::optional<size_t> infer;
+  int64_t known = 1;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i] == -1) {
+      XGRAD_CHECK(!infer, ShapeError, "{}: only one dimension can be inferred (shape {})", op, sizes_str(sizes));
+      infer = i;
+    } else {
+      XGRAD_CHECK(out[i] >= 0, ShapeError, "{}: invalid shape dimension {} in {}", op, out[i], sizes_str(sizes));
+      known *= out[i];
+    }
+  }
+  if (infer) {
+    XGRAD_CHECK(known != 0, ShapeError,
+                "{}: cannot reshape tensor of {} elements into shape {} because the unspecified dimension size -1 "
+                "can be any value and is ambiguous",
+                op, numel, sizes_str(sizes));
+    XGRAD_CHECK(numel % known == 0, ShapeError, "{}: shape {} is invalid for input of size {} (input sizes {})", op,
+                sizes_str(sizes), numel, sizes_str(input_sizes));
+    out[*infer] = numel / known;
+  } else {
+    XGRAD_CHECK(known == numel, ShapeError, "{}: shape {} is invalid for input of size {} (input sizes {})", op,
+                sizes_str(sizes), numel, sizes_str(input_sizes));
+  }
+  return out;
+}
+
+// Strides that let a tensor of (sizes, strides) be viewed as `shape` without copying, or
+// nothing when some new dimension would span two non-contiguous chunks (PyTorch's
+// computeStride): runs of old dimensions that are contiguous with each other are split or merged
+// freely; a boundary between runs must also be a boundary in the new shape.
+std::optional<std::vector<int64_t>> compute_view_strides(IntArrayRef sizes, IntArrayRef strides, IntArrayRef shape) {
+  std::vector<int64_t> out(shape.size(), 1);
+  if (sizes.empty()) return contiguous_strides(shape);
+  const int64_t numel = product(sizes);
+  if (numel == 0) {
+    if (sizes == shape) return strides.vec();
+    return contiguous_strides(shape);
+  }
+  int64_t view_d = static_cast<int64_t>(shape.size()) - 1;
+  int64_t chunk_base_stride = strides.back();
+  int64_t tensor_numel = 1;
+  int64_t view_numel = 1;
+  for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
+    tensor_numel *= sizes[d];
+    if (d == 0 || (sizes[d - 1] != 1 && strides[d - 1] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || shape[view_d] == 1)) {
+        out[view_d] = view_numel * chunk_base_stride;
+        view_numel *= shape[view_d];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return std::nullopt;
+      if (d > 0) {
+        chunk_base_stride = strides[d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return out;
+}
+
+Tensor alias_of(const Tensor& x) { return make_view(x, x.sizes(), x.strides(), x.storage_offset()); }
+
+// ---- raw views (no autograd) -------------------------------------------------------------------
+
+Tensor view_raw(const Tensor& x, IntArrayRef sizes, const char* op) {
+  auto shape = infer_size(sizes, x.numel(), x.sizes(), op);
+  auto strides = compute_view_strides(x.sizes(), x.strides(), shape);
+  XGRAD_CHECK(strides.has_value(), ShapeError,
+              "{}: view size is not compatible with input tensor's size and stride (at least one dimension spans "
+              "across two contiguous subspaces). Use .reshape(...) instead. (input sizes {}, strides {}, requested "
+              "shape {})",
+              op, sizes_str(x.sizes()), sizes_str(x.strides()), sizes_str(sizes));
+  return make_view(x, shape, *strides, x.storage_offset());
+}
+
+struct SliceArgs {
+  int64_t dim, start, end, step;
+};
+
+SliceArgs normalize_slice(const Tensor& x, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end,
+                          int64_t step) {
+  XGRAD_CHECK(x.dim() > 0, IndexError, "slice: cannot be applied to a 0-dim tensor");
+  const int64_t d = detail::wrap_dim(dim, x.dim(), "slice");
+  XGRAD_CHECK(step > 0, ValueError, "slice: step must be positive, got {} (dim {}, sizes {})", step, dim,
+              sizes_str(x.sizes()));
+  const int64_t n = x.size(d);
+  // Python semantics: negative bounds count from the end, then clamp into [0, n].
+  int64_t s = start.value_or(0);
+  int64_t e = end.value_or(n);
+  if (s < 0) s += n;
+  if (e < 0) e += n;
+  s = std::clamp<int64_t>(s, 0, n);
+  e = std::clamp<int64_t>(e, 0, n);
+  if (e < s) e = s;
+  return {d, s, e, step};
+}
+
+Tensor slice_raw(const Tensor& x, const SliceArgs& a) {
+  auto sizes = x.sizes().vec();
+  auto strides = x.strides().vec();
+  const int64_t offset = x.storage_offset() + a.start * strides[a.dim];
+  sizes[a.dim] = (a.end - a.start + a.step - 1) / a.step;
+  strides[a.dim] *= a.step;
+  return make_view(x, sizes, strides, offset);
+}
+
+int64_t normalize_select(const Tensor& x, int64_t dim, int64_t index, const char* op) {
+  XGRAD_CHECK(x.dim() > 0, IndexError, "{}: cannot be applied to a 0-dim tensor", op);
+  const int64_t d = detail::wrap_dim(dim, x.dim(), op);
+  const int64_t n = x.size(d);
+  XGRAD_CHECK(index >= -n && index < n, IndexError,
+              "{}: index {} out of range for tensor of size {} at dimension {}", op, index, sizes_str(x.sizes()), dim);
+  return d;
+}
+
+Tensor select_raw(const Tensor& x, int64_t d, int64_t index) {
+  const int64_t n = x.size(d);
+  if (index < 0) index += n;
+  auto sizes = x.sizes().vec();
+  auto strides = x.strides().vec();
+  const int64_t offset = x.storage_offset() + index * strides[d];
+  sizes.erase(sizes.begin() + d);
+  strides.erase(strides.begin() + d);
+  return make_view(x, sizes, strides, offset);
+}
+
+Tensor permute_raw(const Tensor& x, const std::vector<int64_t>& perm) {
+  std::vector<int64_t> sizes(perm.size()), strides(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) {
+    sizes[i] = x.sizes()[perm[i]];
+    strides[i] = x.strides()[perm[i]];
+  }
+  return make_view(x, sizes, strides, x.storage_offset());
+}
+
+Tensor transpose_raw(const Tensor& x, int64_t d0, int64_t d1) {
+  if (x.dim() == 0) return alias_of(x);
+  auto sizes = x.sizes().vec();
+  auto strides = x.strides().vec();
+  std::swap(sizes[d0], sizes[d1]);
+  std::swap(strides[d0], strides[d1]);
+  return make_view(x, sizes, strides, x.storage_offset());
+}
+
+Tensor unsqueeze_raw(const Tensor& x, int64_t d) {
+  auto sizes = x.sizes().vec();
+  auto strides = x.strides().vec();
+  const int64_t stride = d >= x.dim() ? 1 : sizes[d] * strides[d];
+  sizes.insert(sizes.begin() + d, 1);
+  strides.insert(strides.begin() + d, stride);
+  return make_view(x, sizes, strides, x.storage_offset());
+}
+
+Tensor squeeze_raw(const Tensor& x, std::optional<int64_t> only) {
+  std::vector<int64_t> sizes, strides;
+  for (int64_t d = 0; d < x.dim(); ++d) {
+    const bool drop = x.size(d) == 1 && (!only || *only == d);
+    if (drop) continue;
+    sizes.push_back(x.size(d));
+    strides.push_back(x.stride(d));
+  }
+  return make_view(x, sizes, strides, x.storage_offset());
+}
+
+std::vector<int64_t> normalize_permutation(const Tensor& x, IntArrayRef dims) {
+  XGRAD_CHECK(static_cast<int64_t>(dims.size()) == x.dim(), ShapeError,
+              "permute: number of dims don't match: got {} dims {} for a tensor of sizes {}", dims.size(),
+              sizes_str(dims), sizes_str(x.sizes()));
+  std::vector<int64_t> perm(dims.size());
+  std::vector<bool> seen(dims.size(), false);
+  for (size_t i = 0; i < dims.size(); ++i) {
+    perm[i] = detail::wrap_dim(dims[i], x.dim(), "permute");
+    XGRAD_CHECK(!seen[perm[i]], ValueError, "permute: repeated dim {} in {}", perm[i], sizes_str(dims));
+    seen[perm[i]] = true;
+  }
+  return perm;
+}
+
+// Sizes and strides of `x` broadcast to `sizes` (PyTorch's inferExpandGeometry).
+Tensor expand_raw(const Tensor& x, IntArrayRef sizes) {
+  const int64_t ndim = x.dim();
+  const int64_t new_ndim = static_cast<int64_t>(sizes.size());
+  XGRAD_CHECK(new_ndim >= ndim, ShapeError,
+              "expand: the number of sizes provided ({}) must be greater or equal to the number of dimensions in the "
+              "tensor ({}) (target sizes {}, tensor sizes {})",
+              new_ndim, ndim, sizes_str(sizes), sizes_str(x.sizes()));
+  std::vector<int64_t> out_sizes(new_ndim), out_strides(new_ndim);
+  for (int64_t i = new_ndim - 1; i >= 0; --i) {
+    const int64_t offset = new_ndim - 1 - i;
+    const int64_t d = ndim - 1 - offset;
+    int64_t size = d >= 0 ? x.size(d) : 1;
+    int64_t stride = d >= 0 ? x.stride(d) : (i + 1 < new_ndim ? out_sizes[i + 1] * out_strides[i + 1] : 1);
+    int64_t target = sizes[i];
+    if (target == -1) {
+      XGRAD_CHECK(d >= 0, ShapeError,
+                  "expand: -1 is not allowed in a leading, non-existing dimension {} (target sizes {}, tensor sizes {})",
+                  i, sizes_str(sizes), sizes_str(x.sizes()));
+      target = size;
+    }
+    XGRAD_CHECK(target >= 0, ShapeError, "expand: invalid target size {} at dimension {} (target sizes {})", target,
+                i, sizes_str(sizes));
+    if (size != target) {
+      XGRAD_CHECK(size == 1, ShapeError,
+                  "expand: the expanded size of the tensor ({}) must match the existing size ({}) at non-singleton "
+                  "dimension {}. Target sizes: {}. Tensor sizes: {}",
+                  target, size, i, sizes_str(sizes), sizes_str(x.sizes()));
+      size = target;
+      stride = 0;
+    }
+    out_sizes[i] = size;
+    out_strides[i] = stride;
+  }
+  return make_view(x, out_sizes, out_strides, x.storage_offset());
+}
+
+// ---- gradient scatters (differentiable, so double backward works) -------------------------------
+
+struct SliceScatterOp : autograd::Function<SliceScatterOp> {
+  static std::string_view name() { return "SliceBackwardBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& g, IntArrayRef input_sizes, SliceArgs a) {
+    ctx->saved_data["args"] = std::vector<int64_t>{a.dim, a.start, a.end, a.step};
+    Tensor out = zeros(input_sizes, g.dtype());
+    slice_raw(out, a).copy_(g);
+    return out;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    const auto& v = ctx->saved_data["args"].toIntVector();
+    return {g[0].slice(v[0], v[1], v[2], v[3])};
+  }
+};
+
+struct SelectScatterOp : autograd::Function<SelectScatterOp> {
+  static std::string_view name() { return "SelectBackwardBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& g, IntArrayRef input_sizes, int64_t dim, int64_t index) {
+    ctx->saved_data["dim"] = dim;
+    ctx->saved_data["index"] = index;
+    Tensor out = zeros(input_sizes, g.dtype());
+    select_raw(out, dim, index).copy_(g);
+    return out;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {g[0].select(ctx->saved_data["dim"].toInt(), ctx->saved_data["index"].toInt())};
+  }
+};
+
+// out (zeros of `sizes`) with out.select(dim, index[i]) += g.select(dim, i) for every i.
+struct IndexAddOp : autograd::Function<IndexAddOp> {
+  static std::string_view name() { return "IndexSelectBackwardBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& g, IntArrayRef sizes, int64_t dim, const Tensor& index) {
+    ctx->save_for_backward({index});
+    ctx->saved_data["dim"] = dim;
+    Tensor out = zeros(sizes, g.dtype());
+    const Tensor gc = g.contiguous();
+    const Tensor idx = index.contiguous();
+    const int64_t n = idx.numel();
+    const int64_t size = sizes[dim];
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < dim; ++d) outer *= sizes[d];
+    for (size_t d = dim + 1; d < sizes.size(); ++d) inner *= sizes[d];
+    const int64_t* ip = idx.data_ptr<int64_t>();
+    detail::dispatch_floating(g.dtype(), "index_select_backward", [&]<typename T>() {
+      T* o = out.data_ptr<T>();
+      const T* src = gc.data_ptr<T>();
+      for (int64_t a = 0; a < outer; ++a)
+        for (int64_t i = 0; i < n; ++i) {
+          const int64_t j = ip[i] < 0 ? ip[i] + size : ip[i];
+          T* dst = o + (a * size + j) * inner;
+          const T* s = src + (a * n + i) * inner;
+          for (int64_t k = 0; k < inner; ++k) dst[k] += s[k];
+        }
+    });
+    return out;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    auto saved = ctx->get_saved_variables();
+    return {g[0].index_select(ctx->saved_data["dim"].toInt(), saved[0]), Tensor()};
+  }
+};
+
+// ---- view ops ------------------------------------------------------------------------------------
+
+// Backward of every op that only reinterprets sizes: reshape the gradient back.
+template <typename Self>
+struct ReshapeLike : autograd::Function<Self> {
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {g[0].reshape(ctx->saved_data["sizes"].toIntVector())};
+  }
+};
+
+struct ViewOp : ReshapeLike<ViewOp> {
+  static std::string_view name() { return "ViewBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, IntArrayRef sizes) {
+    ctx->saved_data["sizes"] = x.sizes().vec();
+    return view_raw(x, sizes, "view");
+  }
+};
+
+struct ReshapeAliasOp : ReshapeLike<ReshapeAliasOp> {
+  static std::string_view name() { return "ReshapeAliasBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, IntArrayRef shape, IntArrayRef strides) {
+    ctx->saved_data["sizes"] = x.sizes().vec();
+    return make_view(x, shape, strides, x.storage_offset());
+  }
+};
+
+// View of a fresh contiguous copy (what reshape does when no view exists).
+struct UnsafeViewOp : ReshapeLike<UnsafeViewOp> {
+  static std::string_view name() { return "UnsafeViewBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, IntArrayRef shape) {
+    ctx->saved_data["sizes"] = x.sizes().vec();
+    return make_view(x, shape, contiguous_strides(shape), x.storage_offset());
+  }
+};
+
+struct SqueezeOp : ReshapeLike<SqueezeOp> {
+  static std::string_view name() { return "SqueezeBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    ctx->saved_data["sizes"] = x.sizes().vec();
+    return squeeze_raw(x, std::nullopt);
+  }
+};
+
+struct SqueezeDimOp : ReshapeLike<SqueezeDimOp> {
+  static std::string_view name() { return "SqueezeBackward1"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, int64_t d) {
+    ctx->saved_data["sizes"] = x.sizes().vec();
+    return squeeze_raw(x, d);
+  }
+};
+
+struct UnsqueezeOp : autograd::Function<UnsqueezeOp> {
+  static std::string_view name() { return "UnsqueezeBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, int64_t d) {
+    ctx->saved_data["dim"] = d;
+    return unsqueeze_raw(x, d);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {g[0].squeeze(ctx->saved_data["dim"].toInt())};
+  }
+};
+
+struct AliasOp : autograd::Function<AliasOp> {
+  static std::string_view name() { return "AliasBackward0"; }
+  static Tensor forward(AutogradContext*, const Tensor& x) { return alias_of(x); }
+  static variable_list backward(AutogradContext*, variable_list g) { return {g[0]}; }
+};
+
+struct TransposeOp : autograd::Function<TransposeOp> {
+  static std::string_view name() { return "TransposeBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, int64_t d0, int64_t d1) {
+    ctx->saved_data["d0"] = d0;
+    ctx->saved_data["d1"] = d1;
+    return transpose_raw(x, d0, d1);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {g[0].transpose(ctx->saved_data["d0"].toInt(), ctx->saved_data["d1"].toInt())};
+  }
+};
+
+struct TOp : autograd::Function<TOp> {
+  static std::string_view name() { return "TBackward0"; }
+  static Tensor forward(AutogradContext*, const Tensor& x) { return x.dim() < 2 ? alias_of(x) : transpose_raw(x, 0, 1); }
+  static variable_list backward(AutogradContext*, variable_list g) { return {g[0].t()}; }
+};
+
+struct PermuteOp : autograd::Function<PermuteOp> {
+  static std::string_view name() { return "PermuteBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, const std::vector<int64_t>& perm) {
+    std::vector<int64_t> inverse(perm.size());
+    for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = static_cast<int64_t>(i);
+    ctx->saved_data["inverse"] = inverse;
+    return permute_raw(x, perm);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {g[0].permute(ctx->saved_data["inverse"].toIntVector())};
+  }
+};
+
+struct SliceOp : autograd::Function<SliceOp> {
+  static std::string_view name() { return "SliceBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, SliceArgs a) {
+    ctx->saved_data["sizes"] = x.sizes().vec();
+    ctx->saved_data["args"] = std::vector<int64_t>{a.dim, a.start, a.end, a.step};
+    return slice_raw(x, a);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    const auto& v = ctx->saved_data["args"].toIntVector();
+    return {SliceScatterOp::apply(g[0], IntArrayRef(ctx->saved_data["sizes"].toIntVector()),
+                                  SliceArgs{v[0], v[1], v[2], v[3]})};
+  }
+};
+
+struct SelectOp : autograd::Function<SelectOp> {
+  static std::string_view name() { return "SelectBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, int64_t d, int64_t index) {
+    ctx->saved_data["sizes"] = x.sizes().vec();
+    ctx->saved_data["dim"] = d;
+    ctx->saved_data["index"] = index < 0 ? index + x.size(d) : index;
+    return select_raw(x, d, index);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {SelectScatterOp::apply(g[0], IntArrayRef(ctx->saved_data["sizes"].toIntVector()),
+                                   ctx->saved_data["dim"].toInt(), ctx->saved_data["index"].toInt())};
+  }
+};
+
+struct ExpandOp : autograd::Function<ExpandOp> {
+  static std::string_view name() { return "ExpandBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, IntArrayRef sizes) {
+    ctx->saved_data["sizes"] = x.sizes().vec();
+    return expand_raw(x, sizes);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {sum_to(g[0], ctx->saved_data["sizes"].toIntVector())};
+  }
+};
+
+// ---- copying ops -----------------------------------------------------------------------------------
+
+// Gathers x's slices `index[i]` along `dim` into a fresh tensor (any dtype; bytes are copied).
+Tensor index_select_raw(const Tensor& x, int64_t dim, const Tensor& index) {
+  const Tensor xc = x.contiguous();
+  const Tensor idx = index.contiguous();
+  const int64_t n = idx.numel();
+  auto sizes = x.sizes().vec();
+  const int64_t size = sizes[dim];
+  sizes[dim] = n;
+  Tensor out = make_tensor(sizes, x.dtype());
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < dim; ++d) outer *= sizes[d];
+  for (size_t d = dim + 1; d < sizes.size(); ++d) inner *= sizes[d];
+  const size_t es = x.element_size();
+  const int64_t* ip = idx.data_ptr<int64_t>();
+  const auto* src = static_cast<const char*>(xc.impl()->data());
+  auto* dst = static_cast<char*>(out.impl()->data());
+  const size_t chunk = static_cast<size_t>(inner) * es;
+  for (int64_t a = 0; a < outer; ++a)
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t j = ip[i] < 0 ? ip[i] + size : ip[i];
+      if (chunk) std::memcpy(dst + static_cast<size_t>(a * n + i) * chunk, src + static_cast<size_t>(a * size + j) * chunk, chunk);
+    }
+  return out;
+}
+
+struct IndexSelectOp : autograd::Function<IndexSelectOp> {
+  static std::string_view name() { return "IndexSelectBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, int64_t dim, const Tensor& index) {
+    ctx->save_for_backward({index});
+    ctx->saved_data["sizes"] = x.sizes().vec();
+    ctx->saved_data["dim"] = dim;
+    return index_select_raw(x, dim, index);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    auto saved = ctx->get_saved_variables();
+    const int64_t dim = ctx->saved_data["dim"].toInt();
+    return {IndexAddOp::apply(g[0], IntArrayRef(ctx->saved_data["sizes"].toIntVector()), dim, saved[0]), Tensor()};
+  }
+};
+
+// cat and stack take a list of tensors, which Function<T> cannot record, so they use their own
+// node: the gradient of input i is the slice of the output gradient that input filled.
+class CatNode final : public autograd::Node {
+ public:
+  std::string name() const override { return stack ? "StackBackward0" : "CatBackward0"; }
+  variable_list apply(variable_list&& grads) override {
+    variable_list out(lengths.size());
+    const Tensor& g = grads.at(0);
+    if (!g.defined()) return out;
+    int64_t offset = 0;
+    for (size_t i = 0; i < lengths.size(); ++i) {
+      if (should_compute_output(i)) {
+        if (stack)
+          out[i] = g.select(dim, static_cast<int64_t>(i));
+        else if (skipped[i])
+          out[i] = zeros({0}, g.dtype());
+        else
+          out[i] = g.narrow(dim, offset, lengths[i]);
+      }
+      if (!stack && !skipped[i]) offset += lengths[i];
+    }
+    return out;
+  }
+
+  bool stack = false;
+  int64_t dim = 0;
+  std::vector<int64_t> lengths;
+  std::vector<bool> skipped;
+};
+
+ScalarType promote_types(TensorList tensors) {
+  bool any_double = false, any_float = false, any_long = false;
+  for (const auto& t : tensors) {
+    any_double |= t.dtype() == kFloat64;
+    any_float |= t.dtype() == kFloat32;
+    any_long |= t.dtype() == kInt64;
+  }
+  return any_double ? kFloat64 : any_float ? kFloat32 : any_long ? kInt64 : kBool;
+}
+
+void record_cat(Tensor& out, TensorList tensors, int64_t dim, bool stack, const std::vector<bool>& skipped) {
+  if (!autograd::compute_requires_grad(tensors) || !out.is_floating_point()) return;
+  auto node = std::make_shared<CatNode>();
+  node->stack = stack;
+  node->dim = dim;
+  node->skipped = skipped;
+  std::vector<autograd::Edge> edges;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    edges.push_back(autograd::gradient_edge(tensors[i]));
+    node->lengths.push_back(skipped[i] ? 0 : (stack ? 1 : tensors[i].size(dim)));
+  }
+  node->set_next_edges(std::move(edges));
+  autograd::set_history(out, node, 0);
+  node->add_output_meta(out);
+}
+
+void check_list(TensorList tensors, const char* op) {
+  XGRAD_CHECK(!tensors.empty(), ValueError, "{}: expected a non-empty list of Tensors", op);
+  for (size_t i = 0; i < tensors.size(); ++i)
+    XGRAD_CHECK(tensors[i].defined(), ValueError, "{}: tensor #{} in the list is undefined", op, i);
+}
+
+// Concatenation along an already-wrapped `dim`; `skipped[i]` marks legacy 1-D empty inputs.
+Tensor cat_raw(TensorList tensors, int64_t dim, const Tensor& ref, const std::vector<bool>& skipped) {
+  auto sizes = ref.sizes().vec();
+  sizes[dim] = 0;
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (!skipped[i]) sizes[dim] += tensors[i].size(dim);
+  Tensor out = make_tensor(sizes, promote_types(tensors));
+  AutoGradMode no_grad(false);
+  int64_t offset = 0;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    if (skipped[i]) continue;
+    const int64_t len = tensors[i].size(dim);
+    if (len > 0) slice_raw(out, {dim, offset, offset + len, 1}).copy_(tensors[i].detach());
+    offset += len;
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace detail {
+// Used by indexing.cpp: the gradient of `x.index_select(dim, index)` for an input of `sizes`.
+Tensor index_select_backward(const Tensor& grad, IntArrayRef sizes, int64_t dim, const Tensor& index) {
+  return IndexAddOp::apply(grad, sizes, dim, index);
+}
+// Used by indexing.cpp: `x[...]` is a differentiable alias of x, as in PyTorch.
+Tensor alias(const Tensor& x) { return AliasOp::apply(x); }
+}  // namespace detail
+
+// ---- public API --------------------------------------------------------------------------------
+
+Tensor Tensor::view(IntArrayRef sizes) const {
+  detail::check_defined(*this, "view");
+  return ViewOp::apply(*this, sizes);
+}
+
+Tensor Tensor::reshape(IntArrayRef sizes) const {
+  detail::check_defined(*this, "reshape");
+  auto shape = infer_size(sizes, numel(), this->sizes(), "reshape");
+  if (auto strides = compute_view_strides(this->sizes(), this->strides(), shape))
+    return ReshapeAliasOp::apply(*this, IntArrayRef(shape), IntArrayRef(*strides));
+  return UnsafeViewOp::apply(clone(), IntArrayRef(shape));
+}
+
+Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
+  detail::check_defined(*this, "flatten");
+  if (dim() == 0) return reshape({1});
+  const int64_t s = detail::wrap_dim(start_dim, dim(), "flatten");
+  const int64_t e = detail::wrap_dim(end_dim, dim(), "flatten");
+  XGRAD_CHECK(s <= e, ValueError, "flatten: start_dim ({}) cannot come after end_dim ({}) (sizes {})", start_dim,
+              end_dim, sizes_str(sizes()));
+  if (s == e) return *this;
+  std::vector<int64_t> shape;
+  for (int64_t d = 0; d < s; ++d) shape.push_back(size(d));
+  int64_t n = 1;
+  for (int64_t d = s; d <= e; ++d) n *= size(d);
+  shape.push_back(n);
+  for (int64_t d = e + 1; d < dim(); ++d) shape.push_back(size(d));
+  return reshape(shape);
+}
+
+Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
+  detail::check_defined(*this, "transpose");
+  const int64_t d0 = detail::wrap_dim(dim0, dim(), "transpose");
+  const int64_t d1 = detail::wrap_dim(dim1, dim(), "transpose");
+  return TransposeOp::apply(*this, d0, d1);
+}
+
+Tensor Tensor::t() const {
+  detail::check_defined(*this, "t");
+  XGRAD_CHECK(dim() <= 2, ShapeError, "t: expects a tensor with <= 2 dimensions, but self is {}D (sizes {})", dim(),
+              sizes_str(sizes()));
+  return TOp::apply(*this);
+}
+
+Tensor Tensor::permute(IntArrayRef dims) const {
+  detail::check_defined(*this, "permute");
+  return PermuteOp::apply(*this, normalize_permutation(*this, dims));
+}
+
+Tensor Tensor::squeeze() const {
+  detail::check_defined(*this, "squeeze");
+  return SqueezeOp::apply(*this);
+}
+
+Tensor Tensor::squeeze(int64_t d) const {
+  detail::check_defined(*this, "squeeze");
+  const int64_t w = detail::wrap_dim(d, dim(), "squeeze");
+  return SqueezeDimOp::apply(*this, w);
+}
+
+Tensor Tensor::unsqueeze(int64_t d) const {
+  detail::check_defined(*this, "unsqueeze");
+  const int64_t w = detail::wrap_dim(d, dim() + 1, "unsqueeze");
+  return UnsqueezeOp::apply(*this, w);
+}
+
+Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
+  detail::check_defined(*this, "narrow");
+  XGRAD_CHECK(dim() > 0, IndexError, "narrow: cannot be applied to a 0-dim tensor");
+  const int64_t w = detail::wrap_dim(d, dim(), "narrow");
+  const int64_t n = size(w);
+  XGRAD_CHECK(start >= -n && start <= n, IndexError,
+              "narrow: start ({}) out of range for dimension {} of size {} (sizes {})", start, d, n,
+              sizes_str(sizes()));
+  if (start < 0) start += n;
+  XGRAD_CHECK(length >= 0 && start + length <= n, IndexError,
+              "narrow: start ({}) + length ({}) exceeds dimension size ({}) of dimension {} (sizes {})", start, length,
+              n, d, sizes_str(sizes()));
+  return SliceOp::apply(*this, SliceArgs{w, start, start + length, 1});
+}
+
+Tensor Tensor::slice(int64_t d, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step) const {
+  detail::check_defined(*this, "slice");
+  return SliceOp::apply(*this, normalize_slice(*this, d, start, end, step));
+}
+
+Tensor Tensor::select(int64_t d, int64_t index) const {
+  detail::check_defined(*this, "select");
+  const int64_t w = normalize_select(*this, d, index, "select");
+  return SelectOp::apply(*this, w, index);
+}
+
+Tensor Tensor::expand(IntArrayRef sizes) const {
+  detail::check_defined(*this, "expand");
+  return ExpandOp::apply(*this, sizes);
+}
+
+Tensor Tensor::index_select(int64_t d, const Tensor& index) const {
+  detail::check_defined(*this, "index_select");
+  detail::check_defined(index, "index_select");
+  XGRAD_CHECK(index.dtype() == kInt64, TypeError, "index_select: expected an int64 index tensor, got {}",
+              dtype_name(index.dtype()));
+  XGRAD_CHECK(index.dim() <= 1, ShapeError, "index_select: index must be 0-D or 1-D, got sizes {}",
+              sizes_str(index.sizes()));
+  // A 0-D tensor is indexed as if it were 1-D with one element.
+  XGRAD_CHECK(dim() > 0 || index.numel() == 1, IndexError,
+              "index_select: a 0-dim tensor can only be indexed by a single index, got {} indices", index.numel());
+  const Tensor self = dim() == 0 ? reshape({1}) : *this;
+  const int64_t w = detail::wrap_dim(d, self.dim(), "index_select");
+  const int64_t n = self.size(w);
+  for (int64_t i : index.to_vector<int64_t>())
+    XGRAD_CHECK(i >= -n && i < n, IndexError,
+                "index_select: index {} is out of bounds for dimension {} with size {} (sizes {})", i, d, n,
+                sizes_str(sizes()));
+  Tensor out = IndexSelectOp::apply(self, w, index.reshape({-1}));
+  return dim() == 0 ? out.reshape({}) : out;
+}
+
+Tensor reshape(const Tensor& x, IntArrayRef sizes) { return x.reshape(sizes); }
+Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) { return x.flatten(start_dim, end_dim); }
+Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) { return x.transpose(dim0, dim1); }
+Tensor t(const Tensor& x) { return x.t(); }
+Tensor permute(const Tensor& x, IntArrayRef dims) { return x.permute(dims); }
+Tensor squeeze(const Tensor& x) { return x.squeeze(); }
+Tensor squeeze(const Tensor& x, int64_t dim) { return x.squeeze(dim); }
+Tensor unsqueeze(const Tensor& x, int64_t dim) { return x.unsqueeze(dim); }
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) { return x.narrow(dim, start, length); }
+Tensor select(const Tensor& x, int64_t dim, int64_t index) { return x.select(dim, index); }
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) { return x.index_select(dim, index); }
+
+Tensor cat(TensorList tensors, int64_t dim) {
+  check_list(tensors, "cat");
+  // PyTorch still accepts (and skips) 1-D empty tensors next to tensors of any rank.
+  std::vector<bool> skipped(tensors.size());
+  std::optional<size_t> ref;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    skipped[i] = tensors[i].dim() == 1 && tensors[i].numel() == 0;
+    if (!skipped[i] && !ref) ref = i;
+  }
+  if (!ref) {
+    ref = 0;
+    std::fill(skipped.begin(), skipped.end(), false);
+  }
+  const Tensor& r = tensors[*ref];
+  for (size_t i = 0; i < tensors.size(); ++i)
+    XGRAD_CHECK(tensors[i].dim() > 0, ShapeError, "cat: zero-dimensional tensor (at position {}) cannot be concatenated",
+                i);
+  const int64_t d = detail::wrap_dim(dim, r.dim(), "cat");
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    if (skipped[i]) continue;
+    const Tensor& t = tensors[i];
+    XGRAD_CHECK(t.dim() == r.dim(), ShapeError,
+                "cat: tensors must have the same number of dimensions: got {} and {} (tensor #{} has sizes {}, "
+                "tensor #{} has sizes {})",
+                r.dim(), t.dim(), *ref, sizes_str(r.sizes()), i, sizes_str(t.sizes()));
+    for (int64_t k = 0; k < r.dim(); ++k)
+      XGRAD_CHECK(k == d || t.size(k) == r.size(k), ShapeError,
+                  "cat: sizes of tensors must match except in dimension {}. Expected size {} but got size {} for "
+                  "tensor number {} in the list (sizes {} vs {})",
+                  d, r.size(k), t.size(k), i, sizes_str(r.sizes()), sizes_str(t.sizes()));
+  }
+  Tensor out = cat_raw(tensors, d, r, skipped);
+  record_cat(out, tensors, d, false, skipped);
+  return out;
+}
+
+Tensor stack(TensorList tensors, int64_t dim) {
+  check_list(tensors, "stack");
+  const Tensor& r = tensors[0];
+  for (size_t i = 1; i < tensors.size(); ++i)
+    XGRAD_CHECK(tensors[i].sizes() == r.sizes(), ShapeError,
+                "stack: expects each tensor to be equal size, but got {} at entry 0 and {} at entry {}",
+                sizes_str(r.sizes()), sizes_str(tensors[i].sizes()), i);
+  const int64_t d = detail::wrap_dim(dim, r.dim() + 1, "stack");
+  std::vector<Tensor> parts;
+  parts.reserve(tensors.size());
+  for (const auto& t : tensors) parts.push_back(unsqueeze_raw(t, d));
+  const std::vector<bool> skipped(tensors.size(), false);
+  Tensor out = cat_raw(parts, d, parts[0], skipped);
+  record_cat(out, tensors, d, true, skipped);
+  return out;
+}
+
+}  // namespace xgrad

@@ -1,0 +1,142 @@
+// conv2d forward and forward+backward, xgrad against LibTorch (when installed) on the same
+// shapes, in the same run, at 1 and 2 threads.
+//
+//     OPENBLAS_NUM_THREADS=1 ./build/benchmarks/bench_conv
+//     XGRAD_BENCH_THREADS=1 XGRAD_BENCH_SECONDS=0.2 ./build/benchmarks/bench_conv
+//
+// Columns: best time per call (ms), ratio xgrad / LibTorch (< 1 = xgrad faster), and xgrad's
+// GFLOP/s (forward: 2 * MACs; forward+backward: counted as 2x or 3x forward, depending on
+// whether the input needs a gradient).
+#include "bench_common.hpp"
+
+#include <xgrad/xgrad.hpp>
+
+#include <fmt/format.h>
+
+#ifdef XGRAD_BENCH_WITH_TORCH
+#include <torch/torch.h>
+#endif
+
+#include <vector>
+
+namespace F = xgrad::nn::functional;
+
+namespace {
+
+struct Shape {
+  const char* name;
+  int64_t n, cin, h, w, cout, kh, kw, stride, pad;
+  bool input_grad;  // false for a network's first layer: the data needs no gradient
+};
+
+const Shape kShapes[] = {
+    {"LeNet conv1", 256, 1, 28, 28, 6, 5, 5, 1, 2, false},
+    {"LeNet conv2", 256, 6, 14, 14, 16, 5, 5, 1, 0, true},
+    {"3x3 64->64", 8, 64, 56, 56, 64, 3, 3, 1, 1, true},
+    {"3x3 64->128 /2", 8, 64, 56, 56, 128, 3, 3, 2, 1, true},
+    {"1x1 256->64", 8, 256, 28, 28, 64, 1, 1, 1, 0, true},
+    {"chapter 1x2 on 6x8", 1, 1, 6, 8, 1, 1, 2, 1, 0, false},
+};
+
+struct Timing {
+  double fwd = 0, fwd_bwd = 0;
+};
+
+Timing time_xgrad(const Shape& s, const xgrad::Tensor& x0, const xgrad::Tensor& w0, const xgrad::Tensor& b0,
+                  double budget) {
+  Timing t;
+  auto opts = F::Conv2dFuncOptions().stride(s.stride).padding(s.pad);
+  {
+    xgrad::NoGradGuard no_grad;
+    auto o = opts;
+    o.bias(b0);
+    t.fwd = bench::best_time([&] { F::conv2d(x0, w0, o); }, budget);
+  }
+  auto x = x0.detach().requires_grad_(s.input_grad);
+  auto w = w0.detach().requires_grad_();
+  auto b = b0.detach().requires_grad_();
+  opts.bias(b);
+  xgrad::Tensor gy;
+  {
+    xgrad::NoGradGuard no_grad;
+    gy = xgrad::ones_like(F::conv2d(x0, w0, opts));
+  }
+  t.fwd_bwd = bench::best_time(
+      [&] {
+        x.mutable_grad() = xgrad::Tensor();
+        w.mutable_grad() = xgrad::Tensor();
+        b.mutable_grad() = xgrad::Tensor();
+        F::conv2d(x, w, opts).backward(gy);
+      },
+      budget);
+  return t;
+}
+
+#ifdef XGRAD_BENCH_WITH_TORCH
+torch::Tensor to_torch(const xgrad::Tensor& t) {
+  return torch::from_blob(t.data_ptr<float>(), t.sizes().vec(), torch::kFloat32).clone();
+}
+
+Timing time_torch(const Shape& s, const xgrad::Tensor& x0, const xgrad::Tensor& w0, const xgrad::Tensor& b0,
+                  double budget) {
+  Timing t;
+  auto x = to_torch(x0), w = to_torch(w0), b = to_torch(b0);
+  const std::vector<int64_t> stride = {s.stride, s.stride}, pad = {s.pad, s.pad};
+  {
+    torch::NoGradGuard no_grad;
+    t.fwd = bench::best_time([&] { torch::conv2d(x, w, b, stride, pad); }, budget);
+  }
+  x.requires_grad_(s.input_grad);
+  w.requires_grad_();
+  b.requires_grad_();
+  torch::Tensor gy;
+  {
+    torch::NoGradGuard no_grad;
+    gy = torch::ones_like(torch::conv2d(x, w, b, stride, pad));
+  }
+  t.fwd_bwd = bench::best_time(
+      [&] {
+        x.mutable_grad().reset();
+        w.mutable_grad().reset();
+        b.mutable_grad().reset();
+        torch::conv2d(x, w, b, stride, pad).backward(gy);
+      },
+      budget);
+  return t;
+}
+#endif
+
+}  // namespace
+
+int main() {
+  const double budget = bench::budget();
+  xgrad::manual_seed(0);
+  fmt::print("{:<20} {:>3} | {:>10} {:>10} {:>6} {:>8} | {:>10} {:>10} {:>6} {:>8}\n", "conv2d", "thr", "fwd ms",
+             "torch ms", "ratio", "GFLOP/s", "f+b ms", "torch ms", "ratio", "GFLOP/s");
+  for (int threads : bench::thread_counts()) {
+    xgrad::set_num_threads(threads);
+#ifdef XGRAD_BENCH_WITH_TORCH
+    torch::set_num_threads(threads);
+#endif
+    for (const auto& s : kShapes) {
+      auto x = xgrad::randn({s.n, s.cin, s.h, s.w});
+      auto w = xgrad::randn({s.cout, s.cin, s.kh, s.kw}) * 0.1;
+      auto b = xgrad::randn({s.cout});
+      const int64_t ho = (s.h + 2 * s.pad - s.kh) / s.stride + 1, wo = (s.w + 2 * s.pad - s.kw) / s.stride + 1;
+      const double fwd_flops = 2.0 * s.n * s.cout * ho * wo * s.cin * s.kh * s.kw;
+      const double fb_flops = fwd_flops * (s.input_grad ? 3 : 2);
+      const Timing xt = time_xgrad(s, x, w, b, budget);
+      Timing tt;
+#ifdef XGRAD_BENCH_WITH_TORCH
+      tt = time_torch(s, x, w, b, budget);
+#endif
+      auto ratio = [](double a, double b) { return b > 0 ? fmt::format("{:.2f}", a / b) : std::string("-"); };
+      auto ms = [](double v) { return v > 0 ? fmt::format("{:.3f}", v * 1e3) : std::string("-"); };
+      fmt::print("{:<20} {:>3} | {:>10} {:>10} {:>6} {:>8.1f} | {:>10} {:>10} {:>6} {:>8.1f}\n", s.name, threads,
+                 ms(xt.fwd), ms(tt.fwd), ratio(xt.fwd, tt.fwd), fwd_flops / xt.fwd / 1e9, ms(xt.fwd_bwd),
+                 ms(tt.fwd_bwd), ratio(xt.fwd_bwd, tt.fwd_bwd), fb_flops / xt.fwd_bwd / 1e9);
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}

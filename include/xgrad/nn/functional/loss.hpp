@@ -1,0 +1,43 @@
+#pragma once
+/// \file
+/// Loss functions under `nn::functional`, as in LibTorch. Each takes its options struct, whose
+/// `reduction` is `xgrad::kMean` (default), `xgrad::kSum` or `xgrad::kNone`:
+///
+///     namespace F = xgrad::nn::functional;
+///     auto l = F::cross_entropy(logits, labels);                        // labels: kInt64 [N]
+///     auto m = F::mse_loss(y_hat, y, F::MSELossFuncOptions(xgrad::kSum));
+///     auto b = F::binary_cross_entropy_with_logits(z, t, F::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(pw));
+///
+/// Elementwise losses broadcast `input` and `target` as PyTorch does; the class losses take
+/// input [N, C] (or [C], or [N, C, d1, ...]) and int64 targets [N] (or [], or [N, d1, ...]).
+
+#include <xgrad/nn/options/loss.hpp>
+#include <xgrad/tensor.hpp>
+
+namespace xgrad::nn::functional {
+
+/// (input - target)^2, reduced. grad_fn "MseLossBackward0".
+Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOptions& options = {});
+/// |input - target|, reduced.
+Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOptions& options = {});
+/// Quadratic below `beta`, linear above (divided by beta). grad_fn "SmoothL1LossBackward0".
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossFuncOptions& options = {});
+/// Quadratic below `delta`, linear above (scaled by delta). grad_fn "HuberLossBackward0".
+Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossFuncOptions& options = {});
+/// -weight[t] * input[t] per sample for log-probabilities `input`; the mean divides by the sum
+/// of the weights of the non-ignored targets. grad_fn "NllLossBackward0".
+Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOptions& options = {});
+/// nll_loss(log_softmax(input, 1), target), fused into one numerically stable pass, with
+/// optional label smoothing. grad_fn "NllLossBackward0". A floating-point `target` of the
+/// input's shape holds class probabilities instead (PyTorch 1.13): the loss is
+/// -sum_c weight_c target_c log_softmax(input)_c per sample, and target gets a gradient too.
+/// Errors: IndexError for a class index outside [0, C) (unless ignore_index), TypeError for
+/// floating-point targets of the class-index shape, ShapeError for mismatched shapes.
+Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyFuncOptions& options = {});
+/// Binary cross entropy of sigmoid(input) against `target` (same shape, probabilities in
+/// [0, 1]), computed from the logits without overflow. grad_fn
+/// "BinaryCrossEntropyWithLogitsBackward0".
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        const BinaryCrossEntropyWithLogitsFuncOptions& options = {});
+
+}  // namespace xgrad::nn::functional

@@ -1,0 +1,188 @@
+#pragma once
+/// \file
+/// `nn::Module`, the base of every layer and model, as LibTorch's `torch::nn::Module`: it owns
+/// named parameters, buffers and submodules, walks them recursively, switches train/eval mode,
+/// converts dtype and prints itself as PyTorch does.
+///
+///     struct NetImpl : xgrad::nn::Module {
+///       NetImpl() {
+///         conv1 = register_module("conv1", xgrad::nn::Conv2d(xgrad::nn::Conv2dOptions(1, 6, 5).padding(2)));
+///         scale = register_parameter("scale", xgrad::ones({1}));
+///       }
+///       xgrad::Tensor forward(xgrad::Tensor x) { return conv1(x) * scale; }
+///       xgrad::nn::Conv2d conv1{nullptr};
+///       xgrad::Tensor scale;
+///     };
+///     XGRAD_MODULE(Net);
+///
+///     Net net;
+///     for (const auto& p : net->named_parameters()) std::cout << p.key() << '\n';  // conv1.weight, ...
+///     std::cout << *net;   // Net(\n  (conv1): Conv2d(1, 6, kernel_size=(5, 5), ...)\n)
+
+#include <xgrad/nn/pimpl.hpp>
+#include <xgrad/ordered_dict.hpp>
+#include <xgrad/tensor.hpp>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace xgrad::nn {
+
+class Module : public std::enable_shared_from_this<Module> {
+ public:
+  using ModuleApplyFunction = std::function<void(Module&)>;
+  using NamedModuleApplyFunction = std::function<void(const std::string&, Module&)>;
+
+  /// A module whose name() is `name`.
+  explicit Module(std::string name);
+  /// A module named after its class, without namespace and `Impl` suffix ("Linear", "Net").
+  Module();
+  virtual ~Module() = default;
+  Module(const Module&) = default;
+  Module& operator=(const Module&) = default;
+  Module(Module&&) = default;
+  Module& operator=(Module&&) = default;
+
+  /// The class name PyTorch would print ("Conv2d", "Sequential", or the user's class).
+  const std::string& name() const;
+
+  // ---- parameters, buffers, submodules ----------------------------------------------------------
+  /// Parameters of this module and (with `recurse`) of all submodules, depth first, no
+  /// duplicates.
+  std::vector<Tensor> parameters(bool recurse = true) const;
+  /// Same, keyed by dotted paths: "weight", "conv1.weight", "features.0.bias".
+  OrderedDict<std::string, Tensor> named_parameters(bool recurse = true) const;
+  std::vector<Tensor> buffers(bool recurse = true) const;
+  OrderedDict<std::string, Tensor> named_buffers(bool recurse = true) const;
+  /// This module (with `include_self`) and all submodules, depth first.
+  std::vector<std::shared_ptr<Module>> modules(bool include_self = true) const;
+  /// Same, keyed by dotted path ("" for this module, or `name_prefix`).
+  OrderedDict<std::string, std::shared_ptr<Module>> named_modules(const std::string& name_prefix = std::string(),
+                                                                  bool include_self = true) const;
+  /// Direct submodules in registration order.
+  std::vector<std::shared_ptr<Module>> children() const;
+  OrderedDict<std::string, std::shared_ptr<Module>> named_children() const;
+
+  /// Calls `fn` on this module and every submodule.
+  void apply(const ModuleApplyFunction& fn);
+  void apply(const NamedModuleApplyFunction& fn, const std::string& name_prefix = std::string());
+
+  // ---- modes and conversions -------------------------------------------------------------------
+  /// Training mode (`true`) or evaluation mode, for this module and all submodules. Affects
+  /// e.g. Dropout.
+  virtual void train(bool on = true);
+  /// Same as train(false).
+  void eval() { train(false); }
+  virtual bool is_training() const noexcept { return is_training_; }
+  /// Converts floating-point parameters and buffers (and their gradients) to `dtype`, in
+  /// place: handles held elsewhere (e.g. `linear->weight`) see the change.
+  virtual void to(ScalarType dtype, bool non_blocking = false);
+  /// Clears the gradients of all parameters: zeroes them, or with `set_to_none` resets them to
+  /// undefined. LibTorch 1.13's default is `false`.
+  virtual void zero_grad(bool set_to_none = false);
+
+  // ---- registration ----------------------------------------------------------------------------
+  /// Registers (and returns a handle to) a parameter; sets its requires_grad.
+  /// Throws ValueError on an empty name, a name with '.', or a name already in use.
+  Tensor& register_parameter(std::string name, Tensor tensor, bool requires_grad = true);
+  /// Registers state that is saved with the module but not trained (running statistics, ...).
+  Tensor& register_buffer(std::string name, Tensor tensor);
+  /// Registers a submodule; its parameters appear as "name.param".
+  template <typename ModuleType>
+  std::shared_ptr<ModuleType> register_module(std::string name, std::shared_ptr<ModuleType> module) {
+    check_name(name, "submodule");
+    XGRAD_CHECK(module != nullptr, ValueError, "{}: cannot register an empty submodule '{}'", this->name(), name);
+    XGRAD_CHECK(!children_.contains(name), ValueError, "{}: submodule '{}' already defined", this->name(), name);
+    children_.insert(std::move(name), module);
+    return module;
+  }
+  /// Same for a holder (`nn::Linear(4, 2)`); returns the holder, so `fc = register_module("fc", ...)`.
+  template <typename Holder>
+    requires is_module_holder_v<Holder>
+  Holder register_module(std::string name, Holder module_holder) {
+    XGRAD_CHECK(!module_holder.is_empty(), ValueError, "{}: cannot register an empty submodule '{}'", this->name(),
+                name);
+    register_module(std::move(name), module_holder.ptr());
+    return module_holder;
+  }
+  /// Replaces an already registered submodule (the caller must update its own handle).
+  template <typename ModuleType>
+  std::shared_ptr<ModuleType> replace_module(const std::string& name, std::shared_ptr<ModuleType> module) {
+    auto* slot = children_.find(name);
+    XGRAD_CHECK(slot != nullptr, IndexError, "{}: no submodule named '{}' to replace", this->name(), name);
+    *slot = module;
+    return module;
+  }
+  template <typename Holder>
+    requires is_module_holder_v<Holder>
+  Holder replace_module(const std::string& name, Holder module_holder) {
+    replace_module(name, module_holder.ptr());
+    return module_holder;
+  }
+  void unregister_module(const std::string& name);
+
+  /// This module as a `ModuleType` (an Impl class or a holder's ContainedType), or nullptr.
+  template <typename ModuleType>
+  auto* as() noexcept {
+    if constexpr (is_module_holder_v<ModuleType>)
+      return dynamic_cast<typename ModuleType::ContainedType*>(this);
+    else
+      return dynamic_cast<ModuleType*>(this);
+  }
+  template <typename ModuleType>
+  const auto* as() const noexcept {
+    if constexpr (is_module_holder_v<ModuleType>)
+      return dynamic_cast<const typename ModuleType::ContainedType*>(this);
+    else
+      return dynamic_cast<const ModuleType*>(this);
+  }
+
+  // ---- printing --------------------------------------------------------------------------------
+  /// Text between the parentheses of this module's line: "in_features=4, out_features=2,
+  /// bias=True" for Linear (PyTorch's extra_repr). Override in custom modules.
+  virtual std::string extra_repr() const { return {}; }
+  /// Writes this module's text, by default PyTorch's repr (name, extra_repr, submodules
+  /// indented below). Overriding it (as in LibTorch) replaces the text of this module,
+  /// including where it appears nested in a parent.
+  virtual void pretty_print(std::ostream& stream) const;
+  /// The text pretty_print writes, as a string.
+  std::string repr() const;
+
+ protected:
+  OrderedDict<std::string, Tensor> parameters_{"Parameter"};
+  OrderedDict<std::string, Tensor> buffers_{"Buffer"};
+  OrderedDict<std::string, std::shared_ptr<Module>> children_{"Submodule"};
+
+ private:
+  friend struct ModuleAccess;
+  void check_name(const std::string& name, const char* what) const;
+  void apply_to_named_modules(const NamedModuleApplyFunction& fn, const std::string& prefix, bool include_self,
+                              std::vector<const Module*>& seen) const;
+
+  mutable std::optional<std::string> name_;
+  bool is_training_ = true;
+};
+
+/// Prints the module as PyTorch's repr():
+///     Sequential(
+///       (0): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2))
+///       (1): Sigmoid()
+///     )
+std::ostream& operator<<(std::ostream& stream, const Module& module);
+
+/// PyTorch's spelling of a bool ("True"/"False") for extra_repr.
+inline const char* py_bool(bool b) { return b ? "True" : "False"; }
+
+}  // namespace xgrad::nn
+
+/// `fmt::format("{}", *model)` / `fmt::format("{}", linear)` print as operator<<.
+template <typename T>
+  requires(std::is_base_of_v<xgrad::nn::Module, T> || xgrad::nn::is_module_holder_v<T>)
+struct fmt::formatter<T> : fmt::ostream_formatter {};

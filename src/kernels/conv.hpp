@@ -1,0 +1,73 @@
+#pragma once
+// 2-D convolution kernels (cross-correlation, as PyTorch) on contiguous NCHW buffers.
+//
+//   y[n, o, oh, ow] = bias[o] + sum_{c, i, j} x[n, g*Cg + c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]
+//                                            * w[o, c, i, j]          (g = o / (Cout / groups))
+//
+// with x read as 0 outside the image. `ph`/`pw` are the padding on the top/left; the output size
+// (ho, wo) is given explicitly, so asymmetric padding (PyTorch's padding='same' with an even
+// dilated kernel puts the extra row/column at the bottom/right) needs no copy.
+//
+// Forward, grad-input and grad-weight all run on the packed GEMM of gemm.hpp, per image and
+// group, over an im2col buffer (a 1x1, stride-1, unpadded convolution uses the input directly).
+// Tiny problems, where packing and dispatch would dominate, take a direct loop nest.
+//
+// Threads: images are split over get_num_threads() threads. Every output element is computed by
+// a fixed sequence of operations, and grad-weight sums per-image products over fixed chunks of
+// the batch (kWeightChunks, independent of the thread count) reduced in chunk order, so all
+// results are bit-identical for any thread count.
+
+#include <cstdint>
+
+namespace xgrad::kernels {
+
+struct Conv2dShape {
+  int64_t n = 1, c_in = 1, h = 1, w = 1;  // input
+  int64_t c_out = 1, kh = 1, kw = 1;      // weight: [c_out, c_in / groups, kh, kw]
+  int64_t sh = 1, sw = 1;                 // stride
+  int64_t ph = 0, pw = 0;                 // padding before (top, left)
+  int64_t dh = 1, dw = 1;                 // dilation
+  int64_t groups = 1;
+  int64_t ho = 1, wo = 1;  // output
+
+  int64_t cin_g() const { return c_in / groups; }
+  int64_t cout_g() const { return c_out / groups; }
+  /// Depth of the per-group GEMM: Cg * kh * kw.
+  int64_t k_g() const { return cin_g() * kh * kw; }
+  bool pointwise() const {
+    return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && ho == h && wo == w;
+  }
+  /// Multiply-accumulates of the forward pass.
+  double macs() const {
+    return static_cast<double>(n) * c_out * ho * wo * cin_g() * kh * kw;
+  }
+};
+
+/// Number of batch chunks grad-weight sums separately before the ordered reduction.
+inline constexpr int64_t kWeightChunks = 8;
+
+/// y[n, c_out, ho, wo] = conv(x, w) + bias (bias may be null).
+template <typename T>
+void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y);
+
+/// gx[n, c_in, h, w] = d(sum y * gy)/dx (overwritten).
+template <typename T>
+void conv2d_backward_input(const Conv2dShape& s, const T* gy, const T* w, T* gx);
+
+/// gw[c_out, c_in/groups, kh, kw] (overwritten) and, when gbias is not null, gbias[c_out].
+/// Either output may be null to skip it.
+template <typename T>
+void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw, T* gbias);
+
+/// im2col for image `x` ([c_in, h, w]) and group g: col[k_g, ho * wo].
+template <typename T>
+void im2col(const Conv2dShape& s, const T* x, int64_t g, T* col);
+
+/// col2im: gx ([c_in, h, w]) channels of group g += scatter of col[k_g, ho * wo].
+template <typename T>
+void col2im_add(const Conv2dShape& s, const T* col, int64_t g, T* gx);
+
+/// Whether the direct loop nest is used instead of the GEMM path (tiny problems).
+bool conv2d_use_direct(const Conv2dShape& s);
+
+}  // namespace xgrad::kernels

@@ -1,0 +1,128 @@
+#define BOOST_TEST_MODULE conv
+#include <boost/test/unit_test.hpp>
+
+#include "support/testing.hpp"
+
+#include "kernels/conv.hpp"
+#include "kernels/reference.hpp"
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+// The convolution kernels (GEMM path and direct path) against the scalar reference loops.
+
+using namespace xgrad::kernels;
+
+namespace {
+
+Conv2dShape make(int64_t n, int64_t ci, int64_t h, int64_t w, int64_t co, int64_t kh, int64_t kw, int64_t stride,
+                 int64_t pad, int64_t dil, int64_t groups) {
+  Conv2dShape s;
+  s.n = n, s.c_in = ci, s.h = h, s.w = w, s.c_out = co, s.kh = kh, s.kw = kw;
+  s.sh = stride, s.sw = stride, s.ph = pad, s.pw = pad, s.dh = dil, s.dw = dil, s.groups = groups;
+  s.ho = (h + 2 * pad - dil * (kh - 1) - 1) / stride + 1;
+  s.wo = (w + 2 * pad - dil * (kw - 1) - 1) / stride + 1;
+  return s;
+}
+
+template <typename T>
+void compare(const std::vector<T>& got, const std::vector<T>& want, double tol, const char* what) {
+  BOOST_REQUIRE_EQUAL(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    BOOST_TEST_INFO(what << " element " << i << ": " << got[i] << " vs " << want[i]);
+    BOOST_REQUIRE(std::abs(got[i] - want[i]) <= tol * (1 + std::abs(want[i])));
+  }
+}
+
+template <typename T>
+void check(const Conv2dShape& s, bool with_bias, double tol) {
+  std::mt19937 rng(static_cast<uint32_t>(s.n * 131 + s.c_in * 17 + s.kh));
+  std::uniform_real_distribution<double> u(-1, 1);
+  auto random = [&](size_t size) {
+    std::vector<T> v(size);
+    for (auto& e : v) e = static_cast<T>(u(rng));
+    return v;
+  };
+  const auto x = random(static_cast<size_t>(s.n * s.c_in * s.h * s.w));
+  const auto w = random(static_cast<size_t>(s.c_out * s.k_g()));
+  const auto b = random(static_cast<size_t>(s.c_out));
+  const auto gy = random(static_cast<size_t>(s.n * s.c_out * s.ho * s.wo));
+  const T* bias = with_bias ? b.data() : nullptr;
+
+  std::vector<T> y(gy.size()), y_ref(gy.size());
+  conv2d_forward(s, x.data(), w.data(), bias, y.data());
+  reference::conv2d_forward(s, x.data(), w.data(), bias, y_ref.data());
+  compare(y, y_ref, tol, "forward");
+
+  std::vector<T> gx(x.size(), T(7)), gx_ref(x.size());  // gx is overwritten, not accumulated
+  conv2d_backward_input(s, gy.data(), w.data(), gx.data());
+  reference::conv2d_backward_input(s, gy.data(), w.data(), gx_ref.data());
+  compare(gx, gx_ref, tol, "grad input");
+
+  std::vector<T> gw(w.size(), T(7)), gw_ref(w.size()), gb(b.size()), gb_ref(b.size());
+  conv2d_backward_weight(s, x.data(), gy.data(), gw.data(), gb.data());
+  reference::conv2d_backward_weight(s, x.data(), gy.data(), gw_ref.data(), gb_ref.data());
+  compare(gw, gw_ref, tol, "grad weight");
+  compare(gb, gb_ref, tol, "grad bias");
+}
+
+const std::vector<Conv2dShape> kConfigs = {
+    make(1, 1, 6, 8, 1, 1, 2, 1, 0, 1, 1),      // the chapter's edge detector (direct path)
+    make(2, 3, 5, 5, 7, 5, 5, 1, 2, 1, 1),      // kernel as large as the unpadded input
+    make(3, 4, 9, 7, 6, 3, 3, 1, 1, 1, 1),      // odd sizes, GEMM path
+    make(2, 6, 11, 10, 4, 3, 2, 2, 1, 2, 2),    // stride, dilation, groups, rectangular kernel
+    make(5, 3, 12, 12, 5, 1, 1, 1, 0, 1, 1),    // 1x1 stride 1: no im2col
+    make(2, 6, 9, 9, 6, 1, 1, 2, 0, 1, 3),      // 1x1 strided with groups: im2col
+    make(4, 8, 7, 9, 8, 3, 3, 1, 1, 1, 8),      // depthwise
+    make(9, 5, 13, 11, 9, 3, 3, 3, 2, 1, 1),    // batch larger than kWeightChunks
+    make(2, 64, 14, 14, 32, 3, 3, 1, 1, 1, 1),  // deep enough to cross the GEMM depth block
+    make(1, 3, 30, 29, 13, 4, 4, 2, 3, 1, 1),   // single image: threads inside the GEMM
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(float_all_configs) {
+  for (const auto& s : kConfigs) {
+    check<float>(s, true, 2e-5);
+    check<float>(s, false, 2e-5);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(double_all_configs) {
+  for (const auto& s : kConfigs) check<double>(s, true, 1e-12);
+}
+
+BOOST_AUTO_TEST_CASE(direct_and_gemm_paths_are_both_taken) {
+  BOOST_TEST(conv2d_use_direct(kConfigs[0]));
+  BOOST_TEST(!conv2d_use_direct(kConfigs[2]));
+}
+
+BOOST_AUTO_TEST_CASE(chapter_corr2d) {
+  // X = [[0,1,2],[3,4,5],[6,7,8]], K = [[0,1],[2,3]] -> [[19,25],[37,43]]
+  const auto s = make(1, 1, 3, 3, 1, 2, 2, 1, 0, 1, 1);
+  const float x[] = {0, 1, 2, 3, 4, 5, 6, 7, 8}, k[] = {0, 1, 2, 3};
+  float y[4];
+  conv2d_forward(s, x, k, static_cast<const float*>(nullptr), y);
+  BOOST_TEST(y[0] == 19.0f);
+  BOOST_TEST(y[1] == 25.0f);
+  BOOST_TEST(y[2] == 37.0f);
+  BOOST_TEST(y[3] == 43.0f);
+}
+
+BOOST_AUTO_TEST_CASE(im2col_pads_with_zeros) {
+  // 2x2 image [[1,2],[3,4]], 2x2 kernel, padding 1 -> 3x3 output; row (i=0, j=0) of col
+  // reads x[oh-1, ow-1].
+  auto s = make(1, 1, 2, 2, 1, 2, 2, 1, 1, 1, 1);
+  const float x[] = {1, 2, 3, 4};
+  std::vector<float> col(static_cast<size_t>(s.k_g() * s.ho * s.wo), -1.0f);
+  im2col(s, x, 0, col.data());
+  const std::vector<float> row0 = {0, 0, 0, 0, 1, 2, 0, 3, 4};
+  const std::vector<float> row3 = {1, 2, 0, 3, 4, 0, 0, 0, 0};
+  BOOST_TEST(std::vector<float>(col.begin(), col.begin() + 9) == row0, boost::test_tools::per_element());
+  BOOST_TEST(std::vector<float>(col.begin() + 27, col.end()) == row3, boost::test_tools::per_element());
+  // col2im_add is its adjoint: every pixel is read by 4 taps, so scattering ones gives 4.
+  std::vector<float> ones(col.size(), 1.0f), gx(4, 0.0f);
+  col2im_add(s, ones.data(), 0, gx.data());
+  BOOST_TEST(gx == std::vector<float>({4, 4, 4, 4}), boost::test_tools::per_element());
+}

@@ -1,0 +1,107 @@
+#define BOOST_TEST_MODULE parallel
+#include <boost/test/unit_test.hpp>
+
+#include "support/testing.hpp"
+
+#include "kernels/conv.hpp"
+#include "kernels/gemm.hpp"
+#include "kernels/parallel.hpp"
+
+#include <xgrad/parallel.hpp>
+
+#include <atomic>
+#include <cstring>
+#include <random>
+#include <vector>
+
+// Thread count API, the parallel loop, and bit-identical results for 1, 2 and 3 threads.
+
+using namespace xgrad::kernels;
+
+namespace {
+
+struct ThreadsGuard {
+  int64_t saved = xgrad::get_num_threads();
+  ~ThreadsGuard() { xgrad::set_num_threads(saved); }
+};
+
+std::vector<float> random_vector(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1, 1);
+  std::vector<float> v(n);
+  for (auto& e : v) e = u(rng);
+  return v;
+}
+
+bool bitwise_equal(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(set_and_get) {
+  ThreadsGuard guard;
+  BOOST_TEST(xgrad::get_num_threads() >= 1);
+  xgrad::set_num_threads(3);
+  BOOST_TEST(xgrad::get_num_threads() == 3);
+  BOOST_CHECK_THROW(xgrad::set_num_threads(0), xgrad::ValueError);
+  BOOST_CHECK_THROW(xgrad::set_num_threads(-2), xgrad::ValueError);
+  BOOST_TEST(xgrad::get_num_threads() == 3);
+}
+
+BOOST_AUTO_TEST_CASE(parallel_for_runs_every_task_once) {
+  ThreadsGuard guard;
+  for (int64_t threads : {1, 2, 3}) {
+    xgrad::set_num_threads(threads);
+    std::vector<std::atomic<int>> hits(101);
+    parallel_for(101, [&](int64_t i) {
+      hits[static_cast<size_t>(i)]++;
+      // Nested loops run serially inside a task.
+      parallel_for(3, [&](int64_t) { BOOST_CHECK(in_parallel_region() || threads == 1); });
+    });
+    for (auto& h : hits) BOOST_REQUIRE(h.load() == 1);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(gemm_bit_identical_across_thread_counts) {
+  ThreadsGuard guard;
+  const int64_t m = 301, n = 257, k = 700;  // several row blocks and depth blocks
+  const auto a = random_vector(static_cast<size_t>(m * k), 1), b = random_vector(static_cast<size_t>(k * n), 2);
+  const auto bias = random_vector(static_cast<size_t>(m), 3);
+  std::vector<std::vector<float>> results;
+  for (int64_t threads : {1, 2, 3}) {
+    xgrad::set_num_threads(threads);
+    std::vector<float> c(static_cast<size_t>(m * n));
+    gemm(false, false, m, n, k, 1.0f, a.data(), k, b.data(), n, 0.0f, c.data(), n, bias.data(), Bias::kPerRow);
+    results.push_back(std::move(c));
+  }
+  BOOST_TEST(bitwise_equal(results[0], results[1]));
+  BOOST_TEST(bitwise_equal(results[0], results[2]));
+}
+
+BOOST_AUTO_TEST_CASE(conv_bit_identical_across_thread_counts) {
+  ThreadsGuard guard;
+  // 11 images: grad-weight sums over kWeightChunks chunks of uneven size.
+  Conv2dShape s;
+  s.n = 11, s.c_in = 6, s.h = 13, s.w = 12, s.c_out = 10, s.kh = 3, s.kw = 3, s.ph = 1, s.pw = 1, s.groups = 2;
+  s.ho = 13, s.wo = 12;
+  const auto x = random_vector(static_cast<size_t>(s.n * s.c_in * s.h * s.w), 4);
+  const auto w = random_vector(static_cast<size_t>(s.c_out * s.k_g()), 5);
+  const auto b = random_vector(static_cast<size_t>(s.c_out), 6);
+  const auto gy = random_vector(static_cast<size_t>(s.n * s.c_out * s.ho * s.wo), 7);
+  std::vector<std::vector<float>> ys, gxs, gws, gbs;
+  for (int64_t threads : {1, 2, 3}) {
+    xgrad::set_num_threads(threads);
+    std::vector<float> y(gy.size()), gx(x.size()), gw(w.size()), gb(b.size());
+    conv2d_forward(s, x.data(), w.data(), b.data(), y.data());
+    conv2d_backward_input(s, gy.data(), w.data(), gx.data());
+    conv2d_backward_weight(s, x.data(), gy.data(), gw.data(), gb.data());
+    ys.push_back(y), gxs.push_back(gx), gws.push_back(gw), gbs.push_back(gb);
+  }
+  for (size_t t : {1, 2}) {
+    BOOST_TEST(bitwise_equal(ys[0], ys[t]));
+    BOOST_TEST(bitwise_equal(gxs[0], gxs[t]));
+    BOOST_TEST(bitwise_equal(gws[0], gws[t]));
+    BOOST_TEST(bitwise_equal(gbs[0], gbs[t]));
+  }
+}

@@ -1,0 +1,259 @@
+#define BOOST_TEST_MODULE indexing
+#include <boost/test/unit_test.hpp>
+
+#include "support/testing.hpp"
+
+// Reference values: tests/reference/indexing.py (PyTorch 1.13).
+
+using namespace xgrad;
+using namespace xgrad::indexing;
+using xgrad::testing::check_sizes;
+using xgrad::testing::check_values;
+
+namespace {
+
+Tensor x24() { return arange(24, kFloat32).view({2, 3, 4}); }
+Tensor y12() { return arange(12, kFloat32).view({3, 4}); }
+
+bool shares_storage(const Tensor& a, const Tensor& b) { return a.impl()->storage == b.impl()->storage; }
+
+std::string grad_fn_name(const Tensor& t) { return t.grad_fn() ? t.grad_fn()->name() : "None"; }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(tensor_index)
+
+BOOST_AUTO_TEST_CASE(index_kinds_construct) {
+  BOOST_CHECK(TensorIndex(None).is_none());
+  BOOST_CHECK(TensorIndex(Ellipsis).is_ellipsis());
+  BOOST_CHECK(TensorIndex("...").is_ellipsis());
+  BOOST_CHECK(TensorIndex(3).is_integer());
+  BOOST_CHECK(TensorIndex(int64_t{-2}).integer() == -2);
+  BOOST_CHECK(TensorIndex(true).is_boolean());
+  BOOST_CHECK(TensorIndex(Slice(2, 6)).is_slice());
+  BOOST_CHECK(TensorIndex(tensor({1, 2})).is_tensor());
+  BOOST_CHECK_THROW(TensorIndex("..x"), ValueError);
+  Slice s(None, 3);
+  BOOST_CHECK(!s.start().has_value());
+  BOOST_CHECK_EQUAL(*s.stop(), 3);
+  BOOST_CHECK_EQUAL(s.step(), 1);
+  BOOST_CHECK_EQUAL(indexing::to_string(Slice(1, None, 2)), "1::2");
+  BOOST_CHECK_EQUAL(indexing::to_string(Slice()), ":");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(basic)
+
+BOOST_AUTO_TEST_CASE(integers_slices_none_ellipsis_give_views) {
+  Tensor x = x24();
+  Tensor a = x.index({1, Slice(), Slice(2, None)});
+  check_sizes(a, {3, 2});
+  check_values(a, {14, 15, 18, 19, 22, 23});
+  BOOST_CHECK(shares_storage(a, x));
+
+  Tensor b = x.index({"...", 1});
+  check_sizes(b, {2, 3});
+  check_values(b, {1, 5, 9, 13, 17, 21});
+  check_values(x.index({Ellipsis, 1}), {1, 5, 9, 13, 17, 21});
+
+  Tensor c = x.index({None, 0, Slice(None, None, 2)});
+  check_sizes(c, {1, 2, 4});
+  check_values(c, {0, 1, 2, 3, 8, 9, 10, 11});
+
+  check_sizes(x.index({Slice(), true}), {2, 1, 3, 4});
+  check_sizes(x.index({false}), {0, 2, 3, 4});
+  Tensor d = x.index({-1, -1, None, -1});
+  check_sizes(d, {1});
+  check_values(d, {23});
+  check_values(x.index({"...", tensor(2)}), {2, 6, 10, 14, 18, 22});
+  check_sizes(x.index({"..."}), {2, 3, 4});
+  check_sizes(x.index({Slice(), Slice(), Slice(), None}), {2, 3, 4, 1});
+  check_sizes(x.index({Slice(5, 9)}), {0, 3, 4});
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_the_index) {
+  Tensor x = x24();
+  BOOST_CHECK_THROW(x.index({5}), IndexError);
+  BOOST_CHECK_THROW(x.index({0, -4}), IndexError);
+  BOOST_CHECK_THROW(x.index({0, 0, 0, 0}), IndexError);
+  BOOST_CHECK_THROW(x.index({"...", 0, "..."}), IndexError);
+  BOOST_CHECK_THROW(x.index({Slice(None, None, -1)}), ValueError);
+  BOOST_CHECK_THROW(x.index({Slice(None, None, 0)}), ValueError);
+  BOOST_CHECK_THROW(x.index({tensor({7})}), IndexError);
+  BOOST_CHECK_THROW(x.index({tensor({0.f})}), IndexError);
+  BOOST_CHECK_THROW(x.index({x.view({-1}) > 0}), IndexError);
+  BOOST_CHECK_THROW(x.index({tensor({0, 1}), tensor({0, 1, 2})}), IndexError);
+  BOOST_CHECK_THROW(x.index({Tensor()}), ValueError);
+  try {
+    x.index({0, 0, 0, 0});
+  } catch (const IndexError& e) {
+    const std::string msg = e.what();
+    BOOST_TEST(msg.find("too many indices") != std::string::npos);
+    BOOST_TEST(msg.find("[2, 3, 4]") != std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(grad_fn_names_follow_pytorch) {
+  Tensor w = arange(6, kFloat32).view({2, 3}).detach().requires_grad_();
+  BOOST_CHECK_EQUAL(grad_fn_name(w.index({w > 2})), "IndexBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(w.index({tensor({1})})), "IndexBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(w.index({Slice(1, None), 0})), "SelectBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(w.index({"...", 0})), "SelectBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(w.index({None})), "UnsqueezeBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(w.index({"..."})), "AliasBackward0");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(advanced)
+
+BOOST_AUTO_TEST_CASE(integer_tensors) {
+  Tensor x = x24();
+  Tensor i = tensor({1, 0, 1});
+  Tensor j = tensor({0, 1});
+  Tensor a = x.index({i});
+  check_sizes(a, {3, 3, 4});
+  check_values(a, {12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+                   12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23});
+  BOOST_CHECK(!shares_storage(a, x));
+  check_values(x.index({Slice(), tensor({2, 0})}), {8, 9, 10, 11, 0, 1, 2, 3, 20, 21, 22, 23, 12, 13, 14, 15});
+  // Non-adjacent index tensors put their dimension first, adjacent ones keep its place.
+  Tensor b = x.index({j, Slice(), j});
+  check_sizes(b, {2, 3});
+  check_values(b, {0, 4, 8, 13, 17, 21});
+  check_values(x.index({j, 0, j}), {0, 13});
+  Tensor c = x.index({0, Slice(), j});
+  check_sizes(c, {3, 2});
+  check_values(c, {0, 1, 4, 5, 8, 9});
+  // Index tensors broadcast together.
+  Tensor d = x.index({tensor({{0}, {1}}), tensor({{0, 1, 2}})});
+  check_sizes(d, {2, 3, 4});
+  check_values(d, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23});
+  Tensor e = x.index({j.unsqueeze(1), Slice(1, None), j});
+  check_sizes(e, {2, 2, 2});
+  check_values(e, {4, 8, 5, 9, 16, 20, 17, 21});
+  // Strided input.
+  check_values(x.transpose(0, 2).index({tensor({3, -4})}), {3, 15, 7, 19, 11, 23, 0, 12, 4, 16, 8, 20});
+}
+
+BOOST_AUTO_TEST_CASE(boolean_masks) {
+  Tensor x = x24();
+  Tensor a = x.index({x > 10});
+  check_sizes(a, {13});
+  check_values(a, {11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23});
+  Tensor m2 = tensor({{true, false, false, true}, {false, true, false, false}, {false, false, false, true}});
+  check_values(x[0].index({m2}), {0, 3, 5, 11});
+  Tensor b = x.index({Slice(), m2});
+  check_sizes(b, {2, 4});
+  check_values(b, {0, 3, 5, 11, 12, 15, 17, 23});
+  Tensor c = x.index({Slice(), tensor({true, false, true})});
+  check_sizes(c, {2, 2, 4});
+  check_values(c, {0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 20, 21, 22, 23});
+  check_sizes(x.index({x > 100}), {0});
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(index_put)
+
+BOOST_AUTO_TEST_CASE(chapter_edge_image) {
+  // X = torch.ones(6, 8); X[:, 2:6] = 0
+  Tensor X = ones({6, 8});
+  const auto v0 = X._version();
+  X.index_put_({Slice(), Slice(2, 6)}, 0);
+  BOOST_CHECK_GT(X._version(), v0);
+  check_values(X, {1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1,
+                   1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1});
+}
+
+BOOST_AUTO_TEST_CASE(basic_and_advanced_writes) {
+  Tensor y = y12();
+  y.index_put_({tensor({{true, false, false, true}, {false, false, true, false}, {false, true, false, false}})}, -1);
+  check_values(y, {-1, 1, 2, -1, 4, 5, -1, 7, 8, -1, 10, 11});
+
+  y = y12();
+  y.index_put_({tensor({0, 2}), Slice(1, 3)}, tensor({{10.f, 11.f}, {12.f, 13.f}}));
+  check_values(y, {0, 10, 11, 3, 4, 5, 6, 7, 8, 12, 13, 11});
+
+  y = y12();
+  y.index_put_({Slice(), tensor({1, 3})}, 5);
+  check_values(y, {0, 5, 2, 5, 4, 5, 6, 5, 8, 5, 10, 5});
+
+  y = y12();
+  y.index_put_({1}, tensor({9.f, 8.f, 7.f, 6.f}));
+  y.index_put_({"...", -1}, tensor({-1.f, -2.f, -3.f}));
+  check_values(y, {0, 1, 2, -1, 9, 8, 7, -2, 8, 9, 10, -3});
+
+  // Writes through a transposed view land in the base.
+  Tensor base = y12();
+  Tensor yt = base.t();
+  yt.index_put_({yt > 6}, tensor({100.f, 200.f, 300.f, 400.f, 500.f}));
+  check_values(base, {0, 1, 2, 3, 4, 5, 6, 400, 100, 200, 300, 500});
+
+  // int64 and bool targets; a double value is converted.
+  Tensor l = arange(4);
+  l.index_put_({tensor({0, 3})}, 7.9);
+  check_values(l, {7, 1, 2, 7});
+  Tensor bo = zeros({3}, kBool);
+  bo.index_put_({1}, 1);
+  check_values(bo, {0, 1, 0});
+}
+
+BOOST_AUTO_TEST_CASE(index_put_errors) {
+  Tensor y = y12();
+  BOOST_CHECK_THROW(y.index_put_({Slice(), tensor({1, 3})}, tensor({1.f, 2.f, 3.f})), ShapeError);
+  BOOST_CHECK_THROW(y.index_put_({0}, tensor({1.f, 2.f})), ShapeError);
+  BOOST_CHECK_THROW(y.index_put_({3}, 1), IndexError);
+  BOOST_CHECK_THROW(y.index_put_({tensor({4})}, 1), IndexError);
+  // In place on a tensor that requires grad is refused (outside NoGradGuard).
+  Tensor w = zeros({3}, requires_grad());
+  BOOST_CHECK_THROW(w.index_put_({0}, 1), AutogradError);
+  {
+    NoGradGuard g;
+    w.index_put_({0}, 1);
+    w.index_put_({tensor({2})}, 3);
+  }
+  check_values(w, {1, 0, 3});
+  // A value that requires grad would be silently cut from the graph.
+  BOOST_CHECK_THROW(y.index_put_({tensor({0})}, ones({4}, requires_grad())), AutogradError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(gradients)
+
+BOOST_AUTO_TEST_CASE(repeated_indices_accumulate) {
+  Tensor w = arange(6, kFloat32).view({2, 3}).detach().requires_grad_();
+  (w.index({Slice(), tensor({0, 2, 0, 0})}) * arange(8, kFloat32).view({2, 4})).sum().backward();
+  check_values(w.grad(), {5, 0, 1, 17, 0, 5});
+}
+
+BOOST_AUTO_TEST_CASE(mask_gradient) {
+  Tensor w = arange(6, kFloat32).view({2, 3}).detach().requires_grad_();
+  (w.index({w > 2}) * tensor({1.f, 2.f, 3.f})).sum().backward();
+  check_values(w.grad(), {0, 0, 0, 1, 2, 3});
+}
+
+BOOST_AUTO_TEST_CASE(gradcheck_every_index_kind) {
+  using autograd::variable_list;
+  Tensor x = randn({2, 3, 4}, kFloat64).requires_grad_();
+  auto gc = [&](std::function<Tensor(const variable_list&)> f) { BOOST_CHECK(autograd::gradcheck(f, {x})); };
+  gc([](const variable_list& in) { return in[0].index({1, Slice(), Slice(2, None)}); });
+  gc([](const variable_list& in) { return in[0].index({None, "...", Slice(None, None, 3)}); });
+  gc([](const variable_list& in) { return in[0].index({"..."}); });
+  gc([](const variable_list& in) { return in[0].index({tensor({1, 0, 1, 1})}); });
+  gc([](const variable_list& in) { return in[0].index({tensor({0, 1}), Slice(), tensor({3, 3})}); });
+  gc([](const variable_list& in) { return in[0].index({Slice(), tensor({{2, 2}, {0, 1}})}); });
+  Tensor mask = tensor({{true, false, true, true}, {false, false, true, false}, {true, true, true, false}});
+  gc([mask](const variable_list& in) { return in[0].index({Slice(), mask}); });
+  gc([](const variable_list& in) { return in[0].index({in[0].detach() > 0}); });
+  // Double backward through the scatter of IndexBackward0.
+  gc([](const variable_list& in) {
+    AutoGradMode enable(true);  // gradcheck's finite differences run fn under NoGradGuard
+    Tensor y = in[0].index({tensor({1, 1}), 2}).square().sum();
+    return autograd::grad({y}, {in[0]}, {}, true, true)[0];
+  });
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,402 @@
+#define BOOST_TEST_MODULE shape
+#include <boost/test/unit_test.hpp>
+
+#include "support/testing.hpp"
+
+// Reference values: tests/reference/shape.py (PyTorch 1.13).
+
+using namespace xgrad;
+using xgrad::testing::check_sizes;
+using xgrad::testing::check_values;
+
+namespace {
+
+// 0, 1, ..., 23 as a [2, 3, 4] float32 tensor (PyTorch's `torch.arange(24.).view(2, 3, 4)`).
+Tensor x24() { return arange(24, kFloat32).view({2, 3, 4}); }
+
+Tensor leaf64(IntArrayRef sizes) { return randn(sizes, kFloat64).requires_grad_(); }
+
+bool shares_storage(const Tensor& a, const Tensor& b) { return a.impl()->storage == b.impl()->storage; }
+
+std::string grad_fn_name(const Tensor& t) { return t.grad_fn() ? t.grad_fn()->name() : "None"; }
+
+void check_strides(const Tensor& t, const std::vector<int64_t>& strides) {
+  BOOST_TEST(t.strides().vec() == strides, boost::test_tools::per_element());
+}
+
+void gradcheck1(const std::function<Tensor(const autograd::variable_list&)>& fn, const autograd::variable_list& in) {
+  BOOST_CHECK(autograd::gradcheck(fn, in));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(views)
+
+BOOST_AUTO_TEST_CASE(view_shares_storage_and_infers_minus_one) {
+  Tensor x = arange(12, kFloat32);
+  Tensor v = x.view({3, -1});
+  check_sizes(v, {3, 4});
+  check_strides(v, {4, 1});
+  BOOST_CHECK(shares_storage(x, v));
+  // A write through the view is visible in the base.
+  v.data_ptr<float>()[5] = 100.f;
+  BOOST_CHECK_EQUAL(x.data_ptr<float>()[5], 100.f);
+  {
+    NoGradGuard g;
+    v.select(0, 2).fill_(-1.0);
+  }
+  check_values(x, {0, 1, 2, 3, 4, 100, 6, 7, -1, -1, -1, -1});
+  check_sizes(x.view({2, 1, 6}), {2, 1, 6});
+  check_sizes(x.view({-1}), {12});
+  check_sizes(arange(1, kFloat32).view({}), {});
+  check_sizes(x.view_as(zeros({4, 3})), {4, 3});
+}
+
+BOOST_AUTO_TEST_CASE(view_errors_name_the_problem) {
+  Tensor x = x24();
+  BOOST_CHECK_THROW(x.view({5, -1}), ShapeError);
+  BOOST_CHECK_THROW(x.view({-1, -1}), ShapeError);
+  BOOST_CHECK_THROW(x.view({7, 4}), ShapeError);
+  BOOST_CHECK_THROW(x.view({-2, 12}), ShapeError);
+  BOOST_CHECK_THROW(zeros({0, 3}).view({-1, 0}), ShapeError);
+  // A transposed tensor cannot be flattened without a copy: PyTorch's hint to use reshape.
+  try {
+    x.transpose(0, 1).view({-1});
+    BOOST_FAIL("view of a transposed tensor should throw");
+  } catch (const ShapeError& e) {
+    BOOST_TEST(std::string(e.what()).find("Use .reshape(...) instead") != std::string::npos);
+    BOOST_TEST(std::string(e.what()).find("view") == 0);
+  }
+  // ... but dimensions that stay contiguous may still be split or merged.
+  Tensor t = x.transpose(0, 1);  // [3, 2, 4], strides [4, 12, 1]
+  check_sizes(t.view({3, 2, 2, 2}), {3, 2, 2, 2});
+  check_strides(t.view({3, 2, 2, 2}), {4, 12, 2, 1});
+  BOOST_CHECK_THROW(t.view({6, 4}), ShapeError);
+}
+
+BOOST_AUTO_TEST_CASE(reshape_views_when_possible_else_copies) {
+  Tensor x = x24();
+  Tensor r = x.reshape({6, 4});
+  BOOST_CHECK(shares_storage(x, r));
+  Tensor tr = x.transpose(1, 2);
+  BOOST_CHECK(!tr.is_contiguous());
+  Tensor c = tr.reshape({6, 4});
+  BOOST_CHECK(!shares_storage(x, c));
+  BOOST_CHECK(c.is_contiguous());
+  check_sizes(c, {6, 4});
+  check_values(c, {0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, 12, 16, 20, 13, 17, 21, 14, 18, 22, 15, 19, 23});
+  check_sizes(reshape(x, {-1}), {24});
+  check_sizes(x.reshape_as(zeros({4, 6})), {4, 6});
+  BOOST_CHECK_THROW(x.reshape({5, 5}), ShapeError);
+}
+
+BOOST_AUTO_TEST_CASE(flatten_ranges) {
+  Tensor x = x24();
+  check_sizes(x.flatten(), {24});
+  check_sizes(x.flatten(1), {2, 12});
+  check_sizes(x.flatten(0, 1), {6, 4});
+  check_sizes(x.flatten(-2, -1), {2, 12});
+  check_sizes(flatten(x, 1, 1), {2, 3, 4});
+  check_sizes(tensor(3.).flatten(), {1});
+  check_values(x.flatten(1), {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23});
+  // Flattening a transposed tensor copies.
+  check_values(x.transpose(0, 2).flatten(),
+               {0, 12, 4, 16, 8, 20, 1, 13, 5, 17, 9, 21, 2, 14, 6, 18, 10, 22, 3, 15, 7, 19, 11, 23});
+  BOOST_CHECK_THROW(x.flatten(2, 1), ValueError);
+  BOOST_CHECK_THROW(x.flatten(0, 3), IndexError);
+}
+
+BOOST_AUTO_TEST_CASE(transpose_and_t_are_strided_views) {
+  Tensor x = x24();
+  Tensor tr = x.transpose(0, 2);
+  check_sizes(tr, {4, 3, 2});
+  check_strides(tr, {1, 4, 12});
+  BOOST_CHECK(!tr.is_contiguous());
+  BOOST_CHECK(shares_storage(x, tr));
+  check_values(tr, {0, 12, 4, 16, 8, 20, 1, 13, 5, 17, 9, 21, 2, 14, 6, 18, 10, 22, 3, 15, 7, 19, 11, 23});
+  check_values(tr.contiguous(), {0, 12, 4, 16, 8, 20, 1, 13, 5, 17, 9, 21, 2, 14, 6, 18, 10, 22, 3, 15, 7, 19, 11, 23});
+  BOOST_CHECK(tr.contiguous().is_contiguous());
+  check_sizes(transpose(x, -1, 0), {4, 3, 2});
+  check_sizes(x.transpose(1, 1), {2, 3, 4});
+  BOOST_CHECK_THROW(x.transpose(0, 3), IndexError);
+
+  Tensor m = arange(6, kFloat32).view({2, 3});
+  check_sizes(m.t(), {3, 2});
+  check_strides(m.t(), {1, 3});
+  check_values(t(m), {0, 3, 1, 4, 2, 5});
+  check_sizes(arange(3, kFloat32).t(), {3});
+  BOOST_CHECK_THROW(x.t(), ShapeError);
+}
+
+BOOST_AUTO_TEST_CASE(permute_reorders_dims) {
+  Tensor x = x24();
+  Tensor p = x.permute({2, 0, 1});
+  check_sizes(p, {4, 2, 3});
+  check_strides(p, {1, 12, 4});
+  check_values(p, {0, 4, 8, 12, 16, 20, 1, 5, 9, 13, 17, 21, 2, 6, 10, 14, 18, 22, 3, 7, 11, 15, 19, 23});
+  check_sizes(permute(x, {-1, -2, -3}), {4, 3, 2});
+  BOOST_CHECK_THROW(x.permute({0, 0, 1}), ValueError);
+  BOOST_CHECK_THROW(x.permute({0, 1}), ShapeError);
+  BOOST_CHECK_THROW(x.permute({0, 1, 3}), IndexError);
+}
+
+BOOST_AUTO_TEST_CASE(squeeze_unsqueeze) {
+  Tensor x = zeros({2, 1, 3, 1});
+  check_sizes(x.squeeze(), {2, 3});
+  check_sizes(x.squeeze(1), {2, 3, 1});
+  check_sizes(x.squeeze(-1), {2, 1, 3});
+  check_sizes(x.squeeze(0), {2, 1, 3, 1});  // not of size 1: unchanged
+  check_sizes(squeeze(x), {2, 3});
+  check_sizes(squeeze(x, 3), {2, 1, 3});
+  BOOST_CHECK_THROW(x.squeeze(4), IndexError);
+  check_sizes(x.unsqueeze(0), {1, 2, 1, 3, 1});
+  check_sizes(x.unsqueeze(4), {2, 1, 3, 1, 1});
+  check_sizes(x.unsqueeze(-1), {2, 1, 3, 1, 1});
+  check_sizes(unsqueeze(x, -5), {1, 2, 1, 3, 1});
+  BOOST_CHECK_THROW(x.unsqueeze(5), IndexError);
+  BOOST_CHECK_THROW(x.unsqueeze(-6), IndexError);
+  check_sizes(tensor(2.).unsqueeze(0), {1});
+  check_sizes(tensor(2.).squeeze(), {});
+  Tensor u = x24().unsqueeze(1);
+  check_strides(u, {12, 12, 4, 1});
+  BOOST_CHECK(shares_storage(u, u.squeeze()));
+}
+
+BOOST_AUTO_TEST_CASE(narrow_slice_select) {
+  Tensor x = x24();
+  Tensor n = x.narrow(2, 1, 2);
+  check_sizes(n, {2, 3, 2});
+  check_values(n, {1, 2, 5, 6, 9, 10, 13, 14, 17, 18, 21, 22});
+  check_values(narrow(x, -1, -3, 2), {1, 2, 5, 6, 9, 10, 13, 14, 17, 18, 21, 22});
+  BOOST_CHECK_THROW(x.narrow(1, 2, 2), IndexError);
+  BOOST_CHECK_THROW(x.narrow(1, 4, 0), IndexError);
+  BOOST_CHECK_THROW(x.narrow(1, 0, -1), IndexError);
+  BOOST_CHECK_THROW(x.narrow(3, 0, 1), IndexError);
+  check_sizes(x.narrow(1, 3, 0), {2, 0, 4});
+
+  // x[:, -2:, 1::2]
+  Tensor s = x.slice(1, -2).slice(2, 1, std::nullopt, 2);
+  check_sizes(s, {2, 2, 2});
+  check_strides(s, {12, 4, 2});
+  check_values(s, {5, 7, 9, 11, 17, 19, 21, 23});
+  // Python clamps out-of-range bounds: x[:, 1:100:2, -100:2]
+  Tensor c = x.slice(1, 1, 100, 2).slice(2, -100, 2);
+  check_sizes(c, {2, 1, 2});
+  check_values(c, {4, 5, 16, 17});
+  check_sizes(x.slice(1, 2, 1), {2, 0, 4});
+  check_sizes(x.slice(), {2, 3, 4});
+  BOOST_CHECK_THROW(x.slice(1, 0, 3, 0), ValueError);
+  BOOST_CHECK_THROW(x.slice(1, 0, 3, -1), ValueError);
+  BOOST_CHECK_THROW(x.slice(-4), IndexError);
+
+  Tensor sel = x.select(1, -1);
+  check_sizes(sel, {2, 4});
+  check_values(sel, {8, 9, 10, 11, 20, 21, 22, 23});
+  check_values(x[1][2], {20, 21, 22, 23});
+  check_values(select(x, 2, 3), {3, 7, 11, 15, 19, 23});
+  BOOST_CHECK_THROW(x.select(1, 3), IndexError);
+  BOOST_CHECK_THROW(x.select(1, -4), IndexError);
+  BOOST_CHECK_THROW(x[2], IndexError);
+  BOOST_CHECK_THROW(tensor(1.).select(0, 0), IndexError);
+}
+
+BOOST_AUTO_TEST_CASE(writes_through_slices_reach_the_base) {
+  // The chapter's `X = ones(6, 8); X[:, 2:6] = 0`.
+  Tensor X = ones({6, 8});
+  {
+    NoGradGuard g;
+    X.slice(1, 2, 6).fill_(0);
+  }
+  for (int64_t i = 0; i < 6; ++i) check_values(X[i], {1, 1, 0, 0, 0, 0, 1, 1});
+  Tensor y = zeros({3, 4});
+  y.select(1, 2).copy_(tensor({1.f, 2.f, 3.f}));
+  y.narrow(0, 0, 1).copy_(tensor({{7.f, 7.f, 7.f, 7.f}}));
+  check_values(y, {7, 7, 7, 7, 0, 0, 2, 0, 0, 0, 3, 0});
+  BOOST_CHECK_GE(y._version(), 2u);
+}
+
+BOOST_AUTO_TEST_CASE(expand_uses_zero_strides) {
+  Tensor x = x24();
+  Tensor e = x.slice(1, 0, 1).expand({2, 3, 4});
+  check_strides(e, {12, 0, 1});
+  check_values(e, {0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 12, 13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15});
+  Tensor f = x.select(0, 0).slice(1, 0, 1).expand({2, -1, 4});
+  check_sizes(f, {2, 3, 4});
+  check_strides(f, {0, 4, 0});
+  check_values(f, {0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8});
+  check_sizes(tensor(5.).expand({2, 2}), {2, 2});
+  check_sizes(arange(3, kFloat32).expand_as(zeros({2, 3})), {2, 3});
+  BOOST_CHECK(shares_storage(x, e));
+  BOOST_CHECK_THROW(x.expand({3, 3, 4}), ShapeError);
+  BOOST_CHECK_THROW(x.expand({3, 4}), ShapeError);
+  BOOST_CHECK_THROW(x.expand({-1, 2, 3, 4}), ShapeError);
+  BOOST_CHECK_THROW(zeros({1}).expand({-2}), ShapeError);
+}
+
+BOOST_AUTO_TEST_CASE(grad_fn_names_follow_pytorch) {
+  Tensor x = randn({2, 3, 4}, requires_grad());
+  BOOST_CHECK_EQUAL(grad_fn_name(x.view({6, 4})), "ViewBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(x.reshape({6, 4})), "ReshapeAliasBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(x.transpose(0, 1).reshape({6, 4})), "UnsafeViewBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(x.flatten()), "ReshapeAliasBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(x.narrow(1, 0, 2)), "SliceBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(x.slice(1, 1)), "SliceBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(x.select(1, 0)), "SelectBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(x.slice(1, 0, 1).expand({2, 5, 4})), "ExpandBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(x.slice(1, 0, 1).squeeze()), "SqueezeBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(x.slice(1, 0, 1).squeeze(1)), "SqueezeBackward1");
+  BOOST_CHECK_EQUAL(grad_fn_name(x.unsqueeze(0)), "UnsqueezeBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(x.transpose(0, 1)), "TransposeBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(x[0].t()), "TBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(x.permute({2, 0, 1})), "PermuteBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(x.index_select(1, tensor({0, 0}))), "IndexSelectBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(cat({x, x})), "CatBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(stack({x, x})), "StackBackward0");
+  // Views of tensors that don't require grad record nothing.
+  BOOST_CHECK_EQUAL(grad_fn_name(x.detach().view({-1})), "None");
+  NoGradGuard g;
+  BOOST_CHECK_EQUAL(grad_fn_name(x.view({-1})), "None");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(copies)
+
+BOOST_AUTO_TEST_CASE(index_select_values_and_errors) {
+  Tensor x = x24();
+  Tensor s = x.index_select(2, tensor({3, 0, 3}));
+  check_sizes(s, {2, 3, 3});
+  check_values(s, {3, 0, 3, 7, 4, 7, 11, 8, 11, 15, 12, 15, 19, 16, 19, 23, 20, 23});
+  check_values(index_select(x, 0, tensor({-1})), {12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23});
+  // Works on strided input and bool/int64 data.
+  check_values(x.transpose(0, 2).index_select(0, tensor({1})), {1, 13, 5, 17, 9, 21});
+  check_values(tensor({true, false, true}).index_select(0, tensor({2, 1})), {1, 0});
+  check_sizes(x.index_select(1, tensor({2})), {2, 1, 4});
+  check_sizes(x.index_select(1, tensor(2)), {2, 1, 4});
+  BOOST_CHECK_THROW(x.index_select(1, tensor({3})), IndexError);
+  BOOST_CHECK_THROW(x.index_select(1, tensor({-4})), IndexError);
+  BOOST_CHECK_THROW(x.index_select(3, tensor({0})), IndexError);
+  BOOST_CHECK_THROW(x.index_select(1, tensor({0.f})), TypeError);
+  BOOST_CHECK_THROW(x.index_select(1, tensor({{0, 1}})), ShapeError);
+}
+
+BOOST_AUTO_TEST_CASE(cat_values_and_errors) {
+  Tensor a = arange(6, kFloat32).view({2, 3});
+  Tensor b = arange(10, 14, 1, kFloat32).view({2, 2});
+  check_values(cat({a, b}, 1), {0, 1, 2, 10, 11, 3, 4, 5, 12, 13});
+  check_values(cat({a, a + 10}), {0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15});
+  check_values(cat({a, a.t().t()}, -1), {0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5});
+  // A legacy 1-D empty tensor is skipped.
+  Tensor skip = cat({a, empty({0})}, 0);
+  check_sizes(skip, {2, 3});
+  check_values(skip, {0, 1, 2, 3, 4, 5});
+  // Mixed dtypes promote as PyTorch does.
+  Tensor mixed = cat({tensor({1, 2}), tensor({0.5f})});
+  BOOST_CHECK(mixed.dtype() == kFloat32);
+  check_values(mixed, {1, 2, 0.5});
+  check_sizes(cat({zeros({2, 0}), zeros({2, 3})}, 1), {2, 3});
+
+  BOOST_CHECK_THROW(cat({a, b}, 0), ShapeError);
+  BOOST_CHECK_THROW(cat({a, zeros({2, 3, 1})}), ShapeError);
+  BOOST_CHECK_THROW(cat({tensor(1.), tensor(2.)}), ShapeError);
+  BOOST_CHECK_THROW(cat({a, a}, 2), IndexError);
+  BOOST_CHECK_THROW(cat(std::vector<Tensor>{}), ValueError);
+  BOOST_CHECK_THROW(cat({a, Tensor()}), ValueError);
+}
+
+BOOST_AUTO_TEST_CASE(stack_values_and_errors) {
+  Tensor a = arange(6, kFloat32).view({2, 3});
+  Tensor b = a + 10;
+  check_sizes(stack({a, b}), {2, 2, 3});
+  check_values(stack({a, b}), {0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15});
+  check_values(stack({a, b}, 1), {0, 1, 2, 10, 11, 12, 3, 4, 5, 13, 14, 15});
+  check_sizes(stack({a, b}, -1), {2, 3, 2});
+  check_values(stack({a, b}, -1), {0, 10, 1, 11, 2, 12, 3, 13, 4, 14, 5, 15});
+  check_sizes(stack({tensor(1.), tensor(2.)}), {2});
+  BOOST_CHECK_THROW(stack({a, zeros({3, 2})}), ShapeError);
+  BOOST_CHECK_THROW(stack({a, b}, 3), IndexError);
+  BOOST_CHECK_THROW(stack(std::vector<Tensor>{}), ValueError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(gradients)
+
+BOOST_AUTO_TEST_CASE(index_select_repeated_indices_accumulate) {
+  Tensor w = arange(6, kFloat32).view({2, 3}).detach().requires_grad_();
+  Tensor y = w.index_select(1, tensor({2, 0, 2, 2}));
+  (y * arange(8, kFloat32).view({2, 4})).sum().backward();
+  check_values(w.grad(), {1, 0, 5, 5, 0, 17});
+}
+
+BOOST_AUTO_TEST_CASE(expand_gradient_sums_over_broadcast_dims) {
+  Tensor w = arange(4, kFloat32).view({1, 4}).detach().requires_grad_();
+  (w.expand({3, 2, 4}) * arange(24, kFloat32).view({3, 2, 4})).sum().backward();
+  check_sizes(w.grad(), {1, 4});
+  check_values(w.grad(), {60, 66, 72, 78});
+}
+
+BOOST_AUTO_TEST_CASE(slice_gradient_scatters_into_zeros) {
+  Tensor w = arange(12, kFloat32).view({3, 4}).detach().requires_grad_();
+  (w.slice(0, 1).slice(1, std::nullopt, std::nullopt, 3) * tensor({{1.f, 2.f}, {3.f, 4.f}})).sum().backward();
+  check_values(w.grad(), {0, 0, 0, 0, 1, 0, 0, 2, 3, 0, 0, 4});
+}
+
+BOOST_AUTO_TEST_CASE(gradcheck_views) {
+  using autograd::variable_list;
+  Tensor x = leaf64({2, 3, 4});
+  gradcheck1([](const variable_list& in) { return in[0].view({4, -1}); }, {x});
+  gradcheck1([](const variable_list& in) { return in[0].reshape({6, 4}); }, {x});
+  gradcheck1([](const variable_list& in) { return in[0].transpose(1, 2).reshape({6, 4}); }, {x});
+  gradcheck1([](const variable_list& in) { return in[0].flatten(1); }, {x});
+  gradcheck1([](const variable_list& in) { return in[0].transpose(0, 2); }, {x});
+  gradcheck1([](const variable_list& in) { return in[0][1].t(); }, {x});
+  gradcheck1([](const variable_list& in) { return in[0].permute({2, 0, 1}); }, {x});
+  gradcheck1([](const variable_list& in) { return in[0].unsqueeze(2).unsqueeze(-1); }, {x});
+  gradcheck1([](const variable_list& in) { return in[0].slice(1, 0, 1).squeeze(); }, {x});
+  gradcheck1([](const variable_list& in) { return in[0].slice(1, 0, 1).squeeze(1); }, {x});
+  gradcheck1([](const variable_list& in) { return in[0].narrow(2, 1, 2); }, {x});
+  gradcheck1([](const variable_list& in) { return in[0].slice(2, -3, std::nullopt, 2); }, {x});
+  gradcheck1([](const variable_list& in) { return in[0].select(1, -1); }, {x});
+  gradcheck1([](const variable_list& in) { return in[0].slice(1, 1, 2).expand({3, 2, 5, 4}); }, {x});
+  // A non-contiguous leaf (stride != sizes) goes through the same paths.
+  Tensor nc = randn({4, 3}, kFloat64).t().detach().requires_grad_();
+  BOOST_CHECK(!nc.is_contiguous());
+  gradcheck1([](const variable_list& in) { return in[0].reshape({-1}); }, {nc});
+  gradcheck1([](const variable_list& in) { return in[0].select(0, 1).unsqueeze(0).expand({2, 4}); }, {nc});
+}
+
+BOOST_AUTO_TEST_CASE(gradcheck_copies) {
+  using autograd::variable_list;
+  Tensor x = leaf64({2, 3, 4});
+  Tensor idx = tensor({2, 0, 2, -1});
+  gradcheck1([idx](const variable_list& in) { return in[0].index_select(1, idx); }, {x});
+  gradcheck1([idx](const variable_list& in) { return in[0].index_select(2, idx); }, {x});
+  Tensor a = leaf64({2, 3});
+  Tensor b = leaf64({2, 2});
+  Tensor c = leaf64({2, 3});
+  gradcheck1([](const variable_list& in) { return cat({in[0], in[1], in[0]}, 1); }, {a, b});
+  gradcheck1([](const variable_list& in) { return cat({in[0], in[1]}, 0); }, {a, c});
+  gradcheck1([](const variable_list& in) { return stack({in[0], in[1], in[0]}, 1); }, {a, c});
+  gradcheck1([](const variable_list& in) { return stack({in[0], in[1]}, -1); }, {a, c});
+  // Only the inputs that require grad get one.
+  Tensor plain = randn({2, 3}, kFloat64);
+  gradcheck1([plain](const variable_list& in) { return cat({plain, in[0]}, 0); }, {a});
+}
+
+BOOST_AUTO_TEST_CASE(double_backward_through_scatters) {
+  // d/dx of sum(grad_x(sum(x.slice**2))) exercises the slice/select/index_select scatter ops.
+  using autograd::variable_list;
+  Tensor x = leaf64({3, 4});
+  Tensor idx = tensor({1, 1, 3});
+  gradcheck1(
+      [idx](const variable_list& in) {
+        AutoGradMode enable(true);  // gradcheck's finite differences run fn under NoGradGuard
+        Tensor y = (in[0].slice(0, 1).select(1, 2).square().sum() + in[0].index_select(1, idx).square().sum());
+        auto g = autograd::grad({y}, {in[0]}, {}, true, true);
+        return g[0];
+      },
+      {x});
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -13,6 +13,25 @@ std::atomic<uint64_t> next_sequence_nr{0};
 
 Node::Node() : sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
 
+Node::~Node() {
+  // Destroying the last owner of a node would destroy its producers recursively, one stack frame
+  // chain per graph level. Instead, take over the edges of every node about to die, so each dies
+  // with no edges left.
+  std::vector<std::shared_ptr<Node>> pending;
+  for (auto& e : next_edges_)
+    if (e.function) pending.push_back(std::move(e.function));
+  next_edges_.clear();
+  while (!pending.empty()) {
+    std::shared_ptr<Node> n = std::move(pending.back());
+    pending.pop_back();
+    if (n.use_count() == 1) {
+      for (auto& e : n->next_edges_)
+        if (e.function) pending.push_back(std::move(e.function));
+      n->next_edges_.clear();
+    }
+  }
+}
+
 void Node::add_output_meta(const Tensor& output) { output_meta_.push_back({output.sizes().vec(), output.dtype()}); }
 
 AccumulateGrad::AccumulateGrad(Tensor variable) : variable_(std::move(variable)) {

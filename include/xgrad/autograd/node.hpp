@@ -32,7 +32,8 @@ struct OutputMeta {
 class Node {
  public:
   Node();
-  virtual ~Node() = default;
+  /// Frees the chain of producers iteratively: a 100 000-node graph must not recurse.
+  virtual ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 

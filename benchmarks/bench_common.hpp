@@ -48,4 +48,10 @@ inline double budget() {
   return env ? std::max(0.01, std::atof(env)) : 0.4;
 }
 
+/// Whether a case named `name` runs: XGRAD_BENCH_ONLY="substring" keeps the matching ones.
+inline bool selected(const std::string& name) {
+  const char* env = std::getenv("XGRAD_BENCH_ONLY");
+  return env == nullptr || name.find(env) != std::string::npos;
+}
+
 }  // namespace bench

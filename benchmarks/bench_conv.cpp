@@ -3,6 +3,8 @@
 //
 //     OPENBLAS_NUM_THREADS=1 ./build/benchmarks/bench_conv
 //     XGRAD_BENCH_THREADS=1 XGRAD_BENCH_SECONDS=0.2 ./build/benchmarks/bench_conv
+//     XGRAD_BENCH_PASSES=1 ./build/benchmarks/bench_conv   # per pass and kernel path, xgrad only
+//     XGRAD_BENCH_ONLY=LeNet ./build/benchmarks/bench_conv  # shapes whose name contains "LeNet"
 //
 // Columns: best time per call (ms), ratio xgrad / LibTorch (< 1 = xgrad faster), and xgrad's
 // GFLOP/s (forward: 2 * MACs; forward+backward: counted as 2x or 3x forward, depending on
@@ -11,12 +13,15 @@
 
 #include <xgrad/xgrad.hpp>
 
+#include "kernels/conv.hpp"
+
 #include <fmt/format.h>
 
 #ifdef XGRAD_BENCH_WITH_TORCH
 #include <torch/torch.h>
 #endif
 
+#include <cstdlib>
 #include <vector>
 
 namespace F = xgrad::nn::functional;
@@ -106,10 +111,50 @@ Timing time_torch(const Shape& s, const xgrad::Tensor& x0, const xgrad::Tensor& 
 }
 #endif
 
+// Kernel-level time of each pass (forward, grad-input, grad-weight) on each path, to see where
+// the time goes and which path the automatic choice should take.
+void print_passes(double budget) {
+  namespace K = xgrad::kernels;
+  const std::pair<K::ConvAlgo, const char*> algos[5] = {{K::ConvAlgo::kAuto, "auto"},
+                                                       {K::ConvAlgo::kIm2col, "im2col"},
+                                                       {K::ConvAlgo::kGather, "gather"},
+                                                       {K::ConvAlgo::kShift, "shift"},
+                                                       {K::ConvAlgo::kScatter, "scatter"}};
+  fmt::print("{:<20} {:>3} {:>7} | {:>10} {:>10} {:>10}   (ms)\n", "conv2d pass", "thr", "path", "forward",
+             "grad-in", "grad-w");
+  for (int threads : bench::thread_counts()) {
+    xgrad::set_num_threads(threads);
+    for (const auto& sh : kShapes) {
+      if (!bench::selected(sh.name)) continue;
+      K::Conv2dShape s;
+      s.n = sh.n, s.c_in = sh.cin, s.h = sh.h, s.w = sh.w, s.c_out = sh.cout, s.kh = sh.kh, s.kw = sh.kw;
+      s.sh = s.sw = sh.stride, s.ph = s.pw = sh.pad;
+      s.ho = (sh.h + 2 * sh.pad - sh.kh) / sh.stride + 1, s.wo = (sh.w + 2 * sh.pad - sh.kw) / sh.stride + 1;
+      std::vector<float> x(static_cast<size_t>(s.n * s.c_in * s.h * s.w), 0.5f), w(static_cast<size_t>(s.c_out * s.k_g()), 0.25f),
+          b(static_cast<size_t>(s.c_out), 1.0f), y(static_cast<size_t>(s.n * s.c_out * s.ho * s.wo), 0.125f), gx(x.size()),
+          gw(w.size()), gb(b.size());
+      for (const auto& [algo, name] : algos) {
+        const K::ConvConfig cfg{algo, K::KernelIsa::kBest};
+        const double f = bench::best_time([&] { K::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), cfg); }, budget);
+        const double gi = bench::best_time([&] { K::conv2d_backward_input(s, y.data(), w.data(), gx.data(), cfg); }, budget);
+        const double gwt =
+            bench::best_time([&] { K::conv2d_backward_weight(s, x.data(), y.data(), gw.data(), gb.data(), cfg); }, budget);
+        fmt::print("{:<20} {:>3} {:>7} | {:>10.3f} {:>10.3f} {:>10.3f}\n", sh.name, threads, name, f * 1e3, gi * 1e3,
+                   gwt * 1e3);
+      }
+      std::fflush(stdout);
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
   const double budget = bench::budget();
+  if (std::getenv("XGRAD_BENCH_PASSES") != nullptr) {
+    print_passes(budget);
+    return 0;
+  }
   xgrad::manual_seed(0);
   fmt::print("{:<20} {:>3} | {:>10} {:>10} {:>6} {:>8} | {:>10} {:>10} {:>6} {:>8}\n", "conv2d", "thr", "fwd ms",
              "torch ms", "ratio", "GFLOP/s", "f+b ms", "torch ms", "ratio", "GFLOP/s");
@@ -119,6 +164,7 @@ int main() {
     torch::set_num_threads(threads);
 #endif
     for (const auto& s : kShapes) {
+      if (!bench::selected(s.name)) continue;
       auto x = xgrad::randn({s.n, s.cin, s.h, s.w});
       auto w = xgrad::randn({s.cout, s.cin, s.kh, s.kw}) * 0.1;
       auto b = xgrad::randn({s.cout});

@@ -1,8 +1,14 @@
 // Convolution kernels: im2col / col2im, the GEMM-based passes and the direct path (conv.hpp).
 #include "kernels/conv.hpp"
 
+#include "kernels/conv_tile.hpp"
+
 #include "kernels/gemm.hpp"
 #include "kernels/parallel.hpp"
+
+#include <xgrad/error.hpp>
+
+#include <xsimd/xsimd.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -41,6 +47,21 @@ inline void valid_range(int64_t off, int64_t stride, int64_t w, int64_t wo, int6
 }
 
 constexpr double kDirectMacs = 16384;
+
+// Sum of p[0..n) in 16 interleaved partial sums combined in a fixed order: independent chains the
+// compiler can keep in vector registers, where one running sum would wait on every add.
+template <typename T>
+T sum_in_lanes(const T* p, int64_t n) {
+  constexpr int64_t L = 16;
+  T lanes[L] = {};
+  int64_t e = 0;
+  for (; e + L <= n; e += L)
+    for (int64_t j = 0; j < L; ++j) lanes[j] += p[e + j];
+  for (int64_t j = 0; e < n; ++e, ++j) lanes[j] += p[e];
+  for (int64_t width = L / 2; width > 0; width /= 2)
+    for (int64_t j = 0; j < width; ++j) lanes[j] += lanes[j + width];
+  return lanes[0];
+}
 
 }  // namespace
 
@@ -198,11 +219,12 @@ void direct_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw
 
 }  // namespace
 
-// ---- GEMM path ------------------------------------------------------------------------------------
+namespace {
+
+// ---- im2col + GEMM path ------------------------------------------------------------------------
 
 template <typename T>
-void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y) {
-  if (conv2d_use_direct(s)) return direct_forward(s, x, w, bias, y);
+void im2col_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y) {
   const int64_t hw_in = s.h * s.w, hw_out = s.ho * s.wo, kg = s.k_g(), cog = s.cout_g();
   const bool pointwise = s.pointwise();
   // One task per image; with a single image the GEMM itself spreads over the threads.
@@ -223,8 +245,7 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias,
 }
 
 template <typename T>
-void conv2d_backward_input(const Conv2dShape& s, const T* gy, const T* w, T* gx) {
-  if (conv2d_use_direct(s)) return direct_backward_input(s, gy, w, gx);
+void im2col_backward_input(const Conv2dShape& s, const T* gy, const T* w, T* gx) {
   const int64_t hw_in = s.h * s.w, hw_out = s.ho * s.wo, kg = s.k_g(), cog = s.cout_g();
   const bool pointwise = s.pointwise();
   parallel_for(s.n, [&](int64_t n) {
@@ -247,31 +268,11 @@ void conv2d_backward_input(const Conv2dShape& s, const T* gy, const T* w, T* gx)
   });
 }
 
+// Grad-weight over fixed chunks of the batch: chunk c sums its images in order into its own
+// partial, then the partials are added in chunk order. Neither depends on the thread count.
 template <typename T>
-void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw, T* gbias) {
+void im2col_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw) {
   const int64_t hw_in = s.h * s.w, hw_out = s.ho * s.wo, kg = s.k_g(), cog = s.cout_g();
-  if (gbias) {
-    // One channel per task, images summed in order.
-    parallel_for(s.c_out, [&](int64_t o) {
-      T acc = 0;
-      for (int64_t n = 0; n < s.n; ++n) {
-        const T* p = gy + (n * s.c_out + o) * hw_out;
-        T part = 0;
-        for (int64_t e = 0; e < hw_out; ++e) part += p[e];
-        acc += part;
-      }
-      gbias[o] = acc;
-    });
-  }
-  if (!gw) return;
-  if (s.n == 0) {
-    std::fill(gw, gw + s.c_out * kg, T(0));
-    return;
-  }
-  if (conv2d_use_direct(s)) return direct_backward_weight(s, x, gy, gw);
-
-  // Fixed chunks of the batch: chunk c sums its images in order into its own partial, then the
-  // partials are added in chunk order. Neither depends on the thread count.
   const int64_t chunks = std::min<int64_t>(s.n, kWeightChunks);
   const int64_t wsize = s.c_out * kg;
   std::vector<T> partial_store(static_cast<size_t>((chunks - 1) * wsize));
@@ -301,12 +302,586 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw
   }
 }
 
-#define XGRAD_CONV_INSTANTIATE(T)                                                                   \
-  template void im2col<T>(const Conv2dShape&, const T*, int64_t, T*);                               \
-  template void col2im_add<T>(const Conv2dShape&, const T*, int64_t, T*);                           \
-  template void conv2d_forward<T>(const Conv2dShape&, const T*, const T*, const T*, T*);            \
-  template void conv2d_backward_input<T>(const Conv2dShape&, const T*, const T*, T*);               \
-  template void conv2d_backward_weight<T>(const Conv2dShape&, const T*, const T*, T*, T*);
+// ---- implicit GEMM path (conv_tile.hpp) ---------------------------------------------------------
+
+// A 64-byte aligned buffer owned by one call.
+template <typename T>
+class AlignedBuffer {
+ public:
+  explicit AlignedBuffer(size_t n)
+      : data_(n == 0 ? nullptr : static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64)))) {}
+  T* get() const { return data_.get(); }
+
+ private:
+  struct Free {
+    void operator()(T* p) const { ::operator delete[](p, std::align_val_t(64)); }
+  };
+  std::unique_ptr<T[], Free> data_;
+};
+
+// The tile kernels of one instruction set.
+template <typename T>
+struct TileKernels {
+  void (*gather)(const GatherTileArgs<T>&);
+  void (*shift)(const ShiftTileArgs<T>&);
+  void (*scatter)(const ScatterTileArgs<T>&);
+  void (*dot)(const DotTileArgs<T>&);
+  int64_t width;  // elements per vector
+};
+
+template <class Arch, typename T>
+TileKernels<T> tile_kernels_for() {
+  return {[](const GatherTileArgs<T>& a) { ConvGatherKernel{}(Arch{}, a); },
+          [](const ShiftTileArgs<T>& a) { ConvShiftKernel{}(Arch{}, a); },
+          [](const ScatterTileArgs<T>& a) { ConvScatterKernel{}(Arch{}, a); },
+          [](const DotTileArgs<T>& a) { ConvDotKernel{}(Arch{}, a); },
+          ConvVectorWidth{}(Arch{}, static_cast<const T*>(nullptr))};
+}
+
+template <typename T>
+TileKernels<T> tile_kernels(KernelIsa isa) {
+  const auto avail = xsimd::available_architectures();
+  if (isa == KernelIsa::kBest)
+    isa = avail.avx512f ? KernelIsa::kAvx512f : avail.fma3_avx2 ? KernelIsa::kAvx2 : KernelIsa::kSse2;
+  switch (isa) {
+    case KernelIsa::kAvx512f:
+      XGRAD_CHECK(avail.avx512f, ValueError, "conv2d kernels: AVX-512F was requested but this CPU does not support it");
+      return tile_kernels_for<xsimd::avx512f, T>();
+    case KernelIsa::kAvx2:
+      XGRAD_CHECK(avail.fma3_avx2, ValueError, "conv2d kernels: AVX2+FMA was requested but this CPU does not support it");
+      return tile_kernels_for<xsimd::fma3<xsimd::avx2>, T>();
+    default:
+      return tile_kernels_for<xsimd::sse2, T>();
+  }
+}
+
+// Extent of the padded image the implicit path reads: exactly the rows/columns the windows
+// cover, with the padding materialised as zeros.
+struct PaddedGeometry {
+  int64_t hp, wp;
+  int64_t plane() const { return hp * wp; }
+};
+
+PaddedGeometry padded_geometry(const Conv2dShape& s) {
+  return {(s.ho - 1) * s.sh + (s.kh - 1) * s.dh + 1, (s.wo - 1) * s.sw + (s.kw - 1) * s.dw + 1};
+}
+
+// Slack after the last padded image: shift tiles read up to one tile width past the end.
+constexpr int64_t kPadSlack = 64;
+
+// The offset tables are int32: the path is used only when a padded image fits.
+bool implicit_fits(const Conv2dShape& s) {
+  const auto g = padded_geometry(s);
+  return static_cast<double>(s.c_in) * static_cast<double>(g.plane()) + kPadSlack < 2.0e9;
+}
+
+// Channels [c, h, w] -> [c, hp, wp] with `top` rows and `left` columns of zeros before the
+// image (negative: rows/columns cropped) and zeros after it.
+template <typename T>
+void pad_image(const T* src, int64_t c, int64_t h, int64_t w, int64_t top, int64_t left, PaddedGeometry g, T* dst) {
+  const int64_t lo = std::clamp<int64_t>(left, 0, g.wp);
+  const int64_t hi = std::clamp<int64_t>(left + w, lo, g.wp);
+  for (int64_t ch = 0; ch < c; ++ch) {
+    const T* sc = src + ch * h * w;
+    T* dc = dst + ch * g.plane();
+    for (int64_t i = 0; i < g.hp; ++i) {
+      T* d = dc + i * g.wp;
+      const int64_t si = i - top;
+      if (si < 0 || si >= h) {
+        std::fill(d, d + g.wp, T(0));
+        continue;
+      }
+      std::fill(d, d + lo, T(0));
+      std::copy(sc + si * w + (lo - left), sc + si * w + (hi - left), d + lo);
+      std::fill(d + hi, d + g.wp, T(0));
+    }
+  }
+}
+
+// Offset of every tap (c, i, j) of one group in the padded image, in weight order.
+std::vector<int32_t> tap_offsets(const Conv2dShape& s, PaddedGeometry g) {
+  std::vector<int32_t> taps(static_cast<size_t>(s.k_g()));
+  for (int64_t c = 0; c < s.cin_g(); ++c)
+    for (int64_t i = 0; i < s.kh; ++i)
+      for (int64_t j = 0; j < s.kw; ++j)
+        taps[static_cast<size_t>((c * s.kh + i) * s.kw + j)] =
+            static_cast<int32_t>(c * g.plane() + i * s.dh * g.wp + j * s.dw);
+  return taps;
+}
+
+// Offset of every output position's window in the padded image.
+std::vector<int32_t> position_offsets(const Conv2dShape& s, PaddedGeometry g) {
+  std::vector<int32_t> pos(static_cast<size_t>(s.ho * s.wo));
+  for (int64_t oh = 0; oh < s.ho; ++oh)
+    for (int64_t ow = 0; ow < s.wo; ++ow)
+      pos[static_cast<size_t>(oh * s.wo + ow)] = static_cast<int32_t>(oh * s.sh * g.wp + ow * s.sw);
+  return pos;
+}
+
+// Padded copies of all images of the batch (one parallel pass), each image_stride apart.
+template <typename T>
+AlignedBuffer<T> pad_batch(const Conv2dShape& s, const T* x, PaddedGeometry g, int64_t image_stride) {
+  AlignedBuffer<T> buf(static_cast<size_t>(s.n * image_stride));
+  T* base = buf.get();
+  parallel_for(s.n, [&](int64_t n) {
+    T* dst = base + n * image_stride;
+    pad_image(x + n * s.c_in * s.h * s.w, s.c_in, s.h, s.w, s.ph, s.pw, g, dst);
+    std::fill(dst + s.c_in * g.plane(), dst + image_stride, T(0));
+  });
+  return buf;
+}
+
+inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+// Positions per task when a batch is too small to give every thread whole images. Fixed by
+// the shape, never by the thread count.
+constexpr int64_t kPositionsPerTask = 1536;
+constexpr int64_t kImagesForWholeTasks = 4;
+
+template <typename T>
+void gather_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y, const TileKernels<T>& k) {
+  const auto geo = padded_geometry(s);
+  const int64_t hw_out = s.ho * s.wo, kg = s.k_g(), cog = s.cout_g();
+  const int64_t nv = cog > k.width ? 2 : 1, nr = nv * k.width;
+  const int64_t oblocks = (cog + nr - 1) / nr;
+
+  // W^T panels: panel (g, ob)[d][j] = w[g*cog + ob*nr + j][d], zero past the group's channels.
+  AlignedBuffer<T> panels(static_cast<size_t>(s.groups * oblocks * kg * nr));
+  for (int64_t g = 0; g < s.groups; ++g)
+    for (int64_t ob = 0; ob < oblocks; ++ob) {
+      T* p = panels.get() + (g * oblocks + ob) * kg * nr;
+      for (int64_t d = 0; d < kg; ++d)
+        for (int64_t j = 0; j < nr; ++j) {
+          const int64_t o = ob * nr + j;
+          p[d * nr + j] = o < cog ? w[(g * cog + o) * kg + d] : T(0);
+        }
+    }
+  const auto taps = tap_offsets(s, geo);
+  const auto pos = position_offsets(s, geo);
+
+  // A convolution without padding whose windows cover the whole image reads it in place.
+  const bool in_place = s.ph == 0 && s.pw == 0 && geo.hp == s.h && geo.wp == s.w;
+  const int64_t image_stride = in_place ? s.c_in * s.h * s.w : round_up(s.c_in * geo.plane(), 16);
+  AlignedBuffer<T> padded = in_place ? AlignedBuffer<T>(0) : pad_batch(s, x, geo, image_stride);
+  const T* images = in_place ? x : padded.get();
+
+  const int64_t block = s.n >= kImagesForWholeTasks ? hw_out : kPositionsPerTask;
+  const int64_t blocks = (hw_out + block - 1) / block;
+  parallel_for(s.n * blocks, [&](int64_t task) {
+    const int64_t n = task / blocks, p0 = task % blocks * block, p1 = std::min(hw_out, p0 + block);
+    const T* xn = images + n * image_stride;
+    T* yn = y + n * s.c_out * hw_out;
+    for (int64_t g = 0; g < s.groups; ++g)
+      for (int64_t ob = 0; ob < oblocks; ++ob) {
+        GatherTileArgs<T> a;
+        a.m = p1 - p0;
+        a.depth = kg;
+        a.base = xn + g * s.cin_g() * geo.plane();
+        a.row_off = pos.data() + p0;
+        a.depth_off = taps.data();
+        a.panel = panels.get() + (g * oblocks + ob) * kg * nr;
+        a.nv = static_cast<int>(nv);
+        a.nr = std::min(nr, cog - ob * nr);
+        a.out = yn + (g * cog + ob * nr) * hw_out + p0;
+        a.ldo = hw_out;
+        a.transpose_out = true;
+        a.bias = bias != nullptr ? bias + g * cog + ob * nr : nullptr;
+        k.gather(a);
+      }
+  });
+}
+
+template <typename T>
+void shift_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y, const TileKernels<T>& k) {
+  const auto geo = padded_geometry(s);
+  const int64_t hw_out = s.ho * s.wo, kg = s.k_g(), cog = s.cout_g();
+  constexpr int64_t mr = kConvTileRows;
+  const int64_t otiles = (cog + mr - 1) / mr;
+
+  // Weight panels: panel (g, t)[d][r] = w[g*cog + t*6 + r][d], zero past the group's channels.
+  AlignedBuffer<T> apack(static_cast<size_t>(s.groups * otiles * kg * mr));
+  for (int64_t g = 0; g < s.groups; ++g)
+    for (int64_t t = 0; t < otiles; ++t) {
+      T* p = apack.get() + (g * otiles + t) * kg * mr;
+      for (int64_t d = 0; d < kg; ++d)
+        for (int64_t r = 0; r < mr; ++r) {
+          const int64_t o = t * mr + r;
+          p[d * mr + r] = o < cog ? w[(g * cog + o) * kg + d] : T(0);
+        }
+    }
+  const auto taps = tap_offsets(s, geo);
+  const int64_t image_stride = round_up(s.c_in * geo.plane() + kPadSlack, 16);
+  AlignedBuffer<T> padded = pad_batch(s, x, geo, image_stride);
+
+  const int64_t q_total = (s.ho - 1) * geo.wp + s.wo;  // extended grid, up to the last output
+  const int64_t block = s.n >= kImagesForWholeTasks ? q_total : kPositionsPerTask;
+  const int64_t blocks = (q_total + block - 1) / block;
+  parallel_for(s.n * blocks, [&](int64_t task) {
+    const int64_t n = task / blocks, q0 = task % blocks * block, q1 = std::min(q_total, q0 + block);
+    const T* xn = padded.get() + n * image_stride;
+    T* yn = y + n * s.c_out * hw_out;
+    for (int64_t g = 0; g < s.groups; ++g) {
+      ShiftTileArgs<T> a;
+      a.m = cog;
+      a.depth = kg;
+      a.apack = apack.get() + g * otiles * kg * mr;
+      a.depth_off = taps.data();
+      a.image = xn + g * s.cin_g() * geo.plane();
+      a.q_begin = q0;
+      a.q_end = q1;
+      a.wp = geo.wp;
+      a.wo = s.wo;
+      a.out = yn + g * cog * hw_out;
+      a.ldo = hw_out;
+      a.bias = bias != nullptr ? bias + g * cog : nullptr;
+      k.shift(a);
+    }
+  });
+}
+
+// Grad-weight as gather tiles: rows are taps, depth the positions of one image (in blocks that
+// keep the dY^T panel in L1), columns output channels. Fixed batch chunks as the im2col path.
+template <typename T>
+void gather_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw, const TileKernels<T>& k) {
+  const auto geo = padded_geometry(s);
+  const int64_t hw_in = s.h * s.w, hw_out = s.ho * s.wo, kg = s.k_g(), cog = s.cout_g();
+  const int64_t nv = cog > k.width ? 2 : 1, nr = nv * k.width;
+  const int64_t oblocks = (cog + nr - 1) / nr;
+  const auto taps = tap_offsets(s, geo);
+  const auto pos = position_offsets(s, geo);
+  const bool in_place = s.ph == 0 && s.pw == 0 && geo.hp == s.h && geo.wp == s.w;
+  constexpr int64_t kDepthBlock = 256;
+
+  const int64_t chunks = std::min<int64_t>(s.n, kWeightChunks);
+  const int64_t wsize = s.c_out * kg;  // per chunk: [g][d][o] (transposed)
+  AlignedBuffer<T> partials(static_cast<size_t>(chunks * wsize));
+  parallel_for(chunks, [&](int64_t ch) {
+    const int64_t n0 = ch * s.n / chunks, n1 = (ch + 1) * s.n / chunks;
+    T* acc = partials.get() + ch * wsize;
+    AlignedBuffer<T> image(in_place ? 0 : static_cast<size_t>(s.c_in * geo.plane()));
+    AlignedBuffer<T> panel(static_cast<size_t>(hw_out * nr));
+    for (int64_t n = n0; n < n1; ++n) {
+      const T* xn = x + n * s.c_in * hw_in;
+      if (!in_place) {
+        pad_image(xn, s.c_in, s.h, s.w, s.ph, s.pw, geo, image.get());
+        xn = image.get();
+      }
+      const T* gyn = gy + n * s.c_out * hw_out;
+      for (int64_t g = 0; g < s.groups; ++g)
+        for (int64_t ob = 0; ob < oblocks; ++ob) {
+          const int64_t o0 = g * cog + ob * nr, valid = std::min(nr, cog - ob * nr);
+          // dY^T panel: panel[p][j] = gy[o0 + j][p], zero past the valid channels.
+          T* pp = panel.get();
+          const T* src = gyn + o0 * hw_out;
+          for (int64_t p = 0; p < hw_out; ++p) {
+            T* row = pp + p * nr;
+            for (int64_t j = 0; j < valid; ++j) row[j] = src[j * hw_out + p];
+            for (int64_t j = valid; j < nr; ++j) row[j] = T(0);
+          }
+          for (int64_t p0 = 0; p0 < hw_out; p0 += kDepthBlock) {
+            GatherTileArgs<T> a;
+            a.m = kg;
+            a.depth = std::min(kDepthBlock, hw_out - p0);
+            a.base = xn + g * s.cin_g() * geo.plane();
+            a.row_off = taps.data();
+            a.depth_off = pos.data() + p0;
+            a.panel = pp + p0 * nr;
+            a.nv = static_cast<int>(nv);
+            a.nr = valid;
+            a.out = acc + g * kg * cog + ob * nr;
+            a.ldo = cog;
+            a.accumulate = n != n0 || p0 != 0;
+            k.gather(a);
+          }
+        }
+    }
+  });
+  // gw[g*cog + o][d] = sum over chunks, in chunk order, of partial[g][d][o].
+  parallel_for(s.groups, [&](int64_t g) {
+    for (int64_t o = 0; o < cog; ++o)
+      for (int64_t d = 0; d < kg; ++d) {
+        const int64_t e = g * kg * cog + d * cog + o;
+        T v = partials.get()[e];
+        for (int64_t ch = 1; ch < chunks; ++ch) v += partials.get()[ch * wsize + e];
+        gw[(g * cog + o) * kg + d] = v;
+      }
+  });
+}
+
+// Grad-input of a stride-1 convolution with scatter tiles: per image, dY is laid out on the
+// extended grid (zeros on its padding columns), the tiles add W^T dY into a zeroed padded image,
+// and the padding is cropped off. One task per image (tiles of one image overlap).
+template <typename T>
+void scatter_backward_input(const Conv2dShape& s, const T* gy, const T* w, T* gx, const TileKernels<T>& k) {
+  const auto geo = padded_geometry(s);
+  const int64_t hw_in = s.h * s.w, hw_out = s.ho * s.wo, kg = s.k_g(), cog = s.cout_g();
+  constexpr int64_t mr = kConvTileRows;
+  const int64_t nr = 2 * k.width;
+  const int64_t ttiles = (kg + mr - 1) / mr;
+
+  // Taps in (i, j, c) order: the rows of a tile then come from different channels, so their
+  // read-modify-writes never overlap (overlapping unaligned stores and loads in a row stall
+  // store-to-load forwarding).
+  std::vector<int64_t> order(static_cast<size_t>(kg));
+  for (int64_t i = 0, e = 0; i < s.kh; ++i)
+    for (int64_t j = 0; j < s.kw; ++j)
+      for (int64_t c = 0; c < s.cin_g(); ++c) order[static_cast<size_t>(e++)] = (c * s.kh + i) * s.kw + j;
+  const auto weight_order_taps = tap_offsets(s, geo);
+  std::vector<int32_t> taps(static_cast<size_t>(kg));
+  for (int64_t e = 0; e < kg; ++e) taps[static_cast<size_t>(e)] = weight_order_taps[static_cast<size_t>(order[e])];
+
+  // Panels: panel (g, t)[o][r] = w[g*cog + o][order[t*6 + r]], zero past the group's taps.
+  AlignedBuffer<T> apack(static_cast<size_t>(s.groups * ttiles * cog * mr));
+  for (int64_t g = 0; g < s.groups; ++g)
+    for (int64_t t = 0; t < ttiles; ++t) {
+      T* p = apack.get() + (g * ttiles + t) * cog * mr;
+      for (int64_t o = 0; o < cog; ++o)
+        for (int64_t r = 0; r < mr; ++r) {
+          const int64_t e = t * mr + r;
+          p[o * mr + r] = e < kg ? w[(g * cog + o) * kg + order[static_cast<size_t>(e)]] : T(0);
+        }
+    }
+  const int64_t q_total = (s.ho - 1) * geo.wp + s.wo;
+  const int64_t ldg = round_up(q_total, nr);
+  const int64_t image_size = s.c_in * geo.plane() + kPadSlack;
+
+  const int64_t grad_at = round_up(image_size, 16);
+  parallel_for(s.n, [&](int64_t n) {
+    T* image = scratch<T>(static_cast<size_t>(grad_at + s.c_out * ldg));
+    T* grad = image + grad_at;
+    std::fill(image, image + image_size, T(0));
+    const T* gyn = gy + n * s.c_out * hw_out;
+    for (int64_t o = 0; o < s.c_out; ++o) {
+      T* row = grad + o * ldg;
+      std::fill(row, row + ldg, T(0));
+      for (int64_t oh = 0; oh < s.ho; ++oh)
+        std::copy(gyn + (o * s.ho + oh) * s.wo, gyn + (o * s.ho + oh + 1) * s.wo, row + oh * geo.wp);
+    }
+    for (int64_t g = 0; g < s.groups; ++g) {
+      ScatterTileArgs<T> a;
+      a.taps = kg;
+      a.depth = cog;
+      a.apack = apack.get() + g * ttiles * cog * mr;
+      a.tap_off = taps.data();
+      a.grad = grad + g * cog * ldg;
+      a.ldg = ldg;
+      a.q_begin = 0;
+      a.q_end = q_total;
+      a.image = image + g * s.cin_g() * geo.plane();
+      k.scatter(a);
+    }
+    // Crop: gx[c][i][j] = image[c][i + ph][j + pw], zero where the windows never reached.
+    T* gxn = gx + n * s.c_in * hw_in;
+    for (int64_t c = 0; c < s.c_in; ++c)
+      for (int64_t i = 0; i < s.h; ++i) {
+        T* dst = gxn + (c * s.h + i) * s.w;
+        const int64_t pi = i + s.ph;
+        if (pi < 0 || pi >= geo.hp) {
+          std::fill(dst, dst + s.w, T(0));
+          continue;
+        }
+        const T* src = image + c * geo.plane() + pi * geo.wp;
+        for (int64_t j = 0; j < s.w; ++j) {
+          const int64_t pj = j + s.pw;
+          dst[j] = pj >= 0 && pj < geo.wp ? src[pj] : T(0);
+        }
+      }
+  });
+}
+
+// Grad-weight of a stride-1 convolution with dot tiles: per image, the padded input and dY on
+// the extended grid; fixed batch chunks as the other grad-weight paths.
+template <typename T>
+void dot_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw, const TileKernels<T>& k) {
+  const auto geo = padded_geometry(s);
+  const int64_t hw_in = s.h * s.w, hw_out = s.ho * s.wo, kg = s.k_g(), cog = s.cout_g();
+  const auto taps = tap_offsets(s, geo);
+  const int64_t q_total = (s.ho - 1) * geo.wp + s.wo;
+  const int64_t q_len = round_up(q_total, k.width);
+  const int64_t image_size = round_up(s.c_in * geo.plane() + kPadSlack, 16);
+
+  const int64_t chunks = std::min<int64_t>(s.n, kWeightChunks);
+  const int64_t wsize = s.c_out * kg;
+  AlignedBuffer<T> partials(static_cast<size_t>(chunks * wsize));
+  parallel_for(chunks, [&](int64_t ch) {
+    const int64_t n0 = ch * s.n / chunks, n1 = (ch + 1) * s.n / chunks;
+    T* image = scratch<T>(static_cast<size_t>(image_size + s.c_out * q_len));
+    T* grad = image + image_size;
+    for (int64_t n = n0; n < n1; ++n) {
+      pad_image(x + n * s.c_in * hw_in, s.c_in, s.h, s.w, s.ph, s.pw, geo, image);
+      std::fill(image + s.c_in * geo.plane(), image + image_size, T(0));
+      const T* gyn = gy + n * s.c_out * hw_out;
+      for (int64_t o = 0; o < s.c_out; ++o) {
+        T* row = grad + o * q_len;
+        std::fill(row, row + q_len, T(0));
+        for (int64_t oh = 0; oh < s.ho; ++oh)
+          std::copy(gyn + (o * s.ho + oh) * s.wo, gyn + (o * s.ho + oh + 1) * s.wo, row + oh * geo.wp);
+      }
+      for (int64_t g = 0; g < s.groups; ++g) {
+        DotTileArgs<T> a;
+        a.m = cog;
+        a.taps = kg;
+        a.grad = grad + g * cog * q_len;
+        a.ldg = q_len;
+        a.q_len = q_len;
+        a.image = image + g * s.cin_g() * geo.plane();
+        a.tap_off = taps.data();
+        a.out = partials.get() + ch * wsize + g * cog * kg;
+        a.ldo = kg;
+        a.accumulate = n != n0;
+        k.dot(a);
+      }
+    }
+  });
+  for (int64_t e = 0; e < wsize; ++e) {
+    T v = partials.get()[e];
+    for (int64_t ch = 1; ch < chunks; ++ch) v += partials.get()[ch * wsize + e];
+    gw[e] = v;
+  }
+}
+
+// ---- path choice ----------------------------------------------------------------------------------
+
+enum class Path { kDirect, kIm2col, kGather, kShift };
+
+Path forward_path(const Conv2dShape& s, ConvAlgo algo, int64_t width) {
+  const bool stride1 = s.sh == 1 && s.sw == 1;
+  switch (algo) {
+    case ConvAlgo::kDirect: return Path::kDirect;
+    case ConvAlgo::kIm2col: return Path::kIm2col;
+    case ConvAlgo::kGather:
+      if (implicit_fits(s)) return Path::kGather;
+      break;
+    case ConvAlgo::kShift:
+      if (implicit_fits(s) && stride1) return Path::kShift;
+      break;
+    case ConvAlgo::kScatter:
+    case ConvAlgo::kAuto: break;
+  }
+  if (conv2d_use_direct(s)) return Path::kDirect;
+  if (s.pointwise() || !implicit_fits(s)) return Path::kIm2col;
+  if (s.cout_g() >= 2 * width) return Path::kGather;
+  if (stride1) return Path::kShift;
+  if (s.cout_g() >= width) return Path::kGather;
+  return Path::kIm2col;
+}
+
+template <typename T>
+void run_forward(Path path, const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y,
+                 const TileKernels<T>& k) {
+  switch (path) {
+    case Path::kDirect: return direct_forward(s, x, w, bias, y);
+    case Path::kIm2col: return im2col_forward(s, x, w, bias, y);
+    case Path::kGather: return gather_forward(s, x, w, bias, y, k);
+    case Path::kShift: return shift_forward(s, x, w, bias, y, k);
+  }
+}
+
+// The stride-1 convolution whose forward pass is this convolution's grad-input: input dY,
+// output dX, the padding that makes every window of dX reach the taps that touched it.
+Conv2dShape transposed_shape(const Conv2dShape& s) {
+  Conv2dShape t = s;
+  t.c_in = s.c_out, t.h = s.ho, t.w = s.wo;
+  t.c_out = s.c_in, t.ho = s.h, t.wo = s.w;
+  t.sh = t.sw = 1;
+  t.ph = (s.kh - 1) * s.dh - s.ph;
+  t.pw = (s.kw - 1) * s.dw - s.pw;
+  return t;
+}
+
+// Weights of the transposed convolution: wt[g*cin_g + c][o][i][j] = w[g*cog + o][c][kh-1-i][kw-1-j].
+template <typename T>
+std::vector<T> transposed_weight(const Conv2dShape& s, const T* w) {
+  const int64_t cig = s.cin_g(), cog = s.cout_g(), taps = s.kh * s.kw;
+  std::vector<T> wt(static_cast<size_t>(s.c_out * s.k_g()));
+  for (int64_t g = 0; g < s.groups; ++g)
+    for (int64_t c = 0; c < cig; ++c)
+      for (int64_t o = 0; o < cog; ++o)
+        for (int64_t e = 0; e < taps; ++e)
+          wt[static_cast<size_t>(((g * cig + c) * cog + o) * taps + e)] =
+              w[((g * cog + o) * cig + c) * taps + (taps - 1 - e)];
+  return wt;
+}
+
+}  // namespace
+
+template <typename T>
+void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y, ConvConfig cfg) {
+  const auto k = tile_kernels<T>(cfg.isa);
+  run_forward(forward_path(s, cfg.algo, k.width), s, x, w, bias, y, k);
+}
+
+template <typename T>
+void conv2d_backward_input(const Conv2dShape& s, const T* gy, const T* w, T* gx, ConvConfig cfg) {
+  const auto k = tile_kernels<T>(cfg.isa);
+  const bool stride1 = s.sh == 1 && s.sw == 1;
+  bool implicit = false;
+  switch (cfg.algo) {
+    case ConvAlgo::kDirect: return direct_backward_input(s, gy, w, gx);
+    case ConvAlgo::kIm2col: return im2col_backward_input(s, gy, w, gx);
+    case ConvAlgo::kGather:
+    case ConvAlgo::kShift: implicit = stride1; break;
+    case ConvAlgo::kScatter:
+      if (stride1 && implicit_fits(s)) return scatter_backward_input(s, gy, w, gx, k);
+      break;
+    case ConvAlgo::kAuto:
+      if (conv2d_use_direct(s)) return direct_backward_input(s, gy, w, gx);
+      if (stride1 && !s.pointwise() && implicit_fits(s) && s.n >= kImagesForWholeTasks)
+        return scatter_backward_input(s, gy, w, gx, k);
+      implicit = stride1 && !s.pointwise();
+      break;
+  }
+  const Conv2dShape t = transposed_shape(s);
+  if (!implicit || !implicit_fits(t)) return im2col_backward_input(s, gy, w, gx);
+  const auto wt = transposed_weight(s, w);
+  Path path = forward_path(t, cfg.algo, k.width);
+  if (path == Path::kDirect || path == Path::kIm2col) path = Path::kShift;  // t is stride 1
+  run_forward(path, t, gy, wt.data(), static_cast<const T*>(nullptr), gx, k);
+}
+
+template <typename T>
+void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw, T* gbias, ConvConfig cfg) {
+  const int64_t hw_out = s.ho * s.wo, kg = s.k_g();
+  if (gbias) {
+    // One channel per task, images summed in order.
+    parallel_for(s.c_out, [&](int64_t o) {
+      T acc = 0;
+      for (int64_t n = 0; n < s.n; ++n) acc += sum_in_lanes(gy + (n * s.c_out + o) * hw_out, hw_out);
+      gbias[o] = acc;
+    });
+  }
+  if (!gw) return;
+  if (s.n == 0) {
+    std::fill(gw, gw + s.c_out * kg, T(0));
+    return;
+  }
+  const auto k = tile_kernels<T>(cfg.isa);
+  const bool stride1 = s.sh == 1 && s.sw == 1;
+  switch (cfg.algo) {
+    case ConvAlgo::kDirect: return direct_backward_weight(s, x, gy, gw);
+    case ConvAlgo::kIm2col: return im2col_backward_weight(s, x, gy, gw);
+    case ConvAlgo::kGather:
+      if (implicit_fits(s)) return gather_backward_weight(s, x, gy, gw, k);
+      return im2col_backward_weight(s, x, gy, gw);
+    case ConvAlgo::kShift:
+    case ConvAlgo::kScatter:
+      if (implicit_fits(s) && stride1) return dot_backward_weight(s, x, gy, gw, k);
+      return im2col_backward_weight(s, x, gy, gw);
+    case ConvAlgo::kAuto: break;
+  }
+  if (conv2d_use_direct(s)) return direct_backward_weight(s, x, gy, gw);
+  if (!implicit_fits(s)) return im2col_backward_weight(s, x, gy, gw);
+  // Few output channels would leave the gather tile's vector lanes empty.
+  if (stride1 && s.cout_g() < 2 * k.width && !s.pointwise()) return dot_backward_weight(s, x, gy, gw, k);
+  gather_backward_weight(s, x, gy, gw, k);
+}
+
+#define XGRAD_CONV_INSTANTIATE(T)                                                                        \
+  template void im2col<T>(const Conv2dShape&, const T*, int64_t, T*);                                    \
+  template void col2im_add<T>(const Conv2dShape&, const T*, int64_t, T*);                                \
+  template void conv2d_forward<T>(const Conv2dShape&, const T*, const T*, const T*, T*, ConvConfig);     \
+  template void conv2d_backward_input<T>(const Conv2dShape&, const T*, const T*, T*, ConvConfig);        \
+  template void conv2d_backward_weight<T>(const Conv2dShape&, const T*, const T*, T*, T*, ConvConfig);
 XGRAD_CONV_INSTANTIATE(float)
 XGRAD_CONV_INSTANTIATE(double)
 #undef XGRAD_CONV_INSTANTIATE

@@ -8,14 +8,24 @@
 // (ho, wo) is given explicitly, so asymmetric padding (PyTorch's padding='same' with an even
 // dilated kernel puts the extra row/column at the bottom/right) needs no copy.
 //
-// Forward, grad-input and grad-weight all run on the packed GEMM of gemm.hpp, per image and
-// group, over an im2col buffer (a 1x1, stride-1, unpadded convolution uses the input directly).
-// Tiny problems, where packing and dispatch would dominate, take a direct loop nest.
+// Paths (chosen per pass from the shape; tests force each one through ConvConfig):
+//   - implicit GEMM (conv_tile.hpp): the GEMM's image operand is read straight from a padded
+//     copy of the image through tap/position offset tables; no im2col matrix. "gather" tiles
+//     (output positions x output channels) serve any stride; "shift" tiles (output channels x
+//     consecutive positions) serve stride 1 with few output channels. Grad-weight uses gather
+//     tiles with positions as the depth. Grad-input of a stride-1 convolution adds W^T dY into
+//     the padded image with "scatter" tiles (the adjoint of shift tiles), or, for a batch too
+//     small to give every thread images, runs as the forward convolution of the padded output
+//     gradient with the flipped, transposed weights (parallel over positions).
+//   - im2col + the packed GEMM of gemm.hpp, per image and group (a 1x1, stride-1, unpadded
+//     convolution uses the input itself); grad-input of strided convolutions scatters the
+//     columns back (col2im).
+//   - a direct loop nest for tiny problems, where packing and dispatch would dominate.
 //
-// Threads: images are split over get_num_threads() threads. Every output element is computed by
-// a fixed sequence of operations, and grad-weight sums per-image products over fixed chunks of
-// the batch (kWeightChunks, independent of the thread count) reduced in chunk order, so all
-// results are bit-identical for any thread count.
+// Threads: the work is split into tasks fixed by the shape (images, blocks of positions). Every
+// output element is computed by a fixed sequence of operations, and grad-weight sums per-image
+// products over fixed chunks of the batch (kWeightChunks, independent of the thread count)
+// reduced in chunk order, so all results are bit-identical for any thread count.
 
 #include <cstdint>
 
@@ -43,21 +53,35 @@ struct Conv2dShape {
   }
 };
 
+/// Which path computes a pass. kAuto picks from the shape; the others force one (a forced path
+/// that cannot serve the shape, e.g. kShift for a strided convolution, falls back to kAuto's
+/// choice among the rest).
+enum class ConvAlgo { kAuto, kDirect, kIm2col, kGather, kShift, kScatter };
+
+/// Instruction set of the implicit-GEMM tiles: kBest is what the CPU supports; tests force each
+/// one the CPU has (forcing one it lacks throws).
+enum class KernelIsa { kBest, kSse2, kAvx2, kAvx512f };
+
+struct ConvConfig {
+  ConvAlgo algo = ConvAlgo::kAuto;
+  KernelIsa isa = KernelIsa::kBest;
+};
+
 /// Number of batch chunks grad-weight sums separately before the ordered reduction.
 inline constexpr int64_t kWeightChunks = 8;
 
 /// y[n, c_out, ho, wo] = conv(x, w) + bias (bias may be null).
 template <typename T>
-void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y);
+void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y, ConvConfig cfg = {});
 
 /// gx[n, c_in, h, w] = d(sum y * gy)/dx (overwritten).
 template <typename T>
-void conv2d_backward_input(const Conv2dShape& s, const T* gy, const T* w, T* gx);
+void conv2d_backward_input(const Conv2dShape& s, const T* gy, const T* w, T* gx, ConvConfig cfg = {});
 
 /// gw[c_out, c_in/groups, kh, kw] (overwritten) and, when gbias is not null, gbias[c_out].
 /// Either output may be null to skip it.
 template <typename T>
-void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw, T* gbias);
+void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw, T* gbias, ConvConfig cfg = {});
 
 /// im2col for image `x` ([c_in, h, w]) and group g: col[k_g, ho * wo].
 template <typename T>

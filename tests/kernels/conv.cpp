@@ -6,11 +6,17 @@
 #include "kernels/conv.hpp"
 #include "kernels/reference.hpp"
 
+#include <xgrad/error.hpp>
+
+#include <xsimd/xsimd.hpp>
+
 #include <cmath>
 #include <random>
 #include <vector>
 
-// The convolution kernels (GEMM path and direct path) against the scalar reference loops.
+// The convolution kernels against the scalar reference loops: every path (implicit GEMM with
+// gather and shift tiles, im2col + GEMM, direct) forced on every configuration, the implicit
+// tiles on every instruction set this CPU has.
 
 using namespace xgrad::kernels;
 
@@ -36,7 +42,7 @@ void compare(const std::vector<T>& got, const std::vector<T>& want, double tol, 
 }
 
 template <typename T>
-void check(const Conv2dShape& s, bool with_bias, double tol) {
+void check(const Conv2dShape& s, bool with_bias, double tol, ConvConfig cfg = {}) {
   std::mt19937 rng(static_cast<uint32_t>(s.n * 131 + s.c_in * 17 + s.kh));
   std::uniform_real_distribution<double> u(-1, 1);
   auto random = [&](size_t size) {
@@ -51,17 +57,17 @@ void check(const Conv2dShape& s, bool with_bias, double tol) {
   const T* bias = with_bias ? b.data() : nullptr;
 
   std::vector<T> y(gy.size()), y_ref(gy.size());
-  conv2d_forward(s, x.data(), w.data(), bias, y.data());
+  conv2d_forward(s, x.data(), w.data(), bias, y.data(), cfg);
   reference::conv2d_forward(s, x.data(), w.data(), bias, y_ref.data());
   compare(y, y_ref, tol, "forward");
 
   std::vector<T> gx(x.size(), T(7)), gx_ref(x.size());  // gx is overwritten, not accumulated
-  conv2d_backward_input(s, gy.data(), w.data(), gx.data());
+  conv2d_backward_input(s, gy.data(), w.data(), gx.data(), cfg);
   reference::conv2d_backward_input(s, gy.data(), w.data(), gx_ref.data());
   compare(gx, gx_ref, tol, "grad input");
 
   std::vector<T> gw(w.size(), T(7)), gw_ref(w.size()), gb(b.size()), gb_ref(b.size());
-  conv2d_backward_weight(s, x.data(), gy.data(), gw.data(), gb.data());
+  conv2d_backward_weight(s, x.data(), gy.data(), gw.data(), gb.data(), cfg);
   reference::conv2d_backward_weight(s, x.data(), gy.data(), gw_ref.data(), gb_ref.data());
   compare(gw, gw_ref, tol, "grad weight");
   compare(gb, gb_ref, tol, "grad bias");
@@ -78,19 +84,58 @@ const std::vector<Conv2dShape> kConfigs = {
     make(9, 5, 13, 11, 9, 3, 3, 3, 2, 1, 1),    // batch larger than kWeightChunks
     make(2, 64, 14, 14, 32, 3, 3, 1, 1, 1, 1),  // deep enough to cross the GEMM depth block
     make(1, 3, 30, 29, 13, 4, 4, 2, 3, 1, 1),   // single image: threads inside the GEMM
+    make(3, 5, 17, 23, 37, 3, 5, 1, 2, 2, 1),   // channels past two vectors, dilated, asymmetric kernel
+    make(2, 4, 8, 8, 6, 3, 3, 1, 4, 1, 1),      // padding beyond the kernel extent (cropping in grad-input)
+    make(1, 3, 70, 45, 5, 3, 3, 1, 1, 1, 1),    // one image split into blocks of positions
+    make(6, 6, 14, 14, 16, 5, 5, 1, 0, 1, 1),   // LeNet's second layer, in place (no padding copy)
 };
+
+const ConvAlgo kAlgos[] = {ConvAlgo::kAuto, ConvAlgo::kIm2col, ConvAlgo::kGather, ConvAlgo::kShift, ConvAlgo::kScatter};
+
+// The instruction sets of the implicit tiles this CPU can run.
+std::vector<KernelIsa> available_isas() {
+  const auto avail = xsimd::available_architectures();
+  std::vector<KernelIsa> isas = {KernelIsa::kSse2};
+  if (avail.fma3_avx2) isas.push_back(KernelIsa::kAvx2);
+  if (avail.avx512f) isas.push_back(KernelIsa::kAvx512f);
+  return isas;
+}
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(float_all_configs) {
-  for (const auto& s : kConfigs) {
-    check<float>(s, true, 2e-5);
-    check<float>(s, false, 2e-5);
-  }
+BOOST_AUTO_TEST_CASE(float_all_configs_all_paths_all_isas) {
+  for (const auto isa : available_isas())
+    for (const auto algo : kAlgos)
+      for (size_t i = 0; i < kConfigs.size(); ++i) {
+        BOOST_TEST_CONTEXT("config " << i << ", algo " << static_cast<int>(algo) << ", isa " << static_cast<int>(isa)) {
+          check<float>(kConfigs[i], true, 2e-5, {algo, isa});
+          check<float>(kConfigs[i], false, 2e-5, {algo, isa});
+        }
+      }
 }
 
-BOOST_AUTO_TEST_CASE(double_all_configs) {
-  for (const auto& s : kConfigs) check<double>(s, true, 1e-12);
+BOOST_AUTO_TEST_CASE(double_all_configs_all_paths_all_isas) {
+  for (const auto isa : available_isas())
+    for (const auto algo : kAlgos)
+      for (size_t i = 0; i < kConfigs.size(); ++i) {
+        BOOST_TEST_CONTEXT("config " << i << ", algo " << static_cast<int>(algo) << ", isa " << static_cast<int>(isa)) {
+          check<double>(kConfigs[i], true, 1e-12, {algo, isa});
+        }
+      }
+}
+
+BOOST_AUTO_TEST_CASE(direct_path_on_every_config) {
+  for (const auto& s : kConfigs) check<double>(s, true, 1e-12, {ConvAlgo::kDirect, KernelIsa::kBest});
+}
+
+BOOST_AUTO_TEST_CASE(forcing_an_isa_the_cpu_lacks_throws) {
+  const auto s = kConfigs[2];
+  std::vector<float> x(static_cast<size_t>(s.n * s.c_in * s.h * s.w)), w(static_cast<size_t>(s.c_out * s.k_g())),
+      y(static_cast<size_t>(s.n * s.c_out * s.ho * s.wo));
+  if (!xsimd::available_architectures().avx512f)
+    BOOST_CHECK_THROW(conv2d_forward(s, x.data(), w.data(), static_cast<const float*>(nullptr), y.data(),
+                                     {ConvAlgo::kGather, KernelIsa::kAvx512f}),
+                      xgrad::ValueError);
 }
 
 BOOST_AUTO_TEST_CASE(direct_and_gemm_paths_are_both_taken) {

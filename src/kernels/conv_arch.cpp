@@ -1,0 +1,296 @@
+// The implicit-GEMM convolution tiles (conv_tile.hpp) for one instruction set: this file is
+// compiled once per ISA (src/kernels/meson.build).
+#include "kernels/conv_tile.hpp"
+#include "kernels/isa.hpp"
+
+#include <xsimd/xsimd.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace xgrad::kernels {
+// Internal linkage, for the same reason as gemm_impl.hpp: each ISA keeps its own copy.
+namespace {
+namespace conv_tile_detail {
+
+constexpr int MR = kConvTileRows;
+
+template <class Arch, typename T, int NV>
+void gather(const GatherTileArgs<T>& a) {
+  using B = xsimd::batch<T, Arch>;
+  constexpr int W = static_cast<int>(B::size);
+  constexpr int NR = NV * W;
+  alignas(64) T tile[MR * NR];
+
+  for (int64_t r0 = 0; r0 < a.m; r0 += MR) {
+    const int64_t mr = std::min<int64_t>(MR, a.m - r0);
+    // Rows past m repeat row 0 (valid addresses); their results are dropped.
+    const T* rows[MR];
+    for (int r = 0; r < MR; ++r) rows[r] = a.base + a.row_off[r0 + (r < mr ? r : 0)];
+
+    B acc[MR][NV];
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) acc[r][v] = B(T(0));
+
+    const T* pb = a.panel;
+    const int32_t* off = a.depth_off;
+    for (int64_t d = 0; d < a.depth; ++d) {
+      const int64_t o = off[d];
+      B bv[NV];
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) bv[v] = B::load_aligned(pb + v * W);
+#pragma GCC unroll 6
+      for (int r = 0; r < MR; ++r) {
+        const B av(rows[r][o]);
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]);
+      }
+      pb += NR;
+    }
+
+    if (!a.transpose_out) {
+      if (mr == MR && a.nr == NR) {
+#pragma GCC unroll 6
+        for (int r = 0; r < MR; ++r) {
+          T* dst = a.out + (r0 + r) * a.ldo;
+#pragma GCC unroll 2
+          for (int v = 0; v < NV; ++v) {
+            B res = acc[r][v];
+            if (a.accumulate) res += B::load_unaligned(dst + v * W);
+            res.store_unaligned(dst + v * W);
+          }
+        }
+        continue;
+      }
+      for (int r = 0; r < MR; ++r)
+        for (int v = 0; v < NV; ++v) acc[r][v].store_aligned(tile + r * NR + v * W);
+      for (int64_t r = 0; r < mr; ++r) {
+        T* dst = a.out + (r0 + r) * a.ldo;
+        const T* src = tile + r * NR;
+        if (a.accumulate) {
+          for (int64_t j = 0; j < a.nr; ++j) dst[j] += src[j];
+        } else {
+          for (int64_t j = 0; j < a.nr; ++j) dst[j] = src[j];
+        }
+      }
+      continue;
+    }
+
+    // Transposed store: column j of the tile is mr consecutive elements of output row j.
+    for (int r = 0; r < MR; ++r)
+      for (int v = 0; v < NV; ++v) acc[r][v].store_aligned(tile + r * NR + v * W);
+    for (int64_t j = 0; j < a.nr; ++j) {
+      const T b = a.bias != nullptr ? a.bias[j] : T(0);
+      T* dst = a.out + j * a.ldo + r0;
+      for (int64_t r = 0; r < mr; ++r) dst[r] = tile[r * NR + j] + b;
+    }
+  }
+}
+
+template <class Arch, typename T>
+void shift(const ShiftTileArgs<T>& a) {
+  using B = xsimd::batch<T, Arch>;
+  constexpr int W = static_cast<int>(B::size);
+  constexpr int NV = 2;
+  constexpr int NR = NV * W;
+  alignas(64) T tile[MR * NR];
+
+  for (int64_t o0 = 0; o0 < a.m; o0 += MR) {
+    const int64_t mr = std::min<int64_t>(MR, a.m - o0);
+    const T* panel = a.apack + (o0 / MR) * a.depth * MR;
+    T brow[MR];
+    for (int r = 0; r < MR; ++r) brow[r] = a.bias != nullptr && r < mr ? a.bias[o0 + r] : T(0);
+
+    for (int64_t q = a.q_begin; q < a.q_end; q += NR) {
+      B acc[MR][NV];
+#pragma GCC unroll 6
+      for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) acc[r][v] = B(T(0));
+
+      const T* img = a.image + q;
+      const T* pa = panel;
+      const int32_t* off = a.depth_off;
+      for (int64_t d = 0; d < a.depth; ++d) {
+        const T* src = img + off[d];
+        B bv[NV];
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) bv[v] = B::load_unaligned(src + v * W);
+#pragma GCC unroll 6
+        for (int r = 0; r < MR; ++r) {
+          const B av(pa[r]);
+#pragma GCC unroll 2
+          for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]);
+        }
+        pa += MR;
+      }
+
+      // Where the NR positions fall in the output: one row's valid columns (the common case for
+      // wide images) or across the end of a row (then copy segment by segment).
+      const int64_t q_stop = std::min<int64_t>(q + NR, a.q_end);
+      const int64_t oh = q / a.wp, ow = q % a.wp;
+      if (q_stop - q == NR && ow + NR <= a.wo) {
+        for (int64_t r = 0; r < mr; ++r) {
+          T* dst = a.out + (o0 + r) * a.ldo + oh * a.wo + ow;
+          const B b(brow[r]);
+          for (int v = 0; v < NV; ++v) (acc[r][v] + b).store_unaligned(dst + v * W);
+        }
+        continue;
+      }
+      for (int r = 0; r < MR; ++r)
+        for (int v = 0; v < NV; ++v) acc[r][v].store_aligned(tile + r * NR + v * W);
+      for (int64_t qq = q; qq < q_stop;) {
+        const int64_t row = qq / a.wp, col = qq % a.wp;
+        if (col >= a.wo) {  // padding columns of the extended grid
+          qq = (row + 1) * a.wp;
+          continue;
+        }
+        const int64_t seg_end = std::min(q_stop, row * a.wp + a.wo);
+        for (int64_t r = 0; r < mr; ++r) {
+          T* dst = a.out + (o0 + r) * a.ldo + row * a.wo + col;
+          const T* src = tile + r * NR + (qq - q);
+          for (int64_t e = 0; e < seg_end - qq; ++e) dst[e] = src[e] + brow[r];
+        }
+        qq = seg_end;
+      }
+    }
+  }
+}
+
+template <class Arch, typename T>
+void scatter(const ScatterTileArgs<T>& a) {
+  using B = xsimd::batch<T, Arch>;
+  constexpr int W = static_cast<int>(B::size);
+  constexpr int NV = 2;
+  constexpr int NR = NV * W;
+
+  for (int64_t q = a.q_begin; q < a.q_end; q += NR) {
+    const T* g = a.grad + q;
+    for (int64_t t0 = 0; t0 < a.taps; t0 += MR) {
+      const int64_t mr = std::min<int64_t>(MR, a.taps - t0);
+      B acc[MR][NV];
+#pragma GCC unroll 6
+      for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) acc[r][v] = B(T(0));
+      const T* pa = a.apack + (t0 / MR) * a.depth * MR;
+      const T* src = g;
+      for (int64_t o = 0; o < a.depth; ++o) {
+        B bv[NV];
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) bv[v] = B::load_unaligned(src + v * W);
+#pragma GCC unroll 6
+        for (int r = 0; r < MR; ++r) {
+          const B av(pa[r]);
+#pragma GCC unroll 2
+          for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]);
+        }
+        pa += MR;
+        src += a.ldg;
+      }
+      if (mr == MR) {  // constant indices keep the accumulators in registers
+#pragma GCC unroll 6
+        for (int r = 0; r < MR; ++r) {
+          T* dst = a.image + a.tap_off[t0 + r] + q;
+#pragma GCC unroll 2
+          for (int v = 0; v < NV; ++v) (B::load_unaligned(dst + v * W) + acc[r][v]).store_unaligned(dst + v * W);
+        }
+        continue;
+      }
+      for (int64_t r = 0; r < mr; ++r) {
+        T* dst = a.image + a.tap_off[t0 + r] + q;
+        for (int v = 0; v < NV; ++v) (B::load_unaligned(dst + v * W) + acc[r][v]).store_unaligned(dst + v * W);
+      }
+    }
+  }
+}
+
+template <class Arch, typename T>
+void dot(const DotTileArgs<T>& a) {
+  using B = xsimd::batch<T, Arch>;
+  constexpr int W = static_cast<int>(B::size);
+  constexpr int MO = 3, MT = 4;  // 12 accumulators; 3 grad vectors and 1 image vector live
+  alignas(64) T lanes[W];
+
+  for (int64_t o0 = 0; o0 < a.m; o0 += MO) {
+    const int64_t mo = std::min<int64_t>(MO, a.m - o0);
+    const T* g[MO];
+    for (int i = 0; i < MO; ++i) g[i] = a.grad + (o0 + (i < mo ? i : 0)) * a.ldg;
+    for (int64_t t0 = 0; t0 < a.taps; t0 += MT) {
+      const int64_t mt = std::min<int64_t>(MT, a.taps - t0);
+      const T* x[MT];
+      for (int t = 0; t < MT; ++t) x[t] = a.image + a.tap_off[t0 + (t < mt ? t : 0)];
+      B acc[MO][MT];
+#pragma GCC unroll 3
+      for (int i = 0; i < MO; ++i)
+#pragma GCC unroll 4
+        for (int t = 0; t < MT; ++t) acc[i][t] = B(T(0));
+      for (int64_t q = 0; q < a.q_len; q += W) {
+        B gv[MO];
+#pragma GCC unroll 3
+        for (int i = 0; i < MO; ++i) gv[i] = B::load_unaligned(g[i] + q);
+#pragma GCC unroll 4
+        for (int t = 0; t < MT; ++t) {
+          const B xv = B::load_unaligned(x[t] + q);
+#pragma GCC unroll 3
+          for (int i = 0; i < MO; ++i) acc[i][t] = xsimd::fma(gv[i], xv, acc[i][t]);
+        }
+      }
+      for (int64_t i = 0; i < mo; ++i)
+        for (int64_t t = 0; t < mt; ++t) {
+          acc[i][t].store_aligned(lanes);
+          T sum = lanes[0];
+          for (int l = 1; l < W; ++l) sum += lanes[l];
+          T& dst = a.out[(o0 + i) * a.ldo + t0 + t];
+          dst = a.accumulate ? dst + sum : sum;
+        }
+    }
+  }
+}
+
+}  // namespace conv_tile_detail
+}  // namespace
+
+template <class Arch, typename T>
+void ConvGatherKernel::operator()(Arch, const GatherTileArgs<T>& args) const {
+  if (args.nv == 1) {
+    conv_tile_detail::gather<Arch, T, 1>(args);
+  } else {
+    conv_tile_detail::gather<Arch, T, 2>(args);
+  }
+}
+
+template <class Arch, typename T>
+void ConvShiftKernel::operator()(Arch, const ShiftTileArgs<T>& args) const {
+  conv_tile_detail::shift<Arch, T>(args);
+}
+
+template <class Arch, typename T>
+void ConvScatterKernel::operator()(Arch, const ScatterTileArgs<T>& args) const {
+  conv_tile_detail::scatter<Arch, T>(args);
+}
+
+template <class Arch, typename T>
+void ConvDotKernel::operator()(Arch, const DotTileArgs<T>& args) const {
+  conv_tile_detail::dot<Arch, T>(args);
+}
+
+template <class Arch, typename T>
+int64_t ConvVectorWidth::operator()(Arch, const T*) const {
+  return static_cast<int64_t>(xsimd::batch<T, Arch>::size);
+}
+
+template void ConvGatherKernel::operator()<isa_arch, float>(isa_arch, const GatherTileArgs<float>&) const;
+template void ConvGatherKernel::operator()<isa_arch, double>(isa_arch, const GatherTileArgs<double>&) const;
+template void ConvShiftKernel::operator()<isa_arch, float>(isa_arch, const ShiftTileArgs<float>&) const;
+template void ConvShiftKernel::operator()<isa_arch, double>(isa_arch, const ShiftTileArgs<double>&) const;
+template void ConvScatterKernel::operator()<isa_arch, float>(isa_arch, const ScatterTileArgs<float>&) const;
+template void ConvScatterKernel::operator()<isa_arch, double>(isa_arch, const ScatterTileArgs<double>&) const;
+template void ConvDotKernel::operator()<isa_arch, float>(isa_arch, const DotTileArgs<float>&) const;
+template void ConvDotKernel::operator()<isa_arch, double>(isa_arch, const DotTileArgs<double>&) const;
+template int64_t ConvVectorWidth::operator()<isa_arch, float>(isa_arch, const float*) const;
+template int64_t ConvVectorWidth::operator()<isa_arch, double>(isa_arch, const double*) const;
+
+}  // namespace xgrad::kernels

@@ -418,20 +418,42 @@ std::vector<int32_t> position_offsets(const Conv2dShape& s, PaddedGeometry g) {
   return pos;
 }
 
-// Padded copies of all images of the batch (one parallel pass), each image_stride apart.
-template <typename T>
-AlignedBuffer<T> pad_batch(const Conv2dShape& s, const T* x, PaddedGeometry g, int64_t image_stride) {
-  AlignedBuffer<T> buf(static_cast<size_t>(s.n * image_stride));
-  T* base = buf.get();
-  parallel_for(s.n, [&](int64_t n) {
-    T* dst = base + n * image_stride;
-    pad_image(x + n * s.c_in * s.h * s.w, s.c_in, s.h, s.w, s.ph, s.pw, g, dst);
-    std::fill(dst + s.c_in * g.plane(), dst + image_stride, T(0));
-  });
-  return buf;
-}
-
 inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+// Where a task finds its padded image: the input itself (no padding needed), a copy the task
+// makes when it owns whole images (it is then still in cache for the tiles), or a copy of the
+// batch made up front when tasks split images.
+template <typename T>
+class PaddedImages {
+ public:
+  PaddedImages(const Conv2dShape& s, const T* x, PaddedGeometry g, bool whole_image_tasks, int64_t slack)
+      : s_(s), x_(x), g_(g), in_place_(slack == 0 && s.ph == 0 && s.pw == 0 && g.hp == s.h && g.wp == s.w),
+        per_task_(!in_place_ && whole_image_tasks), stride_(round_up(s.c_in * g.plane() + slack, 16)) {
+    if (in_place_ || per_task_) return;
+    batch_ = AlignedBuffer<T>(static_cast<size_t>(s.n * stride_));
+    parallel_for(s.n, [&](int64_t n) { fill(n, batch_.get() + n * stride_); });
+  }
+  // The padded image n; per-task copies live in the calling thread's scratch until its next call.
+  const T* image(int64_t n) const {
+    if (in_place_) return x_ + n * s_.c_in * s_.h * s_.w;
+    if (!per_task_) return batch_.get() + n * stride_;
+    T* dst = scratch<T>(static_cast<size_t>(stride_));
+    fill(n, dst);
+    return dst;
+  }
+
+ private:
+  void fill(int64_t n, T* dst) const {
+    pad_image(x_ + n * s_.c_in * s_.h * s_.w, s_.c_in, s_.h, s_.w, s_.ph, s_.pw, g_, dst);
+    std::fill(dst + s_.c_in * g_.plane(), dst + stride_, T(0));
+  }
+  const Conv2dShape& s_;
+  const T* x_;
+  PaddedGeometry g_;
+  bool in_place_, per_task_;
+  int64_t stride_;
+  AlignedBuffer<T> batch_{0};
+};
 
 // Positions per task when a batch is too small to give every thread whole images. Fixed by
 // the shape, never by the thread count.
@@ -459,17 +481,12 @@ void gather_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias,
   const auto taps = tap_offsets(s, geo);
   const auto pos = position_offsets(s, geo);
 
-  // A convolution without padding whose windows cover the whole image reads it in place.
-  const bool in_place = s.ph == 0 && s.pw == 0 && geo.hp == s.h && geo.wp == s.w;
-  const int64_t image_stride = in_place ? s.c_in * s.h * s.w : round_up(s.c_in * geo.plane(), 16);
-  AlignedBuffer<T> padded = in_place ? AlignedBuffer<T>(0) : pad_batch(s, x, geo, image_stride);
-  const T* images = in_place ? x : padded.get();
-
   const int64_t block = s.n >= kImagesForWholeTasks ? hw_out : kPositionsPerTask;
   const int64_t blocks = (hw_out + block - 1) / block;
+  const PaddedImages<T> images(s, x, geo, blocks == 1, 0);
   parallel_for(s.n * blocks, [&](int64_t task) {
     const int64_t n = task / blocks, p0 = task % blocks * block, p1 = std::min(hw_out, p0 + block);
-    const T* xn = images + n * image_stride;
+    const T* xn = images.image(n);
     T* yn = y + n * s.c_out * hw_out;
     for (int64_t g = 0; g < s.groups; ++g)
       for (int64_t ob = 0; ob < oblocks; ++ob) {
@@ -510,15 +527,13 @@ void shift_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, 
         }
     }
   const auto taps = tap_offsets(s, geo);
-  const int64_t image_stride = round_up(s.c_in * geo.plane() + kPadSlack, 16);
-  AlignedBuffer<T> padded = pad_batch(s, x, geo, image_stride);
-
   const int64_t q_total = (s.ho - 1) * geo.wp + s.wo;  // extended grid, up to the last output
   const int64_t block = s.n >= kImagesForWholeTasks ? q_total : kPositionsPerTask;
   const int64_t blocks = (q_total + block - 1) / block;
+  const PaddedImages<T> images(s, x, geo, blocks == 1, kPadSlack);
   parallel_for(s.n * blocks, [&](int64_t task) {
     const int64_t n = task / blocks, q0 = task % blocks * block, q1 = std::min(q_total, q0 + block);
-    const T* xn = padded.get() + n * image_stride;
+    const T* xn = images.image(n);
     T* yn = y + n * s.c_out * hw_out;
     for (int64_t g = 0; g < s.groups; ++g) {
       ShiftTileArgs<T> a;
@@ -826,12 +841,16 @@ void conv2d_backward_input(const Conv2dShape& s, const T* gy, const T* w, T* gx,
       break;
     case ConvAlgo::kAuto:
       if (conv2d_use_direct(s)) return direct_backward_input(s, gy, w, gx);
-      if (stride1 && !s.pointwise() && implicit_fits(s) && s.n >= kImagesForWholeTasks)
-        return scatter_backward_input(s, gy, w, gx, k);
       implicit = stride1 && !s.pointwise();
       break;
   }
   const Conv2dShape t = transposed_shape(s);
+  // With few input channels the transposed convolution's gather tiles would run mostly empty
+  // and its shift tiles would multiply the zero border of dY: scatter tiles skip both. They
+  // parallelise over images only.
+  if (cfg.algo == ConvAlgo::kAuto && implicit && implicit_fits(s) && forward_path(t, ConvAlgo::kAuto, k.width) != Path::kGather &&
+      s.n >= kImagesForWholeTasks)
+    return scatter_backward_input(s, gy, w, gx, k);
   if (!implicit || !implicit_fits(t)) return im2col_backward_input(s, gy, w, gx);
   const auto wt = transposed_weight(s, w);
   Path path = forward_path(t, cfg.algo, k.width);

@@ -121,10 +121,11 @@ void avg_pool2d_backward(const Pool2dShape& s, bool count_include_pad, int64_t d
 
 namespace xgrad::kernels {
 
-enum class PoolOp { kMaxForward, kAvgForward, kAvgBackward };
+enum class PoolOp { kMaxForward, kMaxBackward, kAvgForward, kAvgBackward };
 
-// One call of the SIMD kernel on planes [plane_begin, plane_end). For kAvgBackward `input` is
-// grad_output and `output` grad_input.
+// One call of the SIMD kernel on planes [plane_begin, plane_end). For the backward ops `input` is
+// grad_output and `output` grad_input; kMaxBackward reads the arg-max positions from
+// `saved_indices` (any shape: the shapes without a SIMD path run the scalar scatter).
 template <typename T>
 struct PoolArgs {
   PoolOp op = PoolOp::kMaxForward;
@@ -134,6 +135,7 @@ struct PoolArgs {
   const T* input = nullptr;
   T* output = nullptr;
   int64_t* indices = nullptr;
+  const int64_t* saved_indices = nullptr;
   int64_t plane_begin = 0, plane_end = 0;
 };
 

@@ -1,21 +1,30 @@
 // SIMD max / average pooling for one instruction set: this file is compiled once per ISA
 // (src/kernels/meson.build) and instantiates PoolKernel for `isa_arch`.
 //
-// Vectorised across output columns. A plane is first rewritten as "phased" rows: each input row,
-// padded left and right (with -inf for max, 0 for avg), is split into `stride_w` phases, phase p
-// holding padded columns p, p + S, p + 2S, ... Then the input column read by kernel column j for
-// output column ow, S*ow + j*dilation_w (padded), is element ow + (j*dilation_w)/S of phase
-// (j*dilation_w)%S: a contiguous run in ow for any stride, so every window step is one unaligned
-// vector load. Rows are clipped per output row (the same for every lane), columns need no
-// clipping at all thanks to the padding. The scan order per lane is PyTorch's (rows, then columns),
-// so values, tie-breaking (first maximum) and NaN handling (last NaN) agree with the reference.
+// Vectorised across output columns. The input rows of a plane are rewritten as "phased" rows (as
+// the windows reach them, so the input streams in while earlier rows are pooled): each input
+// row, padded left and right (with -inf for max, 0 for avg), is split into `stride_w` phases,
+// phase p holding padded columns p, p + S, p + 2S, ... (for S = 2 by vector even/odd splits).
+// Then the input column read by kernel column j for output column ow, S*ow + j*dilation_w
+// (padded), is element ow + (j*dilation_w)/S of phase (j*dilation_w)%S: a contiguous run in ow
+// for any stride, so every window step is one unaligned vector load. Rows are clipped per output
+// row (the same for every lane), columns need no clipping at all thanks to the padding. Each lane
+// makes PyTorch's choice (first maximum, last NaN; see max_forward) and sums in PyTorch's order,
+// so values and indices agree with the reference bit for bit.
 //
 // The average backward runs the same geometry in reverse: gradients are added into phased rows
 // (one vector add per window step), then the phases are interleaved back into grad_input.
+//
+// The 2x2 / stride 2 pool without padding (LeNet, VGG, ResNet-style downsampling) has its own
+// dense kernels: windows are disjoint, so each output vector comes from an even/odd split of two
+// input rows (no phased copy), and both backwards write every grad_input element exactly once
+// (no zero fill, no scatter). They keep the reference's scan and summation order: bit-identical.
 #include "kernels/isa.hpp"
 #include "kernels/pool.hpp"
 
 #include <xsimd/xsimd.hpp>
+
+#include <immintrin.h>
 
 #include <algorithm>
 #include <cmath>
@@ -52,6 +61,123 @@ Scratch<T>& scratch() {
   thread_local Scratch<T> s;
   return s;
 }
+
+// ---- even/odd split of 2L consecutive elements, and its inverse --------------------------------
+// xsimd 8.1 has no cross-lane shuffle (its zip_lo/zip_hi work per 128-bit lane on AVX): one pair
+// of intrinsics functions per instruction set, for the one `isa_arch` this file is compiled for.
+// load_deinterleave: even[l] = p[2l], odd[l] = p[2l + 1]. store_interleave: the inverse.
+// store_index: dst[l] = base + step*l + (int64_t)v[l] (v holds integers, |v| < 2^31).
+#if defined(XGRAD_ISA_AVX512F)
+using FB = xsimd::batch<float, isa_arch>;
+using DB = xsimd::batch<double, isa_arch>;
+inline void load_deinterleave(const float* p, FB& even, FB& odd) {
+  const __m512 a = _mm512_loadu_ps(p), b = _mm512_loadu_ps(p + 16);
+  even = _mm512_permutex2var_ps(a, _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0), b);
+  odd = _mm512_permutex2var_ps(a, _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1), b);
+}
+inline void store_interleave(float* p, const FB& even, const FB& odd) {
+  const __m512 e = even, o = odd;
+  _mm512_storeu_ps(p, _mm512_permutex2var_ps(
+                          e, _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0), o));
+  _mm512_storeu_ps(p + 16, _mm512_permutex2var_ps(
+                               e, _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8), o));
+}
+inline void load_deinterleave(const double* p, DB& even, DB& odd) {
+  const __m512d a = _mm512_loadu_pd(p), b = _mm512_loadu_pd(p + 8);
+  even = _mm512_permutex2var_pd(a, _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0), b);
+  odd = _mm512_permutex2var_pd(a, _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1), b);
+}
+inline void store_interleave(double* p, const DB& even, const DB& odd) {
+  const __m512d e = even, o = odd;
+  _mm512_storeu_pd(p, _mm512_permutex2var_pd(e, _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0), o));
+  _mm512_storeu_pd(p + 8, _mm512_permutex2var_pd(e, _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4), o));
+}
+// The zero-masked forms: GCC 12's plain ones start from an "undefined" register, which
+// -Wmaybe-uninitialized reports.
+inline void store_index(const FB& v, int64_t base, int64_t step, int64_t* dst) {
+  const __m512i i = _mm512_maskz_cvttps_epi32(0xFFFF, v);
+  const __m512i b = _mm512_set_epi64(base + 7 * step, base + 6 * step, base + 5 * step, base + 4 * step,
+                                    base + 3 * step, base + 2 * step, base + step, base);
+  const __m512i b8 = _mm512_add_epi64(b, _mm512_set1_epi64(8 * step));
+  const __m256i lo = _mm512_maskz_extracti64x4_epi64(0xF, i, 0), hi = _mm512_maskz_extracti64x4_epi64(0xF, i, 1);
+  _mm512_storeu_si512(dst, _mm512_add_epi64(b, _mm512_maskz_cvtepi32_epi64(0xFF, lo)));
+  _mm512_storeu_si512(dst + 8, _mm512_add_epi64(b8, _mm512_maskz_cvtepi32_epi64(0xFF, hi)));
+}
+inline void store_index(const DB& v, int64_t base, int64_t step, int64_t* dst) {
+  const __m512i b = _mm512_set_epi64(base + 7 * step, base + 6 * step, base + 5 * step, base + 4 * step,
+                                    base + 3 * step, base + 2 * step, base + step, base);
+  const __m256i i = _mm512_maskz_cvttpd_epi32(0xFF, v);
+  _mm512_storeu_si512(dst, _mm512_add_epi64(b, _mm512_maskz_cvtepi32_epi64(0xFF, i)));
+}
+#elif defined(XGRAD_ISA_AVX2)
+using FB = xsimd::batch<float, isa_arch>;
+using DB = xsimd::batch<double, isa_arch>;
+// The in-lane shuffles leave 64-bit blocks in order 0 2 1 3: one cross-lane permute fixes that.
+inline void load_deinterleave(const float* p, FB& even, FB& odd) {
+  const __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+  even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
+  odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
+}
+inline void store_interleave(float* p, const FB& even, const FB& odd) {
+  const __m256 lo = _mm256_unpacklo_ps(even, odd), hi = _mm256_unpackhi_ps(even, odd);
+  _mm256_storeu_ps(p, _mm256_permute2f128_ps(lo, hi, 0x20));
+  _mm256_storeu_ps(p + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+}
+inline void load_deinterleave(const double* p, DB& even, DB& odd) {
+  const __m256d a = _mm256_loadu_pd(p), b = _mm256_loadu_pd(p + 4);
+  even = _mm256_permute4x64_pd(_mm256_unpacklo_pd(a, b), 0xD8);
+  odd = _mm256_permute4x64_pd(_mm256_unpackhi_pd(a, b), 0xD8);
+}
+inline void store_interleave(double* p, const DB& even, const DB& odd) {
+  const __m256d lo = _mm256_unpacklo_pd(even, odd), hi = _mm256_unpackhi_pd(even, odd);
+  _mm256_storeu_pd(p, _mm256_permute2f128_pd(lo, hi, 0x20));
+  _mm256_storeu_pd(p + 4, _mm256_permute2f128_pd(lo, hi, 0x31));
+}
+inline void store_index(const FB& v, int64_t base, int64_t step, int64_t* dst) {
+  const __m256i i = _mm256_cvttps_epi32(v);
+  const __m256i b = _mm256_set_epi64x(base + 3 * step, base + 2 * step, base + step, base);
+  const __m256i b4 = _mm256_add_epi64(b, _mm256_set1_epi64x(4 * step));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm256_add_epi64(b, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(i))));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 4),
+                      _mm256_add_epi64(b4, _mm256_cvtepi32_epi64(_mm256_extracti128_si256(i, 1))));
+}
+inline void store_index(const DB& v, int64_t base, int64_t step, int64_t* dst) {
+  const __m256i b = _mm256_set_epi64x(base + 3 * step, base + 2 * step, base + step, base);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm256_add_epi64(b, _mm256_cvtepi32_epi64(_mm256_cvttpd_epi32(v))));
+}
+#elif defined(XGRAD_ISA_SSE2)
+using FB = xsimd::batch<float, isa_arch>;
+using DB = xsimd::batch<double, isa_arch>;
+inline void load_deinterleave(const float* p, FB& even, FB& odd) {
+  const __m128 a = _mm_loadu_ps(p), b = _mm_loadu_ps(p + 4);
+  even = _mm_shuffle_ps(a, b, 0x88);
+  odd = _mm_shuffle_ps(a, b, 0xDD);
+}
+inline void store_interleave(float* p, const FB& even, const FB& odd) {
+  _mm_storeu_ps(p, _mm_unpacklo_ps(even, odd));
+  _mm_storeu_ps(p + 4, _mm_unpackhi_ps(even, odd));
+}
+inline void load_deinterleave(const double* p, DB& even, DB& odd) {
+  const __m128d a = _mm_loadu_pd(p), b = _mm_loadu_pd(p + 2);
+  even = _mm_unpacklo_pd(a, b);
+  odd = _mm_unpackhi_pd(a, b);
+}
+inline void store_interleave(double* p, const DB& even, const DB& odd) {
+  _mm_storeu_pd(p, _mm_unpacklo_pd(even, odd));
+  _mm_storeu_pd(p + 2, _mm_unpackhi_pd(even, odd));
+}
+// SSE2 has no 32 -> 64-bit sign extension: interleave with the sign words.
+inline void store_index(const FB& v, int64_t base, int64_t step, int64_t* dst) {
+  const __m128i i = _mm_cvttps_epi32(v), sign = _mm_srai_epi32(i, 31);
+  const __m128i b = _mm_set_epi64x(base + step, base), b2 = _mm_add_epi64(b, _mm_set1_epi64x(2 * step));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm_add_epi64(b, _mm_unpacklo_epi32(i, sign)));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 2), _mm_add_epi64(b2, _mm_unpackhi_epi32(i, sign)));
+}
+inline void store_index(const DB& v, int64_t base, int64_t step, int64_t* dst) {
+  const __m128i i = _mm_cvttpd_epi32(v), sign = _mm_srai_epi32(i, 31);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm_add_epi64(_mm_set_epi64x(base + step, base), _mm_unpacklo_epi32(i, sign)));
+}
+#endif
 
 // Horizontal layout shared by forward and backward.
 struct Layout {
@@ -95,39 +221,77 @@ inline void scatter_phase(const T* src, int64_t S, int64_t n, T* dst) {
   for (int64_t q = 0; q < n; ++q) dst[q * step] = src[q];
 }
 
+// Input column c of a row lands in phase (c + pad) % S at q = (c + pad) / S. With S = 2, the even
+// columns 2k go to phase pad % 2 at q = k + pad / 2, the odd ones to the other phase at
+// q = k + (pad + 1) / 2: one vector split per 2L columns instead of a strided scalar copy.
+template <class A, typename T>
+int64_t split_row_stride2(const T* in, int64_t W, int64_t pad, const Layout& g, T* dst) {
+  using B = xsimd::batch<T, A>;
+  constexpr int64_t L = static_cast<int64_t>(B::size);
+  const int64_t kv = (W / 2) / L * L;
+  T* even = dst + (pad % 2) * g.Q + pad / 2;
+  T* odd = dst + ((pad + 1) % 2) * g.Q + (pad + 1) / 2;
+  for (int64_t k = 0; k < kv; k += L) {
+    B e, o;
+    load_deinterleave(in + 2 * k, e, o);
+    e.store_unaligned(even + k);
+    o.store_unaligned(odd + k);
+  }
+  return 2 * kv;
+}
+template <class A, typename T>
+int64_t merge_row_stride2(const T* src, int64_t W, int64_t pad, const Layout& g, T* out) {
+  using B = xsimd::batch<T, A>;
+  constexpr int64_t L = static_cast<int64_t>(B::size);
+  const int64_t kv = (W / 2) / L * L;
+  const T* even = src + (pad % 2) * g.Q + pad / 2;
+  const T* odd = src + ((pad + 1) % 2) * g.Q + (pad + 1) / 2;
+  for (int64_t k = 0; k < kv; k += L) store_interleave(out + 2 * k, B::load_unaligned(even + k), B::load_unaligned(odd + k));
+  return 2 * kv;
+}
+
+// First q of phase p (from qa) whose input column is at least `done`.
+inline int64_t first_q_from(int64_t done, int64_t p, int64_t S, int64_t pad, int64_t qa) {
+  return done > 0 ? std::max(qa, (done + pad - p + S - 1) / S) : qa;
+}
+
 // Writes the S phases of one padded input row into dst (S rows of Q elements).
-template <typename T>
+template <class A, typename T>
 void phase_row(const T* in, int64_t W, int64_t pad, const Layout& g, T pad_value, T* dst) {
+  const int64_t done = g.S == 2 ? split_row_stride2<A>(in, W, pad, g, dst) : 0;
   for (int64_t p = 0; p < g.S; ++p) {
     T* d = dst + p * g.Q;
     int64_t qa, qb;
     phase_range(p, g.S, pad, W, g.Q, qa, qb);
     std::fill(d, d + qa, pad_value);
-    const T* src = in + (p + g.S * qa - pad);
+    const int64_t q0 = std::min(first_q_from(done, p, g.S, pad, qa), qb);
+    const T* src = in + (p + g.S * q0 - pad);
     if (g.S == 1)
-      gather_phase<1>(src, g.S, qb - qa, d + qa);
+      gather_phase<1>(src, g.S, qb - q0, d + q0);
     else if (g.S == 2)
-      gather_phase<2>(src, g.S, qb - qa, d + qa);
+      gather_phase<2>(src, g.S, qb - q0, d + q0);
     else
-      gather_phase<0>(src, g.S, qb - qa, d + qa);
+      gather_phase<0>(src, g.S, qb - q0, d + q0);
     std::fill(d + qb, d + g.Q, pad_value);
   }
 }
 
 // Interleaves the phases of one padded gradient row back into an input row (padding dropped).
-template <typename T>
+template <class A, typename T>
 void unphase_row(const T* src, int64_t W, int64_t pad, const Layout& g, T* out) {
+  const int64_t done = g.S == 2 ? merge_row_stride2<A>(src, W, pad, g, out) : 0;
   for (int64_t p = 0; p < g.S; ++p) {
     const T* s = src + p * g.Q;
     int64_t qa, qb;
     phase_range(p, g.S, pad, W, g.Q, qa, qb);
-    T* dst = out + (p + g.S * qa - pad);
+    const int64_t q0 = std::min(first_q_from(done, p, g.S, pad, qa), qb);
+    T* dst = out + (p + g.S * q0 - pad);
     if (g.S == 1)
-      scatter_phase<1>(s + qa, g.S, qb - qa, dst);
+      scatter_phase<1>(s + q0, g.S, qb - q0, dst);
     else if (g.S == 2)
-      scatter_phase<2>(s + qa, g.S, qb - qa, dst);
+      scatter_phase<2>(s + q0, g.S, qb - q0, dst);
     else
-      scatter_phase<0>(s + qa, g.S, qb - qa, dst);
+      scatter_phase<0>(s + q0, g.S, qb - q0, dst);
   }
 }
 
@@ -139,11 +303,18 @@ xsimd::batch<T, A> lane_iota() {
   return B::load_aligned(v);
 }
 
-template <class A, typename T, bool WantIdx>
+// The scan of a window, take = v > best || isnan(v), picks the last NaN or else the first maximum:
+// an associative choice, so each window row is scanned on its own (the rows' dependency chains
+// overlap in the CPU) and the row winners are then merged in row order with the same rule. A
+// row all -inf (or padding) never wins the merge, exactly as its elements never win the scan.
+// KW is the kernel width when fixed at compile time (the common 2 and 3), else 0.
+template <class A, typename T, bool WantIdx, int64_t KW>
 void max_forward(const PoolArgs<T>& a) {
   using B = xsimd::batch<T, A>;
   constexpr int64_t L = static_cast<int64_t>(B::size);
+  constexpr int64_t kMaxKW = 16;  // max_forward_any sends wider kernels to the scalar scan
   const Pool2dShape& s = a.shape;
+  const int64_t kw = KW > 0 ? KW : s.kernel_w;
   const Layout g = make_layout(s, L, s.dilation_w);
   const int64_t row_elems = g.S * g.Q;
   T* buf = scratch<T>().get(static_cast<size_t>(s.in_h * row_elems + 2 * g.OWr));
@@ -153,15 +324,25 @@ void max_forward(const PoolArgs<T>& a) {
   const T ninf = -std::numeric_limits<T>::infinity();
   const B lane_cols = lane_iota<A, T>() * B(static_cast<T>(g.S));
   const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w;
+  // Per kernel column: offset in the phased row, and column term of the input index.
+  int64_t joff[kMaxKW];
+  T jcol[kMaxKW];
+  for (int64_t j = 0; j < kw; ++j) {
+    joff[j] = g.phase[static_cast<size_t>(j)] * g.Q + g.qoff[static_cast<size_t>(j)];
+    jcol[j] = static_cast<T>(j * s.dilation_w - s.pad_w);
+  }
 
   for (int64_t p = a.plane_begin; p < a.plane_end; ++p) {
     const T* in = a.input + p * in_plane;
     T* out = a.output + p * out_plane;
     int64_t* idx = want_idx ? a.indices + p * out_plane : nullptr;
-    for (int64_t ih = 0; ih < s.in_h; ++ih) phase_row(in + ih * s.in_w, s.in_w, s.pad_w, g, ninf, buf + ih * row_elems);
-
+    int64_t phased = 0;  // input rows [0, phased) are in buf
     for (int64_t oh = 0; oh < s.out_h; ++oh) {
       const int64_t h0 = oh * s.stride_h - s.pad_h;
+      // Phase the rows as the windows reach them: the input streams in while the previous
+      // rows are pooled, instead of one memory-bound pass then one compute-bound pass.
+      for (const int64_t need = std::min(s.in_h, h0 + (s.kernel_h - 1) * s.dilation_h + 1); phased < need; ++phased)
+        phase_row<A>(in + phased * s.in_w, s.in_w, s.pad_w, g, ninf, buf + phased * row_elems);
       for (int64_t ow0 = 0; ow0 < g.OWr; ow0 += L) {
         B best(ninf);
         B best_idx(T(-1));
@@ -170,14 +351,17 @@ void max_forward(const PoolArgs<T>& a) {
           const int64_t ih = h0 + i * s.dilation_h;
           if (ih < 0 || ih >= s.in_h) continue;
           const T* row = buf + ih * row_elems + ow0;
-          for (int64_t j = 0; j < s.kernel_w; ++j) {
-            const auto ju = static_cast<size_t>(j);
-            const B v = B::load_unaligned(row + g.phase[ju] * g.Q + g.qoff[ju]);
-            const auto take = (v > best) | xsimd::isnan(v);
-            best = xsimd::select(take, v, best);
-            if constexpr (want_idx)
-              best_idx = xsimd::select(take, cols + B(static_cast<T>(ih * s.in_w - s.pad_w + j * s.dilation_w)), best_idx);
+          B rb = B::load_unaligned(row + joff[0]);
+          B rj(jcol[0]);
+          for (int64_t j = 1; j < kw; ++j) {
+            const B v = B::load_unaligned(row + joff[j]);
+            const auto take = (v > rb) | xsimd::isnan(v);
+            rb = xsimd::select(take, v, rb);
+            if constexpr (want_idx) rj = xsimd::select(take, B(jcol[j]), rj);
           }
+          const auto take = (rb > best) | xsimd::isnan(rb);
+          best = xsimd::select(take, rb, best);
+          if constexpr (want_idx) best_idx = xsimd::select(take, rj + (cols + B(static_cast<T>(ih * s.in_w))), best_idx);
         }
         T* orow = out + oh * s.out_w;
         const int64_t n = std::min(L, s.out_w - ow0);
@@ -192,11 +376,8 @@ void max_forward(const PoolArgs<T>& a) {
           // Lanes still at -1 saw nothing beat -inf: PyTorch reports the window's first
           // in-range position there (rare: all -inf, or a window inside the padding).
           const bool fixup = xsimd::any(best_idx < B(T(0)));
-          // (GCC 12's AVX-512 conversion intrinsic trips -Wmaybe-uninitialized: scalar there.)
-          if constexpr (sizeof(T) == 4 && !std::is_same_v<A, xsimd::avx512f>) {
-            alignas(64) int32_t lanes[L];
-            xsimd::batch_cast<int32_t>(best_idx).store_aligned(lanes);
-            for (int64_t l = 0; l < n; ++l) irow[l] = lanes[l];
+          if (n == L) {
+            store_index(best_idx, 0, 0, irow);
           } else {
             best_idx.store_unaligned(tmp_idx);
             for (int64_t l = 0; l < n; ++l) irow[l] = static_cast<int64_t>(tmp_idx[l]);
@@ -213,6 +394,20 @@ void max_forward(const PoolArgs<T>& a) {
         }
       }
     }
+  }
+}
+
+template <class A, typename T, bool WantIdx>
+void max_forward_any(const PoolArgs<T>& a) {
+  switch (a.shape.kernel_w) {
+    case 2: max_forward<A, T, WantIdx, 2>(a); break;
+    case 3: max_forward<A, T, WantIdx, 3>(a); break;
+    default:
+      if (a.shape.kernel_w <= 16)
+        max_forward<A, T, WantIdx, 0>(a);
+      else  // wider than the per-column tables: rare enough for the scalar scan
+        reference::max_pool2d_forward(a.shape, a.input, a.output, a.indices, a.plane_begin, a.plane_end);
+      break;
   }
 }
 
@@ -244,11 +439,11 @@ void avg_forward(const PoolArgs<T>& a) {
   for (int64_t p = a.plane_begin; p < a.plane_end; ++p) {
     const T* in = a.input + p * in_plane;
     T* out = a.output + p * out_plane;
-    for (int64_t ih = 0; ih < s.in_h; ++ih) phase_row(in + ih * s.in_w, s.in_w, s.pad_w, g, T(0), buf + ih * row_elems);
-
+    int64_t phased = 0;  // input rows [0, phased) are in buf (see max_forward)
     for (int64_t oh = 0; oh < s.out_h; ++oh) {
       const int64_t h0 = oh * s.stride_h - s.pad_h;
       const int64_t hs = std::max<int64_t>(h0, 0), he = std::min(h0 + s.kernel_h, s.in_h);
+      for (; phased < he; ++phased) phase_row<A>(in + phased * s.in_w, s.in_w, s.pad_w, g, T(0), buf + phased * row_elems);
       const T row_div = static_cast<T>(avg_extent(oh, s.stride_h, s.pad_h, s.kernel_h, s.in_h, a.count_include_pad));
       for (int64_t ow0 = 0; ow0 < g.OWr; ow0 += L) {
         B acc(T(0));
@@ -314,7 +509,199 @@ void avg_backward(const PoolArgs<T>& a) {
         }
       }
     }
-    for (int64_t ih = 0; ih < s.in_h; ++ih) unphase_row(buf + ih * row_elems, s.in_w, s.pad_w, g, gin + ih * s.in_w);
+    for (int64_t ih = 0; ih < s.in_h; ++ih) unphase_row<A>(buf + ih * row_elems, s.in_w, s.pad_w, g, gin + ih * s.in_w);
+  }
+}
+
+
+// ---- 2x2 windows, stride 2, no padding or dilation: dense kernels ------------------------------
+
+// The dense kernels take every output column in vectors of L (the last one overlapping the one
+// before when L does not divide out_w: outputs are independent, so computing some twice is
+// harmless), and need windows that lie wholly inside the input (no ceil-mode remainder). Offsets
+// inside a window are kept as T lanes (exact while in_w < 2^23), plane indices as int32.
+template <int64_t L>
+bool dense_2x2(const Pool2dShape& s) {
+  return s.kernel_h == 2 && s.kernel_w == 2 && s.stride_h == 2 && s.stride_w == 2 && s.pad_h == 0 && s.pad_w == 0 &&
+         s.dilation_h == 1 && s.dilation_w == 1 && s.out_w >= L && s.out_h >= 1 && 2 * s.out_w <= s.in_w &&
+         2 * s.out_h <= s.in_h && s.in_w < (int64_t{1} << 23) &&
+         s.in_h * s.in_w < (int64_t{1} << 31);
+}
+
+// Max forward. The reference scans (r0c0, r0c1, r1c0, r1c1) from -inf with
+// take = v > best || isnan(v); starting from r0c0 instead is the same (-inf there leaves both the
+// value and the first in-range position, which is r0c0).
+template <class A, typename T, bool WantIdx>
+void max_forward_2x2(const PoolArgs<T>& a) {
+  using B = xsimd::batch<T, A>;
+  constexpr int64_t L = static_cast<int64_t>(B::size);
+  const Pool2dShape& s = a.shape;
+  const int64_t W = s.in_w, OW = s.out_w;
+  const int64_t in_plane = s.in_h * W, out_plane = s.out_h * OW;
+  const B c1(T(1)), cW(static_cast<T>(W)), cW1(static_cast<T>(W + 1));
+  for (int64_t p = a.plane_begin; p < a.plane_end; ++p) {
+    const T* in = a.input + p * in_plane;
+    T* out = a.output + p * out_plane;
+    int64_t* idx = WantIdx ? a.indices + p * out_plane : nullptr;
+    for (int64_t oh = 0; oh < s.out_h; ++oh) {
+      const T* r0 = in + 2 * oh * W;
+      const T* r1 = r0 + W;
+      for (int64_t ow0 = 0; ow0 < OW; ow0 += L) {
+        const int64_t o = std::min(ow0, OW - L);
+        B v00, v01, v10, v11;
+        load_deinterleave(r0 + 2 * o, v00, v01);
+        load_deinterleave(r1 + 2 * o, v10, v11);
+        B best = v00, off(T(0));
+        auto take = (v01 > best) | xsimd::isnan(v01);
+        best = xsimd::select(take, v01, best);
+        if constexpr (WantIdx) off = xsimd::select(take, c1, off);
+        take = (v10 > best) | xsimd::isnan(v10);
+        best = xsimd::select(take, v10, best);
+        if constexpr (WantIdx) off = xsimd::select(take, cW, off);
+        take = (v11 > best) | xsimd::isnan(v11);
+        best = xsimd::select(take, v11, best);
+        if constexpr (WantIdx) off = xsimd::select(take, cW1, off);
+        best.store_unaligned(out + oh * OW + o);
+        if constexpr (WantIdx) store_index(off, 2 * oh * W + 2 * o, 2, idx + oh * OW + o);
+      }
+    }
+  }
+}
+
+// Rows and columns no window covers (floor mode on an odd size) get no gradient.
+template <typename T>
+inline void zero_uncovered(const Pool2dShape& s, T* gin) {
+  const int64_t W = s.in_w;
+  if (2 * s.out_w < W)
+    for (int64_t ih = 0; ih < 2 * s.out_h; ++ih) std::fill(gin + ih * W + 2 * s.out_w, gin + (ih + 1) * W, T(0));
+  std::fill(gin + 2 * s.out_h * W, gin + s.in_h * W, T(0));
+}
+
+// For the L saved indices at irow (outputs whose windows start at base + 2*l): bit masks (all
+// ones or all zeros per lane) of "index = window start + offset" for the offsets 0, 1, W, W + 1,
+// and whether every index is one of these (false for an index outside its window). In int lanes
+// as wide as T: float lanes take the low and high halves of the int64 indices apart (x86 is
+// little-endian), the high half must be 0 as the plane has fewer than 2^31 elements.
+template <class A, typename T>
+bool window_masks(const int64_t* irow, int64_t base, int64_t W, xsimd::batch<T, A>& m00, xsimd::batch<T, A>& m01,
+                  xsimd::batch<T, A>& m10, xsimd::batch<T, A>& m11) {
+  using B = xsimd::batch<T, A>;
+  using I = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+  using IB = xsimd::batch<I, A>;
+  static_assert(IB::size == B::size);
+  IB rel;
+  auto valid = IB(I(0)) == IB(I(0));
+  if constexpr (sizeof(T) == 4) {
+    B lo, hi;
+    load_deinterleave(reinterpret_cast<const float*>(irow), lo, hi);
+    rel = xsimd::bitwise_cast<IB>(lo);
+    valid = xsimd::bitwise_cast<IB>(hi) == IB(I(0));
+  } else {
+    rel = IB::load_unaligned(irow);
+  }
+  const IB iota = lane_iota<A, I>();
+  rel -= IB(static_cast<I>(base)) + (iota + iota);
+  const auto e00 = rel == IB(I(0)), e01 = rel == IB(I(1)), e10 = rel == IB(static_cast<I>(W)),
+             e11 = rel == IB(static_cast<I>(W + 1));
+  if (!xsimd::all(valid & (e00 | e01 | e10 | e11))) return false;
+  m00 = xsimd::bitwise_cast<B>(xsimd::bitwise_cast(e00));
+  m01 = xsimd::bitwise_cast<B>(xsimd::bitwise_cast(e01));
+  m10 = xsimd::bitwise_cast<B>(xsimd::bitwise_cast(e10));
+  m11 = xsimd::bitwise_cast<B>(xsimd::bitwise_cast(e11));
+  return true;
+}
+
+// Max backward: each input element is in one window at most, so grad_input = 0 + grad_output
+// where the saved index points at it, else 0 (the reference's zero fill and `+=`, in one store).
+// Indices the forward cannot have produced (outside their window) send the plane to the scalar
+// scatter, which handles anything.
+template <class A, typename T>
+void max_backward_2x2(const PoolArgs<T>& a) {
+  using B = xsimd::batch<T, A>;
+  constexpr int64_t L = static_cast<int64_t>(B::size);
+  const Pool2dShape& s = a.shape;
+  const int64_t W = s.in_w, OW = s.out_w;
+  const int64_t in_plane = s.in_h * W, out_plane = s.out_h * OW;
+  const B zero(T(0));
+  for (int64_t p = a.plane_begin; p < a.plane_end; ++p) {
+    const T* gout = a.input + p * out_plane;
+    const int64_t* idx = a.saved_indices + p * out_plane;
+    T* gin = a.output + p * in_plane;
+    bool ok = true;
+    for (int64_t oh = 0; oh < s.out_h && ok; ++oh) {
+      T* g0 = gin + 2 * oh * W;
+      T* g1 = g0 + W;
+      for (int64_t ow0 = 0; ow0 < OW; ow0 += L) {
+        const int64_t o = std::min(ow0, OW - L);
+        const int64_t* irow = idx + oh * OW + o;
+        const int64_t base = 2 * oh * W + 2 * o;
+        B m00, m01, m10, m11;
+        if (!window_masks<A>(irow, base, W, m00, m01, m10, m11)) {
+          ok = false;
+          break;
+        }
+        const B g = zero + B::load_unaligned(gout + oh * OW + o);
+        store_interleave(g0 + 2 * o, g & m00, g & m01);
+        store_interleave(g1 + 2 * o, g & m10, g & m11);
+      }
+    }
+    if (ok)
+      zero_uncovered(s, gin);
+    else
+      reference::max_pool2d_backward(s, a.input, a.saved_indices, a.output, p, p + 1);
+  }
+}
+
+// Average forward: ((0 + r0c0) + r0c1 + r1c0) + r1c1, then / divisor, the reference's order. The
+// window is whole and unpadded: the divisor is 4 unless overridden.
+template <class A, typename T>
+void avg_forward_2x2(const PoolArgs<T>& a) {
+  using B = xsimd::batch<T, A>;
+  constexpr int64_t L = static_cast<int64_t>(B::size);
+  const Pool2dShape& s = a.shape;
+  const int64_t W = s.in_w, OW = s.out_w;
+  const int64_t in_plane = s.in_h * W, out_plane = s.out_h * OW;
+  const B div(static_cast<T>(a.divisor_override != 0 ? a.divisor_override : 4));
+  for (int64_t p = a.plane_begin; p < a.plane_end; ++p) {
+    const T* in = a.input + p * in_plane;
+    T* out = a.output + p * out_plane;
+    for (int64_t oh = 0; oh < s.out_h; ++oh) {
+      const T* r0 = in + 2 * oh * W;
+      const T* r1 = r0 + W;
+      for (int64_t ow0 = 0; ow0 < OW; ow0 += L) {
+        const int64_t o = std::min(ow0, OW - L);
+        B v00, v01, v10, v11;
+        load_deinterleave(r0 + 2 * o, v00, v01);
+        load_deinterleave(r1 + 2 * o, v10, v11);
+        const B sum = (((B(T(0)) + v00) + v01) + v10) + v11;
+        (sum / div).store_unaligned(out + oh * OW + o);
+      }
+    }
+  }
+}
+
+// Average backward: each input element gets 0 + grad_output / divisor of its one window.
+template <class A, typename T>
+void avg_backward_2x2(const PoolArgs<T>& a) {
+  using B = xsimd::batch<T, A>;
+  constexpr int64_t L = static_cast<int64_t>(B::size);
+  const Pool2dShape& s = a.shape;
+  const int64_t W = s.in_w, OW = s.out_w;
+  const int64_t in_plane = s.in_h * W, out_plane = s.out_h * OW;
+  const B div(static_cast<T>(a.divisor_override != 0 ? a.divisor_override : 4));
+  for (int64_t p = a.plane_begin; p < a.plane_end; ++p) {
+    const T* gout = a.input + p * out_plane;
+    T* gin = a.output + p * in_plane;
+    for (int64_t oh = 0; oh < s.out_h; ++oh) {
+      T* g0 = gin + 2 * oh * W;
+      for (int64_t ow0 = 0; ow0 < OW; ow0 += L) {
+        const int64_t o = std::min(ow0, OW - L);
+        const B g = B(T(0)) + B::load_unaligned(gout + oh * OW + o) / div;
+        store_interleave(g0 + 2 * o, g, g);
+        store_interleave(g0 + W + 2 * o, g, g);
+      }
+    }
+    zero_uncovered(s, gin);
   }
 }
 
@@ -323,15 +710,37 @@ void avg_backward(const PoolArgs<T>& a) {
 
 template <class Arch, typename T>
 void PoolKernel::operator()(Arch, const PoolArgs<T>& args) const {
+  const bool dense = pool_detail::dense_2x2<static_cast<int64_t>(xsimd::batch<T, Arch>::size)>(args.shape);
   switch (args.op) {
     case PoolOp::kMaxForward:
-      if (args.indices != nullptr)
-        pool_detail::max_forward<Arch, T, true>(args);
+      if (dense && args.indices != nullptr)
+        pool_detail::max_forward_2x2<Arch, T, true>(args);
+      else if (dense)
+        pool_detail::max_forward_2x2<Arch, T, false>(args);
+      else if (args.indices != nullptr)
+        pool_detail::max_forward_any<Arch, T, true>(args);
       else
-        pool_detail::max_forward<Arch, T, false>(args);
+        pool_detail::max_forward_any<Arch, T, false>(args);
       break;
-    case PoolOp::kAvgForward: pool_detail::avg_forward<Arch, T>(args); break;
-    case PoolOp::kAvgBackward: pool_detail::avg_backward<Arch, T>(args); break;
+    case PoolOp::kMaxBackward:
+      if (dense)
+        pool_detail::max_backward_2x2<Arch, T>(args);
+      else
+        reference::max_pool2d_backward(args.shape, args.input, args.saved_indices, args.output, args.plane_begin,
+                                       args.plane_end);
+      break;
+    case PoolOp::kAvgForward:
+      if (dense)
+        pool_detail::avg_forward_2x2<Arch, T>(args);
+      else
+        pool_detail::avg_forward<Arch, T>(args);
+      break;
+    case PoolOp::kAvgBackward:
+      if (dense)
+        pool_detail::avg_backward_2x2<Arch, T>(args);
+      else
+        pool_detail::avg_backward<Arch, T>(args);
+      break;
   }
 }
 

@@ -87,6 +87,19 @@ void avg_run(PoolOp op, const Pool2dShape& s, bool count_include_pad, int64_t di
   run_simd(a);
 }
 
+// The SIMD kernel writes 2x2 / stride 2 gradients densely and runs the scalar scatter through
+// the saved indices for every other shape.
+template <typename T>
+void max_backward(const Pool2dShape& s, const T* grad_output, const int64_t* indices, T* grad_input) {
+  PoolArgs<T> a;
+  a.op = PoolOp::kMaxBackward;
+  a.shape = s;
+  a.input = grad_output;
+  a.output = grad_input;
+  a.saved_indices = indices;
+  run_simd(a);
+}
+
 }  // namespace
 
 void max_pool2d_forward(const Pool2dShape& s, const float* input, float* output, int64_t* indices) {
@@ -96,17 +109,12 @@ void max_pool2d_forward(const Pool2dShape& s, const double* input, double* outpu
   max_forward(s, input, output, indices);
 }
 
-// A scatter through data-dependent indices: scalar, one plane chunk per task.
 void max_pool2d_backward(const Pool2dShape& s, const float* grad_output, const int64_t* indices, float* grad_input) {
-  for_plane_chunks(s, [&](int64_t b, int64_t e) {
-    reference::max_pool2d_backward(s, grad_output, indices, grad_input, b, e);
-  });
+  max_backward(s, grad_output, indices, grad_input);
 }
 void max_pool2d_backward(const Pool2dShape& s, const double* grad_output, const int64_t* indices,
                          double* grad_input) {
-  for_plane_chunks(s, [&](int64_t b, int64_t e) {
-    reference::max_pool2d_backward(s, grad_output, indices, grad_input, b, e);
-  });
+  max_backward(s, grad_output, indices, grad_input);
 }
 
 void avg_pool2d_forward(const Pool2dShape& s, bool count_include_pad, int64_t divisor_override, const float* input,

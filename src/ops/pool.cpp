@@ -233,11 +233,15 @@ struct MaxPoolOp : autograd::Function<MaxPoolOp<Adaptive>> {
     ctx->mark_non_differentiable({idx});
     ctx->save_for_backward({idx});
     save_params(ctx, p);
+    // The indices output never gets a gradient: without this, every backward would first fill
+    // an output-sized zero tensor standing for it.
+    ctx->set_materialize_grads(false);
     return {out, idx};
   }
   static autograd::variable_list backward(AutogradContext* ctx, autograd::variable_list grads) {
     const Tensor idx = ctx->get_saved_variables()[0];
-    if (!ctx->needs_input_grad(0)) return {Tensor()};
+    // No gradient in, none out (as PyTorch's generated backward functions).
+    if (!ctx->needs_input_grad(0) || !grads[0].defined()) return {Tensor()};
     return {MaxPoolScatterOp<Adaptive>::apply(grads[0], idx, load_params(ctx))};
   }
 };

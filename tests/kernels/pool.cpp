@@ -46,7 +46,7 @@ std::vector<Config> random_configs(bool with_dilation, int count, uint32_t seed)
     auto& s = c.s;
     s.planes = pick(1, 5);
     s.in_h = pick(1, 23);
-    s.in_w = pick(1, 41);
+    s.in_w = pick(1, 67);
     s.kernel_h = pick(1, 4);
     s.kernel_w = pick(1, 5);
     s.stride_h = pick(1, 3);
@@ -92,6 +92,113 @@ bool same_bits(T a, T b) {
   return (std::isnan(a) && std::isnan(b)) || a == b;
 }
 
+template <typename T>
+bool same_bytes(const std::vector<T>& a, const std::vector<T>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
+}
+
+// 2x2 windows, stride 2, no padding: the dense kernels when out_w is at least the vector width,
+// the phased path below it and in ceil mode on odd sizes. Widths around multiples of every vector
+// width (2..16 lanes), odd heights, planes that do not fill a vector.
+template <class Arch, typename T>
+void check_arch_2x2(const char* arch_name) {
+  BOOST_TEST_MESSAGE("arch " << arch_name << " 2x2 " << (sizeof(T) == 4 ? "float" : "double"));
+  std::mt19937 rng(77u + sizeof(T));
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int cfg_no = 0; cfg_no < 120; ++cfg_no) {
+    Pool2dShape s;
+    s.planes = pick(1, 3);
+    s.in_h = pick(2, 13);
+    s.in_w = cfg_no < 70 ? 2 * cfg_no + 2 + pick(0, 1) : pick(2, 140);
+    s.kernel_h = s.kernel_w = 2;
+    s.stride_h = s.stride_w = 2;
+    const bool ceil_mode = pick(0, 2) == 0;
+    s.out_h = pooled(s.in_h, 2, 0, 2, 1, ceil_mode);
+    s.out_w = pooled(s.in_w, 2, 0, 2, 1, ceil_mode);
+    const int64_t in_n = s.planes * s.in_h * s.in_w, out_n = s.planes * s.out_h * s.out_w;
+    const auto x = pool_test_data<T>(in_n, static_cast<uint32_t>(3000 + cfg_no), cfg_no % 3 != 2);
+    const auto g = pool_test_data<T>(out_n, static_cast<uint32_t>(4000 + cfg_no), false);
+    BOOST_TEST_CONTEXT("2x2 config " << cfg_no << " in " << s.in_h << "x" << s.in_w << " planes " << s.planes) {
+      // Max forward, with and without indices.
+      std::vector<T> ref_out(static_cast<size_t>(out_n)), simd_out(static_cast<size_t>(out_n), T(99));
+      std::vector<int64_t> ref_idx(static_cast<size_t>(out_n)), simd_idx(static_cast<size_t>(out_n), -7);
+      reference::max_pool2d_forward(s, x.data(), ref_out.data(), ref_idx.data());
+      PoolArgs<T> a;
+      a.op = PoolOp::kMaxForward;
+      a.shape = s;
+      a.input = x.data();
+      a.output = simd_out.data();
+      a.indices = simd_idx.data();
+      a.plane_begin = 0;
+      a.plane_end = s.planes;
+      PoolKernel{}(Arch{}, a);
+      for (int64_t o = 0; o < out_n; ++o) BOOST_TEST(same_bits(ref_out[o], simd_out[o]));
+      BOOST_TEST(ref_idx == simd_idx, boost::test_tools::per_element());
+      std::vector<T> vals_only(static_cast<size_t>(out_n), T(99));
+      a.output = vals_only.data();
+      a.indices = nullptr;
+      PoolKernel{}(Arch{}, a);
+      for (int64_t o = 0; o < out_n; ++o) BOOST_TEST(same_bits(ref_out[o], vals_only[o]));
+
+      // Max backward: bit for bit (0 + g, +0 elsewhere), uncovered rows and columns zeroed.
+      std::vector<T> ref_gin(static_cast<size_t>(in_n)), simd_gin(static_cast<size_t>(in_n), T(99));
+      reference::max_pool2d_backward(s, g.data(), ref_idx.data(), ref_gin.data());
+      PoolArgs<T> b;
+      b.op = PoolOp::kMaxBackward;
+      b.shape = s;
+      b.input = g.data();
+      b.output = simd_gin.data();
+      b.saved_indices = ref_idx.data();
+      b.plane_begin = 0;
+      b.plane_end = s.planes;
+      PoolKernel{}(Arch{}, b);
+      BOOST_TEST(same_bytes(ref_gin, simd_gin));
+      // Indices the forward cannot produce (another window, outside the plane, 2^32 + a valid
+      // one): the plane falls back to the scatter, with the reference's result.
+      if (out_n > 1) {
+        auto bad = ref_idx;
+        const int64_t in_plane = s.in_h * s.in_w;
+        const size_t at = static_cast<size_t>(pick(0, static_cast<int>(out_n - 1)));
+        const int kind = cfg_no % 3;
+        bad[at] = kind == 0 ? (bad[at] + 2) % in_plane : kind == 1 ? in_plane + 5 : bad[at] + (int64_t{1} << 32);
+        std::fill(simd_gin.begin(), simd_gin.end(), T(99));
+        reference::max_pool2d_backward(s, g.data(), bad.data(), ref_gin.data());
+        b.saved_indices = bad.data();
+        PoolKernel{}(Arch{}, b);
+        BOOST_TEST(same_bytes(ref_gin, simd_gin));
+      }
+
+      // Average forward and backward, with and without divisor_override: bit for bit.
+      for (int64_t divisor : {int64_t{0}, int64_t{3}}) {
+        for (bool include_pad : {true, false}) {
+          std::vector<T> ref_avg(static_cast<size_t>(out_n)), simd_avg(static_cast<size_t>(out_n), T(99));
+          const auto xa = pool_test_data<T>(in_n, static_cast<uint32_t>(5000 + cfg_no), false);
+          reference::avg_pool2d_forward(s, include_pad, divisor, xa.data(), ref_avg.data());
+          PoolArgs<T> c;
+          c.op = PoolOp::kAvgForward;
+          c.shape = s;
+          c.count_include_pad = include_pad;
+          c.divisor_override = divisor;
+          c.input = xa.data();
+          c.output = simd_avg.data();
+          c.plane_begin = 0;
+          c.plane_end = s.planes;
+          PoolKernel{}(Arch{}, c);
+          BOOST_TEST(same_bytes(ref_avg, simd_avg));
+          std::vector<T> ref_ag(static_cast<size_t>(in_n)), simd_ag(static_cast<size_t>(in_n), T(99));
+          reference::avg_pool2d_backward(s, include_pad, divisor, g.data(), ref_ag.data());
+          c.op = PoolOp::kAvgBackward;
+          c.input = g.data();
+          c.output = simd_ag.data();
+          PoolKernel{}(Arch{}, c);
+          // Exact on every path: no element is in two windows, so each gets 0 + g / divisor.
+          BOOST_TEST(same_bytes(ref_ag, simd_ag));
+        }
+      }
+    }
+  }
+}
+
 template <class Arch, typename T>
 void check_arch(const char* arch_name) {
   BOOST_TEST_MESSAGE("arch " << arch_name << " " << (sizeof(T) == 4 ? "float" : "double"));
@@ -124,6 +231,20 @@ void check_arch(const char* arch_name) {
     a.indices = nullptr;
     PoolKernel{}(Arch{}, a);
     for (int64_t o = 0; o < out_n; ++o) BOOST_TEST(same_bits(ref_out[o], vals_only[o]));
+    // Backward through the same indices (the functor's kMaxBackward, any shape).
+    const auto g = pool_test_data<T>(out_n, static_cast<uint32_t>(500 + cfg_no), false);
+    std::vector<T> ref_gin(static_cast<size_t>(in_n)), simd_gin(static_cast<size_t>(in_n), T(99));
+    reference::max_pool2d_backward(s, g.data(), ref_idx.data(), ref_gin.data());
+    PoolArgs<T> b;
+    b.op = PoolOp::kMaxBackward;
+    b.shape = s;
+    b.input = g.data();
+    b.output = simd_gin.data();
+    b.saved_indices = ref_idx.data();
+    b.plane_begin = 0;
+    b.plane_end = s.planes;
+    PoolKernel{}(Arch{}, b);
+    BOOST_TEST_CONTEXT("max backward config " << cfg_no) { BOOST_TEST(same_bytes(ref_gin, simd_gin)); }
     ++cfg_no;
   }
   cfg_no = 0;
@@ -168,8 +289,15 @@ template <typename T>
 void check_all_archs() {
   const auto avail = xsimd::available_architectures();
   check_arch<xsimd::sse2, T>("sse2");
-  if (avail.fma3_avx2) check_arch<xsimd::fma3<xsimd::avx2>, T>("fma3+avx2");
-  if (avail.avx512f) check_arch<xsimd::avx512f, T>("avx512f");
+  check_arch_2x2<xsimd::sse2, T>("sse2");
+  if (avail.fma3_avx2) {
+    check_arch<xsimd::fma3<xsimd::avx2>, T>("fma3+avx2");
+    check_arch_2x2<xsimd::fma3<xsimd::avx2>, T>("fma3+avx2");
+  }
+  if (avail.avx512f) {
+    check_arch<xsimd::avx512f, T>("avx512f");
+    check_arch_2x2<xsimd::avx512f, T>("avx512f");
+  }
 }
 
 }  // namespace
@@ -202,17 +330,10 @@ BOOST_AUTO_TEST_CASE(reference_hand_worked_cases) {
   BOOST_TEST(gin == (std::vector<double>{0, 0, 0, 0, 2, 1, 0, 0, 1}), boost::test_tools::per_element());
 }
 
-BOOST_AUTO_TEST_CASE(results_do_not_depend_on_the_thread_count) {
-  // Many planes so that the dispatcher makes several tasks.
-  Pool2dShape s;
-  s.planes = 37;
-  s.in_h = 29;
-  s.in_w = 31;
-  s.kernel_h = s.kernel_w = 3;
-  s.stride_h = s.stride_w = 2;
-  s.pad_h = s.pad_w = 1;
-  s.out_h = 15;
-  s.out_w = 16;
+namespace {
+// Max and average pools, forward and backward, at 1, 2 and 3 threads: identical bits; and the
+// dispatched max pool agrees with the reference (values and indices).
+void check_thread_invariance(const Pool2dShape& s) {
   const int64_t in_n = s.planes * s.in_h * s.in_w, out_n = s.planes * s.out_h * s.out_w;
   const auto x = pool_test_data<float>(in_n, 7, true);
   const auto g = pool_test_data<float>(out_n, 8, false);
@@ -238,10 +359,36 @@ BOOST_AUTO_TEST_CASE(results_do_not_depend_on_the_thread_count) {
     BOOST_TEST(std::memcmp(results[0].data(), results[r].data(), results[0].size() * sizeof(float)) == 0);
     BOOST_TEST(indices[0] == indices[r], boost::test_tools::per_element());
   }
-  // And the dispatched max pool agrees with the reference (values and indices).
-  std::vector<float> ref(static_cast<size_t>(out_n));
+  std::vector<float> ref(static_cast<size_t>(out_n)), ref_g(static_cast<size_t>(in_n));
   std::vector<int64_t> ref_idx(static_cast<size_t>(out_n));
   reference::max_pool2d_forward(s, x.data(), ref.data(), ref_idx.data());
   BOOST_TEST(ref_idx == indices[0], boost::test_tools::per_element());
+  reference::max_pool2d_backward(s, g.data(), ref_idx.data(), ref_g.data());
+  BOOST_TEST(std::memcmp(ref_g.data(), results[0].data() + 2 * out_n, ref_g.size() * sizeof(float)) == 0);
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(results_do_not_depend_on_the_thread_count) {
+  // Many planes so that the dispatcher makes several tasks.
+  Pool2dShape s;
+  s.planes = 37;
+  s.in_h = 29;
+  s.in_w = 31;
+  s.kernel_h = s.kernel_w = 3;
+  s.stride_h = s.stride_w = 2;
+  s.pad_h = s.pad_w = 1;
+  s.out_h = 15;
+  s.out_w = 16;
+  check_thread_invariance(s);
+  // The dense 2x2 / stride 2 kernels, odd sizes (a row and a column no window covers).
+  Pool2dShape d;
+  d.planes = 301;
+  d.in_h = 27;
+  d.in_w = 45;
+  d.kernel_h = d.kernel_w = 2;
+  d.stride_h = d.stride_w = 2;
+  d.out_h = 13;
+  d.out_w = 22;
+  check_thread_invariance(d);
   BOOST_TEST_MESSAGE("pool kernels run with " << pool_kernel_arch());
 }

@@ -46,9 +46,16 @@ variable_list AccumulateGrad::apply(variable_list&& grads) {
     // create_graph: keep the accumulated gradient differentiable.
     grad = grad.defined() ? grad + new_grad : new_grad;
   } else if (!grad.defined()) {
-    // The incoming gradient may be shared with other graph buffers: own a private copy, so a later
-    // in-place accumulation cannot write into someone else's tensor.
-    grad = new_grad.detach().clone().contiguous();
+    // Take over a gradient nobody else can see (as LibTorch does): the buffer the backward just
+    // produced becomes .grad without a copy. A gradient shared with other graph buffers, the
+    // caller or another view gets a private copy, so a later in-place accumulation cannot write
+    // into someone else's tensor.
+    const TensorImpl* impl = new_grad.unsafeGetTensorImpl();
+    const bool sole_owner = new_grad.impl().use_count() == 1 && impl->storage.use_count() == 1 &&
+                            impl->grad_fn == nullptr && !impl->requires_grad && impl->storage_offset == 0 &&
+                            new_grad.is_contiguous() &&
+                            static_cast<size_t>(impl->numel) * element_size(impl->dtype) == impl->storage->nbytes;
+    grad = sole_owner ? std::move(new_grad) : new_grad.detach().clone().contiguous();
   } else {
     grad.add_(new_grad);
   }

@@ -38,6 +38,30 @@ BOOST_AUTO_TEST_CASE(diamond_accumulates_both_paths) {
   check_values(x.grad(), {10.0, -14.0});
 }
 
+BOOST_AUTO_TEST_CASE(leaf_grads_never_alias_each_other_or_the_callers_gradient) {
+  // AddBackward hands the same gradient tensor to both leaves; the accumulator takes over a
+  // gradient only when nothing else holds it, so the two .grad tensors must be distinct buffers.
+  auto x = tensor({1.0, 2.0}).requires_grad_();
+  auto w = tensor({3.0, 4.0}).requires_grad_();
+  (x + w).backward(ones({2}));
+  BOOST_TEST(x.grad().data_ptr<float>() != w.grad().data_ptr<float>());
+  x.mutable_grad().add_(1.0);
+  check_values(w.grad(), {1.0, 1.0});
+  // The caller's gradient stays the caller's.
+  auto v = tensor({5.0, 6.0}).requires_grad_();
+  auto g = tensor({0.5, 0.25});
+  (v * 1.0).backward(g);
+  v.mutable_grad().mul_(4.0);
+  check_values(g, {0.5, 0.25});
+  check_values(v.grad(), {2.0, 1.0});
+  // A gradient produced by the backward (nobody else holds it) becomes .grad without a copy;
+  // accumulation after it still adds.
+  auto u = tensor({1.0, 2.0}).requires_grad_();
+  (u * 3.0).sum().backward();
+  (u * 3.0).sum().backward();
+  check_values(u.grad(), {6.0, 6.0});
+}
+
 BOOST_AUTO_TEST_CASE(tensor_used_many_times_in_one_op) {
   auto x = tensor({3.0}).requires_grad_();
   (x * x * x).sum().backward();  // 3x^2

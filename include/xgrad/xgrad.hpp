@@ -15,6 +15,7 @@
 #include <xgrad/print.hpp>
 #include <xgrad/random.hpp>
 #include <xgrad/parallel.hpp>
+#include <xgrad/memory.hpp>
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/autograd/node.hpp>
 #include <xgrad/autograd/function.hpp>

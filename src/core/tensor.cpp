@@ -7,9 +7,9 @@
 #include <xgrad/autograd/node.hpp>
 #include <xgrad/tensor.hpp>
 
-#include <xsimd/memory/xsimd_aligned_allocator.hpp>
 #include <xtensor/xstorage.hpp>
 
+#include "core/allocator.hpp"
 #include "core/dispatch.hpp"
 #include "core/strided.hpp"
 #include "core/tensor_internal.hpp"
@@ -21,13 +21,14 @@ namespace xgrad {
 namespace {
 
 // Owned storage is an xtensor uninitialised vector with 64-byte alignment: SIMD kernels may use
-// aligned loads at the start of a fresh tensor, and nothing pays for zero-filling.
+// aligned loads at the start of a fresh tensor, and nothing pays for zero-filling. Its memory
+// comes from the storage allocator, which reuses large blocks (core/allocator.hpp).
 struct OwnedStorage final : Storage {
   explicit OwnedStorage(size_t n) : buffer(n) {
     data = buffer.data();
     nbytes = n;
   }
-  xt::uvector<unsigned char, xsimd::aligned_allocator<unsigned char, 64>> buffer;
+  xt::uvector<unsigned char, detail::StorageAllocator<unsigned char>> buffer;
 };
 
 }  // namespace

@@ -1,0 +1,100 @@
+// The storage allocator and its cache of large blocks (allocator.hpp).
+#include "core/allocator.hpp"
+
+#include <xgrad/memory.hpp>
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <new>
+
+namespace xgrad {
+namespace detail {
+namespace {
+
+constexpr size_t kAlignment = 64;
+constexpr size_t kCachedMin = size_t{1} << 20;  // smaller blocks: malloc reuses them well
+constexpr size_t kPage = 4096;
+
+size_t cache_limit_from_env() {
+  if (const char* env = std::getenv("XGRAD_CACHE_LIMIT_MB")) {
+    char* end = nullptr;
+    const long long mb = std::strtoll(env, &end, 10);
+    if (end != env && *end == '\0' && mb >= 0) return static_cast<size_t>(mb) << 20;
+  }
+  return size_t{512} << 20;
+}
+
+struct BlockCache {
+  std::mutex mutex;
+  std::multimap<size_t, void*> free_blocks;  // size -> block
+  size_t cached = 0;
+  const size_t limit = cache_limit_from_env();
+};
+
+BlockCache& cache() {
+  // Leaked on purpose: tensors destroyed during static destruction may still give blocks back.
+  static BlockCache* c = new BlockCache;
+  return *c;
+}
+
+void* raw_alloc(size_t nbytes) { return ::operator new(nbytes, std::align_val_t(kAlignment)); }
+void raw_free(void* p) noexcept { ::operator delete(p, std::align_val_t(kAlignment)); }
+
+size_t rounded(size_t nbytes) { return nbytes < kCachedMin ? nbytes : (nbytes + kPage - 1) / kPage * kPage; }
+
+}  // namespace
+
+void* storage_alloc(size_t nbytes) {
+  const size_t size = rounded(nbytes);
+  if (size >= kCachedMin) {
+    BlockCache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    // Exact (page-rounded) sizes only: the allocator is told the requested size when the block
+    // comes back, so a block must serve requests of its own size.
+    auto it = c.free_blocks.find(size);
+    if (it != c.free_blocks.end()) {
+      void* p = it->second;
+      c.cached -= size;
+      c.free_blocks.erase(it);
+      return p;
+    }
+  }
+  return raw_alloc(size);
+}
+
+void storage_free(void* p, size_t nbytes) noexcept {
+  if (p == nullptr) return;
+  const size_t size = rounded(nbytes);
+  if (size >= kCachedMin) {
+    BlockCache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    if (c.cached + size <= c.limit) {
+      try {
+        c.free_blocks.emplace(size, p);
+        c.cached += size;
+        return;
+      } catch (...) {  // no memory for the map node: just free the block
+      }
+    }
+  }
+  raw_free(p);
+}
+
+}  // namespace detail
+
+void empty_cache() {
+  auto& c = detail::cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  for (auto& [size, p] : c.free_blocks) detail::raw_free(p);
+  c.free_blocks.clear();
+  c.cached = 0;
+}
+
+size_t cached_bytes() {
+  auto& c = detail::cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  return c.cached;
+}
+
+}  // namespace xgrad

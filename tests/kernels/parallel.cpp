@@ -81,27 +81,38 @@ BOOST_AUTO_TEST_CASE(gemm_bit_identical_across_thread_counts) {
 
 BOOST_AUTO_TEST_CASE(conv_bit_identical_across_thread_counts) {
   ThreadsGuard guard;
-  // 11 images: grad-weight sums over kWeightChunks chunks of uneven size.
-  Conv2dShape s;
-  s.n = 11, s.c_in = 6, s.h = 13, s.w = 12, s.c_out = 10, s.kh = 3, s.kw = 3, s.ph = 1, s.pw = 1, s.groups = 2;
-  s.ho = 13, s.wo = 12;
-  const auto x = random_vector(static_cast<size_t>(s.n * s.c_in * s.h * s.w), 4);
-  const auto w = random_vector(static_cast<size_t>(s.c_out * s.k_g()), 5);
-  const auto b = random_vector(static_cast<size_t>(s.c_out), 6);
-  const auto gy = random_vector(static_cast<size_t>(s.n * s.c_out * s.ho * s.wo), 7);
-  std::vector<std::vector<float>> ys, gxs, gws, gbs;
-  for (int64_t threads : {1, 2, 3}) {
-    xgrad::set_num_threads(threads);
-    std::vector<float> y(gy.size()), gx(x.size()), gw(w.size()), gb(b.size());
-    conv2d_forward(s, x.data(), w.data(), b.data(), y.data());
-    conv2d_backward_input(s, gy.data(), w.data(), gx.data());
-    conv2d_backward_weight(s, x.data(), gy.data(), gw.data(), gb.data());
-    ys.push_back(y), gxs.push_back(gx), gws.push_back(gw), gbs.push_back(gb);
-  }
-  for (size_t t : {1, 2}) {
-    BOOST_TEST(bitwise_equal(ys[0], ys[t]));
-    BOOST_TEST(bitwise_equal(gxs[0], gxs[t]));
-    BOOST_TEST(bitwise_equal(gws[0], gws[t]));
-    BOOST_TEST(bitwise_equal(gbs[0], gbs[t]));
-  }
+  // 11 images: grad-weight sums over kWeightChunks chunks of uneven size. 2 images of 50x47:
+  // tasks split each image into blocks of positions.
+  std::vector<Conv2dShape> shapes(2);
+  auto& a = shapes[0];
+  a.n = 11, a.c_in = 6, a.h = 13, a.w = 12, a.c_out = 10, a.kh = 3, a.kw = 3, a.ph = 1, a.pw = 1, a.groups = 2;
+  a.ho = 13, a.wo = 12;
+  auto& b = shapes[1];
+  b.n = 2, b.c_in = 3, b.h = 50, b.w = 47, b.c_out = 20, b.kh = 3, b.kw = 3, b.ph = 1, b.pw = 1;
+  b.ho = 50, b.wo = 47;
+  for (const auto& s : shapes)
+    for (const auto algo : {ConvAlgo::kAuto, ConvAlgo::kIm2col, ConvAlgo::kGather, ConvAlgo::kShift, ConvAlgo::kScatter}) {
+      BOOST_TEST_CONTEXT("batch " << s.n << ", algo " << static_cast<int>(algo)) {
+        const ConvConfig cfg{algo, KernelIsa::kBest};
+        const auto x = random_vector(static_cast<size_t>(s.n * s.c_in * s.h * s.w), 4);
+        const auto w = random_vector(static_cast<size_t>(s.c_out * s.k_g()), 5);
+        const auto bias = random_vector(static_cast<size_t>(s.c_out), 6);
+        const auto gy = random_vector(static_cast<size_t>(s.n * s.c_out * s.ho * s.wo), 7);
+        std::vector<std::vector<float>> ys, gxs, gws, gbs;
+        for (int64_t threads : {1, 2, 3}) {
+          xgrad::set_num_threads(threads);
+          std::vector<float> y(gy.size()), gx(x.size()), gw(w.size()), gb(bias.size());
+          conv2d_forward(s, x.data(), w.data(), bias.data(), y.data(), cfg);
+          conv2d_backward_input(s, gy.data(), w.data(), gx.data(), cfg);
+          conv2d_backward_weight(s, x.data(), gy.data(), gw.data(), gb.data(), cfg);
+          ys.push_back(y), gxs.push_back(gx), gws.push_back(gw), gbs.push_back(gb);
+        }
+        for (size_t t : {1, 2}) {
+          BOOST_TEST(bitwise_equal(ys[0], ys[t]));
+          BOOST_TEST(bitwise_equal(gxs[0], gxs[t]));
+          BOOST_TEST(bitwise_equal(gws[0], gws[t]));
+          BOOST_TEST(bitwise_equal(gbs[0], gbs[t]));
+        }
+      }
+    }
 }

@@ -460,6 +460,26 @@ class PaddedImages {
 constexpr int64_t kPositionsPerTask = 1536;
 constexpr int64_t kImagesForWholeTasks = 4;
 
+// The weights cut into panels of `width` output channels, taps first:
+// panel (g, b)[d][j] = w[g*cog + b*width + j][d], zero past the group's channels. Gather tiles
+// read them as W^T columns, shift tiles as broadcast rows.
+template <typename T>
+AlignedBuffer<T> channel_panels(const Conv2dShape& s, const T* w, int64_t width) {
+  const int64_t kg = s.k_g(), cog = s.cout_g();
+  const int64_t blocks = (cog + width - 1) / width;
+  AlignedBuffer<T> panels(static_cast<size_t>(s.groups * blocks * kg * width));
+  for (int64_t g = 0; g < s.groups; ++g)
+    for (int64_t b = 0; b < blocks; ++b) {
+      T* p = panels.get() + (g * blocks + b) * kg * width;
+      for (int64_t d = 0; d < kg; ++d)
+        for (int64_t j = 0; j < width; ++j) {
+          const int64_t o = b * width + j;
+          p[d * width + j] = o < cog ? w[(g * cog + o) * kg + d] : T(0);
+        }
+    }
+  return panels;
+}
+
 template <typename T>
 void gather_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y, const TileKernels<T>& k) {
   const auto geo = padded_geometry(s);
@@ -467,17 +487,7 @@ void gather_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias,
   const int64_t nv = cog > k.width ? 2 : 1, nr = nv * k.width;
   const int64_t oblocks = (cog + nr - 1) / nr;
 
-  // W^T panels: panel (g, ob)[d][j] = w[g*cog + ob*nr + j][d], zero past the group's channels.
-  AlignedBuffer<T> panels(static_cast<size_t>(s.groups * oblocks * kg * nr));
-  for (int64_t g = 0; g < s.groups; ++g)
-    for (int64_t ob = 0; ob < oblocks; ++ob) {
-      T* p = panels.get() + (g * oblocks + ob) * kg * nr;
-      for (int64_t d = 0; d < kg; ++d)
-        for (int64_t j = 0; j < nr; ++j) {
-          const int64_t o = ob * nr + j;
-          p[d * nr + j] = o < cog ? w[(g * cog + o) * kg + d] : T(0);
-        }
-    }
+  const AlignedBuffer<T> panels = channel_panels(s, w, nr);
   const auto taps = tap_offsets(s, geo);
   const auto pos = position_offsets(s, geo);
 
@@ -515,17 +525,7 @@ void shift_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, 
   constexpr int64_t mr = kConvTileRows;
   const int64_t otiles = (cog + mr - 1) / mr;
 
-  // Weight panels: panel (g, t)[d][r] = w[g*cog + t*6 + r][d], zero past the group's channels.
-  AlignedBuffer<T> apack(static_cast<size_t>(s.groups * otiles * kg * mr));
-  for (int64_t g = 0; g < s.groups; ++g)
-    for (int64_t t = 0; t < otiles; ++t) {
-      T* p = apack.get() + (g * otiles + t) * kg * mr;
-      for (int64_t d = 0; d < kg; ++d)
-        for (int64_t r = 0; r < mr; ++r) {
-          const int64_t o = t * mr + r;
-          p[d * mr + r] = o < cog ? w[(g * cog + o) * kg + d] : T(0);
-        }
-    }
+  const AlignedBuffer<T> apack = channel_panels(s, w, mr);
   const auto taps = tap_offsets(s, geo);
   const int64_t q_total = (s.ho - 1) * geo.wp + s.wo;  // extended grid, up to the last output
   const int64_t block = s.n >= kImagesForWholeTasks ? q_total : kPositionsPerTask;

@@ -1,4 +1,5 @@
-// Convolution kernels: im2col / col2im, the GEMM-based passes and the direct path (conv.hpp).
+// Convolution drivers (conv.hpp): path choice, padded images, offset tables and threads for the
+// implicit-GEMM tiles (conv_tile.hpp); im2col / col2im with the packed GEMM; the direct path.
 #include "kernels/conv.hpp"
 
 #include "kernels/conv_tile.hpp"

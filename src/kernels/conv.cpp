@@ -341,7 +341,9 @@ TileKernels<T> tile_kernels_for() {
 
 template <typename T>
 TileKernels<T> tile_kernels(KernelIsa isa) {
-  const auto avail = xsimd::available_architectures();
+  // Probed once: cpuid may trap to the hypervisor, a microsecond the chapter's 1x2 convolution
+  // would pay on every call.
+  static const auto avail = xsimd::available_architectures();
   if (isa == KernelIsa::kBest)
     isa = avail.avx512f ? KernelIsa::kAvx512f : avail.fma3_avx2 ? KernelIsa::kAvx2 : KernelIsa::kSse2;
   switch (isa) {
@@ -420,6 +422,22 @@ std::vector<int32_t> position_offsets(const Conv2dShape& s, PaddedGeometry g) {
 }
 
 inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+// Positions of the extended grid of a stride-1 convolution (rows as wide as the padded image),
+// up to the last real output.
+int64_t extended_grid_size(const Conv2dShape& s, PaddedGeometry g) { return (s.ho - 1) * g.wp + s.wo; }
+
+// dY of one image laid out on the extended grid, `ld` elements per channel: zeros on the grid's
+// padding columns and past its last position, so tiles reading them add nothing.
+template <typename T>
+void spread_to_grid(const Conv2dShape& s, PaddedGeometry g, const T* gy_image, int64_t ld, T* dst) {
+  for (int64_t o = 0; o < s.c_out; ++o) {
+    T* row = dst + o * ld;
+    std::fill(row, row + ld, T(0));
+    for (int64_t oh = 0; oh < s.ho; ++oh)
+      std::copy(gy_image + (o * s.ho + oh) * s.wo, gy_image + (o * s.ho + oh + 1) * s.wo, row + oh * g.wp);
+  }
+}
 
 // Where a task finds its padded image: the input itself (no padding needed), a copy the task
 // makes when it owns whole images (it is then still in cache for the tiles), or a copy of the
@@ -528,7 +546,7 @@ void shift_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, 
 
   const AlignedBuffer<T> apack = channel_panels(s, w, mr);
   const auto taps = tap_offsets(s, geo);
-  const int64_t q_total = (s.ho - 1) * geo.wp + s.wo;  // extended grid, up to the last output
+  const int64_t q_total = extended_grid_size(s, geo);
   const int64_t block = s.n >= kImagesForWholeTasks ? q_total : kPositionsPerTask;
   const int64_t blocks = (q_total + block - 1) / block;
   const PaddedImages<T> images(s, x, geo, blocks == 1, kPadSlack);
@@ -657,7 +675,7 @@ void scatter_backward_input(const Conv2dShape& s, const T* gy, const T* w, T* gx
           p[o * mr + r] = e < kg ? w[(g * cog + o) * kg + order[static_cast<size_t>(e)]] : T(0);
         }
     }
-  const int64_t q_total = (s.ho - 1) * geo.wp + s.wo;
+  const int64_t q_total = extended_grid_size(s, geo);
   const int64_t ldg = round_up(q_total, nr);
   const int64_t image_size = s.c_in * geo.plane() + kPadSlack;
 
@@ -666,13 +684,7 @@ void scatter_backward_input(const Conv2dShape& s, const T* gy, const T* w, T* gx
     T* image = scratch<T>(static_cast<size_t>(grad_at + s.c_out * ldg));
     T* grad = image + grad_at;
     std::fill(image, image + image_size, T(0));
-    const T* gyn = gy + n * s.c_out * hw_out;
-    for (int64_t o = 0; o < s.c_out; ++o) {
-      T* row = grad + o * ldg;
-      std::fill(row, row + ldg, T(0));
-      for (int64_t oh = 0; oh < s.ho; ++oh)
-        std::copy(gyn + (o * s.ho + oh) * s.wo, gyn + (o * s.ho + oh + 1) * s.wo, row + oh * geo.wp);
-    }
+    spread_to_grid(s, geo, gy + n * s.c_out * hw_out, ldg, grad);
     for (int64_t g = 0; g < s.groups; ++g) {
       ScatterTileArgs<T> a;
       a.taps = kg;
@@ -686,22 +698,9 @@ void scatter_backward_input(const Conv2dShape& s, const T* gy, const T* w, T* gx
       a.image = image + g * s.cin_g() * geo.plane();
       k.scatter(a);
     }
-    // Crop: gx[c][i][j] = image[c][i + ph][j + pw], zero where the windows never reached.
-    T* gxn = gx + n * s.c_in * hw_in;
-    for (int64_t c = 0; c < s.c_in; ++c)
-      for (int64_t i = 0; i < s.h; ++i) {
-        T* dst = gxn + (c * s.h + i) * s.w;
-        const int64_t pi = i + s.ph;
-        if (pi < 0 || pi >= geo.hp) {
-          std::fill(dst, dst + s.w, T(0));
-          continue;
-        }
-        const T* src = image + c * geo.plane() + pi * geo.wp;
-        for (int64_t j = 0; j < s.w; ++j) {
-          const int64_t pj = j + s.pw;
-          dst[j] = pj >= 0 && pj < geo.wp ? src[pj] : T(0);
-        }
-      }
+    // Crop the padding off (padding by minus ph, pw): gx[c][i][j] = image[c][i + ph][j + pw],
+    // zero where the windows never reached.
+    pad_image(image, s.c_in, geo.hp, geo.wp, -s.ph, -s.pw, PaddedGeometry{s.h, s.w}, gx + n * s.c_in * hw_in);
   });
 }
 
@@ -712,7 +711,7 @@ void dot_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw, c
   const auto geo = padded_geometry(s);
   const int64_t hw_in = s.h * s.w, hw_out = s.ho * s.wo, kg = s.k_g(), cog = s.cout_g();
   const auto taps = tap_offsets(s, geo);
-  const int64_t q_total = (s.ho - 1) * geo.wp + s.wo;
+  const int64_t q_total = extended_grid_size(s, geo);
   const int64_t q_len = round_up(q_total, k.width);
   const int64_t image_size = round_up(s.c_in * geo.plane() + kPadSlack, 16);
 
@@ -726,13 +725,7 @@ void dot_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw, c
     for (int64_t n = n0; n < n1; ++n) {
       pad_image(x + n * s.c_in * hw_in, s.c_in, s.h, s.w, s.ph, s.pw, geo, image);
       std::fill(image + s.c_in * geo.plane(), image + image_size, T(0));
-      const T* gyn = gy + n * s.c_out * hw_out;
-      for (int64_t o = 0; o < s.c_out; ++o) {
-        T* row = grad + o * q_len;
-        std::fill(row, row + q_len, T(0));
-        for (int64_t oh = 0; oh < s.ho; ++oh)
-          std::copy(gyn + (o * s.ho + oh) * s.wo, gyn + (o * s.ho + oh + 1) * s.wo, row + oh * geo.wp);
-      }
+      spread_to_grid(s, geo, gy + n * s.c_out * hw_out, q_len, grad);
       for (int64_t g = 0; g < s.groups; ++g) {
         DotTileArgs<T> a;
         a.m = cog;

@@ -578,28 +578,23 @@ void shift_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, 
 template <typename T>
 void gather_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw, const TileKernels<T>& k) {
   const auto geo = padded_geometry(s);
-  const int64_t hw_in = s.h * s.w, hw_out = s.ho * s.wo, kg = s.k_g(), cog = s.cout_g();
+  const int64_t hw_out = s.ho * s.wo, kg = s.k_g(), cog = s.cout_g();
   const int64_t nv = cog > k.width ? 2 : 1, nr = nv * k.width;
   const int64_t oblocks = (cog + nr - 1) / nr;
   const auto taps = tap_offsets(s, geo);
   const auto pos = position_offsets(s, geo);
-  const bool in_place = s.ph == 0 && s.pw == 0 && geo.hp == s.h && geo.wp == s.w;
   constexpr int64_t kDepthBlock = 256;
 
   const int64_t chunks = std::min<int64_t>(s.n, kWeightChunks);
   const int64_t wsize = s.c_out * kg;  // per chunk: [g][d][o] (transposed)
   AlignedBuffer<T> partials(static_cast<size_t>(chunks * wsize));
+  const PaddedImages<T> images(s, x, geo, true, 0);
   parallel_for(chunks, [&](int64_t ch) {
     const int64_t n0 = ch * s.n / chunks, n1 = (ch + 1) * s.n / chunks;
     T* acc = partials.get() + ch * wsize;
-    AlignedBuffer<T> image(in_place ? 0 : static_cast<size_t>(s.c_in * geo.plane()));
     AlignedBuffer<T> panel(static_cast<size_t>(hw_out * nr));
     for (int64_t n = n0; n < n1; ++n) {
-      const T* xn = x + n * s.c_in * hw_in;
-      if (!in_place) {
-        pad_image(xn, s.c_in, s.h, s.w, s.ph, s.pw, geo, image.get());
-        xn = image.get();
-      }
+      const T* xn = images.image(n);
       const T* gyn = gy + n * s.c_out * hw_out;
       for (int64_t g = 0; g < s.groups; ++g)
         for (int64_t ob = 0; ob < oblocks; ++ob) {

@@ -837,7 +837,8 @@ void conv2d_backward_input(const Conv2dShape& s, const T* gy, const T* w, T* gx,
   // With few input channels the transposed convolution's gather tiles would run mostly empty
   // and its shift tiles would multiply the zero border of dY: scatter tiles skip both. They
   // parallelise over images only.
-  if (cfg.algo == ConvAlgo::kAuto && implicit && implicit_fits(s) && forward_path(t, ConvAlgo::kAuto, k.width) != Path::kGather &&
+  const bool few_input_channels = forward_path(t, ConvAlgo::kAuto, k.width) != Path::kGather;
+  if (cfg.algo == ConvAlgo::kAuto && implicit && implicit_fits(s) && few_input_channels &&
       s.n >= kImagesForWholeTasks)
     return scatter_backward_input(s, gy, w, gx, k);
   if (!implicit || !implicit_fits(t)) return im2col_backward_input(s, gy, w, gx);

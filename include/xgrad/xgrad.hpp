@@ -16,6 +16,7 @@
 #include <xgrad/random.hpp>
 #include <xgrad/parallel.hpp>
 #include <xgrad/memory.hpp>
+#include <xgrad/state_dict.hpp>
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/autograd/node.hpp>
 #include <xgrad/autograd/function.hpp>

@@ -112,9 +112,12 @@ struct BatchNormOp : autograd::Function<BatchNormOp<Training>> {
     const Tensor& save_invstd = saved[3];
     const Tensor& grad_out = grads[0];
     // Under create_graph the gradients would need a graph of their own; the kernels make none,
-    // so a second derivative would silently be zero. Refuse instead.
-    XGRAD_CHECK(!(GradMode::is_enabled() && (grad_out.requires_grad() || x.requires_grad() ||
-                                              (weight.defined() && weight.requires_grad()))),
+    // so a second derivative would silently be zero. Refuse whenever a gradient depends on
+    // something differentiable: dy, or the input / weight (asked through needs_input_grad, not
+    // the saved tensors: a strided input is saved as its graph-free contiguous copy). Only
+    // grad_bias = sum(dy) of a constant dy is safe.
+    XGRAD_CHECK(!(GradMode::is_enabled() &&
+                  (grad_out.requires_grad() || ctx->needs_input_grad(0) || ctx->needs_input_grad(1))),
                 AutogradError,
                 "batch_norm: double backward is not supported yet (backward was called with create_graph=true "
                 "through a batch_norm of input size {}); call backward without create_graph",

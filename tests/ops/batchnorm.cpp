@@ -189,6 +189,12 @@ BOOST_AUTO_TEST_CASE(double_backward_throws) {
   } catch (const AutogradError& e) {
     BOOST_TEST(std::string(e.what()).find("batch_norm: double backward is not supported yet") != std::string::npos);
   }
+  // A strided input without weight and a constant upstream gradient: still refused (dx depends
+  // on x).
+  Tensor base = input_values({3, 2, 2, 2}, 0, kFloat64).requires_grad_();
+  Tensor yt = F::batch_norm(base.transpose(0, 1), Tensor(), Tensor(), F::BatchNormFuncOptions().training(true));
+  Tensor lt = (yt * grad_values({2, 3, 2, 2}, kFloat64)).sum();
+  BOOST_CHECK_THROW(autograd::grad({lt}, {base}, {}, true, /*create_graph=*/true), AutogradError);
   // First-order backward through the same graph still works.
   auto g = autograd::grad({loss}, {x, w});
   BOOST_TEST(g[0].defined());

@@ -7,6 +7,7 @@
 ///     auto loss = F::cross_entropy(F::linear(F::flatten(y, 1), fc_w, fc_b), labels);
 
 #include <xgrad/nn/functional/activation.hpp>
+#include <xgrad/nn/functional/batchnorm.hpp>
 #include <xgrad/nn/functional/conv.hpp>
 #include <xgrad/nn/functional/dropout.hpp>
 #include <xgrad/nn/functional/linear.hpp>

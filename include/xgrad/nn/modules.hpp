@@ -3,6 +3,7 @@
 /// Every module of `xgrad::nn` (LibTorch's `<torch/nn/modules.h>`).
 
 #include <xgrad/nn/modules/activation.hpp>
+#include <xgrad/nn/modules/batchnorm.hpp>
 #include <xgrad/nn/modules/container.hpp>
 #include <xgrad/nn/modules/conv.hpp>
 #include <xgrad/nn/modules/dropout.hpp>

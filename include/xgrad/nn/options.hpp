@@ -3,6 +3,7 @@
 /// Every options struct of `xgrad::nn` (LibTorch's `<torch/nn/options.h>`).
 
 #include <xgrad/nn/options/activation.hpp>
+#include <xgrad/nn/options/batchnorm.hpp>
 #include <xgrad/nn/options/conv.hpp>
 #include <xgrad/nn/options/dropout.hpp>
 #include <xgrad/nn/options/linear.hpp>

@@ -1,0 +1,11 @@
+#pragma once
+/// \file
+/// `xgrad::optim`: optimizers, as `<torch/optim.h>`:
+///
+///     #include <xgrad/optim.hpp>
+///     xgrad::optim::Adam opt(model->parameters(), xgrad::optim::AdamOptions(1e-3).betas({0.9, 0.99}));
+///     opt.zero_grad();
+///     loss.backward();
+///     opt.step();
+
+#include <xgrad/optim/optimizer.hpp>

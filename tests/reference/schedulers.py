@@ -42,12 +42,15 @@ def momenta(opt):
 cases = []
 
 
-def record(name, lrs, build, steps=STEPS, kind='sgd', with_momentum=False, metrics=None):
+def record(name, lrs, build, steps=STEPS, kind='sgd', with_momentum=False, metrics=None, halve_at=None):
     opt = make_opt(lrs, kind)
     sched = build(opt)
     seq = [list(sched.get_last_lr())] if metrics is None else [[g['lr'] for g in opt.param_groups]]
     mom = [momenta(opt)] if with_momentum else []
     for i in range(steps):
+        if i == halve_at:  # someone else halves the rates: the recursive forms carry on from there
+            for g in opt.param_groups:
+                g['lr'] = g['lr'] * 0.5
         if metrics is None:
             sched.step()
         else:
@@ -80,6 +83,7 @@ record('cos_t10_e0', GROUP_LRS, lambda o: S.CosineAnnealingLR(o, T_max=10))
 record('cos_t7_e0.001', GROUP_LRS, lambda o: S.CosineAnnealingLR(o, T_max=7, eta_min=0.001))
 record('cos_t1_e0.005', ONE_LR, lambda o: S.CosineAnnealingLR(o, T_max=1, eta_min=0.005))
 record('cos_t50_e0.01', GROUP_LRS, lambda o: S.CosineAnnealingLR(o, T_max=50, eta_min=0.01))
+record('cos_t12_halved_at_5', GROUP_LRS, lambda o: S.CosineAnnealingLR(o, T_max=12, eta_min=0.002), halve_at=5)
 
 # LinearLR (recursive form)
 record('linear_default', GROUP_LRS, lambda o: S.LinearLR(o))
@@ -87,6 +91,8 @@ record('linear_0.25_1_10', GROUP_LRS, lambda o: S.LinearLR(o, start_factor=0.25,
 record('linear_1_0.1_20', GROUP_LRS, lambda o: S.LinearLR(o, start_factor=1.0, end_factor=0.1, total_iters=20))
 record('linear_0.5_0_8', ONE_LR, lambda o: S.LinearLR(o, start_factor=0.5, end_factor=0.0, total_iters=8))
 record('linear_0.1_0.7_33', GROUP_LRS, lambda o: S.LinearLR(o, start_factor=0.1, end_factor=0.7, total_iters=33))
+record('linear_halved_at_3', GROUP_LRS, lambda o: S.LinearLR(o, start_factor=0.2, total_iters=10), halve_at=3)
+record('step_halved_at_4', GROUP_LRS, lambda o: S.StepLR(o, step_size=3, gamma=0.5), halve_at=4)
 
 # LambdaLR: one lambda for all groups, or one per group (same bodies in the C++ test)
 record('lambda_pow', GROUP_LRS, lambda o: S.LambdaLR(o, lambda e: 0.95 ** e))

@@ -433,7 +433,7 @@ class PlainSGD : public Optimizer {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(schedulers_drive_any_optimizer) {
-  Tensor w = xgrad::ones({2}).requires_grad_(true);
+  Tensor w = xgrad::ones({2}, kFloat64).requires_grad_(true);
   PlainSGD opt({w}, 0.5);
   CHECK_VALUE_ERROR(OneCycleLR(opt, OneCycleLROptions(0.1, 10)), "OneCycleLR", "cycle_momentum");
   OneCycleLR one_cycle(opt, OneCycleLROptions(0.1, 10).cycle_momentum(false));

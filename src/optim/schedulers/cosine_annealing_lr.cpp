@@ -32,7 +32,9 @@ std::vector<double> CosineAnnealingLR::get_lrs() {
   const double pi = std::numbers::pi;
   const double T = static_cast<double>(T_max_);
   const double e = static_cast<double>(last_epoch_);
-  if (detail::python_mod(last_epoch_ - 1 - T_max_, 2 * T_max_) == 0) {
+  // Python tests (e - 1 - T_max) % (2 T_max) == 0 with its non-negative modulo; C++'s remainder
+  // differs in sign for negative operands but is zero for exactly the same epochs.
+  if ((last_epoch_ - 1 - T_max_) % (2 * T_max_) == 0) {
     // The previous epoch was a minimum of the cosine: the ratio below would be 0/0.
     for (size_t i = 0; i < lrs.size(); ++i) {
       lrs[i] = lrs[i] + (base_lrs_[i] - eta_min_) * (1 - std::cos(pi / T)) / 2;

@@ -48,11 +48,4 @@ class MetadataReader {
   std::string who_;
 };
 
-/// Python's `%` for a positive divisor: the result has the divisor's sign (C++'s follows the
-/// dividend), which CosineAnnealingLR's restart test relies on.
-inline int64_t python_mod(int64_t a, int64_t b) {
-  const int64_t r = a % b;
-  return r < 0 ? r + b : r;
-}
-
 }  // namespace xgrad::optim::detail

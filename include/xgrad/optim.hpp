@@ -9,3 +9,8 @@
 ///     opt.step();
 
 #include <xgrad/optim/optimizer.hpp>
+#include <xgrad/optim/adagrad.hpp>
+#include <xgrad/optim/adam.hpp>
+#include <xgrad/optim/adamw.hpp>
+#include <xgrad/optim/rmsprop.hpp>
+#include <xgrad/optim/sgd.hpp>

@@ -16,7 +16,7 @@
 ///       train_one_epoch(opt);
 ///       sched.step();
 ///     }
-///     sched.get_last_lr();   // {0.001} after 100 steps, as Python
+///     sched.get_last_lr();   // {1e-4}: decayed at epochs 30, 60 and 90, as Python
 ///
 /// The schedulers that Python computes recursively from the group's current learning rate
 /// (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR) do so here too, so a

@@ -191,6 +191,11 @@ BOOST_AUTO_TEST_CASE(header_length_past_the_end_of_the_file) {
   BOOST_CHECK_EQUAL(msg, p.string() + ": header length 9000 is past the end of the file (512 bytes)");
   testing::write_bytes(p, testing::u64le(std::numeric_limits<uint64_t>::max()) + "{}");
   expect_error<IOError>([&] { load_state_dict_file(p); }, {"header length 18446744073709551615 is past the end"});
+  // Inside the file but absurd: refused before allocating (a sparse 300 MB file costs no disk).
+  testing::write_bytes(p, testing::u64le(250'000'000) + "{");
+  std::filesystem::resize_file(p, 300'000'000);
+  expect_error<IOError>([&] { load_state_dict_file(p); },
+                        {p.string() + ": header length 250000000 exceeds the limit of 100000000 bytes"});
 }
 
 BOOST_AUTO_TEST_CASE(truncated_files_are_reported_never_read_past) {

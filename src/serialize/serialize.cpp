@@ -48,7 +48,7 @@ void load(nn::Module& module, const std::filesystem::path& path, const LoadOptio
     module.load_state_dict(state, options.strict());
   } catch (const ValueError& e) {
     // The file itself is fine; the message says which file did not fit which module.
-    throw ValueError(fmt::format("{} (from {})", e.what(), path.string()));
+    throw ValueError(fmt::format("{}\n(while loading {})", e.what(), path.string()));
   }
 }
 

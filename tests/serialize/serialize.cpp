@@ -147,7 +147,7 @@ BOOST_AUTO_TEST_CASE(wrong_architecture_names_the_file_and_changes_nothing) {
                             "Missing key(s) in state_dict: \"3.weight\", \"3.bias\". ",
                             "size mismatch for 0.weight: copying a param with shape torch.Size([3, 4]) from checkpoint, "
                             "the shape in current model is torch.Size([2, 4]).",
-                            "(from " + p.string() + ")"});
+                            "\n(while loading " + p.string() + ")"});
   testing::check_close(other[0]->as<nn::Linear>()->weight, w, 0, 0);
   // Non-strict: still refuses the mis-shaped tensors.
   expect_error<ValueError>([&] { load(other, p, false); }, {"size mismatch for 0.weight"});

@@ -24,3 +24,4 @@
 #include <xgrad/autograd/gradcheck.hpp>
 #include <xgrad/nn.hpp>
 #include <xgrad/optim.hpp>
+#include <xgrad/serialize.hpp>

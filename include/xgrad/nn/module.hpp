@@ -21,6 +21,7 @@
 
 #include <xgrad/nn/pimpl.hpp>
 #include <xgrad/ordered_dict.hpp>
+#include <xgrad/state_dict.hpp>
 #include <xgrad/tensor.hpp>
 
 #include <fmt/format.h>
@@ -143,6 +144,29 @@ class Module : public std::enable_shared_from_this<Module> {
     else
       return dynamic_cast<const ModuleType*>(this);
   }
+
+  // ==== state_dict / load_state_dict (checkpoints; implemented in src/nn/state_dict.cpp) =======
+  /// Parameters and buffers under PyTorch's names and in PyTorch's order: for each module its
+  /// parameters, then its buffers, then its children recursively ("scale", "steps",
+  /// "features.0.weight", "features.0.bias", "fc.weight", ...). Undefined tensors are skipped;
+  /// a tensor registered twice (tied weights) appears under both names, as in PyTorch. The
+  /// tensors are detached handles sharing the module's storage (no copy). Metadata is empty.
+  /// PyTorch: `model.state_dict()`.
+  StateDict state_dict() const;
+  /// Copies the tensors of `state` into this module's parameters and buffers, in place under
+  /// NoGradGuard, so handles held elsewhere (an optimizer's) see the new values. Everything is
+  /// checked before anything changes; on any problem ValueError lists every one, as PyTorch:
+  ///     Error(s) in loading state_dict for Net:
+  ///         Missing key(s) in state_dict: "fc.bias".
+  ///         Unexpected key(s) in state_dict: "fc2.weight".
+  ///         size mismatch for fc.weight: copying a param with shape torch.Size([2, 4]) from
+  ///         checkpoint, the shape in current model is torch.Size([3, 4]).
+  /// With `strict = false`, missing and unexpected names are ignored and the others loaded;
+  /// size and dtype mismatches are still errors. Floating-point values are converted to the
+  /// parameter's floating dtype (as PyTorch's copy_); any other dtype change (int64 into a
+  /// float32 buffer, ...) is an error. Metadata is ignored. PyTorch: `model.load_state_dict(sd)`.
+  void load_state_dict(const StateDict& state, bool strict = true);
+  // ==== end state_dict / load_state_dict ==========================================================
 
   // ---- printing --------------------------------------------------------------------------------
   /// Text between the parentheses of this module's line: "in_features=4, out_features=2,

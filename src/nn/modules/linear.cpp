@@ -1,4 +1,4 @@
-// Linear and Flatten: argument checks, PyTorch's default initialisation, forward through
+// Linear, Flatten and Identity: argument checks, PyTorch's default initialisation, forward through
 // nn::functional and PyTorch's extra_repr text.
 
 #include <xgrad/nn/functional.hpp>
@@ -47,5 +47,7 @@ Tensor FlattenImpl::forward(const Tensor& input) {
 std::string FlattenImpl::extra_repr() const {
   return fmt::format("start_dim={}, end_dim={}", options.start_dim(), options.end_dim());
 }
+
+Tensor IdentityImpl::forward(const Tensor& input) { return input; }
 
 }  // namespace xgrad::nn

@@ -19,4 +19,6 @@
 #include <xgrad/nn/modules.hpp>
 #include <xgrad/nn/options.hpp>
 #include <xgrad/nn/pimpl.hpp>
+#include <xgrad/nn/summary.hpp>
+#include <xgrad/nn/utils.hpp>
 #include <xgrad/ordered_dict.hpp>

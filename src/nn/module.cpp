@@ -92,11 +92,18 @@ std::vector<std::shared_ptr<Module>> Module::modules(bool include_self) const {
   return named_modules(std::string(), include_self).values();
 }
 
-std::vector<std::shared_ptr<Module>> Module::children() const { return children_.values(); }
+std::vector<std::shared_ptr<Module>> Module::children() const { return named_children().values(); }
 
 OrderedDict<std::string, std::shared_ptr<Module>> Module::named_children() const {
+  // A module registered under two names is listed once, under the first (PyTorch's
+  // named_children; LibTorch 1.13 lists it twice).
   OrderedDict<std::string, std::shared_ptr<Module>> out("Module");
-  for (const auto& c : children_) out.insert(c.key(), c.value());
+  std::vector<const Module*> seen;
+  for (const auto& c : children_) {
+    if (std::find(seen.begin(), seen.end(), c.value().get()) != seen.end()) continue;
+    seen.push_back(c.value().get());
+    out.insert(c.key(), c.value());
+  }
   return out;
 }
 
@@ -247,5 +254,71 @@ std::ostream& operator<<(std::ostream& stream, const Module& module) {
   module.pretty_print(stream);
   return stream;
 }
+
+}  // namespace xgrad::nn
+
+// ---- forward hooks -------------------------------------------------------------------------------
+
+namespace xgrad::nn {
+
+void RemovableHandle::remove() noexcept {
+  // The registry is gone with its module (and its copies have registries of their own).
+  const auto hooks = hooks_.lock();
+  if (!hooks) return;
+  const auto match = [this](const auto& entry) { return entry.first == id_; };
+  std::erase_if(hooks->pre, match);
+  std::erase_if(hooks->post, match);
+  hooks_.reset();
+}
+
+RemovableHandle Module::register_forward_pre_hook(ForwardPreHook hook) {
+  XGRAD_CHECK(static_cast<bool>(hook), ValueError, "{}.register_forward_pre_hook: the hook must not be empty", name());
+  const auto& hooks = hooks_.get();
+  const uint64_t id = hooks->next_id++;
+  hooks->pre.emplace_back(id, std::move(hook));
+  return RemovableHandle(hooks, id);
+}
+
+RemovableHandle Module::register_forward_hook(ForwardHook hook) {
+  XGRAD_CHECK(static_cast<bool>(hook), ValueError, "{}.register_forward_hook: the hook must not be empty", name());
+  const auto& hooks = hooks_.get();
+  const uint64_t id = hooks->next_id++;
+  hooks->post.emplace_back(id, std::move(hook));
+  return RemovableHandle(hooks, id);
+}
+
+Tensor Module::call_forward_with_hooks(const Tensor& input, const std::function<Tensor(const Tensor&)>& forward) {
+  // Copies of the lists: a hook that removes itself or registers another changes the next call,
+  // not this one (Python iterates a snapshot too).
+  const auto pre = hooks_.get()->pre;
+  const auto post = hooks_.get()->post;
+  Tensor x = input;
+  for (const auto& [id, hook] : pre) {
+    if (auto replaced = hook(*this, x)) {
+      XGRAD_CHECK(replaced->defined(), ValueError,
+                  "{}: a forward pre-hook returned an undefined tensor; return std::nullopt to keep the input",
+                  name());
+      x = std::move(*replaced);
+    }
+  }
+  Tensor out = forward(x);
+  for (const auto& [id, hook] : post) {
+    if (auto replaced = hook(*this, x, out)) {
+      XGRAD_CHECK(replaced->defined(), ValueError,
+                  "{}: a forward hook returned an undefined tensor; return std::nullopt to keep the output", name());
+      out = std::move(*replaced);
+    }
+  }
+  return out;
+}
+
+namespace detail {
+void throw_hooks_need_single_tensor_forward(const Module& module) {
+  XGRAD_THROW(TypeError,
+              "{}: forward hooks are supported for a forward taking one Tensor and returning one; this module is "
+              "called with another signature. Remove its hooks or wrap it in a module with a single-Tensor forward",
+              module.name());
+}
+}  // namespace detail
 
 }  // namespace xgrad::nn

@@ -37,6 +37,12 @@ std::string str(const nn::Module& m) {
   return os.str();
 }
 
+template <typename Holder>
+  requires nn::is_module_holder_v<Holder>
+std::string str(const Holder& h) {
+  return str(*h);
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(named_parameters_buffers_and_modules_match_pytorch) {
@@ -206,4 +212,163 @@ BOOST_AUTO_TEST_CASE(training_a_module_end_to_end) {
     conv->weight.sub_(conv->weight.grad() * 3e-2);
   }
   check_values(conv->weight.reshape({2}), {1.0, -1.0}, 5e-2);
+}
+
+// ---- containers (tests/reference/module_api.py) -------------------------------------------------
+
+namespace {
+
+// PyTorch's `Model` of tests/reference/module_api.py.
+struct ModelImpl : nn::Module {
+  ModelImpl() {
+    layers = register_module("layers", nn::ModuleList(nn::Linear(4, 3), nn::ReLU()));
+    layers->insert(1, nn::Linear(nn::LinearOptions(3, 3).bias(false)));
+    layers->extend(std::vector<std::shared_ptr<nn::Module>>{nn::Identity().ptr()});
+    blocks = register_module("blocks", nn::ModuleDict({{"a", nn::Linear(3, 2)}, {"b", nn::Conv2d(1, 1, 1)}}));
+    blocks->update({{"c", nn::Sigmoid()}});
+    count = register_buffer("count", zeros({1}));
+  }
+  nn::ModuleList layers{nullptr};
+  nn::ModuleDict blocks{nullptr};
+  Tensor count;
+};
+XGRAD_MODULE(Model);
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(module_list_and_dict_print_and_name_as_pytorch) {
+  Model m;
+  BOOST_CHECK_EQUAL(str(*m),
+                    "Model(\n"
+                    "  (layers): ModuleList(\n"
+                    "    (0): Linear(in_features=4, out_features=3, bias=True)\n"
+                    "    (1): Linear(in_features=3, out_features=3, bias=False)\n"
+                    "    (2): ReLU()\n"
+                    "    (3): Identity()\n"
+                    "  )\n"
+                    "  (blocks): ModuleDict(\n"
+                    "    (a): Linear(in_features=3, out_features=2, bias=True)\n"
+                    "    (b): Conv2d(1, 1, kernel_size=(1, 1), stride=(1, 1))\n"
+                    "    (c): Sigmoid()\n"
+                    "  )\n"
+                    ")");
+  // PyTorch's state_dict keys: 'count' (the root's buffer) then these parameters.
+  const std::vector<std::string> params = {"layers.0.weight", "layers.0.bias",  "layers.1.weight", "blocks.a.weight",
+                                           "blocks.a.bias",   "blocks.b.weight", "blocks.b.bias"};
+  BOOST_TEST(keys(m->named_parameters()) == params, boost::test_tools::per_element());
+  BOOST_TEST(keys(m->named_buffers()) == std::vector<std::string>{"count"}, boost::test_tools::per_element());
+  BOOST_CHECK_EQUAL(m->buffers().size(), 1u);
+  const std::vector<std::string> mods = {"",         "layers", "layers.0", "layers.1", "layers.2",
+                                         "layers.3", "blocks", "blocks.a", "blocks.b", "blocks.c"};
+  BOOST_TEST(m->named_modules().keys() == mods, boost::test_tools::per_element());
+  BOOST_CHECK_EQUAL(str(nn::ModuleList()), "ModuleList()");  // PyTorch: ModuleList() ModuleDict() Sequential()
+  BOOST_CHECK_EQUAL(str(nn::ModuleDict()), "ModuleDict()");
+  BOOST_CHECK_EQUAL(str(nn::Sequential()), "Sequential()");
+  BOOST_CHECK_EQUAL(str(nn::Identity()), "Identity()");
+}
+
+BOOST_AUTO_TEST_CASE(module_list_api) {
+  nn::ModuleList list(nn::Linear(2, 2), nn::ReLU());
+  BOOST_CHECK_EQUAL(list->size(), 2u);
+  BOOST_CHECK(!list->is_empty());
+  nn::Tanh tanh;
+  list->insert(0, tanh);
+  list->insert(3, nn::Sigmoid());  // at the end
+  list->push_back(nn::Identity().ptr());
+  std::vector<std::string> names;
+  for (const auto& mod : *list) names.push_back(mod->name());
+  BOOST_TEST(names == (std::vector<std::string>{"Tanh", "Linear", "ReLU", "Sigmoid", "Identity"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(list->named_children().keys() == (std::vector<std::string>{"0", "1", "2", "3", "4"}),
+             boost::test_tools::per_element());
+  BOOST_CHECK(list[0].get() == tanh.get());
+  BOOST_CHECK(list->ptr(0).get() == tanh.get());
+  BOOST_CHECK(&list->at<nn::LinearImpl>(1) == list->ptr<nn::LinearImpl>(1).get());
+  BOOST_CHECK(&list->at<nn::Linear>(1) == list[1]->as<nn::Linear>());  // a holder type works too
+  BOOST_CHECK(list->named_parameters()["1.weight"].is_same(list->at<nn::LinearImpl>(1).weight));
+  BOOST_CHECK_THROW(list->at<nn::Conv2dImpl>(1), TypeError);
+  BOOST_CHECK_THROW(list->ptr(5), IndexError);
+  BOOST_CHECK_THROW(list->insert(7, nn::ReLU()), IndexError);
+  nn::ModuleList other(nn::Linear(3, 3));
+  list->extend(other);
+  list->extend(*list);  // self-extension appends each module once
+  BOOST_CHECK_EQUAL(list->size(), 12u);
+  BOOST_CHECK_EQUAL(list->children().size(), 6u);  // shared modules listed once, as PyTorch
+  BOOST_CHECK_EQUAL(list->parameters().size(), 4u);
+}
+
+BOOST_AUTO_TEST_CASE(module_dict_api_matches_pytorch) {
+  nn::ModuleDict d({{"a", nn::Linear(1, 1)}, {"b", nn::ReLU()}, {"c", nn::Tanh()}});
+  nn::Linear replacement(2, 2);
+  d->insert("a", replacement);  // PyTorch: d['a'] = ...; keeps its position
+  const auto popped = d->pop("b");
+  BOOST_CHECK_EQUAL(popped->name(), "ReLU");
+  d->insert("z", nn::Identity());
+  BOOST_TEST(d->keys() == (std::vector<std::string>{"a", "c", "z"}), boost::test_tools::per_element());
+  BOOST_TEST(keys(d->named_parameters()) == (std::vector<std::string>{"a.weight", "a.bias"}),
+             boost::test_tools::per_element());
+  BOOST_CHECK_EQUAL(str(d),
+                    "ModuleDict(\n"
+                    "  (a): Linear(in_features=2, out_features=2, bias=True)\n"
+                    "  (c): Tanh()\n"
+                    "  (z): Identity()\n"
+                    ")");
+  BOOST_CHECK(d["a"].get() == replacement.get());
+  BOOST_CHECK(d->contains("c"));
+  BOOST_CHECK(!d->contains("b"));
+  BOOST_CHECK_EQUAL(d->size(), 3u);
+  BOOST_CHECK_EQUAL(d->values().size(), 3u);
+  BOOST_CHECK_EQUAL(d->items()[2].first, "z");
+  BOOST_CHECK(&d->at<nn::LinearImpl>("a") == replacement.get());
+  BOOST_CHECK_THROW(d->at<nn::Conv2dImpl>("a"), TypeError);
+  BOOST_CHECK_THROW(d["nope"], IndexError);
+  BOOST_CHECK_THROW(d->pop("nope"), IndexError);
+  BOOST_CHECK_THROW(d->insert("x.y", nn::ReLU()), ValueError);
+  std::vector<std::string> seen;
+  for (const auto& item : *d) seen.push_back(item.key());
+  BOOST_CHECK_EQUAL(seen.size(), 3u);
+  // From pairs / an OrderedDict / another ModuleDict.
+  nn::ModuleDict e(std::vector<std::pair<std::string, std::shared_ptr<nn::Module>>>{{"p", nn::ReLU().ptr()}});
+  OrderedDict<std::string, std::shared_ptr<nn::Module>> od;
+  od.insert("q", nn::Tanh().ptr());
+  e->update(od);
+  e->update(d);
+  BOOST_TEST(e->keys() == (std::vector<std::string>{"p", "q", "a", "c", "z"}), boost::test_tools::per_element());
+  // clear() unregisters, as PyTorch (len 0, repr "ModuleDict()", no parameters).
+  d->clear();
+  BOOST_CHECK_EQUAL(d->size(), 0u);
+  BOOST_CHECK(d->empty());
+  BOOST_CHECK_EQUAL(str(d), "ModuleDict()");
+  BOOST_CHECK_EQUAL(d->parameters().size(), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(children_of_a_module_registered_twice) {
+  // PyTorch: 1 child, named_children ['a'], named_modules ['', 'a'].
+  nn::Module s;
+  nn::Linear shared(2, 2);
+  s.register_module("a", shared);
+  s.register_module("b", shared);
+  BOOST_CHECK_EQUAL(s.children().size(), 1u);
+  BOOST_TEST(s.named_children().keys() == std::vector<std::string>{"a"}, boost::test_tools::per_element());
+  BOOST_TEST(s.named_modules().keys() == (std::vector<std::string>{"", "a"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(identity_returns_its_input) {
+  nn::Identity id;
+  const Tensor x = ones({2, 3});
+  BOOST_CHECK(id(x).is_same(x));
+  BOOST_CHECK(id->parameters().empty());
+}
+
+BOOST_AUTO_TEST_CASE(buffers_follow_to_and_none_buffers_are_skipped) {
+  nn::Module m;
+  m.register_buffer("running", zeros({2}));
+  m.register_buffer("steps", zeros({1}, kInt64));
+  m.register_buffer("none", Tensor());  // PyTorch's register_buffer('none', None)
+  BOOST_TEST(keys(m.named_buffers()) == (std::vector<std::string>{"running", "steps"}),
+             boost::test_tools::per_element());
+  m.to(kFloat64);
+  BOOST_CHECK(m.named_buffers()["running"].dtype() == kFloat64);
+  BOOST_CHECK(m.named_buffers()["steps"].dtype() == kInt64);  // integer buffers keep their dtype
+  BOOST_CHECK(!m.named_buffers()["running"].requires_grad());
 }

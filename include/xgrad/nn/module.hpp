@@ -27,14 +27,89 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <concepts>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace xgrad::nn {
+
+// ---- forward hooks: types ----------------------------------------------------------------------
+class Module;
+
+/// A forward pre-hook: called with the module and its input before `forward`; a returned tensor
+/// replaces the input (PyTorch's `hook(module, input) -> None or modified input`).
+using ForwardPreHook = std::function<std::optional<Tensor>(Module&, const Tensor& input)>;
+/// A forward hook: called with the module, its input and its output after `forward`; a returned
+/// tensor replaces the output (PyTorch's `hook(module, input, output) -> None or modified output`).
+using ForwardHook = std::function<std::optional<Tensor>(Module&, const Tensor& input, const Tensor& output)>;
+
+namespace detail {
+/// A module's hooks, in registration order, each with the id its handle removes it by.
+struct ForwardHooks {
+  std::vector<std::pair<uint64_t, ForwardPreHook>> pre;
+  std::vector<std::pair<uint64_t, ForwardHook>> post;
+  uint64_t next_id = 0;
+  bool empty() const noexcept { return pre.empty() && post.empty(); }
+};
+
+/// Holds a module's ForwardHooks. Empty (null) until the first hook is registered, so a module
+/// without hooks pays one pointer test per call. Copying a module copies its hooks into a
+/// registry of its own (as Python's deepcopy); handles keep referring to the original's.
+class HookSlot {
+ public:
+  HookSlot() = default;
+  HookSlot(const HookSlot& other) : hooks_(copy_of(other)) {}
+  HookSlot& operator=(const HookSlot& other) {
+    if (this != &other) hooks_ = copy_of(other);
+    return *this;
+  }
+  HookSlot(HookSlot&&) noexcept = default;
+  HookSlot& operator=(HookSlot&&) noexcept = default;
+
+  bool active() const noexcept { return hooks_ != nullptr && !hooks_->empty(); }
+  const std::shared_ptr<ForwardHooks>& get() {
+    if (!hooks_) hooks_ = std::make_shared<ForwardHooks>();
+    return hooks_;
+  }
+
+ private:
+  static std::shared_ptr<ForwardHooks> copy_of(const HookSlot& other) {
+    return other.hooks_ ? std::make_shared<ForwardHooks>(*other.hooks_) : nullptr;
+  }
+  std::shared_ptr<ForwardHooks> hooks_;
+};
+
+template <typename Impl, typename... Args>
+concept SingleTensorForward =
+    sizeof...(Args) == 1 && (std::is_same_v<std::remove_cvref_t<Args>, Tensor> && ...) &&
+    requires(Impl& m, Args&&... args) {
+      { m.forward(std::forward<Args>(args)...) } -> std::same_as<Tensor>;
+    };
+
+[[noreturn]] void throw_hooks_need_single_tensor_forward(const Module& module);
+}  // namespace detail
+
+/// Removes the hook it was returned for (PyTorch's `torch.utils.hooks.RemovableHandle`).
+/// `remove()` may be called any number of times, also after the module is destroyed.
+class RemovableHandle {
+ public:
+  RemovableHandle() = default;
+  /// Unregisters the hook; does nothing if it is already removed or its module is gone.
+  void remove() noexcept;
+
+ private:
+  friend class Module;
+  RemovableHandle(std::weak_ptr<detail::ForwardHooks> hooks, uint64_t id) : hooks_(std::move(hooks)), id_(id) {}
+  std::weak_ptr<detail::ForwardHooks> hooks_;
+  uint64_t id_ = 0;
+};
 
 class Module : public std::enable_shared_from_this<Module> {
  public:
@@ -67,7 +142,8 @@ class Module : public std::enable_shared_from_this<Module> {
   /// Same, keyed by dotted path ("" for this module, or `name_prefix`).
   OrderedDict<std::string, std::shared_ptr<Module>> named_modules(const std::string& name_prefix = std::string(),
                                                                   bool include_self = true) const;
-  /// Direct submodules in registration order.
+  /// Direct submodules in registration order; a module registered under two names is listed
+  /// once (as PyTorch).
   std::vector<std::shared_ptr<Module>> children() const;
   OrderedDict<std::string, std::shared_ptr<Module>> named_children() const;
 
@@ -179,6 +255,49 @@ class Module : public std::enable_shared_from_this<Module> {
   /// The text pretty_print writes, as a string.
   std::string repr() const;
 
+  // ---- forward hooks (PyTorch's register_forward_pre_hook / register_forward_hook) -------------
+  // Hooks run when the module is *called*: `holder(x)`, or by a container (Sequential) calling
+  // its children; not when `forward` is called directly, as in PyTorch. They apply to a forward
+  // that takes one Tensor and returns one; calling a module of another signature that has hooks
+  // throws TypeError. Hooks run in registration order.
+
+  /// Registers `hook(module, input)` to run before every call of this module's forward; if it
+  /// returns a tensor, that tensor is the input (to forward and to later hooks). Returns a handle
+  /// whose `remove()` unregisters it.
+  ///     auto h = conv->register_forward_pre_hook([](nn::Module&, const Tensor& x) { return x * 2; });
+  ///     h.remove();
+  RemovableHandle register_forward_pre_hook(ForwardPreHook hook);
+  /// Registers `hook(module, input, output)` to run after every call of forward; if it returns a
+  /// tensor, that tensor is the output.
+  ///     std::vector<Tensor> seen;
+  ///     auto h = conv->register_forward_hook(
+  ///         [&](nn::Module&, const Tensor&, const Tensor& y) { seen.push_back(y); return std::nullopt; });
+  RemovableHandle register_forward_hook(ForwardHook hook);
+  /// The same for hooks that return nothing (they only observe).
+  template <typename F>
+    requires std::is_void_v<std::invoke_result_t<F&, Module&, const Tensor&>>
+  RemovableHandle register_forward_pre_hook(F hook) {
+    return register_forward_pre_hook(
+        ForwardPreHook([h = std::move(hook)](Module& m, const Tensor& x) mutable -> std::optional<Tensor> {
+          h(m, x);
+          return std::nullopt;
+        }));
+  }
+  template <typename F>
+    requires std::is_void_v<std::invoke_result_t<F&, Module&, const Tensor&, const Tensor&>>
+  RemovableHandle register_forward_hook(F hook) {
+    return register_forward_hook(ForwardHook(
+        [h = std::move(hook)](Module& m, const Tensor& x, const Tensor& y) mutable -> std::optional<Tensor> {
+          h(m, x, y);
+          return std::nullopt;
+        }));
+  }
+  /// True when at least one forward pre-hook or hook is registered on this module.
+  bool has_forward_hooks() const noexcept { return hooks_.active(); }
+  /// Runs the pre-hooks, `forward(input)`, then the hooks (used by call_module; call the module
+  /// instead).
+  Tensor call_forward_with_hooks(const Tensor& input, const std::function<Tensor(const Tensor&)>& forward);
+
  protected:
   OrderedDict<std::string, Tensor> parameters_{"Parameter"};
   OrderedDict<std::string, Tensor> buffers_{"Buffer"};
@@ -192,7 +311,23 @@ class Module : public std::enable_shared_from_this<Module> {
 
   mutable std::optional<std::string> name_;
   bool is_training_ = true;
+  detail::HookSlot hooks_;  // forward pre-hooks and hooks
 };
+
+/// Calls `module.forward(args...)` as PyTorch's `module(*args)`: a forward of one Tensor runs
+/// the module's forward pre-hooks and hooks around it; a module without hooks costs one test.
+template <typename Impl, typename... Args>
+decltype(auto) call_module(Impl& module, Args&&... args) {
+  if constexpr (detail::SingleTensorForward<Impl, Args...>) {
+    if (module.has_forward_hooks()) [[unlikely]]
+      return module.call_forward_with_hooks(args..., [&module](const Tensor& x) -> Tensor { return module.forward(x); });
+    return module.forward(std::forward<Args>(args)...);
+  } else {
+    if (module.has_forward_hooks()) [[unlikely]]
+      detail::throw_hooks_need_single_tensor_forward(module);
+    return module.forward(std::forward<Args>(args)...);
+  }
+}
 
 /// Prints the module as PyTorch's repr():
 ///     Sequential(

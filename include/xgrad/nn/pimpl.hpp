@@ -29,6 +29,11 @@ namespace detail {
 struct ModuleHolderIndicator {};
 }  // namespace detail
 
+/// Calls `module.forward(args...)` the way PyTorch's `module(*args)` does: with the module's
+/// forward pre-hooks and hooks (see Module::register_forward_hook). Defined in module.hpp.
+template <typename Impl, typename... Args>
+decltype(auto) call_module(Impl& module, Args&&... args);
+
 template <typename T>
 inline constexpr bool is_module_holder_v = std::is_base_of_v<detail::ModuleHolderIndicator, std::remove_cvref_t<T>>;
 
@@ -77,10 +82,11 @@ class ModuleHolder : detail::ModuleHolderIndicator {
     return impl_.get();
   }
 
-  /// Calls the module's `forward`.
+  /// Calls the module's `forward`, running its forward pre-hooks and hooks around it (as
+  /// PyTorch's `module(x)`; `holder->forward(x)` skips them).
   template <typename... Args>
   decltype(auto) operator()(Args&&... args) {
-    return get()->forward(std::forward<Args>(args)...);
+    return call_module(*get(), std::forward<Args>(args)...);
   }
 
   /// Indexes the module (`seq[0]` for a Sequential).

@@ -1,6 +1,7 @@
 #pragma once
 /// \file
-/// `nn::Sequential` and `nn::Functional`, as in LibTorch:
+/// The containers `nn::Sequential`, `nn::ModuleList`, `nn::ModuleDict` and `nn::Functional`, as in
+/// LibTorch:
 ///
 ///     namespace nn = xgrad::nn;
 ///     nn::Sequential net(
@@ -51,13 +52,15 @@ class FunctionalImpl : public Module {
 XGRAD_MODULE(Functional);
 
 /// A module with the name it gets in a container: `{"conv1", nn::Conv2d(...)}` (LibTorch's
-/// NamedAnyModule).
+/// NamedAnyModule). The module is given as a holder, a shared_ptr or an Impl by value.
 class NamedModule {
  public:
   template <typename M>
   NamedModule(std::string name, M&& module) : name_(std::move(name)) {  // NOLINT: brace-init in lists
     using D = std::remove_cvref_t<M>;
-    std::shared_ptr<typename detail_container::impl_of<D>::type> ptr;
+    using Impl = typename detail_container::impl_of<D>::type;
+    static_assert(std::is_base_of_v<Module, Impl>, "a named module must be an nn::Module (holder, Impl or shared_ptr)");
+    std::shared_ptr<Impl> ptr;
     if constexpr (is_module_holder_v<D>)
       ptr = module.ptr();
     else if constexpr (std::is_base_of_v<Module, D>)
@@ -65,11 +68,18 @@ class NamedModule {
     else
       ptr = module;
     module_ = ptr;
-    auto* raw = ptr.get();
-    forward_ = [raw](const Tensor& x) -> Tensor { return raw->forward(x); };
+    // A module without a single-Tensor forward (a ModuleDict entry, a plain nn::Module) has no
+    // forward_; Sequential rejects it.
+    if constexpr (requires(Impl & m, const Tensor& x) { { m.forward(x) } -> std::convertible_to<Tensor>; }) {
+      if (ptr) {
+        auto* raw = ptr.get();
+        forward_ = [raw](const Tensor& x) -> Tensor { return call_module(*raw, x); };
+      }
+    }
   }
   const std::string& name() const noexcept { return name_; }
   const std::shared_ptr<Module>& module() const noexcept { return module_; }
+  /// Calls the module (with its hooks); empty when the module has no forward(Tensor) -> Tensor.
   const std::function<Tensor(const Tensor&)>& forward() const noexcept { return forward_; }
 
  private:
@@ -86,6 +96,10 @@ class SequentialImpl : public Module {
   /// `Sequential({{"conv", nn::Conv2d(...)}, {"act", nn::ReLU()}})`: named submodules.
   explicit SequentialImpl(std::initializer_list<NamedModule> named_modules) {
     for (const auto& m : named_modules) {
+      XGRAD_CHECK(m.module() != nullptr, ValueError, "Sequential: module '{}' is empty", m.name());
+      XGRAD_CHECK(static_cast<bool>(m.forward()), TypeError,
+                  "Sequential: module '{}' ({}) has no forward(Tensor) returning a Tensor", m.name(),
+                  m.module()->name());
       register_module(m.name(), m.module());
       items_.push_back({m.module(), m.forward()});
     }
@@ -117,7 +131,7 @@ class SequentialImpl : public Module {
   /// Appends every module of another Sequential.
   void extend(const SequentialImpl& other);
 
-  /// Runs the modules in order.
+  /// Runs the modules in order, calling each as `module(x)` (so their forward hooks run).
   Tensor forward(const Tensor& input);
 
   size_t size() const noexcept { return items_.size(); }
@@ -152,7 +166,7 @@ class SequentialImpl : public Module {
                   "a module in a Sequential needs a forward(Tensor) returning a Tensor");
     register_module(name, module);
     Impl* raw = module.get();
-    items_.push_back({module, [raw](const Tensor& x) -> Tensor { return raw->forward(x); }});
+    items_.push_back({module, [raw](const Tensor& x) -> Tensor { return call_module(*raw, x); }});
   }
 
   std::vector<Item> items_;
@@ -168,21 +182,82 @@ class Sequential : public ModuleHolder<SequentialImpl> {
 };
 
 /// A list of submodules without a forward of its own (PyTorch's ModuleList): they are
-/// registered (so their parameters are found) and printed, and the owner calls them.
+/// registered as "0", "1", ... (so their parameters are found as "0.weight") and printed, and
+/// the owner calls them.
 ///
-///     nn::ModuleList blocks;
-///     for (int i = 0; i < 3; ++i) blocks->push_back(nn::Linear(8, 8));
-///     for (size_t i = 0; i < blocks->size(); ++i) x = blocks[i]->as<nn::Linear>()->forward(x);
+///     nn::ModuleList blocks(nn::Linear(8, 8), nn::ReLU());
+///     blocks->push_back(nn::Linear(8, 2));
+///     blocks->insert(1, nn::Dropout(0.1));       // now Linear, Dropout, ReLU, Linear
+///     for (const auto& m : *blocks) std::cout << m->name() << '\n';
+///     x = blocks->at<nn::LinearImpl>(0).forward(x);
 class ModuleListImpl : public Module {
  public:
+  using Iterator = std::vector<std::shared_ptr<Module>>::iterator;
+  using ConstIterator = std::vector<std::shared_ptr<Module>>::const_iterator;
+
   ModuleListImpl() = default;
   template <typename... Modules>
     requires(sizeof...(Modules) > 0)
   explicit ModuleListImpl(Modules&&... modules) {
     (push_back(std::forward<Modules>(modules)), ...);
   }
+  /// Appends a module given as a holder (`nn::ReLU()`), a shared_ptr, or an Impl by value.
   template <typename M>
   void push_back(M&& module) {
+    auto ptr = to_module_ptr(std::forward<M>(module));
+    register_module(std::to_string(items_.size()), ptr);
+    items_.push_back(std::move(ptr));
+  }
+  /// Inserts before position `index` (0 <= index <= size()); the modules after it are renamed
+  /// ("1" becomes "2", ...), as PyTorch's ModuleList.insert. IndexError when out of range.
+  template <typename M>
+  void insert(size_t index, M&& module) {
+    insert_ptr(index, to_module_ptr(std::forward<M>(module)));
+  }
+  /// Appends every module of `container`: another ModuleList (holder or Impl), or any range of
+  /// modules (holders or shared_ptrs).
+  template <typename Container>
+  void extend(const Container& container) {
+    if constexpr (is_module_holder_v<Container>) {
+      extend(*container);
+    } else {
+      // A copy first, so that extending a list by itself appends each module once.
+      std::vector<std::shared_ptr<Module>> add;
+      for (const auto& m : container) add.push_back(to_module_ptr(m));
+      for (auto& m : add) push_back(std::move(m));
+    }
+  }
+
+  size_t size() const noexcept { return items_.size(); }
+  bool is_empty() const noexcept { return items_.empty(); }
+  /// The `index`-th module; IndexError when out of range.
+  std::shared_ptr<Module> ptr(size_t index) const {
+    XGRAD_CHECK(index < items_.size(), IndexError, "ModuleList: index {} is out of range for a list of {} modules",
+                index, items_.size());
+    return items_[index];
+  }
+  std::shared_ptr<Module> operator[](size_t index) const { return ptr(index); }
+  /// The `index`-th module as `T` (an Impl class or a holder type); TypeError when it is not one.
+  template <typename T>
+  std::shared_ptr<typename detail_container::impl_of<T>::type> ptr(size_t index) const {
+    auto p = std::dynamic_pointer_cast<typename detail_container::impl_of<T>::type>(ptr(index));
+    XGRAD_CHECK(p != nullptr, TypeError, "ModuleList: module {} is a {}, not the requested type", index,
+                ptr(index)->name());
+    return p;
+  }
+  template <typename T>
+  typename detail_container::impl_of<T>::type& at(size_t index) const {
+    return *ptr<T>(index);
+  }
+  Iterator begin() { return items_.begin(); }
+  Iterator end() { return items_.end(); }
+  ConstIterator begin() const { return items_.begin(); }
+  ConstIterator end() const { return items_.end(); }
+  void reset() {}
+
+ private:
+  template <typename M>
+  static std::shared_ptr<Module> to_module_ptr(M&& module) {
     using D = std::remove_cvref_t<M>;
     std::shared_ptr<Module> ptr;
     if constexpr (is_module_holder_v<D>)
@@ -191,31 +266,113 @@ class ModuleListImpl : public Module {
       ptr = std::make_shared<D>(std::forward<M>(module));
     else
       ptr = module;
-    register_module(std::to_string(items_.size()), ptr);
-    items_.push_back(std::move(ptr));
+    XGRAD_CHECK(ptr != nullptr, ValueError, "ModuleList: cannot hold an empty module");
+    return ptr;
   }
-  size_t size() const noexcept { return items_.size(); }
-  bool is_empty() const noexcept { return items_.empty(); }
-  std::shared_ptr<Module> ptr(size_t index) const {
-    XGRAD_CHECK(index < items_.size(), IndexError, "ModuleList: index {} is out of range for a list of {} modules",
-                index, items_.size());
-    return items_[index];
-  }
-  std::shared_ptr<Module> operator[](size_t index) const { return ptr(index); }
-  template <typename T>
-  std::shared_ptr<T> ptr(size_t index) const {
-    auto p = std::dynamic_pointer_cast<T>(ptr(index));
-    XGRAD_CHECK(p != nullptr, TypeError, "ModuleList: module {} is a {}, not the requested type", index,
-                ptr(index)->name());
-    return p;
-  }
-  auto begin() const { return items_.begin(); }
-  auto end() const { return items_.end(); }
-  void reset() {}
+  void insert_ptr(size_t index, std::shared_ptr<Module> module);
 
- private:
   std::vector<std::shared_ptr<Module>> items_;
 };
 XGRAD_MODULE(ModuleList);
+
+/// Submodules by name (PyTorch's and LibTorch's ModuleDict). The modules are registered under
+/// their keys (so their parameters are found as "key.weight") and printed in insertion order;
+/// the owner calls them.
+///
+///     nn::ModuleDict heads({{"cls", nn::Linear(8, 10)}, {"box", nn::Linear(8, 4)}});
+///     heads->insert("aux", nn::Linear(8, 2));     // PyTorch's heads["aux"] = ...
+///     auto y = heads->at<nn::LinearImpl>("cls").forward(x);
+///     for (const auto& item : *heads) std::cout << item.key() << '\n';
+///
+/// As in PyTorch, `pop` and `clear` also unregister the modules (LibTorch 1.13 keeps them
+/// registered, so their parameters would still be trained and saved).
+class ModuleDictImpl : public Module {
+ public:
+  using Dict = OrderedDict<std::string, std::shared_ptr<Module>>;
+  using Iterator = Dict::iterator;
+  using ConstIterator = Dict::const_iterator;
+
+  ModuleDictImpl() = default;
+  /// `ModuleDict({{"a", nn::Linear(3, 2)}, {"b", nn::ReLU()}})`: holders, shared_ptrs or Impls.
+  explicit ModuleDictImpl(std::initializer_list<NamedModule> modules) {
+    for (const auto& m : modules) insert(m.name(), m.module());
+  }
+  explicit ModuleDictImpl(const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& modules) {
+    update(modules);
+  }
+  explicit ModuleDictImpl(const Dict& modules) { update(modules); }
+
+  /// Adds `module` under `key`, or replaces the module already there (keeping its position).
+  /// ValueError for an empty key or one with a '.'.
+  template <typename M>
+  void insert(const std::string& key, M&& module) {
+    insert_ptr(key, NamedModule(key, std::forward<M>(module)).module());
+  }
+  /// Inserts (or replaces) every pair of `modules`, in order.
+  void update(const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& modules) {
+    for (const auto& [key, module] : modules) insert_ptr(key, module);
+  }
+  /// Same from an OrderedDict, another ModuleDict (holder or Impl) or a list of NamedModule.
+  template <typename Container>
+  void update(const Container& container) {
+    if constexpr (is_module_holder_v<Container>) {
+      update(*container);
+    } else if constexpr (std::is_same_v<Container, std::initializer_list<NamedModule>> ||
+                         std::is_same_v<Container, std::vector<NamedModule>>) {
+      for (const auto& m : container) insert_ptr(m.name(), m.module());
+    } else {
+      // A copy first: updating a ModuleDict from itself must not iterate what it modifies.
+      std::vector<std::pair<std::string, std::shared_ptr<Module>>> copy;
+      for (const auto& item : container) copy.emplace_back(item.key(), item.value());
+      update(copy);
+    }
+  }
+  void update(std::initializer_list<NamedModule> modules) {
+    for (const auto& m : modules) insert_ptr(m.name(), m.module());
+  }
+
+  /// The module under `key`; IndexError when there is none (check with contains()).
+  std::shared_ptr<Module> operator[](const std::string& key) const;
+  /// The module under `key` as `T` (an Impl class or a holder type); TypeError when it is not one.
+  template <typename T>
+  typename detail_container::impl_of<T>::type& at(const std::string& key) const {
+    auto* p = (*this)[key]->template as<typename detail_container::impl_of<T>::type>();
+    XGRAD_CHECK(p != nullptr, TypeError, "ModuleDict: module '{}' is a {}, not the requested type", key,
+                (*this)[key]->name());
+    return *p;
+  }
+  /// Removes the module under `key` (and its registration) and returns it; IndexError when absent.
+  std::shared_ptr<Module> pop(const std::string& key);
+  /// Removes every module.
+  void clear() { children_.clear(); }
+
+  bool contains(const std::string& key) const noexcept { return children_.contains(key); }
+  size_t size() const noexcept { return children_.size(); }
+  bool empty() const noexcept { return children_.is_empty(); }
+  bool is_empty() const noexcept { return children_.is_empty(); }
+  std::vector<std::string> keys() const { return children_.keys(); }
+  std::vector<std::shared_ptr<Module>> values() const { return children_.values(); }
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> items() const;
+  /// Iterates (key, module) items in insertion order: `item.key()`, `item.value()`.
+  Iterator begin() { return children_.begin(); }
+  Iterator end() { return children_.end(); }
+  ConstIterator begin() const { return children_.begin(); }
+  ConstIterator end() const { return children_.end(); }
+  void reset() {}
+
+ private:
+  void insert_ptr(const std::string& key, std::shared_ptr<Module> module);
+};
+/// Holder of ModuleDictImpl; also accepts a braced list of named modules.
+class ModuleDict : public ModuleHolder<ModuleDictImpl> {
+ public:
+  using ModuleHolder<ModuleDictImpl>::ModuleHolder;
+  using Impl = ModuleDictImpl;
+  ModuleDict() : ModuleHolder<ModuleDictImpl>() {}
+  ModuleDict(std::initializer_list<NamedModule> modules)  // NOLINT
+      : ModuleHolder<ModuleDictImpl>(std::make_shared<ModuleDictImpl>(modules)) {}
+  /// `dict["a"]`: the module under "a".
+  std::shared_ptr<Module> operator[](const std::string& key) const { return (**this)[key]; }
+};
 
 }  // namespace xgrad::nn

@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// `nn::Linear` and `nn::Flatten`, as in LibTorch:
+/// `nn::Linear`, `nn::Flatten` and `nn::Identity`, as in LibTorch:
 ///
 ///     xgrad::nn::Linear fc(400, 120);                  // or LinearOptions(400, 120).bias(false)
 ///     auto y = fc(xgrad::randn({8, 400}));            // [8, 120]
@@ -43,5 +43,14 @@ class FlattenImpl : public Module {
   FlattenOptions options;
 };
 XGRAD_MODULE(Flatten);
+
+/// Returns its input unchanged (the same tensor, not a copy), e.g. to stand in for a layer that
+/// a variant of a model leaves out. PyTorch's `nn.Identity`; prints as `Identity()`.
+class IdentityImpl : public Module {
+ public:
+  void reset() {}
+  Tensor forward(const Tensor& input);
+};
+XGRAD_MODULE(Identity);
 
 }  // namespace xgrad::nn

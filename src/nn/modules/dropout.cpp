@@ -1,0 +1,32 @@
+// Dropout: probability check at construction, active only in training mode.
+
+#include <xgrad/nn/functional.hpp>
+#include <xgrad/nn/modules/dropout.hpp>
+
+#include "nn/modules/common.hpp"
+
+#include <fmt/format.h>
+
+namespace xgrad::nn {
+
+using namespace detail;
+
+// ---- Dropout ------------------------------------------------------------------------------------
+
+DropoutImpl::DropoutImpl(const DropoutOptions& options_) : options(options_) { reset(); }
+
+void DropoutImpl::reset() {
+  XGRAD_CHECK(options.p() >= 0.0 && options.p() <= 1.0, ValueError,
+              "Dropout: dropout probability has to be between 0 and 1, but got {}", options.p());
+}
+
+Tensor DropoutImpl::forward(Tensor input) {
+  return functional::dropout(
+      input, functional::DropoutFuncOptions().p(options.p()).inplace(options.inplace()).training(is_training()));
+}
+
+std::string DropoutImpl::extra_repr() const {
+  return fmt::format("p={}, inplace={}", py_float(options.p()), py_bool(options.inplace()));
+}
+
+}  // namespace xgrad::nn

@@ -125,8 +125,8 @@ void adam_step(std::vector<OptimizerParamGroup>& groups, Optimizer::StateMap& st
       h.maximize = o.maximize();
       dispatch_float(p.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        kernels::adam_step(h, p.numel(), u.work.data_ptr<T>(), u.grad.data_ptr<T>(), st->exp_avg().template data_ptr<T>(),
-                           st->exp_avg_sq().template data_ptr<T>(),
+        kernels::adam_step(h, p.numel(), u.work.data_ptr<T>(), u.grad.data_ptr<T>(),
+                           st->exp_avg().template data_ptr<T>(), st->exp_avg_sq().template data_ptr<T>(),
                            o.amsgrad() ? st->max_exp_avg_sq().template data_ptr<T>() : nullptr);
       });
       u.finish();

@@ -190,7 +190,8 @@ void Optimizer::check_options(const OptimizerOptions& /*options*/) const {}
 std::unique_ptr<OptimizerParamState> Optimizer::make_param_state(const Tensor& /*param*/,
                                                                  const std::map<std::string, Tensor>& /*tensors*/,
                                                                  const OptimizerOptions& /*options*/) const {
-  XGRAD_THROW(ValueError, "{}.load_state_dict: this optimizer keeps no per-parameter state, but the state dict has some",
+  XGRAD_THROW(ValueError,
+              "{}.load_state_dict: this optimizer keeps no per-parameter state, but the state dict has some",
               name());
 }
 

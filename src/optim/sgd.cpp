@@ -94,7 +94,8 @@ std::unique_ptr<OptimizerParamState> SGD::make_param_state(const Tensor& param,
                                                            const OptimizerOptions& /*options*/) const {
   detail::check_state_keys(tensors, {"momentum_buffer"});
   auto s = std::make_unique<SGDParamState>();
-  if (tensors.count("momentum_buffer")) s->momentum_buffer(detail::load_state_tensor(tensors, "momentum_buffer", param));
+  if (tensors.count("momentum_buffer"))
+    s->momentum_buffer(detail::load_state_tensor(tensors, "momentum_buffer", param));
   return s;
 }
 

@@ -267,16 +267,18 @@ std::vector<unsigned char> run_big(const std::string& which, int64_t threads) {
   xgrad::manual_seed(7);
   const auto dtype = xgrad::scalar_type_of<T>();
   Tensor p = xgrad::randn({n}, dtype).requires_grad_();
+  const std::vector<Tensor> ps{p};
   std::unique_ptr<optim::Optimizer> opt;
-  if (which == "sgd") opt = std::make_unique<optim::SGD>(std::vector<Tensor>{p}, optim::SGDOptions(0.1).momentum(0.9).weight_decay(0.01).nesterov(true));
+  if (which == "sgd")
+    opt = std::make_unique<optim::SGD>(ps, optim::SGDOptions(0.1).momentum(0.9).weight_decay(0.01).nesterov(true));
   if (which == "adam")
-    opt = std::make_unique<optim::Adam>(std::vector<Tensor>{p}, optim::AdamOptions(0.01).weight_decay(0.1).amsgrad(true));
-  if (which == "adamw") opt = std::make_unique<optim::AdamW>(std::vector<Tensor>{p}, optim::AdamWOptions(0.01).maximize(true));
+    opt = std::make_unique<optim::Adam>(ps, optim::AdamOptions(0.01).weight_decay(0.1).amsgrad(true));
+  if (which == "adamw") opt = std::make_unique<optim::AdamW>(ps, optim::AdamWOptions(0.01).maximize(true));
   if (which == "rmsprop")
-    opt = std::make_unique<optim::RMSprop>(std::vector<Tensor>{p},
-                                           optim::RMSpropOptions(0.01).momentum(0.5).centered(true).weight_decay(0.1));
+    opt = std::make_unique<optim::RMSprop>(
+        ps, optim::RMSpropOptions(0.01).momentum(0.5).centered(true).weight_decay(0.1));
   if (which == "adagrad")
-    opt = std::make_unique<optim::Adagrad>(std::vector<Tensor>{p}, optim::AdagradOptions(0.1).lr_decay(0.01).weight_decay(0.1));
+    opt = std::make_unique<optim::Adagrad>(ps, optim::AdagradOptions(0.1).lr_decay(0.01).weight_decay(0.1));
   for (int s = 0; s < 3; ++s) {
     p.mutable_grad() = xgrad::randn({n}, dtype);
     opt->step();

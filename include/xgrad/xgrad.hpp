@@ -23,3 +23,4 @@
 #include <xgrad/autograd/engine.hpp>
 #include <xgrad/autograd/gradcheck.hpp>
 #include <xgrad/nn.hpp>
+#include <xgrad/data.hpp>

@@ -229,6 +229,7 @@ BOOST_AUTO_TEST_CASE(bad_options_and_datasets) {
   TensorExample r = one.get(2);
   check_values(r.data, {4, 5});
   BOOST_CHECK_THROW(one.get(3), IndexError);
+  BOOST_CHECK_THROW(datasets::TensorDataset(xgrad::tensor(1.0)), ValueError);
   auto rows = one.map(transforms::Stack<TensorExample>());
   check_sizes(rows.get_batch({0, 2}).data, {2, 2});
 }

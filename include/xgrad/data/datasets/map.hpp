@@ -48,7 +48,7 @@ class MapDataset : public BatchDataset<MapDataset<SourceDataset, AppliedTransfor
   }
 
   /// The source's size.
-  std::optional<size_t> size() const noexcept override { return dataset_.size(); }
+  std::optional<size_t> size() const override { return dataset_.size(); }
 
   /// The source dataset.
   const SourceDataset& dataset() noexcept { return dataset_; }

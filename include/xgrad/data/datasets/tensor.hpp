@@ -14,6 +14,7 @@
 
 #include <xgrad/data/datasets/base.hpp>
 #include <xgrad/data/example.hpp>
+#include <xgrad/error.hpp>
 #include <xgrad/tensor.hpp>
 
 #include <optional>
@@ -45,7 +46,11 @@ namespace datasets {
 /// LibTorch's TensorDataset: the rows of one tensor (or of `stack(tensors)`).
 struct TensorDataset : public Dataset<TensorDataset, TensorExample> {
   explicit TensorDataset(const std::vector<Tensor>& tensors) : TensorDataset(xgrad::stack(tensors)) {}
-  explicit TensorDataset(Tensor tensor) : tensor(std::move(tensor)) {}
+  /// ValueError for an undefined or 0-d tensor.
+  explicit TensorDataset(Tensor tensor) : tensor(std::move(tensor)) {
+    XGRAD_CHECK(this->tensor.defined() && this->tensor.dim() >= 1, ValueError,
+                "datasets::TensorDataset: the tensor needs a first (example) dimension");
+  }
 
   /// Row `index`; IndexError when out of range.
   TensorExample get(size_t index) override;

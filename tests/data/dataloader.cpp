@@ -30,11 +30,16 @@ struct Slow : datasets::Dataset<Slow> {
   bool sleep = false;
   std::optional<size_t> bad;
   std::shared_ptr<std::atomic<int>> calls = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<bool>> threw_on_worker = std::make_shared<std::atomic<bool>>(false);
+  std::thread::id main_thread = std::this_thread::get_id();
 
   Example<> get(size_t i) override {
     ++*calls;
     if (sleep) std::this_thread::sleep_for(std::chrono::microseconds((i * 7919) % 5 * 400));
-    if (bad && i == *bad) XGRAD_THROW(IOError, "Slow: example {} is unreadable", i);
+    if (bad && i == *bad) {
+      if (std::this_thread::get_id() != main_thread) *threw_on_worker = true;
+      XGRAD_THROW(IOError, "Slow: example {} is unreadable", i);
+    }
     return {xgrad::full({1}, static_cast<double>(i)), xgrad::tensor(static_cast<int64_t>(i))};
   }
   std::optional<size_t> size() const override { return n; }
@@ -138,7 +143,12 @@ BOOST_AUTO_TEST_CASE(a_worker_exception_reaches_the_consumer) {
     std::vector<int64_t> seen;
     bool thrown = false;
     try {
-      for (auto& b : *loader) seen.push_back(b.target.to_vector<int64_t>().front());
+      for (auto& b : *loader) {
+        seen.push_back(b.target.to_vector<int64_t>().front());
+        // A slow consumer: the workers have started (and finished) the next batches by the time
+        // they are needed, so the bad batch fails on a worker thread, not inline.
+        if (workers > 0) std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      }
     } catch (const IOError& e) {
       thrown = true;
       BOOST_TEST(std::string(e.what()) == "Slow: example 13 is unreadable");
@@ -147,6 +157,7 @@ BOOST_AUTO_TEST_CASE(a_worker_exception_reaches_the_consumer) {
     BOOST_TEST(thrown);
     // Batches before the bad one (indices 12..15) came out, in order.
     BOOST_TEST(seen == (std::vector<int64_t>{0, 4, 8}), boost::test_tools::per_element());
+    BOOST_TEST(bad.threw_on_worker->load() == (workers > 0));
     // The loader is still usable: a new epoch throws at the same batch again.
     BOOST_CHECK_THROW(for (auto& b : *loader)(void) b, IOError);
   }

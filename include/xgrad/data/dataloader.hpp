@@ -20,7 +20,9 @@
 /// in order, and every result is handed out in request order, so the batches are exactly those
 /// of `workers(0)` whatever the thread timing (given a dataset whose get_batch depends only on
 /// its indices; a transform drawing random numbers would draw them in thread order). Each worker
-/// owns a copy of the dataset, as in LibTorch (datasets hold tensors, which copies share).
+/// owns a copy of the dataset, as in LibTorch (datasets hold tensors, which copies share), and
+/// so does the calling thread: when the batch it needs next has not been started by any worker,
+/// it assembles that batch itself rather than wait for a worker to be scheduled.
 ///
 /// Errors: ValueError from make_data_loader for batch_size 0, max_jobs 0 with workers, or an
 /// unsized dataset. An exception thrown by get_batch — on the calling thread or in a worker — is
@@ -61,10 +63,6 @@ class StatelessDataLoader : private detail::BatchProducer<typename Dataset::Batc
     XGRAD_CHECK(options_.batch_size >= 1, ValueError, "DataLoader: batch_size must be at least 1, got 0");
     XGRAD_CHECK(options_.workers == 0 || options_.max_jobs >= 1, ValueError,
                 "DataLoader: max_jobs must be at least 1 with {} workers, got 0", options_.workers);
-    if (options_.workers == 0) {
-      main_dataset_ = std::make_unique<Dataset>(std::move(dataset));
-      return;
-    }
     try {
       for (size_t w = 0; w < options_.workers; ++w)
         workers_.emplace_back([this, copy = dataset]() mutable { worker_loop(copy); });
@@ -72,6 +70,9 @@ class StatelessDataLoader : private detail::BatchProducer<typename Dataset::Batc
       join();
       throw;
     }
+    // The calling thread's own copy: all batches with workers(0), and with workers the batch
+    // the consumer needs next when no worker has started it yet.
+    main_dataset_ = std::make_unique<Dataset>(std::move(dataset));
   }
 
   StatelessDataLoader(const StatelessDataLoader&) = delete;
@@ -156,16 +157,25 @@ class StatelessDataLoader : private detail::BatchProducer<typename Dataset::Batc
       return main_dataset_->get_batch(std::move(*req));
     }
     Result r;
+    std::optional<Job> own;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       if (in_flight_ == 0) return std::nullopt;
-      result_ready_.wait(lock, [&] { return results_.count(next_result_) != 0; });
-      auto node = results_.extract(next_result_);
-      r = std::move(node.mapped());
+      if (results_.count(next_result_) == 0 && !jobs_.empty() && jobs_.front().sequence == next_result_) {
+        // No worker has started the batch we need: assembling it here beats waiting for a worker
+        // to be scheduled (the same get_batch on the same request, so the same batch).
+        own.emplace(std::move(jobs_.front()));
+        jobs_.pop_front();
+      } else {
+        result_ready_.wait(lock, [&] { return results_.count(next_result_) != 0; });
+        auto node = results_.extract(next_result_);
+        r = std::move(node.mapped());
+      }
       ++next_result_;
       --in_flight_;
     }
     request(1);  // keep max_jobs in flight, also after a failed batch
+    if (own) return main_dataset_->get_batch(std::move(own->request));
     if (r.error) std::rethrow_exception(r.error);
     return std::move(r.batch);
   }
@@ -200,7 +210,7 @@ class StatelessDataLoader : private detail::BatchProducer<typename Dataset::Batc
 
   const FullDataLoaderOptions options_;
   Sampler sampler_;
-  std::unique_ptr<Dataset> main_dataset_;  // workers == 0 only
+  std::unique_ptr<Dataset> main_dataset_;  // the consumer's copy
   std::vector<std::thread> workers_;
 
   std::mutex mutex_;

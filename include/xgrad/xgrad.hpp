@@ -25,3 +25,4 @@
 #include <xgrad/nn.hpp>
 #include <xgrad/optim.hpp>
 #include <xgrad/serialize.hpp>
+#include <xgrad/data.hpp>

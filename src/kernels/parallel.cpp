@@ -6,6 +6,7 @@
 #include <xgrad/parallel.hpp>
 
 #include <omp.h>
+#include <xmmintrin.h>
 
 #include <algorithm>
 #include <atomic>
@@ -36,20 +37,50 @@ void set_num_threads(int64_t n) {
 
 int64_t get_num_threads() { return num_threads_slot().load(); }
 
+namespace {
+std::atomic<bool> flush_denormal_requested{false};
+// What this thread's MXCSR is known to hold; it starts as the process default (no flushing).
+thread_local bool flush_denormal_applied = false;
+// FTZ (bit 15: results that would be subnormal become 0) and DAZ (bit 6: subnormal inputs read
+// as 0).
+constexpr unsigned kFtzDaz = 0x8040;
+}  // namespace
+
+namespace kernels {
+void sync_flush_denormal() {
+  const bool want = flush_denormal_requested.load(std::memory_order_relaxed);
+  if (want == flush_denormal_applied) return;
+  const unsigned csr = _mm_getcsr();
+  _mm_setcsr(want ? (csr | kFtzDaz) : (csr & ~kFtzDaz));
+  flush_denormal_applied = want;
+}
+}  // namespace kernels
+
+bool set_flush_denormal(bool on) {
+  flush_denormal_requested.store(on);
+  kernels::sync_flush_denormal();
+  return true;
+}
+
 namespace kernels {
 
 bool in_parallel_region() { return omp_in_parallel() != 0; }
 
 void parallel_for_impl(int64_t n, void* ctx, void (*body)(void*, int64_t)) {
   const int64_t nt = std::min<int64_t>(get_num_threads(), n);
+  sync_flush_denormal();
   if (nt <= 1 || omp_in_parallel()) {
     for (int64_t i = 0; i < n; ++i) body(ctx, i);
     return;
   }
-  // Dynamic scheduling balances uneven tasks; it cannot change results, since a task computes
-  // the same thing on whichever thread runs it.
-#pragma omp parallel for num_threads(static_cast<int>(nt)) schedule(dynamic, 1)
-  for (int64_t i = 0; i < n; ++i) body(ctx, i);
+#pragma omp parallel num_threads(static_cast<int>(nt))
+  {
+    sync_flush_denormal();  // pool threads keep their own MXCSR
+    // Dynamic scheduling balances uneven tasks; it cannot change results, since a task computes
+    // the same thing on whichever thread runs it.
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t i = 0; i < n; ++i) body(ctx, i);
+  }
 }
 
 }  // namespace kernels

@@ -16,6 +16,10 @@ void parallel_for_impl(int64_t n, void* ctx, void (*body)(void*, int64_t));
 /// True inside a parallel_for task (nested loops then run serially).
 bool in_parallel_region();
 
+/// Brings this thread's subnormal handling (MXCSR FTZ/DAZ) in line with set_flush_denormal;
+/// parallel_for calls it in the caller and in every pool thread.
+void sync_flush_denormal();
+
 template <typename F>
 void parallel_for(int64_t n, F&& fn) {
   if (n <= 0) return;

@@ -63,6 +63,27 @@ BOOST_AUTO_TEST_CASE(parallel_for_runs_every_task_once) {
   }
 }
 
+// set_flush_denormal reaches the calling thread and every pool thread, and switches back off.
+BOOST_AUTO_TEST_CASE(flush_denormal_reaches_every_thread) {
+  ThreadsGuard guard;
+  xgrad::set_num_threads(2);
+  const auto products = [] {
+    std::vector<float> out(64);
+    parallel_for(64, [&](int64_t i) {
+      volatile float tiny = 1e-30f;  // volatile: computed at run time under the current MXCSR
+      for (int k = 0; k < 20000; ++k) tiny = tiny + 0.0f;  // long enough for both threads to take tasks
+      out[static_cast<size_t>(i)] = tiny * 1e-10f;           // 1e-40: subnormal
+    });
+    return out;
+  };
+  BOOST_TEST(xgrad::set_flush_denormal(true));
+  for (float v : products()) BOOST_TEST(v == 0.0f);
+  volatile float tiny = 1e-30f;
+  BOOST_TEST(tiny * 1e-10f == 0.0f);  // the calling thread too
+  xgrad::set_flush_denormal(false);
+  for (float v : products()) BOOST_TEST(v > 0.0f);
+}
+
 BOOST_AUTO_TEST_CASE(gemm_bit_identical_across_thread_counts) {
   ThreadsGuard guard;
   const int64_t m = 301, n = 257, k = 700;  // several row blocks and depth blocks

@@ -1,0 +1,245 @@
+// LeNet on Fashion-MNIST: the book's recipe (the chapter's destination) and two modern variants.
+//
+//     ./build/examples/lenet/lenet                      # the book: sigmoid, avg-pool, SGD lr 0.9
+//     ./build/examples/lenet/lenet --variant modern     # ReLU, max-pool, BatchNorm, Adam
+//     ./build/examples/lenet/lenet --variant deep       # a wider VGG-style CNN, Adam + OneCycleLR
+//     ./build/examples/lenet/lenet --help
+//
+// Per epoch it prints the train loss, train accuracy, test accuracy and images/s, and writes
+// <out>/metrics.csv, <out>/curves.svg, <out>/kernels.png and the checkpoint (--save). The
+// checkpoint holds the model, the optimizer, the LR scheduler, the random generator and the
+// metrics so far: `--resume` continues the run bit-identically to one never interrupted.
+
+#include "options.hpp"
+#include "progress.hpp"
+#include "report.hpp"
+
+#include <xgrad/xgrad.hpp>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nn = xgrad::nn;
+namespace F = xgrad::nn::functional;
+namespace optim = xgrad::optim;
+
+namespace {
+
+// Fashion-MNIST's mean and standard deviation over the training images (in [0, 1]).
+constexpr double kMean = 0.2860, kStd = 0.3530;
+
+// The book's LeNet-5: sigmoid activations and average pooling, Xavier-initialised weights.
+nn::Sequential book_lenet() {
+  nn::Sequential net(nn::Conv2d(nn::Conv2dOptions(1, 6, 5).padding(2)), nn::Sigmoid(),
+                     nn::AvgPool2d(nn::AvgPool2dOptions(2).stride(2)), nn::Conv2d(nn::Conv2dOptions(6, 16, 5)),
+                     nn::Sigmoid(), nn::AvgPool2d(nn::AvgPool2dOptions(2).stride(2)), nn::Flatten(),
+                     nn::Linear(16 * 5 * 5, 120), nn::Sigmoid(), nn::Linear(120, 84), nn::Sigmoid(),
+                     nn::Linear(84, 10));
+  // d2l's init_weights: xavier_uniform_ on every Linear and Conv2d weight; biases keep theirs.
+  net->apply([](nn::Module& m) {
+    if (auto* conv = m.as<nn::Conv2d>()) nn::init::xavier_uniform_(conv->weight);
+    if (auto* linear = m.as<nn::Linear>()) nn::init::xavier_uniform_(linear->weight);
+  });
+  return net;
+}
+
+// The same layers with what a practitioner would use today: ReLU, max-pooling, BatchNorm.
+nn::Sequential modern_lenet() {
+  return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(1, 6, 5).padding(2)), nn::BatchNorm2d(6), nn::ReLU(),
+                        nn::MaxPool2d(nn::MaxPool2dOptions(2).stride(2)), nn::Conv2d(nn::Conv2dOptions(6, 16, 5)),
+                        nn::BatchNorm2d(16), nn::ReLU(), nn::MaxPool2d(nn::MaxPool2dOptions(2).stride(2)),
+                        nn::Flatten(), nn::Linear(16 * 5 * 5, 120), nn::BatchNorm1d(120), nn::ReLU(),
+                        nn::Linear(120, 84), nn::BatchNorm1d(84), nn::ReLU(), nn::Linear(84, 10));
+}
+
+// A small VGG-style network: two blocks of two 3x3 convolutions (32 then 64 channels) with
+// BatchNorm and ReLU, each followed by 2x2 max-pooling, then a 128-unit hidden layer with dropout.
+nn::Sequential deep_cnn() {
+  const auto conv_bn_relu = [](int64_t in, int64_t out) {
+    return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1).bias(false)), nn::BatchNorm2d(out),
+                          nn::ReLU());
+  };
+  return nn::Sequential(conv_bn_relu(1, 32), conv_bn_relu(32, 32), nn::MaxPool2d(nn::MaxPool2dOptions(2)),
+                        conv_bn_relu(32, 64), conv_bn_relu(64, 64), nn::MaxPool2d(nn::MaxPool2dOptions(2)),
+                        nn::Flatten(), nn::Dropout(0.3), nn::Linear(64 * 7 * 7, 128), nn::BatchNorm1d(128),
+                        nn::ReLU(), nn::Linear(128, 10));
+}
+
+// The first Conv2d of the model (for kernels.png).
+xgrad::Tensor first_conv_weight(const nn::Sequential& net) {
+  for (const auto& m : net->modules(false))
+    if (const auto* conv = m->as<nn::Conv2d>()) return conv->weight;
+  throw xgrad::ValueError("lenet: the model has no Conv2d layer");
+}
+
+// Images as float32 [N, 1, 28, 28] in [0, 1] and labels as int64 [N], optionally only the first
+// `limit` of them, optionally standardised with the training set's mean and std.
+struct Split {
+  xgrad::Tensor images, labels;
+};
+Split load_split(const lenet::LenetOptions& o, xgrad::data::datasets::MNIST::Mode mode, bool standardise) {
+  xgrad::data::datasets::FashionMNIST ds(o.data.string(), mode);
+  xgrad::Tensor images = ds.images(), labels = ds.targets();
+  const auto& limit = mode == xgrad::data::datasets::MNIST::Mode::kTrain ? o.limit_train : o.limit_test;
+  if (limit && *limit < images.size(0)) {
+    images = images.narrow(0, 0, *limit);
+    labels = labels.narrow(0, 0, *limit);
+  }
+  if (standardise) images = (images - kMean) / kStd;
+  return {images.contiguous(), labels.contiguous()};
+}
+
+// The metrics so far travel in the checkpoint's metadata as CSV text (metrics.csv's format).
+std::vector<lenet::EpochMetrics> parse_metrics(const std::string& csv) {
+  std::vector<lenet::EpochMetrics> rows;
+  size_t pos = csv.find('\n');  // skip the header
+  while (pos != std::string::npos && pos + 1 < csv.size()) {
+    const size_t next = csv.find('\n', pos + 1);
+    const std::string line = csv.substr(pos + 1, next - pos - 1);
+    lenet::EpochMetrics m;
+    long long epoch = 0;
+    if (std::sscanf(line.c_str(), "%lld,%lf,%lf,%lf,%lf,%lf", &epoch, &m.train_loss, &m.train_acc, &m.test_acc,
+                    &m.images_per_s, &m.seconds) != 6)
+      throw xgrad::IOError(fmt::format("lenet: the checkpoint's metrics line '{}' is not valid", line));
+    m.epoch = epoch;
+    rows.push_back(m);
+    pos = next;
+  }
+  return rows;
+}
+
+double accuracy(nn::Sequential& net, const Split& split, int64_t batch_size) {
+  xgrad::NoGradGuard no_grad;
+  int64_t correct = 0;
+  const int64_t n = split.images.size(0);
+  for (int64_t start = 0; start < n; start += batch_size) {
+    const int64_t len = std::min(batch_size, n - start);
+    auto logits = net->forward(split.images.narrow(0, start, len));
+    correct += logits.argmax(1).eq(split.labels.narrow(0, start, len)).sum().item<int64_t>();
+  }
+  return n == 0 ? 0.0 : static_cast<double>(correct) / static_cast<double>(n);
+}
+
+int run(const lenet::LenetOptions& o) {
+  if (o.threads) xgrad::set_num_threads(*o.threads);
+  // The sigmoid network's gradients vanish for much of its first epochs, into subnormal floats
+  // that x86 computes several times slower; flushing them changes only values below 1e-38.
+  xgrad::set_flush_denormal(true);
+  xgrad::manual_seed(o.seed);
+
+  const bool standardise = o.variant != lenet::Variant::Book;  // the book feeds raw [0, 1] pixels
+  const Split train = load_split(o, xgrad::data::datasets::MNIST::Mode::kTrain, standardise);
+  const Split test = load_split(o, xgrad::data::datasets::MNIST::Mode::kTest, standardise);
+  auto loader = xgrad::data::make_data_loader<xgrad::data::samplers::RandomSampler>(
+      xgrad::data::TensorDataset(train.images, train.labels),
+      xgrad::data::DataLoaderOptions().batch_size(static_cast<size_t>(o.batch_size)));
+  const int64_t n_train = train.images.size(0);
+  const int64_t batches_per_epoch = (n_train + o.batch_size - 1) / o.batch_size;
+
+  nn::Sequential net = o.variant == lenet::Variant::Book     ? book_lenet()
+                       : o.variant == lenet::Variant::Modern ? modern_lenet()
+                                                             : deep_cnn();
+  std::unique_ptr<optim::Optimizer> optimizer;
+  std::unique_ptr<optim::LRScheduler> scheduler;  // stepped once per batch
+  if (o.variant == lenet::Variant::Book) {
+    optimizer = std::make_unique<optim::SGD>(net->parameters(), optim::SGDOptions(o.lr));
+  } else {
+    optimizer = std::make_unique<optim::Adam>(net->parameters(), optim::AdamOptions(o.lr));
+    if (o.variant == lenet::Variant::Deep)
+      scheduler = std::make_unique<optim::OneCycleLR>(
+          *optimizer, optim::OneCycleLROptions(o.lr, o.epochs * batches_per_epoch));
+  }
+
+  std::cout << "LeNet on Fashion-MNIST: " << lenet::describe(o) << '\n';
+  std::cout << xgrad::summary(net, {1, 1, 28, 28}) << std::flush;
+
+  std::vector<lenet::EpochMetrics> history;
+  if (o.resume) {
+    const xgrad::StateDict ckpt = xgrad::load_state_dict_file(*o.resume);
+    for (const char* part : {"model", "optimizer", "rng"})
+      XGRAD_CHECK(ckpt.has_prefix(part), IOError, "lenet: {} holds no '{}' state; was it written by lenet?",
+                  o.resume->string(), part);
+    net->load_state_dict(ckpt.extract("model"));
+    optimizer->load_state_dict(ckpt.extract("optimizer"));
+    if (scheduler) scheduler->load_state_dict(ckpt.extract("scheduler"));
+    xgrad::load_rng_state_dict(ckpt.extract("rng"));
+    const auto it = ckpt.metadata.find("lenet.metrics");
+    if (it != ckpt.metadata.end()) history = parse_metrics(it->second);
+    std::cout << "resumed from " << o.resume->string() << " after epoch " << history.size() << '\n';
+  }
+  lenet::ensure_directory(o.out);
+  if (o.save.has_parent_path()) lenet::ensure_directory(o.save.parent_path());
+
+  for (int64_t epoch = static_cast<int64_t>(history.size()) + 1; epoch <= o.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    net->train();
+    double loss_sum = 0;
+    int64_t correct = 0, seen = 0, batch_index = 0;
+    {
+      lenet::ProgressBar bar(fmt::format("epoch {}/{}", epoch, o.epochs), batches_per_epoch);
+      for (auto& batch : *loader) {
+        optimizer->zero_grad();
+        auto logits = net->forward(batch.data);
+        auto loss = F::cross_entropy(logits, batch.target);
+        loss.backward();
+        optimizer->step();
+        if (scheduler) scheduler->step();
+        const int64_t b = batch.data.size(0);
+        loss_sum += loss.item<double>() * static_cast<double>(b);
+        correct += logits.argmax(1).eq(batch.target).sum().item<int64_t>();
+        seen += b;
+        bar.update(++batch_index, seen, loss_sum / static_cast<double>(seen));
+      }
+      bar.finish();
+    }
+    const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    net->eval();
+    lenet::EpochMetrics m;
+    m.epoch = epoch;
+    m.train_loss = loss_sum / static_cast<double>(seen);
+    m.train_acc = static_cast<double>(correct) / static_cast<double>(seen);
+    m.test_acc = accuracy(net, test, 1024);
+    m.images_per_s = static_cast<double>(seen) / train_seconds;
+    m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    history.push_back(m);
+    std::cout << lenet::epoch_line(m, o.epochs) << std::endl;
+
+    // Outputs after every epoch, each written atomically: an interrupted run keeps the last one.
+    lenet::write_metrics_csv(o.out / "metrics.csv", history);
+    lenet::write_curves_svg(o.out / "curves.svg", history, o.epochs,
+                            fmt::format("LeNet ({}) on Fashion-MNIST", lenet::to_string(o.variant)));
+    lenet::write_kernels_png(o.out / "kernels.png", first_conv_weight(net));
+    xgrad::StateDict ckpt;
+    ckpt.merge(net->state_dict(), "model");
+    ckpt.merge(optimizer->state_dict(), "optimizer");
+    if (scheduler) ckpt.merge(scheduler->state_dict(), "scheduler");
+    ckpt.merge(xgrad::rng_state_dict(), "rng");
+    ckpt.metadata["lenet.variant"] = std::string(lenet::to_string(o.variant));
+    ckpt.metadata["lenet.metrics"] = lenet::metrics_csv(history);
+    xgrad::save(ckpt, o.save);
+  }
+
+  const auto& last = history.back();
+  std::cout << fmt::format("test accuracy {:.3f} after {} epochs\n", last.test_acc, last.epoch);
+  std::cout << "wrote " << (o.out / "metrics.csv").string() << ", " << (o.out / "curves.svg").string() << ", "
+            << (o.out / "kernels.png").string() << " and the checkpoint " << o.save.string() << '\n';
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const lenet::LenetOptions options = lenet::parse_lenet_options_or_exit(argc, argv);
+  try {
+    return run(options);
+  } catch (const xgrad::Error& e) {
+    std::cerr << "lenet: " << e.what() << '\n';
+    return 1;
+  }
+}

@@ -5,9 +5,12 @@
 // least compute per loaded byte), as the ratio of its time to the same steps on preloaded batches.
 //
 //     ./build/benchmarks/bench_data              # Fashion-MNIST from Debian if installed
+//     XGRAD_BENCH_ONLY=loader ./build/benchmarks/bench_data   # the loader alone (~2 s)
 //
 // Without /usr/share/datasets/fashion-mnist it writes 60000 synthetic images to a temporary folder.
 #include <xgrad/xgrad.hpp>
+
+#include "bench_common.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -98,28 +101,31 @@ int main() {
   auto pipeline = [&] {
     return mnist.map(transforms::Normalize<>(0.2860, 0.3530)).map(transforms::Stack<>());
   };
-  std::printf("one epoch of 60000 at batch 256, RandomSampler:\n");
-  {
-    auto l = make_data_loader<samplers::RandomSampler>(pipeline(), DataLoaderOptions().batch_size(256));
-    report("MNIST>Normalize>Stack, workers 0 (row gather)", *l);
+  if (bench::selected("loader")) {
+    std::printf("one epoch of 60000 at batch 256, RandomSampler:\n");
+    {
+      auto l = make_data_loader<samplers::RandomSampler>(pipeline(), DataLoaderOptions().batch_size(256));
+      report("MNIST>Normalize>Stack, workers 0 (row gather)", *l);
+    }
+    {
+      auto l = make_data_loader<samplers::RandomSampler>(pipeline(), DataLoaderOptions().batch_size(256).workers(2));
+      report("MNIST>Normalize>Stack, workers 2", *l);
+    }
+    {
+      // A TensorLambda in the chain forces LibTorch's per-example path.
+      auto ds = mnist.map(transforms::Normalize<>(0.2860, 0.3530))
+                    .map(transforms::TensorLambda<>([](Tensor x) { return x; }))
+                    .map(transforms::Stack<>());
+      auto l = make_data_loader<samplers::RandomSampler>(std::move(ds), DataLoaderOptions().batch_size(256));
+      report("per-example path (get, Normalize, stack)", *l, 1);
+    }
+    {
+      auto x = (mnist.images() - 0.2860) / 0.3530;
+      auto l = make_data_loader(TensorDataset(x, mnist.targets()), DataLoaderOptions().batch_size(256));
+      report("TensorDataset of normalized images", *l);
+    }
   }
-  {
-    auto l = make_data_loader<samplers::RandomSampler>(pipeline(), DataLoaderOptions().batch_size(256).workers(2));
-    report("MNIST>Normalize>Stack, workers 2", *l);
-  }
-  {
-    // A TensorLambda in the chain forces LibTorch's per-example path.
-    auto ds = mnist.map(transforms::Normalize<>(0.2860, 0.3530))
-                  .map(transforms::TensorLambda<>([](Tensor x) { return x; }))
-                  .map(transforms::Stack<>());
-    auto l = make_data_loader<samplers::RandomSampler>(std::move(ds), DataLoaderOptions().batch_size(256));
-    report("per-example path (get, Normalize, stack)", *l, 1);
-  }
-  {
-    auto x = (mnist.images() - 0.2860) / 0.3530;
-    auto l = make_data_loader(TensorDataset(x, mnist.targets()), DataLoaderOptions().batch_size(256));
-    report("TensorDataset of normalized images", *l);
-  }
+  if (!bench::selected("train")) return 0;
 
   // Training: S steps on preloaded batches vs the same S steps pulled from the loader.
   const size_t steps = 30;

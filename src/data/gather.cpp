@@ -3,15 +3,37 @@
 // A batch of B examples of an [N, ...] dataset is B contiguous rows; copying them into the batch
 // costs one pass over B rows instead of B tensor headers, B example copies and a stack. Normalize
 // stages run in the same pass, per element exactly as `input.sub(mean).div(stddev)` does in
-// float32 (subtract, then divide — no reciprocal), so both paths give identical bits.
+// float32 (subtract, then divide — no reciprocal), so both paths give identical bits. Blocks of
+// rows go to xgrad's kernel threads (a loader with workers(0) assembles batches between training
+// steps, when those threads are idle); on loader worker threads the gather stays serial.
 #include <xgrad/data/detail/stacked.hpp>
 #include <xgrad/error.hpp>
 
+#include "kernels/parallel.hpp"
+
+#include <algorithm>
 #include <cstring>
 
 namespace xgrad::data::detail {
 
 namespace {
+
+// Rows per parallel task: a 28 x 28 float image is 3 KiB, so a task moves ~50 KiB.
+constexpr int64_t kRowsPerTask = 16;
+
+thread_local bool loader_worker_thread = false;
+
+// Runs fn(first, last) over [0, rows) in blocks, in parallel unless on a loader worker.
+template <typename F>
+void for_row_blocks(int64_t rows, F&& fn) {
+  const int64_t tasks = (rows + kRowsPerTask - 1) / kRowsPerTask;
+  auto block = [&](int64_t t) { fn(t * kRowsPerTask, std::min(rows, (t + 1) * kRowsPerTask)); };
+  if (loader_worker_thread) {
+    for (int64_t t = 0; t < tasks; ++t) block(t);
+  } else {
+    kernels::parallel_for(tasks, block);
+  }
+}
 
 // Whether every stage's constants broadcast over a row of `source` without changing its shape.
 bool stages_apply(const Tensor& source, ArrayRef<NormalizeStage> stages) {
@@ -26,6 +48,8 @@ bool stages_apply(const Tensor& source, ArrayRef<NormalizeStage> stages) {
 }
 
 }  // namespace
+
+void mark_loader_worker_thread() { loader_worker_thread = true; }
 
 Tensor gather_rows(const Tensor& source, ArrayRef<size_t> indices, ArrayRef<NormalizeStage> stages, const char* who) {
   XGRAD_CHECK(source.defined() && source.dim() >= 1, ValueError, "{}: the dataset tensor must have a first dimension",
@@ -45,12 +69,15 @@ Tensor gather_rows(const Tensor& source, ArrayRef<size_t> indices, ArrayRef<Norm
   for (size_t d = 1; d < sizes.size(); ++d) row *= sizes[d];
   if (row == 0) return out;
 
+  const auto rows = static_cast<int64_t>(indices.size());
   if (stages.empty()) {
     const size_t row_bytes = static_cast<size_t>(row) * src.element_size();
     const auto* base = static_cast<const char*>(src.unsafeGetTensorImpl()->data());
     auto* dst = static_cast<char*>(out.unsafeGetTensorImpl()->data());
-    for (size_t b = 0; b < indices.size(); ++b)
-      std::memcpy(dst + b * row_bytes, base + indices[b] * row_bytes, row_bytes);
+    for_row_blocks(rows, [&](int64_t first, int64_t last) {
+      for (auto b = static_cast<size_t>(first); b < static_cast<size_t>(last); ++b)
+        std::memcpy(dst + b * row_bytes, base + indices[b] * row_bytes, row_bytes);
+    });
     return out;
   }
 
@@ -59,24 +86,26 @@ Tensor gather_rows(const Tensor& source, ArrayRef<size_t> indices, ArrayRef<Norm
   const int64_t outer = row / (channels * inner);
   const float* base = src.data_ptr<float>();
   float* dst = out.data_ptr<float>();
-  for (size_t b = 0; b < indices.size(); ++b) {
-    const float* s_row = base + static_cast<int64_t>(indices[b]) * row;
-    float* d_row = dst + static_cast<int64_t>(b) * row;
-    for (int64_t o = 0; o < outer; ++o) {
-      for (int64_t c = 0; c < channels; ++c) {
-        const int64_t off = (o * channels + c) * inner;
-        const float* s = s_row + off;
-        float* d = d_row + off;
-        for (size_t k = 0; k < stages.size(); ++k) {
-          const NormalizeStage& st = stages[k];
-          const float m = st.mean.size() == 1 ? st.mean[0] : st.mean[static_cast<size_t>(c)];
-          const float sd = st.stddev.size() == 1 ? st.stddev[0] : st.stddev[static_cast<size_t>(c)];
-          const float* in = k == 0 ? s : d;  // the first stage reads the source, later ones the batch
-          for (int64_t j = 0; j < inner; ++j) d[j] = (in[j] - m) / sd;
+  for_row_blocks(rows, [&](int64_t first, int64_t last) {
+    for (int64_t b = first; b < last; ++b) {
+      const float* s_row = base + static_cast<int64_t>(indices[static_cast<size_t>(b)]) * row;
+      float* d_row = dst + b * row;
+      for (int64_t o = 0; o < outer; ++o) {
+        for (int64_t c = 0; c < channels; ++c) {
+          const int64_t off = (o * channels + c) * inner;
+          const float* s = s_row + off;
+          float* d = d_row + off;
+          for (size_t k = 0; k < stages.size(); ++k) {
+            const NormalizeStage& st = stages[k];
+            const float m = st.mean.size() == 1 ? st.mean[0] : st.mean[static_cast<size_t>(c)];
+            const float sd = st.stddev.size() == 1 ? st.stddev[0] : st.stddev[static_cast<size_t>(c)];
+            const float* in = k == 0 ? s : d;  // the first stage reads the source, later ones the batch
+            for (int64_t j = 0; j < inner; ++j) d[j] = (in[j] - m) / sd;
+          }
         }
       }
     }
-  }
+  });
   return out;
 }
 

@@ -115,6 +115,16 @@ BOOST_AUTO_TEST_CASE(fast_path_equals_per_example_path) {
   auto two = ds.map(n1).map(n2).map(transforms::Stack<>());
   BOOST_TEST(xgrad::equal(two.get_batch(idx).data, per_example(ds, idx, {n1, n2}).data));
 
+  // Any kernel thread count gives the same bits (rows are spread over threads in blocks).
+  const int64_t threads = get_num_threads();
+  for (int64_t t : {1, 2, 3}) {
+    set_num_threads(t);
+    std::vector<size_t> many(100);
+    for (size_t i = 0; i < many.size(); ++i) many[i] = (i * 7) % 20;
+    BOOST_TEST(xgrad::equal(one.get_batch(many).data, per_example(ds, many, {n1}).data));
+  }
+  set_num_threads(threads);
+
   // Stack directly over MNIST (no Normalize).
   auto plain = ds.map(transforms::Stack<>());
   BOOST_TEST(xgrad::equal(plain.get_batch(idx).data, per_example(ds, idx, {}).data));

@@ -32,6 +32,7 @@
 /// workers after the batches they are assembling.
 
 #include <xgrad/data/dataloader_options.hpp>
+#include <xgrad/data/detail/stacked.hpp>
 #include <xgrad/data/iterator.hpp>
 #include <xgrad/data/samplers/random.hpp>
 #include <xgrad/error.hpp>
@@ -181,6 +182,7 @@ class StatelessDataLoader : private detail::BatchProducer<typename Dataset::Batc
   }
 
   void worker_loop(Dataset& dataset) {
+    detail::mark_loader_worker_thread();
     for (;;) {
       Job job;
       {

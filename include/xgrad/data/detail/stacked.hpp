@@ -40,6 +40,12 @@ concept StackedSource = requires(D& d, ArrayRef<size_t> indices, ArrayRef<Normal
 /// `stages` to float32 data in the same pass. Returns an undefined tensor when the stages do not
 /// apply row-wise (non-float32 data, example rank below 3, or a channel count that is neither 1
 /// nor the example's). Throws IndexError (naming `who`) for an index >= N.
+/// Rows are copied in blocks spread over xgrad's kernel threads, except on DataLoader worker
+/// threads (the workers are the parallelism there). Each row is computed the same way on any
+/// thread, so the result never depends on the thread count.
 Tensor gather_rows(const Tensor& source, ArrayRef<size_t> indices, ArrayRef<NormalizeStage> stages, const char* who);
+
+/// Marks the calling thread as a DataLoader worker: its row gathers run serially.
+void mark_loader_worker_thread();
 
 }  // namespace xgrad::data::detail

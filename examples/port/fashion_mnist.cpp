@@ -3,7 +3,7 @@
 // a Sequential LeNet (ReLU, max-pool) and Adam. Built against xgrad by default; with
 // -DPORT_USE_LIBTORCH the same file builds against LibTorch (benchmarks/ does that to compare).
 //
-//     ./build/examples/port/fashion_mnist DATA_DIR [EPOCHS] [THREADS]
+//     ./build/examples/fashion_mnist_port DATA_DIR [EPOCHS] [THREADS]
 //
 // DATA_DIR holds the four IDX files (LibTorch's MNIST reads only the uncompressed names;
 // xgrad's also reads the .gz names Debian's dataset-fashion-mnist installs).

@@ -31,7 +31,8 @@ std::string_view to_string(Variant v) {
   return "unknown";
 }
 
-double default_lr(Variant v) { return v == Variant::Book ? 0.9 : 1e-3; }
+// deep's 3e-3 is the peak of its OneCycleLR schedule (it reached 0.93 test accuracy in 10 epochs).
+double default_lr(Variant v) { return v == Variant::Book ? 0.9 : v == Variant::Modern ? 1e-3 : 3e-3; }
 
 namespace {
 

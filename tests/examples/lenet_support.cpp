@@ -153,7 +153,7 @@ BOOST_AUTO_TEST_CASE(defaults) {
 
 BOOST_AUTO_TEST_CASE(lr_default_follows_variant) {
   BOOST_TEST(parse_ok({"--variant", "modern"}).lr == 1e-3);
-  BOOST_TEST(parse_ok({"--variant=deep"}).lr == 1e-3);
+  BOOST_TEST(parse_ok({"--variant=deep"}).lr == 3e-3);
   BOOST_TEST(parse_ok({"--variant", "book"}).lr == 0.9);
   BOOST_TEST(parse_ok({"--variant", "modern", "--lr", "0.01"}).lr == 0.01);
   BOOST_TEST(lenet::to_string(parse_ok({"--variant", "deep"}).variant) == "deep");

@@ -132,6 +132,9 @@ int run(const lenet::LenetOptions& o) {
   // The sigmoid network's gradients vanish for much of its first epochs, into subnormal floats
   // that x86 computes several times slower; flushing them changes only values below 1e-38.
   xgrad::set_flush_denormal(true);
+  // Output folders first: a path that cannot be written fails before any training.
+  lenet::ensure_directory(o.out);
+  if (o.save.has_parent_path()) lenet::ensure_directory(o.save.parent_path());
   xgrad::manual_seed(o.seed);
 
   const bool standardise = o.variant != lenet::Variant::Book;  // the book feeds raw [0, 1] pixels
@@ -166,6 +169,10 @@ int run(const lenet::LenetOptions& o) {
     for (const char* part : {"model", "optimizer", "rng"})
       XGRAD_CHECK(ckpt.has_prefix(part), IOError, "lenet: {} holds no '{}' state; was it written by lenet?",
                   o.resume->string(), part);
+    const auto variant = ckpt.metadata.find("lenet.variant");
+    XGRAD_CHECK(variant == ckpt.metadata.end() || variant->second == lenet::to_string(o.variant), ValueError,
+                "lenet: {} was written by --variant {}; resume it with --variant {}", o.resume->string(),
+                variant->second, variant->second);
     net->load_state_dict(ckpt.extract("model"));
     optimizer->load_state_dict(ckpt.extract("optimizer"));
     if (scheduler) scheduler->load_state_dict(ckpt.extract("scheduler"));
@@ -174,8 +181,6 @@ int run(const lenet::LenetOptions& o) {
     if (it != ckpt.metadata.end()) history = parse_metrics(it->second);
     std::cout << "resumed from " << o.resume->string() << " after epoch " << history.size() << '\n';
   }
-  lenet::ensure_directory(o.out);
-  if (o.save.has_parent_path()) lenet::ensure_directory(o.save.parent_path());
 
   for (int64_t epoch = static_cast<int64_t>(history.size()) + 1; epoch <= o.epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -227,7 +232,8 @@ int run(const lenet::LenetOptions& o) {
   }
 
   const auto& last = history.back();
-  std::cout << fmt::format("test accuracy {:.3f} after {} epochs\n", last.test_acc, last.epoch);
+  std::cout << fmt::format("test accuracy {:.3f} after {} epoch{}\n", last.test_acc, last.epoch,
+                           last.epoch == 1 ? "" : "s");
   std::cout << "wrote " << (o.out / "metrics.csv").string() << ", " << (o.out / "curves.svg").string() << ", "
             << (o.out / "kernels.png").string() << " and the checkpoint " << o.save.string() << '\n';
   return 0;
@@ -240,7 +246,9 @@ int main(int argc, char** argv) {
   try {
     return run(options);
   } catch (const xgrad::Error& e) {
-    std::cerr << "lenet: " << e.what() << '\n';
+    // Messages from the example's own code already start with "lenet: ".
+    const std::string what = e.what();
+    std::cerr << (what.rfind("lenet: ", 0) == 0 ? "" : "lenet: ") << what << '\n';
     return 1;
   }
 }

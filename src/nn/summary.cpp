@@ -72,6 +72,7 @@ std::string summary_table(nn::Module& model, IntArrayRef input_size,
   const auto modules = model.named_modules();
 
   std::vector<Row> rows;
+  std::vector<std::string> expected;  // submodules that get a row when they are called
   std::vector<std::pair<std::string, size_t>> stack;  // (display name, row index or npos)
   constexpr size_t no_row = static_cast<size_t>(-1);
   Restore restore;
@@ -87,6 +88,7 @@ std::string summary_table(nn::Module& model, IntArrayRef input_size,
     int64_t own_count = 0;
     for (const auto& p : own) own_count += p.numel();
     const std::string name = display_name(item.key(), *m);
+    if (has_row && !is_root) expected.push_back(name);
     restore.handles.push_back(m->register_forward_pre_hook([&rows, &stack, has_row, name, own_count](
                                                                 nn::Module&, const Tensor&) {
       size_t index = no_row;
@@ -154,6 +156,16 @@ std::string summary_table(nn::Module& model, IntArrayRef input_size,
     out += fmt::format("{:<{}}{}{:<{}}{}{:>{}}\n", r.name, w_name, gap, r.shape, w_shape, gap, with_commas(r.params),
                        w_params);
   out += heavy + "\n";
+  // Submodules the forward called through `->forward(x)` run no hooks, so they are invisible
+  // here (as in PyTorch); say so rather than print a table that silently lacks them.
+  std::vector<std::string> unseen;
+  for (const auto& name : expected)
+    if (std::none_of(rows.begin(), rows.end(), [&](const Row& r) { return r.name == name; })) unseen.push_back(name);
+  if (!unseen.empty())
+    out += fmt::format(
+        "Not seen: {} -- not called by forward, or called as `->forward(x)`, which runs no hooks; call a\n"
+        "submodule as `module(x)` to list it.\n",
+        fmt::join(unseen, ", "));
   out += fmt::format("Total params: {}\n", with_commas(total));
   out += fmt::format("Trainable params: {}\n", with_commas(trainable));
   out += fmt::format("Non-trainable params: {}\n", with_commas(total - trainable));

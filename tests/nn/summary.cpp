@@ -136,3 +136,27 @@ BOOST_AUTO_TEST_CASE(bad_input_names_the_module) {
   for (const auto& m : net->modules()) BOOST_CHECK(!m->has_forward_hooks());
   BOOST_CHECK_THROW(summary(net, {1, -1, 28, 28}), ValueError);
 }
+
+// A module whose forward calls its children through ->forward() runs no hooks: summary cannot
+// see those layers and says so instead of printing a table that silently lacks them.
+namespace {
+struct DirectImpl : xgrad::nn::Module {
+  DirectImpl() {
+    conv = register_module("conv", xgrad::nn::Conv2d(xgrad::nn::Conv2dOptions(1, 2, 3)));
+    fc = register_module("fc", xgrad::nn::Linear(2 * 26 * 26, 3));
+  }
+  xgrad::Tensor forward(const xgrad::Tensor& x) { return fc(conv->forward(x).flatten(1)); }
+  xgrad::nn::Conv2d conv{nullptr};
+  xgrad::nn::Linear fc{nullptr};
+};
+XGRAD_MODULE(Direct);
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(layers_called_through_forward_are_named_as_unseen) {
+  Direct net;
+  const std::string table = xgrad::summary(net, {1, 1, 28, 28});
+  BOOST_TEST(table.find("fc (Linear)") != std::string::npos);
+  BOOST_TEST(table.find("Not seen: conv (Conv2d) --") != std::string::npos);
+  BOOST_TEST(table.find("Total params: 4,079") != std::string::npos);
+}
+

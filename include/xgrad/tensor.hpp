@@ -15,6 +15,7 @@
 #include <xgrad/error.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -108,6 +109,14 @@ class Tensor {
   /// Keeps this non-leaf tensor's gradient in grad() after backward.
   void retain_grad() const;
   bool retains_grad() const;
+  /// Calls `hook(leaf)` each time a backward pass has accumulated a gradient into this leaf's
+  /// grad() (PyTorch's `Tensor.register_post_accumulate_grad_hook`). The hook runs on the thread
+  /// running backward, after the accumulation; it may read and modify `leaf.grad()` in place.
+  /// Returns a handle for remove_post_accumulate_grad_hook. Throws AutogradError on a tensor
+  /// that is not a leaf requiring grad.
+  unsigned register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const;
+  /// Removes the hook registered under `handle` (a no-op if it was removed already).
+  void remove_post_accumulate_grad_hook(unsigned handle) const;
   /// A tensor sharing storage but cut from the graph.
   Tensor detach() const;
   Tensor& detach_();
@@ -255,6 +264,9 @@ struct TensorImpl {
   std::shared_ptr<autograd::Node> grad_fn;
   uint32_t output_nr = 0;
   std::weak_ptr<autograd::Node> grad_accumulator;
+  // Hooks run by AccumulateGrad after each accumulation; removed ones are left empty so
+  // handles (indices) stay valid.
+  std::vector<std::function<void(const Tensor&)>> post_accumulate_grad_hooks;
 
   void* data() const {
     return static_cast<char*>(storage->data) + storage_offset * static_cast<int64_t>(element_size(dtype));

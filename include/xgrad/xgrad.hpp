@@ -26,3 +26,5 @@
 #include <xgrad/optim.hpp>
 #include <xgrad/serialize.hpp>
 #include <xgrad/data.hpp>
+#include <xgrad/distributed.hpp>
+#include <xgrad/nn/parallel/distributed.hpp>

@@ -41,6 +41,24 @@ Tensor validate_grad(const Node& producer, const Edge& edge, Tensor g, size_t in
   return g;
 }
 
+// Callbacks queued (by hooks) during the backward pass running on this thread; nested passes
+// (a hook calling backward) get their own list.
+thread_local std::vector<std::vector<std::function<void()>>*> final_callbacks;
+
+struct CallbackScope {
+  std::vector<std::function<void()>> callbacks;
+  CallbackScope() { final_callbacks.push_back(&callbacks); }
+  ~CallbackScope() { final_callbacks.pop_back(); }
+  void run() {
+    // Index loop: a callback may queue another.
+    for (size_t i = 0; i < callbacks.size(); ++i) {
+      auto cb = std::move(callbacks[i]);
+      cb();
+    }
+    callbacks.clear();
+  }
+};
+
 struct Capture {
   Node* node;
   uint32_t slot;
@@ -69,6 +87,7 @@ void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep
   }
 
   AutoGradMode grad_mode(create_graph);
+  CallbackScope callback_scope;
   std::unordered_map<Node*, InputBuffer> buffers;
   std::priority_queue<NodeTask> ready;
   for (size_t i = 0; i < roots.size(); ++i) {
@@ -122,6 +141,7 @@ void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep
       }
     }
   }
+  callback_scope.run();
 }
 
 std::vector<Edge> root_edges(const variable_list& tensors, const char* op) {
@@ -161,6 +181,13 @@ variable_list root_gradients(const variable_list& tensors, const variable_list& 
 }
 
 }  // namespace
+
+void queue_callback(std::function<void()> callback) {
+  XGRAD_CHECK(!final_callbacks.empty(), AutogradError,
+              "queue_callback: no backward pass is running on this thread; call it from a hook during backward");
+  XGRAD_CHECK(static_cast<bool>(callback), ValueError, "queue_callback: the callback is empty");
+  final_callbacks.back()->push_back(std::move(callback));
+}
 
 void backward(const variable_list& tensors, const variable_list& grad_tensors, std::optional<bool> retain_graph,
               bool create_graph) {

@@ -59,6 +59,12 @@ variable_list AccumulateGrad::apply(variable_list&& grads) {
   } else {
     grad.add_(new_grad);
   }
+  // Copy the list: a hook may register or remove hooks.
+  if (!variable_.unsafeGetTensorImpl()->post_accumulate_grad_hooks.empty()) {
+    auto hooks = variable_.unsafeGetTensorImpl()->post_accumulate_grad_hooks;
+    for (auto& hook : hooks)
+      if (hook) hook(variable_);
+  }
   return {};
 }
 

@@ -372,6 +372,25 @@ void Tensor::retain_grad() const {
   impl_->grad_fn->retained_grads.emplace_back(impl_->output_nr, impl_);
 }
 
+unsigned Tensor::register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const {
+  detail::check_defined(*this, "register_post_accumulate_grad_hook");
+  XGRAD_CHECK(is_leaf() && requires_grad(), AutogradError,
+              "register_post_accumulate_grad_hook: only a leaf tensor that requires grad accumulates gradients "
+              "(this one is {}); register the hook on the leaf instead",
+              requires_grad() ? "not a leaf" : "a tensor that doesn't require grad");
+  XGRAD_CHECK(static_cast<bool>(hook), ValueError, "register_post_accumulate_grad_hook: the hook is empty");
+  impl_->post_accumulate_grad_hooks.push_back(std::move(hook));
+  return static_cast<unsigned>(impl_->post_accumulate_grad_hooks.size() - 1);
+}
+
+void Tensor::remove_post_accumulate_grad_hook(unsigned handle) const {
+  detail::check_defined(*this, "remove_post_accumulate_grad_hook");
+  auto& hooks = impl_->post_accumulate_grad_hooks;
+  XGRAD_CHECK(handle < hooks.size(), IndexError,
+              "remove_post_accumulate_grad_hook: no hook with handle {} ({} registered)", handle, hooks.size());
+  hooks[handle] = nullptr;
+}
+
 bool Tensor::retains_grad() const { return XGRAD_IMPL("retains_grad")->retains_grad; }
 
 Tensor Tensor::detach() const {

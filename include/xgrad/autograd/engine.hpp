@@ -4,6 +4,7 @@
 
 #include <xgrad/autograd/node.hpp>
 
+#include <functional>
 #include <optional>
 
 namespace xgrad::autograd {
@@ -19,5 +20,13 @@ void backward(const variable_list& tensors, const variable_list& grad_tensors = 
 variable_list grad(const variable_list& outputs, const variable_list& inputs,
                    const variable_list& grad_outputs = {}, std::optional<bool> retain_graph = std::nullopt,
                    bool create_graph = false, bool allow_unused = false);
+
+/// Runs `callback` once the backward pass now running on this thread has finished (after every
+/// node and every leaf accumulation), as LibTorch's
+/// `Engine::get_default_engine().queue_callback`. Callbacks run in the order queued and may
+/// queue more. Meant for hooks (e.g. DistributedDataParallel finishing its gradient
+/// reduction); throws AutogradError when no backward pass is running on this thread. If the
+/// pass fails, queued callbacks are dropped.
+void queue_callback(std::function<void()> callback);
 
 }  // namespace xgrad::autograd

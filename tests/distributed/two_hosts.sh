@@ -20,6 +20,12 @@
 #
 # Everything it creates (namespaces, veth pair, temporary directory, left-over processes in the
 # namespaces) is removed by a trap on EXIT, INT and TERM, whichever way the run ends.
+#
+# Measured with Open MPI 4.1.4 on a 2-core VM: a 2-rank run of mpi_hello takes ~0.7 s in all.
+# If a rank dies (e.g. SIGKILL), its TCP peers report "An MPI communication peer process has
+# unexpectedly disconnected" within ~10 ms, mpirun aborts the job and exits 137 (128 + 9) about
+# 3.4 s later; that wait is Open MPI's kill sequence (odls_base_sigkill_timeout, 1 s per step).
+# OMPI_MCA_odls_base_sigkill_timeout=0 in the environment cuts it to ~0.4 s.
 set -u
 
 me=two_hosts.sh
@@ -102,15 +108,22 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- Two hosts and a cable. ---------------------------------------------------------------------
-ip netns add "$ns_a" 2>/dev/null || skip "cannot create a network namespace (needs CAP_NET_ADMIN)"
-ip netns add "$ns_b" 2>/dev/null || skip "cannot create a second network namespace"
+# `ip netns add` needs CAP_SYS_ADMIN, the veth needs CAP_NET_ADMIN and the veth driver; ip's own
+# one-line error goes into the skip message so the reason is visible in the test log.
+err=$(ip netns add "$ns_a" 2>&1) || skip "cannot create a network namespace: ${err//$'\n'/ }"
+err=$(ip netns add "$ns_b" 2>&1) || skip "cannot create a second network namespace: ${err//$'\n'/ }"
 # Created directly inside A with its peer moved straight into B, so the interface names never
 # exist in the caller's namespace and cannot collide with another job's.
-ip -n "$ns_a" link add veth0 type veth peer name veth0 netns "$ns_b" 2>/dev/null ||
-  skip "cannot create a veth pair (veth driver missing?)"
+err=$(ip -n "$ns_a" link add veth0 type veth peer name veth0 netns "$ns_b" 2>&1) ||
+  skip "cannot create a veth pair (needs CAP_NET_ADMIN and the veth driver): ${err//$'\n'/ }"
 ip -n "$ns_a" addr add "$addr_a/24" dev veth0 || exit 1
 ip -n "$ns_b" addr add "$addr_b/24" dev veth0 || exit 1
 for ns in "$ns_a" "$ns_b"; do
+  # IPv4 only on the cable: Open MPI's TCP btl also lists the veth's IPv6 link-local address,
+  # and one address family keeps "which address did it use" unambiguous. Best effort (a kernel
+  # without IPv6 has no such switch).
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
+    >/dev/null 2>&1 || true
   ip -n "$ns" link set lo up || exit 1
   ip -n "$ns" link set veth0 up || exit 1
 done

@@ -232,72 +232,84 @@ void at_exit() {
 
 }  // namespace
 
-// One all_reduce in flight: the signature exchange first, then the data reduction.
+// One all_reduce in flight. Its signature exchange and its reduction are both issued at once:
+// non-blocking collectives must be started in the same order on every rank, and starting the
+// reduction later (when the signatures arrive) would interleave differently with other
+// collectives started meanwhile. A signature mismatch is still reported with every rank's call,
+// but the reduction already posted with disagreeing sizes leaves MPI in an undefined state, so
+// the group is then marked unusable. (Blocking collectives check first and stay usable.)
 struct Work::State {
   Tensor tensor;
   ReduceOp op = ReduceOp::SUM;
   Signature signature{};
   std::vector<int64_t> all_signatures;
-  MPI_Request request = MPI_REQUEST_NULL;
-  int phase = 0;  // 0: signatures in flight, 1: data in flight, 2: done, 3: failed
+  MPI_Request sig_request = MPI_REQUEST_NULL;
+  MPI_Request data_request = MPI_REQUEST_NULL;
+  bool sig_done = false;
+  int phase = 0;  // 0: in flight, 2: done, 3: failed
   std::chrono::steady_clock::time_point deadline;
 };
 
 namespace {
 
+std::string mismatch_lines(const std::vector<int64_t>& all, int size) {
+  std::string lines;
+  for (int q = 0; q < size; ++q) {
+    Signature sig;
+    std::copy_n(all.begin() + static_cast<ptrdiff_t>(q) * kSigLen, kSigLen, sig.begin());
+    lines += fmt::format("\n  rank {}: {}", q, describe(sig));
+  }
+  return lines;
+}
+
 // Advances `s` without blocking; returns whether it has finished. Throws on failure.
 bool advance(Work::State& s) {
   auto& g = group();
   const char* op = "all_reduce";
-  for (;;) {
-    if (s.phase == 2) return true;
-    XGRAD_CHECK(s.phase != 3, DistributedError, "all_reduce: this collective failed earlier");
+  if (s.phase == 2) return true;
+  XGRAD_CHECK(s.phase != 3, DistributedError, "all_reduce: this collective failed earlier");
+  if (!s.sig_done) {
     int done = 0;
     {
       std::lock_guard lock(g.mutex);
-      check_mpi(MPI_Test(&s.request, &done, MPI_STATUS_IGNORE), op);
+      check_mpi(MPI_Test(&s.sig_request, &done, MPI_STATUS_IGNORE), op);
     }
-    if (!done) {
-      if (std::chrono::steady_clock::now() >= s.deadline) {
-        s.phase = 3;
-        g.broken = true;
-        g.broken_reason = "all_reduce timed out";
-        XGRAD_THROW(DistributedError,
-                    "all_reduce: rank {} of {} waited {} ms for the other ranks to join {} and gave up: a peer "
-                    "process has died, is stuck, or runs different collectives",
-                    g.rank, g.size, g.timeout.count(), describe(s.signature));
-      }
-      return false;
-    }
-    if (s.phase == 0) {
+    if (done) {
+      s.sig_done = true;
       for (int r = 0; r < g.size; ++r) {
         if (!std::equal(s.signature.begin(), s.signature.end(),
                         s.all_signatures.begin() + static_cast<ptrdiff_t>(r) * kSigLen)) {
           s.phase = 3;
-          std::string lines;
-          for (int q = 0; q < g.size; ++q) {
-            Signature sig;
-            std::copy_n(s.all_signatures.begin() + static_cast<ptrdiff_t>(q) * kSigLen, kSigLen, sig.begin());
-            lines += fmt::format("\n  rank {}: {}", q, describe(sig));
-          }
+          g.broken = true;
+          g.broken_reason = "ranks disagreed about an asynchronous all_reduce";
           XGRAD_THROW(DistributedError,
                       "all_reduce: the ranks called different collectives or passed tensors of different dtype or "
                       "shape; every rank must make the same calls with the same shapes:{}",
-                      lines);
+                      mismatch_lines(s.all_signatures, g.size));
         }
       }
-      std::lock_guard lock(g.mutex);
-      check_mpi(MPI_Iallreduce(MPI_IN_PLACE, raw(s.tensor), static_cast<int>(s.tensor.numel()),
-                               mpi_type(s.tensor.dtype()), mpi_op(s.op), MPI_COMM_WORLD, &s.request),
-                op);
-      s.phase = 1;
-      continue;
     }
-    // Data done.
-    if (s.op == ReduceOp::AVG) s.tensor.div_(static_cast<double>(g.size));
-    s.phase = 2;
-    return true;
   }
+  int done = 0;
+  if (s.sig_done) {
+    std::lock_guard lock(g.mutex);
+    check_mpi(MPI_Test(&s.data_request, &done, MPI_STATUS_IGNORE), op);
+  }
+  if (!done) {
+    if (std::chrono::steady_clock::now() >= s.deadline) {
+      s.phase = 3;
+      g.broken = true;
+      g.broken_reason = "all_reduce timed out";
+      XGRAD_THROW(DistributedError,
+                  "all_reduce: rank {} of {} waited {} ms for the other ranks to join {} and gave up: a peer "
+                  "process has died, is stuck, or runs different collectives",
+                  g.rank, g.size, g.timeout.count(), describe(s.signature));
+    }
+    return false;
+  }
+  if (s.op == ReduceOp::AVG) s.tensor.detach().div_(static_cast<double>(g.size));
+  s.phase = 2;
+  return true;
 }
 
 }  // namespace
@@ -410,13 +422,33 @@ Work all_reduce_async(const Tensor& tensor, ReduceOp op) {
   {
     std::lock_guard lock(g.mutex);
     check_mpi(MPI_Iallgather(s->signature.data(), kSigLen, MPI_INT64_T, s->all_signatures.data(), kSigLen,
-                             MPI_INT64_T, MPI_COMM_WORLD, &s->request),
+                             MPI_INT64_T, MPI_COMM_WORLD, &s->sig_request),
+              "all_reduce");
+    check_mpi(MPI_Iallreduce(MPI_IN_PLACE, raw(tensor), static_cast<int>(tensor.numel()), mpi_type(tensor.dtype()),
+                             mpi_op(op), MPI_COMM_WORLD, &s->data_request),
               "all_reduce");
   }
   return Work(std::move(s));
 }
 
-void all_reduce(const Tensor& tensor, ReduceOp op) { all_reduce_async(tensor, op).wait(); }
+void all_reduce(const Tensor& tensor, ReduceOp op) {
+  auto& g = ready_group("all_reduce");
+  check_tensor(tensor, "all_reduce");
+  XGRAD_CHECK(op != ReduceOp::AVG || is_floating_point(tensor.dtype()), TypeError,
+              "all_reduce: ReduceOp::AVG needs a floating-point tensor, got {}; use SUM and divide",
+              dtype_name(tensor.dtype()));
+  const Signature sig = make_signature(Kind::all_reduce, static_cast<int64_t>(op), &tensor, g.sequence++);
+  agree(sig, "all_reduce");
+  MPI_Request req;
+  {
+    std::lock_guard lock(g.mutex);
+    check_mpi(MPI_Iallreduce(MPI_IN_PLACE, raw(tensor), static_cast<int>(tensor.numel()), mpi_type(tensor.dtype()),
+                             mpi_op(op), MPI_COMM_WORLD, &req),
+              "all_reduce");
+  }
+  wait_request(req, std::chrono::steady_clock::now() + g.timeout, "all_reduce", describe(sig));
+  if (op == ReduceOp::AVG) tensor.detach().div_(static_cast<double>(g.size));
+}
 
 void broadcast(const Tensor& tensor, int64_t src) {
   auto& g = ready_group("broadcast");

@@ -4,11 +4,20 @@
 //     ./build/examples/lenet --variant modern     # ReLU, max-pool, BatchNorm, Adam
 //     ./build/examples/lenet --variant deep       # a wider VGG-style CNN, Adam + OneCycleLR
 //     ./build/examples/lenet --help
+//     mpirun -np 2 ./build/examples/lenet --distributed   # data-parallel over 2 processes
 //
 // Per epoch it prints the train loss, train accuracy, test accuracy and images/s, and writes
 // <out>/metrics.csv, <out>/curves.svg, <out>/kernels.png and the checkpoint (--save). The
 // checkpoint holds the model, the optimizer, the LR scheduler, the random generator and the
 // metrics so far: `--resume` continues the run bit-identically to one never interrupted.
+//
+// With --distributed every rank walks the same global batches (the epoch's permutation comes
+// from the seed and the epoch number, the same on every rank) and computes its share of each
+// through DistributedDataParallel: in reproducible mode the batch is cut into --micro-batches
+// parts, so the weights do not depend on the number of ranks; the deep variant's dropout masks
+// are drawn from a seed per (epoch, step, part) for the same reason. The last partial batch of
+// an epoch is dropped, so every batch divides evenly. Rank 0 alone prints and writes files; a
+// checkpoint resumes on any number of ranks (every rank reads it: put it where all can).
 
 #include "options.hpp"
 #include "progress.hpp"
@@ -22,6 +31,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -115,26 +125,56 @@ std::vector<lenet::EpochMetrics> parse_metrics(const std::string& csv) {
   return rows;
 }
 
-double accuracy(nn::Sequential& net, const Split& split, int64_t batch_size) {
+// Accuracy over `split`; with several ranks each evaluates its contiguous share and the counts
+// are summed.
+double accuracy(nn::Sequential& net, const Split& split, int64_t batch_size, int64_t rank, int64_t world) {
   xgrad::NoGradGuard no_grad;
   int64_t correct = 0;
   const int64_t n = split.images.size(0);
-  for (int64_t start = 0; start < n; start += batch_size) {
-    const int64_t len = std::min(batch_size, n - start);
+  const int64_t first = rank * n / world, last = (rank + 1) * n / world;
+  for (int64_t start = first; start < last; start += batch_size) {
+    const int64_t len = std::min(batch_size, last - start);
     auto logits = net->forward(split.images.narrow(0, start, len));
     correct += logits.argmax(1).eq(split.labels.narrow(0, start, len)).sum().item<int64_t>();
+  }
+  if (world > 1) {
+    auto count = xgrad::full({1}, static_cast<int64_t>(correct), xgrad::TensorOptions().dtype(xgrad::kInt64));
+    xgrad::distributed::all_reduce(count);
+    correct = count.item<int64_t>();
   }
   return n == 0 ? 0.0 : static_cast<double>(correct) / static_cast<double>(n);
 }
 
+// A seed for (run seed, epoch, step, part): a fixed mix, so every rank derives the same one.
+uint64_t mix_seed(uint64_t seed, int64_t epoch, int64_t step, int64_t part) {
+  uint64_t h = seed ^ 0x9e3779b97f4a7c15ULL;
+  for (uint64_t v : {static_cast<uint64_t>(epoch), static_cast<uint64_t>(step), static_cast<uint64_t>(part)}) {
+    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    h *= 0xbf58476d1ce4e5b9ULL;
+  }
+  return h;
+}
+
 int run(const lenet::LenetOptions& o) {
+  int64_t rank = 0, world = 1;
+  if (o.distributed) {
+    xgrad::distributed::init_process_group("mpi");
+    rank = xgrad::distributed::get_rank();
+    world = xgrad::distributed::get_world_size();
+    XGRAD_CHECK(o.fast || o.micro_batches % world == 0, ValueError,
+                "lenet: --micro-batches {} is not a multiple of the {} ranks; use a multiple such as {}",
+                o.micro_batches, world, world * ((o.micro_batches + world - 1) / world));
+  }
+  const bool lead = rank == 0;  // prints and writes files
   if (o.threads) xgrad::set_num_threads(*o.threads);
   // The sigmoid network's gradients vanish for much of its first epochs, into subnormal floats
   // that x86 computes several times slower; flushing them changes only values below 1e-38.
   xgrad::set_flush_denormal(true);
   // Output folders first: a path that cannot be written fails before any training.
-  lenet::ensure_directory(o.out);
-  if (o.save.has_parent_path()) lenet::ensure_directory(o.save.parent_path());
+  if (lead) {
+    lenet::ensure_directory(o.out);
+    if (o.save.has_parent_path()) lenet::ensure_directory(o.save.parent_path());
+  }
   xgrad::manual_seed(o.seed);
 
   const bool standardise = o.variant != lenet::Variant::Book;  // the book feeds raw [0, 1] pixels
@@ -142,9 +182,13 @@ int run(const lenet::LenetOptions& o) {
   const Split test = load_split(o, xgrad::data::datasets::MNIST::Mode::kTest, standardise);
   auto loader = xgrad::data::make_data_loader<xgrad::data::samplers::RandomSampler>(
       xgrad::data::TensorDataset(train.images, train.labels),
-      xgrad::data::DataLoaderOptions().batch_size(static_cast<size_t>(o.batch_size)));
+      xgrad::data::DataLoaderOptions().batch_size(static_cast<size_t>(o.batch_size)).drop_last(o.distributed));
   const int64_t n_train = train.images.size(0);
-  const int64_t batches_per_epoch = (n_train + o.batch_size - 1) / o.batch_size;
+  const int64_t batches_per_epoch =
+      o.distributed ? n_train / o.batch_size : (n_train + o.batch_size - 1) / o.batch_size;
+  XGRAD_CHECK(batches_per_epoch > 0, ValueError,
+              "lenet: {} training images make no whole batch of {}; --distributed drops the last partial batch",
+              n_train, o.batch_size);
 
   nn::Sequential net = o.variant == lenet::Variant::Book     ? book_lenet()
                        : o.variant == lenet::Variant::Modern ? modern_lenet()
@@ -160,8 +204,11 @@ int run(const lenet::LenetOptions& o) {
           *optimizer, optim::OneCycleLROptions(o.lr, o.epochs * batches_per_epoch));
   }
 
-  std::cout << "LeNet on Fashion-MNIST: " << lenet::describe(o) << '\n';
-  std::cout << xgrad::summary(net, {1, 1, 28, 28}) << std::flush;
+  if (lead) {
+    std::cout << "LeNet on Fashion-MNIST: " << lenet::describe(o) << '\n';
+    if (o.distributed) std::cout << "ranks: " << world << '\n';
+    std::cout << xgrad::summary(net, {1, 1, 28, 28}) << std::flush;
+  }
 
   std::vector<lenet::EpochMetrics> history;
   if (o.resume) {
@@ -179,7 +226,15 @@ int run(const lenet::LenetOptions& o) {
     xgrad::load_rng_state_dict(ckpt.extract("rng"));
     const auto it = ckpt.metadata.find("lenet.metrics");
     if (it != ckpt.metadata.end()) history = parse_metrics(it->second);
-    std::cout << "resumed from " << o.resume->string() << " after epoch " << history.size() << '\n';
+    if (lead) std::cout << "resumed from " << o.resume->string() << " after epoch " << history.size() << '\n';
+  }
+
+  // After loading: construction broadcasts rank 0's weights and buffers.
+  std::optional<nn::parallel::DistributedDataParallel<nn::Sequential>> ddp;
+  if (o.distributed) {
+    auto options = nn::parallel::DistributedDataParallelOptions().reproducible(!o.fast);
+    if (!o.fast) options.micro_batches(o.micro_batches);
+    ddp.emplace(net, options);
   }
 
   for (int64_t epoch = static_cast<int64_t>(history.size()) + 1; epoch <= o.epochs; ++epoch) {
@@ -188,21 +243,52 @@ int run(const lenet::LenetOptions& o) {
     double loss_sum = 0;
     int64_t correct = 0, seen = 0, batch_index = 0;
     {
-      lenet::ProgressBar bar(fmt::format("epoch {}/{}", epoch, o.epochs), batches_per_epoch);
+      std::optional<lenet::ProgressBar> bar;
+      if (lead) bar.emplace(fmt::format("epoch {}/{}", epoch, o.epochs), batches_per_epoch);
+      // Every rank draws the same permutation for this epoch, whatever happened before.
+      if (o.distributed) xgrad::manual_seed(mix_seed(o.seed, epoch, -1, -1));
       for (auto& batch : *loader) {
         optimizer->zero_grad();
-        auto logits = net->forward(batch.data);
-        auto loss = F::cross_entropy(logits, batch.target);
-        loss.backward();
+        if (!ddp) {
+          auto logits = net->forward(batch.data);
+          auto loss = F::cross_entropy(logits, batch.target);
+          loss.backward();
+          const int64_t b = batch.data.size(0);
+          loss_sum += loss.item<double>() * static_cast<double>(b);
+          correct += logits.argmax(1).eq(batch.target).sum().item<int64_t>();
+          seen += b;
+        } else {
+          // This rank's parts of the global batch.
+          const int64_t b = batch.data.size(0), parts = (*ddp)->micro_batches();
+          for (int64_t k : (*ddp)->local_micro_batches()) {
+            const int64_t lo = k * b / parts, len = (k + 1) * b / parts - lo;
+            if (o.variant == lenet::Variant::Deep) xgrad::manual_seed(mix_seed(o.seed, epoch, batch_index, k));
+            auto target = batch.target.narrow(0, lo, len);
+            auto logits = (*ddp)(batch.data.narrow(0, lo, len));
+            auto loss = F::cross_entropy(logits, target);
+            loss.backward();
+            loss_sum += loss.item<double>() * static_cast<double>(len);
+            correct += logits.argmax(1).eq(target).sum().item<int64_t>();
+            seen += len;
+          }
+        }
         optimizer->step();
         if (scheduler) scheduler->step();
-        const int64_t b = batch.data.size(0);
-        loss_sum += loss.item<double>() * static_cast<double>(b);
-        correct += logits.argmax(1).eq(batch.target).sum().item<int64_t>();
-        seen += b;
-        bar.update(++batch_index, seen, loss_sum / static_cast<double>(seen));
+        ++batch_index;
+        if (bar) bar->update(batch_index, seen * world, loss_sum / static_cast<double>(seen));
       }
-      bar.finish();
+      if (bar) bar->finish();
+    }
+    if (o.distributed) {
+      // The epoch's totals over all ranks.
+      auto totals = xgrad::from_vector(std::vector<double>{loss_sum, static_cast<double>(correct),
+                                                           static_cast<double>(seen)});
+      xgrad::distributed::all_reduce(totals);
+      loss_sum = totals[0].item<double>();
+      correct = static_cast<int64_t>(totals[1].item<double>());
+      seen = static_cast<int64_t>(totals[2].item<double>());
+      // Evaluate with rank 0's BatchNorm statistics on every rank.
+      for (auto& b : net->buffers()) xgrad::distributed::broadcast(b, 0);
     }
     const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     net->eval();
@@ -210,10 +296,11 @@ int run(const lenet::LenetOptions& o) {
     m.epoch = epoch;
     m.train_loss = loss_sum / static_cast<double>(seen);
     m.train_acc = static_cast<double>(correct) / static_cast<double>(seen);
-    m.test_acc = accuracy(net, test, 1024);
+    m.test_acc = accuracy(net, test, 1024, rank, world);
     m.images_per_s = static_cast<double>(seen) / train_seconds;
     m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     history.push_back(m);
+    if (!lead) continue;
     std::cout << lenet::epoch_line(m, o.epochs) << std::endl;
 
     // Outputs after every epoch, each written atomically: an interrupted run keeps the last one.
@@ -231,6 +318,8 @@ int run(const lenet::LenetOptions& o) {
     xgrad::save(ckpt, o.save);
   }
 
+  if (o.distributed) xgrad::distributed::destroy_process_group();
+  if (!lead) return 0;
   const auto& last = history.back();
   std::cout << fmt::format("test accuracy {:.3f} after {} epoch{}\n", last.test_acc, last.epoch,
                            last.epoch == 1 ? "" : "s");

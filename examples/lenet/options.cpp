@@ -99,7 +99,7 @@ fs::path to_path(std::string_view flag, const std::string& text) {
 const std::vector<std::string>& value_flags() {
   static const std::vector<std::string> flags = {
       "--epochs", "--batch-size", "--lr",     "--threads", "--data",        "--variant",
-      "--seed",   "--out",        "--save",   "--resume",  "--limit-train", "--limit-test"};
+      "--seed",   "--out",        "--save",   "--resume",  "--limit-train", "--limit-test", "--micro-batches"};
   return flags;
 }
 
@@ -157,6 +157,17 @@ LenetOptions parse_or_throw(int argc, const char* const* argv, std::string& help
   add("--resume", "FILE", "Checkpoint to resume from; must exist");
   add("--limit-train", "N", "Use only the first N training images, N >= 1 (for short test runs)");
   add("--limit-test", "N", "Use only the first N test images, N >= 1 (for short test runs)");
+  bool distributed = false, fast = false;
+  app.add_flag("--distributed", distributed,
+               "Run as one rank of an MPI job (mpirun -np N ./lenet --distributed): data-parallel training with "
+               "DistributedDataParallel; rank 0 prints and writes the outputs");
+  app.add_flag("--fast", fast,
+               "With --distributed: DDP's fast mode (one all-reduce per bucket, overlapped with backward) instead "
+               "of the reproducible mode whose weights do not depend on the number of ranks");
+  add("--micro-batches", "M",
+      fmt::format("With --distributed (reproducible mode): parts each batch is cut into, 1..{}, a multiple of the "
+                  "number of ranks (default 8)",
+                  kMaxMicroBatches));
   help_out = app.help();
 
   prescan(argc, argv);
@@ -182,6 +193,16 @@ LenetOptions parse_or_throw(int argc, const char* const* argv, std::string& help
   const int64_t no_max = std::numeric_limits<int64_t>::max();
   if (given("--limit-train")) o.limit_train = to_int("--limit-train", text["--limit-train"], 1, no_max);
   if (given("--limit-test")) o.limit_test = to_int("--limit-test", text["--limit-test"], 1, no_max);
+  o.distributed = distributed;
+  o.fast = fast;
+  if (given("--micro-batches")) o.micro_batches = to_int("--micro-batches", text["--micro-batches"], 1, kMaxMicroBatches);
+  if ((fast || given("--micro-batches")) && !distributed)
+    usage_error(fmt::format("{}: only meaningful with --distributed", fast ? "--fast" : "--micro-batches"));
+  if (fast && given("--micro-batches"))
+    usage_error("--micro-batches: fast mode splits each batch into one part per rank; drop --micro-batches or --fast");
+  if (distributed && !fast && o.micro_batches > o.batch_size)
+    usage_error(fmt::format("--micro-batches: {} parts of a batch of {} would leave some empty; use at most {}",
+                            o.micro_batches, o.batch_size, o.batch_size));
 
   std::error_code ec;
   if (given("--data")) {
@@ -242,6 +263,9 @@ std::string describe(const LenetOptions& o) {
   if (o.resume) s += fmt::format(", resume {}", o.resume->string());
   if (o.limit_train) s += fmt::format(", limit-train {}", *o.limit_train);
   if (o.limit_test) s += fmt::format(", limit-test {}", *o.limit_test);
+  if (o.distributed)
+    s += o.fast ? std::string(", distributed (fast mode)")
+                : fmt::format(", distributed (reproducible, {} micro-batches)", o.micro_batches);
   return s;
 }
 

@@ -44,6 +44,7 @@ inline constexpr const char* kDefaultDataDir = "/usr/share/datasets/fashion-mnis
 inline constexpr int64_t kMaxEpochs = 1'000'000;
 inline constexpr int64_t kMaxBatchSize = 1 << 20;
 inline constexpr int64_t kMaxThreads = 1024;
+inline constexpr int64_t kMaxMicroBatches = 65536;
 
 /// Everything the training program needs to know from its command line, with every default
 /// already applied (`lr` from the variant, `save` from `out`).
@@ -60,6 +61,9 @@ struct LenetOptions {
   std::optional<std::filesystem::path> resume;     ///< --resume, an existing checkpoint file
   std::optional<int64_t> limit_train;              ///< --limit-train N: only the first N training images
   std::optional<int64_t> limit_test;               ///< --limit-test N: only the first N test images
+  bool distributed = false;                        ///< --distributed: one rank of an mpirun job (DDP)
+  bool fast = false;                               ///< --fast: DDP's fast mode instead of reproducible
+  int64_t micro_batches = 8;                       ///< --micro-batches M: parts of a batch (reproducible mode)
 };
 
 /// How parsing ended when it did not produce options: `code` 0 with the help text for

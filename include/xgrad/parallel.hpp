@@ -3,8 +3,9 @@
 /// Intra-op thread count, as `torch::set_num_threads` / `torch::get_num_threads`.
 ///
 /// xgrad's heavy kernels (GEMM, convolution) split their work over a pool of threads. The
-/// default is the number of available cores, or the `XGRAD_NUM_THREADS` environment variable
-/// when it is set. Results are bit-identical for every thread count: work is cut into pieces
+/// default is `XGRAD_NUM_THREADS` when set, else `OMP_NUM_THREADS`, else the number of CPUs
+/// this process may run on: its affinity mask (so `taskset -c 0` or an MPI launcher binding a
+/// rank to one core means 1), capped by a cgroup v2 CPU quota. Results are bit-identical for every thread count: work is cut into pieces
 /// whose boundaries do not depend on the number of threads, and partial sums are reduced in a
 /// fixed order.
 ///

@@ -10,19 +10,49 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <thread>
+
+#include <sched.h>
 
 namespace xgrad {
 namespace {
-int64_t default_num_threads() {
-  if (const char* env = std::getenv("XGRAD_NUM_THREADS")) {
-    char* end = nullptr;
-    const long v = std::strtol(env, &end, 10);
-    if (end != env && *end == '\0' && v >= 1) return v;
+// A positive integer from the environment, or 0.
+int64_t env_count(const char* name) {
+  const char* env = std::getenv(name);
+  if (!env) return 0;
+  char* end = nullptr;
+  const long v = std::strtol(env, &end, 10);
+  return end != env && *end == '\0' && v >= 1 ? v : 0;
+}
+
+// CPUs this process may run on: its affinity mask (taskset, an MPI launcher's binding, a
+// container's cpuset), capped by a cgroup v2 CPU quota ("max" or "<quota> <period>").
+int64_t usable_cpus() {
+  int64_t n = 0;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) n = CPU_COUNT(&set);
+  if (n <= 0) n = std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()));
+  if (std::FILE* f = std::fopen("/sys/fs/cgroup/cpu.max", "r")) {
+    char quota[32] = {0};
+    long long period = 0;
+    if (std::fscanf(f, "%31s %lld", quota, &period) == 2 && std::strcmp(quota, "max") != 0 && period > 0) {
+      const long long q = std::atoll(quota);
+      if (q > 0) n = std::min<int64_t>(n, std::max<int64_t>(1, (q + period - 1) / period));
+    }
+    std::fclose(f);
   }
-  const unsigned hw = std::thread::hardware_concurrency();
-  return hw == 0 ? 1 : static_cast<int64_t>(hw);
+  return n;
+}
+
+// XGRAD_NUM_THREADS, then OMP_NUM_THREADS, then the CPUs this process may use.
+int64_t default_num_threads() {
+  if (int64_t v = env_count("XGRAD_NUM_THREADS")) return v;
+  if (int64_t v = env_count("OMP_NUM_THREADS")) return v;
+  return usable_cpus();
 }
 std::atomic<int64_t>& num_threads_slot() {
   static std::atomic<int64_t> n{default_num_threads()};

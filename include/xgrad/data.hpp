@@ -1,7 +1,8 @@
 #pragma once
 /// \file
 /// The data pipeline, as LibTorch's `<torch/data.h>`: datasets (MNIST, FashionMNIST,
-/// TensorDataset), transforms (Normalize, Stack, Lambda, ...), samplers (Sequential, Random),
+/// TensorDataset), transforms (Normalize, Stack, Lambda, ...), samplers (Sequential, Random,
+/// DistributedSequential, DistributedRandom),
 /// `make_data_loader` with background workers, and the IDX reader. See docs/data.md.
 ///
 ///     auto train = xgrad::data::datasets::FashionMNIST()
@@ -23,6 +24,7 @@
 #include <xgrad/data/transforms/stack.hpp>
 #include <xgrad/data/transforms/tensor.hpp>
 #include <xgrad/data/samplers/base.hpp>
+#include <xgrad/data/samplers/distributed.hpp>
 #include <xgrad/data/samplers/random.hpp>
 #include <xgrad/data/samplers/sequential.hpp>
 #include <xgrad/data/dataloader_options.hpp>

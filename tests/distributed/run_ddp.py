@@ -6,6 +6,9 @@
                                         rank 0 wrote before stays loadable and whole
     run_ddp.py stalled <ddp_train>      a rank that stops answering makes the others fail with
                                         the process group's timeout error, not hang
+    run_ddp.py lenet <lenet>            the LeNet example (--distributed) trains 50 steps to the
+                                        same bits on 1, 2 and 4 ranks; a run stopped after one
+                                        epoch on 4 ranks and resumed on 1 ends where 2 ranks do
 
 Exits 0 on success, 1 on failure, 77 (skipped) when mpirun is missing.
 """
@@ -118,12 +121,75 @@ def stalled(prog):
     print(f"stalled rank: job ended after {secs:.1f} s; rank 0 said:\n  {line}")
 
 
+def model_tensors(path):
+    """The model and optimizer tensors of a lenet checkpoint, as raw bytes by name."""
+    import json
+    with open(path, "rb") as f:
+        blob = f.read()
+    (n,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8:8 + n])
+    base = 8 + n
+    return {k: blob[base + v["data_offsets"][0]:base + v["data_offsets"][1]]
+            for k, v in header.items() if k.startswith(("model.", "optimizer."))}
+
+
+def lenet(prog):
+    data = "/usr/share/datasets/fashion-mnist"
+    if not os.path.isdir(data):
+        print(f"SKIP: {data} missing (apt-get install dataset-fashion-mnist)")
+        sys.exit(77)
+    tmp = tempfile.mkdtemp(prefix="xgrad-lenet-")
+    common = ["--distributed", "--threads", "1", "--limit-test", "500", "--batch-size", "256"]
+    try:
+        ckpts = []
+        for np in (1, 2, 4):
+            out = os.path.join(tmp, f"np{np}")
+            # 12800 images in batches of 256: 50 steps, each cut into 8 micro-batches.
+            proc, secs = mpirun(np, [prog] + common + ["--limit-train", "12800", "--epochs", "1", "--out", out])
+            if proc.returncode != 0:
+                fail(f"lenet on {np} rank(s): exit {proc.returncode}", proc)
+            print(f"lenet, 50 steps, {np} rank(s): {secs:.1f} s")
+            ckpts.append(model_tensors(os.path.join(out, "checkpoint.safetensors")))
+        if not ckpts[0]:
+            fail("no model tensors in the checkpoint")
+        for np, c in zip((2, 4), ckpts[1:]):
+            if c != ckpts[0]:
+                bad = sorted(k for k in ckpts[0] if ckpts[0][k] != c.get(k))
+                fail(f"{np} ranks: weights differ from 1 rank's in {bad[:5]}")
+        print(f"1, 2 and 4 ranks: bit-identical model and optimizer state ({len(ckpts[0])} tensors) after 50 steps")
+
+        # Two epochs of 10 steps on 2 ranks, against epoch 1 on 4 ranks + resume for epoch 2 on 1 rank.
+        short = common + ["--limit-train", "2560"]
+        whole = os.path.join(tmp, "whole")
+        proc, _ = mpirun(2, [prog] + short + ["--epochs", "2", "--out", whole])
+        if proc.returncode != 0:
+            fail("2 epochs on 2 ranks", proc)
+        part = os.path.join(tmp, "part")
+        proc, _ = mpirun(4, [prog] + short + ["--epochs", "1", "--out", part])
+        if proc.returncode != 0:
+            fail("epoch 1 on 4 ranks", proc)
+        resumed = os.path.join(tmp, "resumed")
+        proc, _ = mpirun(1, [prog] + short + ["--epochs", "2", "--out", resumed,
+                                              "--resume", os.path.join(part, "checkpoint.safetensors")])
+        if proc.returncode != 0:
+            fail("resume on 1 rank", proc)
+        if "resumed from" not in proc.stdout:
+            fail("the resumed run did not say it resumed", proc)
+        a = model_tensors(os.path.join(whole, "checkpoint.safetensors"))
+        b = model_tensors(os.path.join(resumed, "checkpoint.safetensors"))
+        if a != b:
+            fail("epoch 1 on 4 ranks + epoch 2 resumed on 1 rank differs from 2 epochs on 2 ranks")
+        print("stopped on 4 ranks, resumed on 1: the same bits as an uninterrupted run on 2 ranks")
+    finally:
+        shutil.rmtree(tmp)
+
+
 def main():
     if MPIRUN is None:
         print("SKIP: mpirun not found (apt-get install openmpi-bin)")
         sys.exit(77)
     what, prog = sys.argv[1], sys.argv[2]
-    {"identical": identical, "killed": killed, "stalled": stalled}[what](prog)
+    {"identical": identical, "killed": killed, "stalled": stalled, "lenet": lenet}[what](prog)
 
 
 if __name__ == "__main__":

@@ -298,20 +298,29 @@ IdxArray read_idx(const std::string& path, std::string_view what) {
   out.type = type;
   out.sizes.resize(static_cast<size_t>(rank));
   const uint64_t elem = idx_element_size(type);
+  // Bytes of the non-zero dimensions. An empty array's other dimensions are bounded as well:
+  // numel(), to_tensor() and the tensor's strides multiply them (fuzzing found an empty array
+  // that to_tensor() refused; 2^32-1 to the third would overflow int64).
   uint64_t total = elem;
   bool too_large = false;
+  bool empty = false;
   for (int d = 0; d < rank; ++d) {
     const uint8_t* b = dim_bytes.data() + 4 * d;
     const uint64_t s = (uint64_t{b[0]} << 24) | (uint64_t{b[1]} << 16) | (uint64_t{b[2]} << 8) | uint64_t{b[3]};
     out.sizes[static_cast<size_t>(d)] = static_cast<int64_t>(s);
-    if (s != 0 && total > kIdxMaxBytes / s) too_large = true;
+    if (s == 0) {
+      empty = true;
+      continue;
+    }
+    if (total > kIdxMaxBytes / s) too_large = true;
     if (!too_large) total *= s;
   }
-  // A zero dimension makes the array empty whatever the others say.
-  if (std::find(out.sizes.begin(), out.sizes.end(), 0) != out.sizes.end()) too_large = false, total = 0;
   if (too_large || total > kIdxMaxBytes)
-    XGRAD_THROW(IOError, "{}: sizes {} of {} give more than {} bytes of data; the header is probably corrupt", path,
-                IntArrayRef(out.sizes), idx_type_name(type), kIdxMaxBytes);
+    XGRAD_THROW(IOError, "{}: sizes {} of {} give more than {} bytes of data{}; the header is probably corrupt", path,
+                IntArrayRef(out.sizes), idx_type_name(type), kIdxMaxBytes,
+                empty ? " (counting the dimensions other than the empty one)" : "");
+  // A zero dimension makes the array empty.
+  if (empty) total = 0;
   const size_t header = 4 + dims_len;
   auto shape_text = [&] { return fmt::format("sizes {} of {}", IntArrayRef(out.sizes), idx_type_name(type)); };
 

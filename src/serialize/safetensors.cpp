@@ -125,7 +125,14 @@ class Reader {
     // Everything is known to fit in the file: allocate and read.
     NoGradGuard no_grad;
     for (const auto& e : entries) {
-      Tensor t = make_tensor(e.shape, e.dtype);
+      Tensor t;
+      try {
+        t = make_tensor(e.shape, e.dtype);
+      } catch (const ValueError& err) {
+        // Sizes the tensor core refuses (an empty tensor whose other dimensions exceed its
+        // element limit): a property of this file, so an IOError naming it.
+        fail("entry '{}': xgrad cannot make a tensor of this shape: {}", e.name, err.what());
+      }
       if (e.end > e.begin) read_at(t.unsafeGetTensorImpl()->data(), e.end - e.begin, data_start_ + e.begin);
       if (e.dtype == kBool) check_bools(e, static_cast<const unsigned char*>(t.unsafeGetTensorImpl()->data()));
       out.tensors.insert(e.name, std::move(t));
@@ -229,18 +236,31 @@ class Reader {
     const json& shape = value["shape"];
     if (!shape.is_array()) fail("entry '{}': shape is a JSON {}, expected an array", name, shape.type_name());
     if (shape.size() > kMaxDims) fail("entry '{}': shape has {} dimensions, more than {}", name, shape.size(), kMaxDims);
-    // Bytes needed, overflow-checked: prod(shape) * itemsize must fit in 64 bits.
+    // Bytes needed, overflow-checked: prod(shape) * itemsize must fit in 64 bits. The product
+    // skips zero dimensions, so an empty tensor's other dimensions are bounded too: they become
+    // its strides, and [0, 2^62, 2^62] would overflow them (tests/fuzz/corpus/checkpoint/regress_*).
     uint64_t bytes = element_size(e.dtype);
     bool overflow = false;
+    bool empty = false;
     for (const auto& d : shape) {
       if (!d.is_number_unsigned() || d.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
         fail("entry '{}': shape {} has an entry that is not a non-negative integer", name, shown(shape));
       const uint64_t dim = d.get<uint64_t>();
       e.shape.push_back(static_cast<int64_t>(dim));
+      if (dim == 0) {
+        empty = true;
+        continue;
+      }
       overflow = overflow || __builtin_mul_overflow(bytes, dim, &bytes);
     }
-    // A zero dimension makes the tensor empty whatever the others are.
-    if (std::find(e.shape.begin(), e.shape.end(), 0) != e.shape.end()) bytes = 0, overflow = false;
+    const bool too_many = !overflow && bytes > static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+    if (empty && (overflow || too_many))
+      fail("entry '{}': shape {} of {} is empty, but its other dimensions alone need more than 2^63 bytes", name,
+           shown(shape), safetensors_dtype(e.dtype));
+    if (too_many)
+      fail("entry '{}': shape {} of {} needs more than 2^63 bytes", name, shown(shape), safetensors_dtype(e.dtype));
+    // A zero dimension makes the tensor empty.
+    if (empty) bytes = 0;
 
     const json& off = value["data_offsets"];
     if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())

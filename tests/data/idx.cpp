@@ -103,6 +103,27 @@ BOOST_AUTO_TEST_CASE(an_empty_dimension_is_an_empty_array) {
   BOOST_TEST(a.bytes.empty());
 }
 
+// Fuzzing regression: an empty array's other dimensions were not bounded. The fuzzer's input
+// (tests/fuzz/corpus/idx/regress_empty_huge_dims) was read without error and then to_tensor()
+// threw "empty: sizes ... are too large" without the file's name; with larger dimensions
+// numel() and the tensor's strides overflowed int64.
+BOOST_AUTO_TEST_CASE(an_empty_array_with_huge_other_dimensions_is_refused) {
+  TempDir dir;
+  write_file(dir.file("fuzz"), idx_bytes(0x08, {0x06060606, 0x0606f202, 0, 0x01000002, 0x17000003, 0x0104070a}, {}));
+  expect_io_error([&] { read_idx(dir.file("fuzz")); },
+                  {dir.file("fuzz"), "sizes [101058054, 101118466, 0, 16777218, 385875971, 17041162] of ubyte"});
+  write_file(dir.file("e"), idx_bytes(0x08, {0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0}, {}));
+  expect_io_error([&] { read_idx(dir.file("e")); },
+                  {dir.file("e"), "more than 17179869184 bytes", "other than the empty one", "probably corrupt"});
+  write_file(dir.file("e.gz"), gzip_bytes(idx_bytes(0x0B, {0, 0x10000, 0x10000, 4}, {})));
+  expect_io_error([&] { read_idx(dir.file("e.gz")); }, {dir.file("e.gz"), "sizes [0, 65536, 65536, 4] of short"});
+  // At the limit the empty array is fine and becomes an empty tensor of the same sizes.
+  write_file(dir.file("ok"), idx_bytes(0x08, {0x10000, 0, 0x40000}, {}));
+  const IdxArray a = read_idx(dir.file("ok"));
+  BOOST_TEST(a.numel() == 0);
+  xgrad::testing::check_sizes(a.to_tensor(), {0x10000, 0, 0x40000});
+}
+
 BOOST_AUTO_TEST_CASE(missing_file_and_directory) {
   TempDir dir;
   expect_io_error([&] { read_idx(dir.file("nope")); }, {dir.file("nope"), "cannot open"});

@@ -277,6 +277,36 @@ BOOST_AUTO_TEST_CASE(malformed_headers_each_name_the_problem) {
   }
 }
 
+// Fuzzing regressions (tests/fuzz/corpus/checkpoint/regress_*): an empty tensor's other dimensions
+// were unchecked, so [0, 2^62, 2^62] overflowed the strides (UBSan) and sizes past the tensor
+// core's element limit escaped as a ValueError that did not name the file.
+BOOST_AUTO_TEST_CASE(empty_tensors_with_huge_other_dimensions_are_io_errors) {
+  TempDir dir;
+  const auto p = dir / "empty.safetensors";
+  struct Case {
+    std::string shape, dtype, expected;
+  };
+  const std::vector<Case> cases = {
+      {"[0,4611686018427387904,4611686018427387904]", "F32",
+       "entry 'a': shape [0,4611686018427387904,4611686018427387904] of F32 is empty, but its other dimensions "
+       "alone need more than 2^63 bytes"},
+      {"[3037000500,3037000500,0]", "BOOL", "is empty, but its other dimensions alone need more than 2^63 bytes"},
+      {"[1152921504606846977,8]", "BOOL", "entry 'a': shape [1152921504606846977,8] of BOOL needs more than 2^63 bytes"},
+      // Within 2^63 bytes but beyond what the tensor core makes (its ValueError, reworded).
+      {"[2097152,2097152,0]", "F32", "entry 'a': xgrad cannot make a tensor of this shape: "},
+  };
+  for (const auto& c : cases) {
+    write_safetensors(p, fmt::format("{{{}}}", entry("a", c.dtype, c.shape, 0, 0)), "");
+    BOOST_TEST_INFO("shape " << c.shape);
+    expect_error<IOError>([&] { load_state_dict_file(p); }, {p.string() + ": ", c.expected});
+  }
+  // Large but sane: an empty [0, 2^20, 2^20] loads as an empty tensor of those sizes.
+  write_safetensors(p, fmt::format("{{{}}}", entry("a", "F64", "[0,1048576,1048576]", 0, 0)), "");
+  const StateDict sd = load_state_dict_file(p);
+  BOOST_TEST(sd.tensors["a"].sizes().vec() == (std::vector<int64_t>{0, 1048576, 1048576}),
+             boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(failed_writes_raise_io_errors_and_leave_no_temporary_file) {
   TempDir dir;
   StateDict sd;

@@ -18,6 +18,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -267,6 +268,10 @@ struct TensorImpl {
   // Hooks run by AccumulateGrad after each accumulation; removed ones are left empty so
   // handles (indices) stay valid.
   std::vector<std::function<void(const Tensor&)>> post_accumulate_grad_hooks;
+  // Guards grad_accumulator, a leaf's accumulation into grad and post_accumulate_grad_hooks
+  // when several threads run forward/backward through this leaf (LibTorch's AutogradMeta
+  // mutex). Recursive: a post-accumulate-grad hook may register hooks or record ops on the leaf.
+  std::recursive_mutex autograd_mutex;
 
   void* data() const {
     return static_cast<char*>(storage->data) + storage_offset * static_cast<int64_t>(element_size(dtype));

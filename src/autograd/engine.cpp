@@ -1,6 +1,11 @@
 // Reverse-mode execution: count each node's dependencies with an iterative DFS, then run
 // nodes whose gradients are complete, latest-created first, until none is left. No recursion,
 // so the depth of the graph is limited only by memory.
+//
+// Threads: each call keeps its bookkeeping (dependency counts, gradient buffers, ready queue)
+// local and runs on the calling thread, so any number of user threads may run backward at once
+// (as in LibTorch, where the calling thread drives its own pass). What they can share is nodes:
+// each node is run under its own mutex, and a leaf's accumulation under the leaf's.
 
 #include <xgrad/autograd/engine.hpp>
 #include <xgrad/autograd/grad_mode.hpp>
@@ -113,18 +118,24 @@ void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep
       for (const auto& c : *captures)
         if (c.node == node && inputs[c.slot].defined()) (*captured)[c.output_index] = inputs[c.slot];
     }
-    for (const auto& [slot, weak] : node->retained_grads) {
-      auto impl = weak.lock();
-      if (!impl || slot >= inputs.size() || !inputs[slot].defined()) continue;
-      impl->grad = impl->grad.defined() ? impl->grad + inputs[slot] : inputs[slot].detach().clone();
-    }
-
     // grad() never writes leaves' .grad.
     const bool skip = captures && dynamic_cast<AccumulateGrad*>(node) != nullptr;
     variable_list outputs;
-    if (!skip) {
-      outputs = node->apply(std::move(inputs));
-      if (!keep_graph) node->release_variables();
+    {
+      // A retained graph may be run by backward passes on several threads at once: the node's
+      // own lock serialises its retained grads, apply and release_variables (so the second pass
+      // of an unretained graph gets the "second time" error, never freed tensors). Per node, not
+      // per engine: passes through different nodes never wait for each other.
+      std::lock_guard<std::recursive_mutex> lock(node->mutex());
+      for (const auto& [slot, weak] : node->retained_grads) {
+        auto impl = weak.lock();
+        if (!impl || slot >= inputs.size() || !inputs[slot].defined()) continue;
+        impl->grad = impl->grad.defined() ? impl->grad + inputs[slot] : inputs[slot].detach().clone();
+      }
+      if (!skip) {
+        outputs = node->apply(std::move(inputs));
+        if (!keep_graph) node->release_variables();
+      }
     }
     XGRAD_CHECK(skip || outputs.size() == node->num_outputs(), AutogradError,
                 "{}: returned {} gradients for {} inputs", node->name(), outputs.size(), node->num_outputs());

@@ -13,23 +13,35 @@ std::atomic<uint64_t> next_sequence_nr{0};
 
 Node::Node() : sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
 
+namespace {
+// The producers that nodes being destroyed on this thread have let go of, while an outermost
+// ~Node drains them; null when no ~Node is running on this thread.
+thread_local std::vector<std::shared_ptr<Node>>* dying_producers = nullptr;
+}  // namespace
+
 Node::~Node() {
   // Destroying the last owner of a node would destroy its producers recursively, one stack frame
-  // chain per graph level. Instead, take over the edges of every node about to die, so each dies
-  // with no edges left.
+  // chain per graph level. Instead the outermost ~Node on this thread collects every node's edges
+  // and drops them one at a time from a loop: a producer whose last owner was that edge dies
+  // there, handing its own edges to the same list, so the stack stays two frames deep.
+  // Ownership is decided by shared_ptr's own (thread-safe) count, never by peeking at
+  // use_count(): another thread may hold, or be taking (weak_ptr::lock of a leaf's
+  // AccumulateGrad), a reference at the same moment.
+  if (dying_producers != nullptr) {
+    for (auto& e : next_edges_)
+      if (e.function) dying_producers->push_back(std::move(e.function));
+    return;
+  }
   std::vector<std::shared_ptr<Node>> pending;
   for (auto& e : next_edges_)
     if (e.function) pending.push_back(std::move(e.function));
-  next_edges_.clear();
+  dying_producers = &pending;
   while (!pending.empty()) {
     std::shared_ptr<Node> n = std::move(pending.back());
     pending.pop_back();
-    if (n.use_count() == 1) {
-      for (auto& e : n->next_edges_)
-        if (e.function) pending.push_back(std::move(e.function));
-      n->next_edges_.clear();
-    }
+    n.reset();  // may run ~Node, which appends to pending
   }
+  dying_producers = nullptr;
 }
 
 void Node::add_output_meta(const Tensor& output) { output_meta_.push_back({output.sizes().vec(), output.dtype()}); }
@@ -41,6 +53,10 @@ AccumulateGrad::AccumulateGrad(Tensor variable) : variable_(std::move(variable))
 variable_list AccumulateGrad::apply(variable_list&& grads) {
   Tensor& new_grad = grads.at(0);
   if (!new_grad.defined()) return {};
+  // Backward passes on other threads may reach this leaf at the same time (shared parameters):
+  // the leaf's lock makes each read-add-write of grad, and the hooks after it, one step, so no
+  // gradient is lost and a hook sees the gradient its own accumulation produced.
+  std::lock_guard<std::recursive_mutex> lock(variable_.unsafeGetTensorImpl()->autograd_mutex);
   Tensor& grad = variable_.mutable_grad();
   if (GradMode::is_enabled()) {
     // create_graph: keep the accumulated gradient differentiable.
@@ -72,7 +88,10 @@ Edge gradient_edge(const Tensor& t) {
   auto* impl = t.unsafeGetTensorImpl();
   if (impl->grad_fn) return Edge{impl->grad_fn, impl->output_nr};
   if (!impl->requires_grad) return Edge{};
-  // One accumulator per leaf, cached weakly: the graph owns it, the leaf does not.
+  // One accumulator per leaf, cached weakly: the graph owns it, the leaf does not. Threads
+  // recording through the same leaf must agree on it, or their gradients would be accumulated
+  // by two nodes at once.
+  std::lock_guard<std::recursive_mutex> lock(impl->autograd_mutex);
   std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
   if (!acc) {
     acc = std::make_shared<AccumulateGrad>(t);

@@ -367,7 +367,10 @@ void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, 
 void Tensor::retain_grad() const {
   detail::check_defined(*this, "retain_grad");
   XGRAD_CHECK(requires_grad(), AutogradError, "retain_grad: called on a tensor that doesn't require grad");
-  if (is_leaf() || impl_->retains_grad) return;
+  if (is_leaf()) return;
+  // The node may be running on another thread's backward (a shared, retained graph).
+  std::lock_guard<std::recursive_mutex> lock(impl_->grad_fn->mutex());
+  if (impl_->retains_grad) return;
   impl_->retains_grad = true;
   impl_->grad_fn->retained_grads.emplace_back(impl_->output_nr, impl_);
 }
@@ -379,12 +382,15 @@ unsigned Tensor::register_post_accumulate_grad_hook(std::function<void(const Ten
               "(this one is {}); register the hook on the leaf instead",
               requires_grad() ? "not a leaf" : "a tensor that doesn't require grad");
   XGRAD_CHECK(static_cast<bool>(hook), ValueError, "register_post_accumulate_grad_hook: the hook is empty");
+  // AccumulateGrad may be reading the list on another thread's backward.
+  std::lock_guard<std::recursive_mutex> lock(impl_->autograd_mutex);
   impl_->post_accumulate_grad_hooks.push_back(std::move(hook));
   return static_cast<unsigned>(impl_->post_accumulate_grad_hooks.size() - 1);
 }
 
 void Tensor::remove_post_accumulate_grad_hook(unsigned handle) const {
   detail::check_defined(*this, "remove_post_accumulate_grad_hook");
+  std::lock_guard<std::recursive_mutex> lock(impl_->autograd_mutex);
   auto& hooks = impl_->post_accumulate_grad_hooks;
   XGRAD_CHECK(handle < hooks.size(), IndexError,
               "remove_post_accumulate_grad_hook: no hook with handle {} ({} registered)", handle, hooks.size());

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -96,10 +97,48 @@ namespace kernels {
 
 bool in_parallel_region() { return omp_in_parallel() != 0; }
 
+namespace {
+// Kernels called from several user threads at once. Each OpenMP team belongs to the thread that
+// opens it, so four user threads would open four teams of get_num_threads() threads each on the
+// same cores; a team's barrier then waits for pool threads the scheduler has parked behind the
+// other user threads, and after each region the idle pool threads spin (libgomp's default,
+// ~50 ms here) on cores the others need. A 4-thread training step through small layers ran
+// 15-150x slower than with OMP_NUM_THREADS=1 (measured on 2 busy cores). So while kernel calls
+// from different threads interleave, the user threads are the parallelism and each runs its
+// tasks itself; a thread that has had the kernels to itself for kSoloNs opens a team again.
+// A single-threaded program, main thread or not, always gets the whole team. Results do not
+// change: task boundaries never depend on the thread count. Atomics only, no lock.
+constexpr int64_t kSoloNs = 100'000'000;  // 100 ms: longer than the pool's spin after a region
+std::atomic<uint64_t> next_caller_id{1};
+thread_local const uint64_t caller_id = next_caller_id.fetch_add(1, std::memory_order_relaxed);
+std::atomic<uint64_t> last_caller{0};
+std::atomic<int64_t> last_switch_ns{0};
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Whether this call may open a team: no other thread has called the kernels for kSoloNs.
+bool may_open_team() {
+  const int64_t now = now_ns();
+  const uint64_t previous = last_caller.exchange(caller_id, std::memory_order_relaxed);
+  if (previous != caller_id && previous != 0) {
+    last_switch_ns.store(now, std::memory_order_relaxed);
+    return false;
+  }
+  return now - last_switch_ns.load(std::memory_order_relaxed) > kSoloNs;
+}
+}  // namespace
+
 void parallel_for_impl(int64_t n, void* ctx, void (*body)(void*, int64_t)) {
-  const int64_t nt = std::min<int64_t>(get_num_threads(), n);
   sync_flush_denormal();
-  if (nt <= 1 || omp_in_parallel()) {
+  if (omp_in_parallel()) {  // nested loop inside a task: this thread is already one of a team
+    for (int64_t i = 0; i < n; ++i) body(ctx, i);
+    return;
+  }
+  const int64_t nt = std::min<int64_t>(get_num_threads(), n);
+  if (nt <= 1 || !may_open_team()) {
     for (int64_t i = 0; i < n; ++i) body(ctx, i);
     return;
   }

@@ -7,6 +7,7 @@
 #include <xgrad/tensor.hpp>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -57,13 +58,19 @@ class Node {
 
   void set_next_edges(std::vector<Edge> edges) { next_edges_ = std::move(edges); }
   void add_output_meta(const Tensor& output);
-  /// Non-leaf outputs of this node that called retain_grad(), by output index.
+  /// Non-leaf outputs of this node that called retain_grad(), by output index. Guarded by mutex().
   std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained_grads;
+
+  /// Guards the node's mutable state (saved tensors, retained_grads) when backward passes on
+  /// several threads share it (as LibTorch's `Node::mutex_`): the engine holds it around
+  /// apply() and release_variables(). Recursive, so a hook run by apply() may re-enter.
+  std::recursive_mutex& mutex() { return mutex_; }
 
  protected:
   std::vector<Edge> next_edges_;
   std::vector<OutputMeta> output_meta_;
   uint64_t sequence_nr_;
+  std::recursive_mutex mutex_;
 };
 
 /// Sink node for a leaf that requires grad: adds the incoming gradient to `variable.grad()`.

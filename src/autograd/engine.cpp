@@ -2,6 +2,7 @@
 // nodes whose gradients are complete, latest-created first, until none is left. No recursion,
 // so the depth of the graph is limited only by memory.
 
+#include <xgrad/autograd/anomaly_mode.hpp>
 #include <xgrad/autograd/engine.hpp>
 #include <xgrad/autograd/grad_mode.hpp>
 
@@ -124,6 +125,8 @@ void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep
     variable_list outputs;
     if (!skip) {
       outputs = node->apply(std::move(inputs));
+      if (AnomalyMode::is_enabled()) [[unlikely]]
+        detail::anomaly_check_backward(*node, outputs);
       if (!keep_graph) node->release_variables();
     }
     XGRAD_CHECK(skip || outputs.size() == node->num_outputs(), AutogradError,

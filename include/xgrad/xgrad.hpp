@@ -22,6 +22,8 @@
 #include <xgrad/autograd/function.hpp>
 #include <xgrad/autograd/engine.hpp>
 #include <xgrad/autograd/gradcheck.hpp>
+#include <xgrad/autograd/anomaly_mode.hpp>
+#include <xgrad/autograd/graph.hpp>
 #include <xgrad/nn.hpp>
 #include <xgrad/optim.hpp>
 #include <xgrad/serialize.hpp>

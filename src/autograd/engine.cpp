@@ -7,6 +7,7 @@
 // (as in LibTorch, where the calling thread drives its own pass). What they can share is nodes:
 // each node is run under its own mutex, and a leaf's accumulation under the leaf's.
 
+#include <xgrad/autograd/anomaly_mode.hpp>
 #include <xgrad/autograd/engine.hpp>
 #include <xgrad/autograd/grad_mode.hpp>
 
@@ -134,6 +135,8 @@ void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep
       }
       if (!skip) {
         outputs = node->apply(std::move(inputs));
+        if (AnomalyMode::is_enabled()) [[unlikely]]
+          detail::anomaly_check_backward(*node, outputs);
         if (!keep_graph) node->release_variables();
       }
     }

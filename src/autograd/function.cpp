@@ -1,6 +1,7 @@
 // The non-template half of Function<T>: wiring outputs into the graph, saving tensors, and
 // running a user's backward with checks on what it returns.
 
+#include <xgrad/autograd/anomaly_mode.hpp>
 #include <xgrad/autograd/function.hpp>
 
 #include <cxxabi.h>
@@ -82,6 +83,18 @@ void AutogradContext::release_() {
   if (has_saved_) released_flag_ = true;
 }
 
+variable_list AutogradContext::saved_tensors_() const {
+  variable_list out;
+  // Before pack_saved_ (inside forward) the tensors are still in to_save_.
+  for (const auto& t : to_save_)
+    if (t.defined()) out.push_back(t);
+  for (const auto& sv : saved_)
+    if (sv.data.defined()) out.push_back(sv.data);
+  for (const auto& kv : saved_data)
+    if (kv.second.isTensor() && kv.second.toTensor().defined()) out.push_back(kv.second.toTensor());
+  return out;
+}
+
 namespace detail {
 
 std::string demangle(const char* name) {
@@ -118,6 +131,8 @@ void wire_function_outputs(const std::shared_ptr<Node>& node, AutogradContext& c
       node->add_output_meta(make_tensor({0}, kFloat32));
   }
   ctx.pack_saved_(outputs, node);
+  if (AnomalyMode::is_enabled()) [[unlikely]]
+    anomaly_check_forward(*node, inputs, outputs);
 }
 
 variable_list run_function_backward(AutogradContext& ctx, const Node& node, variable_list&& grads,

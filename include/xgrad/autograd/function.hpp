@@ -99,6 +99,8 @@ class AutogradContext {
   void pack_saved_(const variable_list& outputs, const std::shared_ptr<Node>& self);
   void release_();
   bool released_() const { return released_flag_; }
+  /// Every tensor this context keeps (saved for backward, and tensors in saved_data).
+  variable_list saved_tensors_() const;
 
  private:
   variable_list to_save_;
@@ -153,6 +155,7 @@ class CppNode final : public Node {
                                          &backward_trampoline);
   }
   void release_variables() override { ctx_.release_(); }
+  variable_list saved_tensors() const override { return ctx_.saved_tensors_(); }
 
   AutogradContext ctx_;
   std::vector<int> tensor_arg_positions_;

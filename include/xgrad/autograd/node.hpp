@@ -16,6 +16,7 @@ namespace xgrad::autograd {
 using variable_list = std::vector<Tensor>;
 
 class Node;
+struct AnomalyMetadata;  // anomaly_mode.hpp
 
 /// Where a gradient goes: input slot `input_nr` of `function`.
 struct Edge {
@@ -44,6 +45,9 @@ class Node {
   virtual variable_list apply(variable_list&& grad_outputs) = 0;
   /// Frees saved tensors; called by the engine after apply() unless the graph is retained.
   virtual void release_variables() {}
+  /// The tensors this node keeps alive for its backward (empty once release_variables() ran).
+  /// For graph inspection (make_dot, saved_tensors_stats); no version check, no copy.
+  virtual variable_list saved_tensors() const { return {}; }
 
   const std::vector<Edge>& next_edges() const { return next_edges_; }
   const Edge& next_edge(size_t i) const { return next_edges_.at(i); }
@@ -60,6 +64,9 @@ class Node {
   void add_output_meta(const Tensor& output);
   /// Non-leaf outputs of this node that called retain_grad(), by output index. Guarded by mutex().
   std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained_grads;
+  /// Where this node was recorded (op, input sizes, module path); set only while anomaly mode
+  /// is on (see anomaly_mode.hpp), null otherwise.
+  std::shared_ptr<const AnomalyMetadata> anomaly_metadata;
 
   /// Guards the node's mutable state (saved tensors, retained_grads) when backward passes on
   /// several threads share it (as LibTorch's `Node::mutex_`): the engine holds it around

@@ -19,6 +19,7 @@
 ///     for (const auto& p : net->named_parameters()) std::cout << p.key() << '\n';  // conv1.weight, ...
 ///     std::cout << *net;   // Net(\n  (conv1): Conv2d(1, 6, kernel_size=(5, 5), ...)\n)
 
+#include <xgrad/autograd/anomaly_mode.hpp>
 #include <xgrad/nn/pimpl.hpp>
 #include <xgrad/ordered_dict.hpp>
 #include <xgrad/state_dict.hpp>
@@ -318,6 +319,8 @@ class Module : public std::enable_shared_from_this<Module> {
 /// the module's forward pre-hooks and hooks around it; a module without hooks costs one test.
 template <typename Impl, typename... Args>
 decltype(auto) call_module(Impl& module, Args&&... args) {
+  // Anomaly mode names the module path of each recorded op; off, this is one test.
+  autograd::detail::AnomalyModuleScope anomaly_scope(module);
   if constexpr (detail::SingleTensorForward<Impl, Args...>) {
     if (module.has_forward_hooks()) [[unlikely]]
       return module.call_forward_with_hooks(args..., [&module](const Tensor& x) -> Tensor { return module.forward(x); });

@@ -27,6 +27,9 @@ void SequentialImpl::extend(const SequentialImpl& other) {
 
 Tensor SequentialImpl::forward(const Tensor& input) {
   XGRAD_CHECK(!items_.empty(), ValueError, "Sequential: cannot call forward() on an empty Sequential");
+  // Called as seq->forward(x) rather than seq(x), the Sequential still names its children's
+  // module paths in anomaly mode (a no-op when call_module already entered it).
+  autograd::detail::AnomalyModuleScope anomaly_scope(*this);
   Tensor x = items_.front().forward(input);
   for (size_t i = 1; i < items_.size(); ++i) x = items_[i].forward(x);
   return x;

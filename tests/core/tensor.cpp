@@ -142,7 +142,9 @@ BOOST_AUTO_TEST_CASE(huge_or_negative_sizes_are_rejected) {
   BOOST_CHECK_THROW(empty({-1, 2}), ValueError);
   // 2^60 elements fit int64 and their bytes fit 2^63: the allocation fails (PyTorch: "not enough
   // memory"); sizes whose counts overflow are ValueErrors (tests/core/bad_input.cpp).
+#ifndef __SANITIZE_ADDRESS__  // ASan aborts on this request instead of failing it
   BOOST_CHECK_THROW(empty({int64_t{1} << 30, int64_t{1} << 30}), OutOfMemoryError);
+#endif
   check_sizes(empty({0, 3}), {0, 3});
   BOOST_TEST(empty({0, 3}).numel() == 0);
 }

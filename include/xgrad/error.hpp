@@ -57,6 +57,13 @@ class AutogradError : public Error {
   using Error::Error;
 };
 
+/// An allocation that failed: the message names the op, the shape and the bytes asked for. Thrown
+/// instead of `std::bad_alloc` (PyTorch raises RuntimeError "not enough memory" here).
+class OutOfMemoryError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace xgrad
 
 /// Throws `kind` (an xgrad::Error subclass) with a fmt-formatted message unless `cond` holds.

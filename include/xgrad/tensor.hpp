@@ -23,6 +23,7 @@
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace xgrad {
@@ -49,7 +50,8 @@ struct Storage {
   uint64_t version = 0;
 };
 
-/// Allocates uninitialised, 64-byte aligned storage for `nbytes` bytes.
+/// Allocates uninitialised, 64-byte aligned storage for `nbytes` bytes; OutOfMemoryError when the
+/// allocation fails.
 std::shared_ptr<Storage> allocate_storage(size_t nbytes);
 
 class Tensor {
@@ -278,8 +280,11 @@ struct TensorImpl {
   }
 };
 
-/// Makes a fresh contiguous tensor of the given sizes (uninitialised).
+/// Makes a fresh contiguous tensor of the given sizes (uninitialised). Sizes whose element or byte
+/// count overflows int64 are a ValueError; a failed allocation is an OutOfMemoryError naming `op`
+/// (the op asking for its output; "empty" when not given), the sizes and the bytes.
 Tensor make_tensor(IntArrayRef sizes, ScalarType dtype);
+Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, const char* op);
 /// Makes a tensor viewing `base`'s storage with new sizes/strides/offset (no autograd link).
 Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t storage_offset);
 /// Row-major contiguous strides for `sizes`.
@@ -290,7 +295,14 @@ std::vector<int64_t> contiguous_strides(IntArrayRef sizes);
 namespace detail {
 [[noreturn]] void throw_dtype_mismatch(const char* what, ScalarType requested, ScalarType actual);
 double read_as_double(const TensorImpl& impl, int64_t offset);
-int64_t read_as_int64(const TensorImpl& impl, int64_t offset);
+// The element as int64; a float NaN, infinity or value outside int64 is a ValueError naming `op`.
+int64_t read_as_int64(const TensorImpl& impl, int64_t offset, const char* op);
+// v as integer type T, or ValueError naming `op` when it does not fit.
+template <typename T>
+T narrow_int(int64_t v, const char* op) {
+  XGRAD_CHECK(std::in_range<T>(v), ValueError, "{}: value {} does not fit the requested integer type", op, v);
+  return static_cast<T>(v);
+}
 void check_defined(const Tensor& t, const char* what);
 }  // namespace detail
 
@@ -308,7 +320,7 @@ T Tensor::item() const {
               "item: a tensor with {} elements cannot be converted to a scalar (sizes {})", impl_->numel,
               xgrad::to_string(IntArrayRef(impl_->sizes)));
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
-    return static_cast<T>(detail::read_as_int64(*impl_, 0));
+    return detail::narrow_int<T>(detail::read_as_int64(*impl_, 0, "item"), "item");
   else
     return static_cast<T>(detail::read_as_double(*impl_, 0));
 }
@@ -320,7 +332,7 @@ std::vector<T> Tensor::to_vector() const {
   std::vector<T> out(static_cast<size_t>(c.numel()));
   for (int64_t i = 0; i < c.numel(); ++i) {
     if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
-      out[static_cast<size_t>(i)] = static_cast<T>(detail::read_as_int64(*c.impl_, i));
+      out[static_cast<size_t>(i)] = detail::narrow_int<T>(detail::read_as_int64(*c.impl_, i, "to_vector"), "to_vector");
     else
       out[static_cast<size_t>(i)] = static_cast<T>(detail::read_as_double(*c.impl_, i));
   }

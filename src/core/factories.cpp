@@ -4,10 +4,12 @@
 #include <xgrad/factory.hpp>
 #include <xgrad/tensor.hpp>
 
+#include "core/checked.hpp"
 #include "core/dispatch.hpp"
 #include "core/factory_internal.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
@@ -44,7 +46,7 @@ void fill_contiguous(const Tensor& t, double value, const char* op) {
 
 Tensor filled(IntArrayRef sizes, double value, TensorOptions options, const char* op) {
   detail::check_sizes_nonnegative(sizes, op);
-  Tensor t = make_tensor(sizes, options.dtype());
+  Tensor t = make_tensor(sizes, options.dtype(), op);
   fill_contiguous(t, value, op);
   return detail::finish_factory(std::move(t), options);
 }
@@ -55,12 +57,12 @@ Tensor filled(IntArrayRef sizes, double value, TensorOptions options, const char
 
 Tensor empty(IntArrayRef sizes, TensorOptions options) {
   detail::check_sizes_nonnegative(sizes, "empty");
-  return detail::finish_factory(make_tensor(sizes, options.dtype()), options);
+  return detail::finish_factory(make_tensor(sizes, options.dtype(), "empty"), options);
 }
 
 Tensor zeros(IntArrayRef sizes, TensorOptions options) {
   detail::check_sizes_nonnegative(sizes, "zeros");
-  Tensor t = make_tensor(sizes, options.dtype());
+  Tensor t = make_tensor(sizes, options.dtype(), "zeros");
   // All-zero bytes are 0 / 0.0 / false in every supported dtype.
   std::memset(t.impl()->data(), 0, static_cast<size_t>(t.numel()) * t.element_size());
   return detail::finish_factory(std::move(t), options);
@@ -109,7 +111,7 @@ Tensor arange_impl(double start, double end, double step, bool integral_args, st
   XGRAD_CHECK(count <= static_cast<double>(int64_t{1} << 40), ValueError,
               "arange: {} elements ({} -> {} step {}) is too many", count, start, end, step);
   const auto n = static_cast<int64_t>(count);
-  Tensor t = make_tensor({n}, opts.dtype());
+  Tensor t = make_tensor({n}, opts.dtype(), "arange");
   detail::dispatch_all(opts.dtype(), "arange", [&]<typename T>() {
     T* p = static_cast<T*>(t.impl()->data());
     if constexpr (std::is_same_v<T, bool>) {
@@ -150,7 +152,7 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions options) 
   XGRAD_CHECK(steps >= 0, ValueError, "linspace: number of steps must be non-negative, got {}", steps);
   XGRAD_CHECK(std::isfinite(start) && std::isfinite(end), ValueError, "linspace: bounds must be finite, got {} and {}",
               start, end);
-  Tensor t = make_tensor({steps}, options.dtype());
+  Tensor t = make_tensor({steps}, options.dtype(), "linspace");
   detail::dispatch_all(options.dtype(), "linspace", [&]<typename T>() {
     T* p = static_cast<T*>(t.impl()->data());
     if constexpr (std::is_same_v<T, bool>) {
@@ -211,6 +213,7 @@ struct BorrowedStorage final : Storage {
 }  // namespace
 
 Tensor from_blob(void* data, IntArrayRef sizes, TensorOptions options) {
+  detail::checked_numel(sizes, "from_blob");  // before the strides, whose products it bounds
   const auto strides = contiguous_strides(sizes);
   return from_blob(data, sizes, strides, options);
 }
@@ -218,21 +221,28 @@ Tensor from_blob(void* data, IntArrayRef sizes, TensorOptions options) {
 Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, TensorOptions options) {
   XGRAD_CHECK(sizes.size() == strides.size(), ShapeError,
               "from_blob: sizes {} and strides {} have different lengths", to_string(sizes), to_string(strides));
-  detail::check_sizes_nonnegative(sizes, "from_blob");
-  int64_t numel = 1;
+  const int64_t numel = detail::checked_numel(sizes, "from_blob");
   int64_t max_offset = 0;
   for (size_t d = 0; d < sizes.size(); ++d) {
     XGRAD_CHECK(strides[d] >= 0, ValueError, "from_blob: negative stride {} in {}", strides[d], to_string(strides));
-    XGRAD_CHECK(sizes[d] == 0 || numel <= (int64_t{1} << 40) / sizes[d], ValueError,
-                "from_blob: sizes {} are too large", to_string(sizes));
-    numel *= sizes[d];
-    if (sizes[d] > 0) max_offset += (sizes[d] - 1) * strides[d];
+    if (sizes[d] > 0)
+      max_offset = detail::checked_add(
+          max_offset, detail::checked_mul(sizes[d] - 1, strides[d], "from_blob", "offset of the last element"),
+          "from_blob", "offset of the last element");
   }
   XGRAD_CHECK(data != nullptr || numel == 0, ValueError, "from_blob: null data pointer for sizes {}",
               to_string(sizes));
+  const size_t esize = element_size(options.dtype());
+  // Every kernel reads tensor data with unaligned vector loads, but element accesses themselves
+  // need the element's alignment (a float at an odd address is undefined behaviour).
+  XGRAD_CHECK(reinterpret_cast<uintptr_t>(data) % esize == 0, ValueError,
+              "from_blob: data pointer {} is not aligned to the {}-byte elements of {}; copy the data to an aligned "
+              "buffer (or use from_vector)",
+              data, esize, dtype_name(options.dtype()));
   auto impl = std::make_shared<TensorImpl>();
-  const size_t span = numel == 0 ? 0 : static_cast<size_t>(max_offset + 1);
-  impl->storage = std::make_shared<BorrowedStorage>(data, span * element_size(options.dtype()));
+  const int64_t span = numel == 0 ? 0 : detail::checked_add(max_offset, 1, "from_blob", "storage span");
+  impl->storage = std::make_shared<BorrowedStorage>(
+      data, detail::checked_nbytes(span, esize, sizes, "from_blob"));
   impl->sizes = sizes.vec();
   impl->strides = strides.vec();
   impl->numel = numel;
@@ -246,17 +256,11 @@ template <typename S>
 Tensor from_vector_impl(const std::vector<S>& values, const std::optional<std::vector<int64_t>>& sizes,
                         TensorOptions options) {
   std::vector<int64_t> shape = sizes ? *sizes : std::vector<int64_t>{static_cast<int64_t>(values.size())};
-  detail::check_sizes_nonnegative(shape, "from_vector");
-  int64_t numel = 1;
-  for (auto s : shape) {
-    XGRAD_CHECK(s == 0 || numel <= (int64_t{1} << 40) / s, ValueError, "from_vector: sizes {} are too large",
-                to_string(shape));
-    numel *= s;
-  }
+  const int64_t numel = detail::checked_numel(shape, "from_vector");
   XGRAD_CHECK(numel == static_cast<int64_t>(values.size()), ShapeError,
               "from_vector: {} values cannot fill sizes {} ({} elements)", values.size(), to_string(shape), numel);
   const ScalarType dtype = options.has_dtype() ? options.dtype() : scalar_type_of<S>();
-  Tensor t = make_tensor(shape, dtype);
+  Tensor t = make_tensor(shape, dtype, "from_vector");
   detail::dispatch_all(dtype, "from_vector", [&]<typename T>() {
     T* p = static_cast<T*>(t.impl()->data());
     for (int64_t i = 0; i < numel; ++i) p[i] = detail::convert_scalar<T>(values[static_cast<size_t>(i)], "from_vector");
@@ -391,7 +395,7 @@ Tensor TensorDataContainer::to_tensor(TensorOptions options) const {
     // asks for float64, as LibTorch's torch::tensor(std::vector<double>) does.
     if (auto t = inferred_dtype()) dtype = *t;
   }
-  Tensor t = make_tensor(shape, dtype);
+  Tensor t = make_tensor(shape, dtype, "tensor");
   int64_t index = 0;
   fill(t, index);
   return finish_factory(std::move(t), options);

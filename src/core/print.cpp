@@ -290,8 +290,17 @@ void set_printoptions(const PrintOptions& options) {
               options.precision);
   XGRAD_CHECK(options.threshold >= 0, ValueError, "set_printoptions: threshold must be non-negative, got {}",
               options.threshold);
-  XGRAD_CHECK(options.edgeitems >= 1, ValueError, "set_printoptions: edgeitems must be at least 1, got {}",
-              options.edgeitems);
+  // Bounded so that 2 * edgeitems and the line arithmetic cannot overflow; no dimension shown
+  // can use more.
+  constexpr int64_t kMaxOption = int64_t{1} << 40;
+  XGRAD_CHECK(options.edgeitems >= 1 && options.edgeitems <= kMaxOption, ValueError,
+              "set_printoptions: edgeitems must be in [1, 2^40], got {}", options.edgeitems);
+  XGRAD_CHECK(options.linewidth <= kMaxOption, ValueError, "set_printoptions: linewidth must be at most 2^40, got {}",
+              options.linewidth);
+  XGRAD_CHECK(options.precision <= 400, ValueError,
+              "set_printoptions: precision must be at most 400 (a double has at most ~767 significant digits, "
+              "and 17 distinguish it), got {}",
+              options.precision);
   XGRAD_CHECK(options.linewidth > 0, ValueError, "set_printoptions: linewidth must be positive, got {}",
               options.linewidth);
   std::lock_guard<std::mutex> lock(options_mutex());

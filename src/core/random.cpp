@@ -156,6 +156,7 @@ void set_rng_state(const std::string& state) {
 
 Tensor& Tensor::uniform_(double from, double to) {
   detail::check_inplace(*this, "uniform_");
+  detail::check_no_internal_overlap(*this, "uniform_");
   check_floating(dtype(), "uniform_");
   XGRAD_CHECK(std::isfinite(from) && std::isfinite(to), ValueError, "uniform_: bounds must be finite, got [{}, {})",
               from, to);
@@ -172,6 +173,7 @@ Tensor& Tensor::uniform_(double from, double to) {
 
 Tensor& Tensor::normal_(double mean, double std) {
   detail::check_inplace(*this, "normal_");
+  detail::check_no_internal_overlap(*this, "normal_");
   check_floating(dtype(), "normal_");
   XGRAD_CHECK(std::isfinite(mean), ValueError, "normal_: mean must be finite, got {}", mean);
   XGRAD_CHECK(std >= 0.0 && std::isfinite(std), ValueError, "normal_: expects std >= 0.0, but found std {}", std);
@@ -185,7 +187,7 @@ Tensor& Tensor::normal_(double mean, double std) {
 Tensor rand(IntArrayRef sizes, TensorOptions options) {
   check_floating(options.dtype(), "rand");
   detail::check_sizes_nonnegative(sizes, "rand");
-  Tensor t = make_tensor(sizes, options.dtype());
+  Tensor t = make_tensor(sizes, options.dtype(), "rand");
   detail::dispatch_floating(options.dtype(), "rand", [&]<typename T>() { fill_uniform<T>(t, 0.0, 1.0); });
   return detail::finish_factory(std::move(t), options);
 }
@@ -193,7 +195,7 @@ Tensor rand(IntArrayRef sizes, TensorOptions options) {
 Tensor randn(IntArrayRef sizes, TensorOptions options) {
   check_floating(options.dtype(), "randn");
   detail::check_sizes_nonnegative(sizes, "randn");
-  Tensor t = make_tensor(sizes, options.dtype());
+  Tensor t = make_tensor(sizes, options.dtype(), "randn");
   detail::dispatch_floating(options.dtype(), "randn", [&]<typename T>() { fill_normal<T>(t, 0.0, 1.0); });
   return detail::finish_factory(std::move(t), options);
 }
@@ -232,7 +234,7 @@ Tensor randint(int64_t low, int64_t high, IntArrayRef sizes, TensorOptions optio
   }
   // high - low may exceed INT64_MAX; it always fits in uint64.
   const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
-  Tensor t = make_tensor(sizes, dtype);
+  Tensor t = make_tensor(sizes, dtype, "randint");
   detail::dispatch_all(dtype, "randint", [&]<typename T>() {
     fill_strided<T>(t, [&](std::mt19937_64& e) {
       const auto v = static_cast<int64_t>(static_cast<uint64_t>(low) + uniform_below(e, range));
@@ -262,7 +264,7 @@ Tensor randperm(int64_t n, TensorOptions options) {
       std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(j)]);
     }
   }
-  Tensor t = make_tensor({n}, dtype);
+  Tensor t = make_tensor({n}, dtype, "randperm");
   detail::dispatch_all(dtype, "randperm", [&]<typename T>() {
     T* p = static_cast<T*>(t.impl()->data());
     for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(perm[static_cast<size_t>(i)]);

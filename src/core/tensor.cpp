@@ -10,10 +10,12 @@
 #include <xtensor/xstorage.hpp>
 
 #include "core/allocator.hpp"
+#include "core/checked.hpp"
 #include "core/dispatch.hpp"
 #include "core/strided.hpp"
 #include "core/tensor_internal.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace xgrad {
@@ -46,7 +48,13 @@ int64_t wrap_dim(int64_t d, int64_t ndim, const char* op) {
 
 std::shared_ptr<Storage> allocate_storage(size_t nbytes) {
   // Never a zero-size allocation: data() stays a valid pointer for empty tensors.
-  return std::make_shared<OwnedStorage>(std::max<size_t>(nbytes, 1));
+  try {
+    return std::make_shared<OwnedStorage>(std::max<size_t>(nbytes, 1));
+  } catch (const std::bad_alloc&) {
+    XGRAD_THROW(OutOfMemoryError, "allocate_storage: out of memory asking for {} bytes", nbytes);
+  } catch (const std::length_error&) {  // xtensor's vector refuses sizes above its max_size()
+    XGRAD_THROW(OutOfMemoryError, "allocate_storage: out of memory asking for {} bytes", nbytes);
+  }
 }
 
 std::string to_string(IntArrayRef sizes) {
@@ -87,30 +95,28 @@ std::vector<int64_t> contiguous_strides(IntArrayRef sizes) {
   int64_t s = 1;
   for (size_t i = sizes.size(); i-- > 0;) {
     strides[i] = s;
-    s *= std::max<int64_t>(sizes[i], 1);
+    // A size-0 dimension counts as 1 (PyTorch's convention); the product must still fit int64
+    // (zeros({0, MAX, MAX}) would otherwise get a wrapped stride).
+    s = detail::checked_mul(s, std::max<int64_t>(sizes[i], 1), "contiguous_strides", "stride");
   }
   return strides;
 }
 
-namespace {
-int64_t checked_numel(IntArrayRef sizes, const char* op) {
-  int64_t n = 1;
-  for (auto s : sizes) {
-    XGRAD_CHECK(s >= 0, ValueError, "{}: negative size {} in {}", op, s, to_string(sizes));
-    XGRAD_CHECK(s == 0 || n <= (int64_t{1} << 40) / s, ValueError, "{}: sizes {} are too large", op, to_string(sizes));
-    n *= s;
-  }
-  return n;
-}
-}  // namespace
+Tensor make_tensor(IntArrayRef sizes, ScalarType dtype) { return make_tensor(sizes, dtype, "empty"); }
 
-Tensor make_tensor(IntArrayRef sizes, ScalarType dtype) {
+Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, const char* op) {
   auto impl = std::make_shared<TensorImpl>();
-  impl->numel = checked_numel(sizes, "empty");
+  impl->numel = detail::checked_numel(sizes, op);
+  const size_t nbytes = detail::checked_nbytes(impl->numel, element_size(dtype), sizes, op);
   impl->sizes = sizes.vec();
   impl->strides = contiguous_strides(sizes);
   impl->dtype = dtype;
-  impl->storage = allocate_storage(static_cast<size_t>(impl->numel) * element_size(dtype));
+  try {
+    impl->storage = allocate_storage(nbytes);
+  } catch (const OutOfMemoryError&) {
+    XGRAD_THROW(OutOfMemoryError, "{}: out of memory allocating a {} tensor of sizes {} ({} bytes, {:.1f} GiB)", op,
+                dtype_name(dtype), to_string(sizes), nbytes, static_cast<double>(nbytes) / (1 << 30));
+  }
   return Tensor(std::move(impl));
 }
 
@@ -120,7 +126,7 @@ Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int
   impl->storage_offset = storage_offset;
   impl->sizes = sizes.vec();
   impl->strides = strides.vec();
-  impl->numel = checked_numel(sizes, "view");
+  impl->numel = detail::checked_numel(sizes, "view");
   impl->dtype = base.dtype();
   return Tensor(std::move(impl));
 }
@@ -156,10 +162,15 @@ double read_as_double(const TensorImpl& impl, int64_t i) {
   });
 }
 
-int64_t read_as_int64(const TensorImpl& impl, int64_t i) {
+int64_t read_as_int64(const TensorImpl& impl, int64_t i, const char* op) {
   const int64_t off = physical_offset(impl, i);
-  return dispatch_all(impl.dtype, "item", [&]<typename T>() {
-    return static_cast<int64_t>(static_cast<const T*>(impl.data())[off]);
+  return dispatch_all(impl.dtype, op, [&]<typename T>() {
+    const T v = static_cast<const T*>(impl.data())[off];
+    if constexpr (std::is_floating_point_v<T>) {
+      XGRAD_CHECK(v >= T(-9223372036854775808.0) && v < T(9223372036854775808.0), ValueError,
+                  "{}: value {} cannot be converted to an integer (NaN, infinite or out of int64 range)", op, v);
+    }
+    return static_cast<int64_t>(v);
   });
 }
 
@@ -206,7 +217,7 @@ bool Tensor::is_contiguous() const {
 namespace {
 
 // dst[i] = convert(src[i]) over equal sizes, any strides, any dtypes.
-void copy_convert(const Tensor& dst, const Tensor& src) {
+void copy_convert(const Tensor& dst, const Tensor& src, const char* op) {
   const auto& d = *dst.impl();
   const auto& s = *src.impl();
   const std::array<const int64_t*, 2> strides{d.strides.data(), s.strides.data()};
@@ -223,7 +234,19 @@ void copy_convert(const Tensor& dst, const Tensor& src) {
       detail::for_each_row<2>(d.sizes, strides, [&](const auto& base, int64_t n, const auto& step) {
         D* o = out + base[0];
         const S* p = in + base[1];
-        for (int64_t i = 0; i < n; ++i) o[i * step[0]] = static_cast<D>(p[i * step[1]]);
+        if constexpr (std::is_floating_point_v<S> && std::is_integral_v<D> && !std::is_same_v<D, bool>) {
+          // A NaN, an infinity or a value outside int64 has no int64 value (the cast would be
+          // undefined behaviour; PyTorch returns INT64_MIN): refuse it.
+          for (int64_t i = 0; i < n; ++i) {
+            const S v = p[i * step[1]];
+            XGRAD_CHECK(v >= S(-9223372036854775808.0) && v < S(9223372036854775808.0), ValueError,
+                        "{}: value {} cannot be converted to {} (NaN, infinite or out of range)", op, v,
+                        dtype_name(scalar_type_of<D>()));
+            o[i * step[0]] = static_cast<D>(v);
+          }
+        } else {
+          for (int64_t i = 0; i < n; ++i) o[i * step[0]] = static_cast<D>(p[i * step[1]]);
+        }
       });
     });
   });
@@ -242,8 +265,8 @@ namespace {
 struct CloneOp : autograd::Function<CloneOp> {
   static std::string_view name() { return "CloneBackward0"; }
   static Tensor forward(AutogradContext*, const Tensor& x) {
-    Tensor out = make_tensor(x.sizes(), x.dtype());
-    copy_convert(out, x);
+    Tensor out = make_tensor(x.sizes(), x.dtype(), "clone");
+    copy_convert(out, x, "clone");
     return out;
   }
   static autograd::variable_list backward(AutogradContext*, autograd::variable_list g) { return {g[0]}; }
@@ -253,8 +276,8 @@ struct ToCopyOp : autograd::Function<ToCopyOp> {
   static std::string_view name() { return "ToCopyBackward0"; }
   static Tensor forward(AutogradContext* ctx, const Tensor& x, ScalarType dtype) {
     ctx->saved_data["dtype"] = static_cast<int64_t>(x.dtype());
-    Tensor out = make_tensor(x.sizes(), dtype);
-    copy_convert(out, x);
+    Tensor out = make_tensor(x.sizes(), dtype, "to");
+    copy_convert(out, x, "to");
     return out;
   }
   static autograd::variable_list backward(AutogradContext* ctx, autograd::variable_list g) {
@@ -311,11 +334,63 @@ void check_inplace(const Tensor& self, const char* op) {
                 op, self.is_leaf() ? "a leaf" : "a non-leaf", xgrad::to_string(self.sizes()));
   }
 }
+namespace {
+bool has_internal_overlap(const TensorImpl& impl) {
+  if (impl.numel <= 1) return false;
+  std::vector<std::pair<int64_t, int64_t>> dims;  // (stride, size) of the dimensions of size > 1
+  for (size_t d = 0; d < impl.sizes.size(); ++d) {
+    if (impl.sizes[d] <= 1) continue;
+    if (impl.strides[d] == 0) return true;
+    dims.emplace_back(impl.strides[d] < 0 ? -impl.strides[d] : impl.strides[d], impl.sizes[d]);
+  }
+  // Sufficient for no overlap: sorted by stride, each stride jumps past the whole span of the
+  // smaller dimensions (every dense or sliced layout passes here).
+  std::sort(dims.begin(), dims.end());
+  bool separated = true;
+  int64_t span = 0;
+  for (const auto& [stride, size] : dims) {
+    if (stride <= span) {
+      separated = false;
+      break;
+    }
+    span += (size - 1) * stride;  // < the storage size, which fits in int64
+  }
+  if (separated) return false;
+  // Interleaved strides (only from_blob can make them): list the offsets and look for a repeat.
+  // Linear in the number of elements, as the write itself.
+  std::vector<int64_t> offsets;
+  offsets.reserve(static_cast<size_t>(impl.numel));
+  std::vector<int64_t> index(dims.size(), 0);
+  int64_t off = 0;
+  for (int64_t i = 0; i < impl.numel; ++i) {
+    offsets.push_back(off);
+    for (size_t d = 0; d < dims.size(); ++d) {
+      if (++index[d] < dims[d].second) {
+        off += dims[d].first;
+        break;
+      }
+      off -= (dims[d].second - 1) * dims[d].first;
+      index[d] = 0;
+    }
+  }
+  std::sort(offsets.begin(), offsets.end());
+  return std::adjacent_find(offsets.begin(), offsets.end()) != offsets.end();
+}
+}  // namespace
+
+void check_no_internal_overlap(const Tensor& self, const char* op) {
+  XGRAD_CHECK(!has_internal_overlap(*self.impl()), ValueError,
+              "{}: unsupported operation: more than one element of the written-to tensor (sizes {}, strides {}) "
+              "refers to a single memory location. Please clone() the tensor before performing the operation.",
+              op, xgrad::to_string(self.sizes()), xgrad::to_string(self.strides()));
+}
+
 void bump_version(const Tensor& self) { ++self.impl()->storage->version; }
 }  // namespace detail
 
 Tensor& Tensor::copy_(const Tensor& src) {
   detail::check_inplace(*this, "copy_");
+  detail::check_no_internal_overlap(*this, "copy_");
   detail::check_defined(src, "copy_");
   XGRAD_CHECK(src.requires_grad() == false || !GradMode::is_enabled(), AutogradError,
               "copy_: copying from a tensor that requires grad is not differentiable; detach() it or use NoGradGuard");
@@ -328,7 +403,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
   }
   // Copy through a temporary when source and destination share storage (overlap).
   if (source.impl()->storage == impl_->storage) source = source.detach().clone();
-  copy_convert(*this, source);
+  copy_convert(*this, source, "copy_");
   detail::bump_version(*this);
   return *this;
 }

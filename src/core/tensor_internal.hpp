@@ -7,6 +7,12 @@ namespace xgrad::detail {
 
 // Throws unless an in-place write to `self` is allowed (not recording a graph through it).
 void check_inplace(const Tensor& self, const char* op);
+// Throws (ValueError naming `op`) when two elements of `self` share one memory location (a
+// stride 0 over a size > 1 from expand(), or overlapping strides from from_blob): an in-place
+// op writing through such a tensor would write each location several times, and its result
+// would depend on the order of the writes. PyTorch refuses the same writes (fill_ and zero_,
+// which write one value everywhere, and index_put_ stay allowed).
+void check_no_internal_overlap(const Tensor& self, const char* op);
 // Marks `self`'s storage as modified, so saved copies of it are detected as stale.
 void bump_version(const Tensor& self);
 // Strides that view `t` as `shape` (stride 0 on broadcast dimensions). `shape` must be a

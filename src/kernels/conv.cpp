@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <new>
 #include <vector>
@@ -32,7 +33,18 @@ T* scratch(size_t n) {
   };
   thread_local Buf buf;
   if (n > buf.size) {
-    buf.data.reset(static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64))));
+    // Scratch can be huge for a large kernel with large padding: a failed request is a typed
+    // error naming its size (parallel_for carries it out of the parallel region).
+    XGRAD_CHECK(n <= std::numeric_limits<size_t>::max() / sizeof(T), OutOfMemoryError,
+                "conv2d: out of memory asking for {} elements of im2col scratch", n);
+    buf.data.reset();
+    buf.size = 0;
+    try {
+      buf.data.reset(static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64))));
+    } catch (const std::bad_alloc&) {
+      XGRAD_THROW(OutOfMemoryError, "conv2d: out of memory asking for {} bytes ({:.1f} GiB) of im2col scratch",
+                  n * sizeof(T), static_cast<double>(n * sizeof(T)) / (1 << 30));
+    }
     buf.size = n;
   }
   return buf.data.get();
@@ -41,8 +53,11 @@ T* scratch(size_t n) {
 // Output columns [lo, hi) whose input column ow*stride + off lies inside [0, w).
 inline void valid_range(int64_t off, int64_t stride, int64_t w, int64_t wo, int64_t& lo, int64_t& hi) {
   // smallest ow with ow*stride + off >= 0, and first ow with ow*stride + off >= w
-  lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
-  hi = w - off <= 0 ? 0 : (w - off + stride - 1) / stride;
+  // Ceiling divisions written as (a - 1) / b + 1: `a + stride - 1` would overflow for a stride
+  // near INT64_MAX (and gave an empty output row). -off and w - off fit: conv2d_shape checks
+  // that the padded input size fits int64.
+  lo = off >= 0 ? 0 : (-off - 1) / stride + 1;
+  hi = w - off <= 0 ? 0 : (w - off - 1) / stride + 1;
   lo = std::min(lo, wo);
   hi = std::clamp(hi, lo, wo);
 }

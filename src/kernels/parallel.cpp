@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <thread>
 
 #include <sched.h>
@@ -142,14 +143,27 @@ void parallel_for_impl(int64_t n, void* ctx, void (*body)(void*, int64_t)) {
     for (int64_t i = 0; i < n; ++i) body(ctx, i);
     return;
   }
+  // An exception may not leave an OpenMP region (it would be std::terminate): the first one a
+  // task throws (an OutOfMemoryError for its scratch, a ValueError) is kept, the tasks not yet
+  // started are skipped, and it is rethrown here, in the calling thread.
+  std::exception_ptr error;
+  std::atomic<bool> failed{false};
 #pragma omp parallel num_threads(static_cast<int>(nt))
   {
     sync_flush_denormal();  // pool threads keep their own MXCSR
     // Dynamic scheduling balances uneven tasks; it cannot change results, since a task computes
     // the same thing on whichever thread runs it.
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t i = 0; i < n; ++i) body(ctx, i);
+    for (int64_t i = 0; i < n; ++i) {
+      if (failed.load(std::memory_order_relaxed)) continue;
+      try {
+        body(ctx, i);
+      } catch (...) {
+        if (!failed.exchange(true)) error = std::current_exception();
+      }
+    }
   }
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace kernels

@@ -32,6 +32,13 @@ void for_plane_chunks(const Pool2dShape& s, F&& fn) {
 template <typename T>
 bool simd_ok(const Pool2dShape& s, bool with_indices) {
   if (s.stride_w > 8 || s.out_w <= 0 || s.out_h <= 0) return false;
+  // The SIMD path walks every tap of the kernel and phases padded rows: only for the window
+  // options real networks use. Larger ones (a kernel, padding or dilation of any size up to
+  // INT64_MAX) take the scalar path, whose windows are clipped in closed form.
+  constexpr int64_t kMaxWindow = 256;
+  if (s.kernel_h > kMaxWindow || s.kernel_w > kMaxWindow || s.dilation_h > kMaxWindow ||
+      s.dilation_w > kMaxWindow || s.pad_h > kMaxWindow || s.pad_w > kMaxWindow || s.stride_h > kMaxWindow)
+    return false;
   if (with_indices && sizeof(T) == 4) {
     const int64_t reach = s.in_h * s.in_w + s.stride_w * (s.out_w + 64) + s.kernel_w * s.dilation_w;
     if (reach >= (int64_t{1} << 24)) return false;

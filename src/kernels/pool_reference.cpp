@@ -10,6 +10,27 @@
 namespace xgrad::kernels::reference {
 
 namespace {
+// Window taps of output o along one axis, in closed form: positions o*stride - pad + i*dilation
+// for i < kernel, of which `count` (from `first` on) fall inside [0, in). Exact in 128-bit
+// arithmetic for any option values, and no loop whose length depends on padding, dilation or
+// the kernel size: the work per output is bounded by the input it reads.
+struct Taps {
+  int64_t first;  // first tap at or after 0 (may be >= in: then count is 0)
+  int64_t count;
+};
+inline Taps dilated_taps(int64_t o, int64_t stride, int64_t pad, int64_t kernel, int64_t dilation, int64_t in) {
+  using I = __int128;
+  const I start = I(o) * stride - pad;
+  // Skip the taps before 0: ceil(-start / dilation) of them.
+  const I skip = start < 0 ? (-start + dilation - 1) / dilation : 0;
+  const I first = start + skip * dilation;
+  I count = 0;
+  if (skip < kernel && first < in) count = std::min<I>(I(kernel) - skip, (I(in) - first + dilation - 1) / dilation);
+  // first >= in only for an empty window; clamp so it stays an int64 (the index is then unused).
+  const I max64 = std::numeric_limits<int64_t>::max();
+  return {static_cast<int64_t>(std::min(first, max64)), static_cast<int64_t>(count)};
+}
+
 // Adaptive window of output i: [floor(i*n/m), ceil((i+1)*n/m)).
 inline int64_t adaptive_start(int64_t i, int64_t n, int64_t m) { return (i * n) / m; }
 inline int64_t adaptive_end(int64_t i, int64_t n, int64_t m) { return ((i + 1) * n + m - 1) / m; }
@@ -25,17 +46,18 @@ void max_pool2d_forward(const Pool2dShape& s, const T* input, T* output, int64_t
     T* out = output + p * out_plane;
     int64_t* idx = indices != nullptr ? indices + p * out_plane : nullptr;
     for (int64_t oh = 0; oh < s.out_h; ++oh) {
-      int64_t h0 = oh * s.stride_h - s.pad_h;
-      const int64_t h1 = std::min(h0 + (s.kernel_h - 1) * s.dilation_h + 1, s.in_h);
-      while (h0 < 0) h0 += s.dilation_h;
+      const Taps rows = dilated_taps(oh, s.stride_h, s.pad_h, s.kernel_h, s.dilation_h, s.in_h);
       for (int64_t ow = 0; ow < s.out_w; ++ow) {
-        int64_t w0 = ow * s.stride_w - s.pad_w;
-        const int64_t w1 = std::min(w0 + (s.kernel_w - 1) * s.dilation_w + 1, s.in_w);
-        while (w0 < 0) w0 += s.dilation_w;
-        int64_t best_index = h0 * s.in_w + w0;
+        const Taps cols = dilated_taps(ow, s.stride_w, s.pad_w, s.kernel_w, s.dilation_w, s.in_w);
+        // PyTorch's index of an empty window: its first tap at or after 0 (wrapping as int64
+        // does there; backward ignores indices outside the plane).
+        int64_t best_index = static_cast<int64_t>(static_cast<uint64_t>(rows.first) * static_cast<uint64_t>(s.in_w) +
+                                                  static_cast<uint64_t>(cols.first));
         T best = -std::numeric_limits<T>::infinity();
-        for (int64_t ih = h0; ih < h1; ih += s.dilation_h) {
-          for (int64_t iw = w0; iw < w1; iw += s.dilation_w) {
+        for (int64_t i = 0; i < rows.count; ++i) {
+          const int64_t ih = rows.first + i * s.dilation_h;  // < in_h: no overflow
+          for (int64_t j = 0; j < cols.count; ++j) {
+            const int64_t iw = cols.first + j * s.dilation_w;
             const T v = in[ih * s.in_w + iw];
             if (v > best || std::isnan(v)) {
               best = v;
@@ -72,23 +94,32 @@ namespace {
 // to the input for the sum.
 struct AvgWindow {
   int64_t h0, h1, w0, w1;
-  int64_t divisor;
+  long double divisor;  // may exceed int64 (two factors near 2^32 and more)
 };
+// Window ends and sizes in 128-bit arithmetic: a kernel or padding near INT64_MAX must neither
+// wrap nor lose the divisor's low digits (PyTorch's int64 divisor is exact up to 2^63).
 inline AvgWindow avg_window(const Pool2dShape& s, bool count_include_pad, int64_t divisor_override, int64_t oh,
                             int64_t ow) {
-  int64_t h0 = oh * s.stride_h - s.pad_h;
-  int64_t w0 = ow * s.stride_w - s.pad_w;
-  int64_t h1 = std::min(h0 + s.kernel_h, s.in_h + s.pad_h);
-  int64_t w1 = std::min(w0 + s.kernel_w, s.in_w + s.pad_w);
-  const int64_t padded_size = (h1 - h0) * (w1 - w0);
-  h0 = std::max<int64_t>(h0, 0);
-  w0 = std::max<int64_t>(w0, 0);
-  h1 = std::min(h1, s.in_h);
-  w1 = std::min(w1, s.in_w);
-  int64_t divisor = divisor_override != 0 ? divisor_override
+  using I = __int128;
+  I h0 = I(oh) * s.stride_h - s.pad_h;
+  I w0 = I(ow) * s.stride_w - s.pad_w;
+  I h1 = std::min<I>(h0 + s.kernel_h, I(s.in_h) + s.pad_h);
+  I w1 = std::min<I>(w0 + s.kernel_w, I(s.in_w) + s.pad_w);
+  const I padded_size = (h1 - h0) * (w1 - w0);
+  h0 = std::max<I>(h0, 0);
+  w0 = std::max<I>(w0, 0);
+  h1 = std::min<I>(h1, s.in_h);
+  w1 = std::min<I>(w1, s.in_w);
+  const I divisor = divisor_override != 0 ? I(divisor_override)
                     : count_include_pad  ? padded_size
                                          : (h1 - h0) * (w1 - w0);
-  return {h0, h1, w0, w1, divisor};
+  AvgWindow w;
+  w.h0 = static_cast<int64_t>(h0);
+  w.w0 = static_cast<int64_t>(w0);
+  w.h1 = static_cast<int64_t>(std::max(h1, h0));
+  w.w1 = static_cast<int64_t>(std::max(w1, w0));
+  w.divisor = static_cast<long double>(divisor);
+  return w;
 }
 }  // namespace
 

@@ -64,7 +64,7 @@ template <typename F>
 Tensor fused_backward(const Tensor& g, const Tensor& y, const char* op, F f) {
   const Tensor gc = g.dtype() == y.dtype() ? g.contiguous() : g.to(y.dtype()).contiguous();
   const Tensor yc = y.contiguous();
-  Tensor out = make_tensor(y.sizes(), y.dtype());
+  Tensor out = make_tensor(y.sizes(), y.dtype(), op);
   detail::dispatch_floating(y.dtype(), op, [&]<typename T>() {
     const T* pg = ptr<T>(gc);
     const T* py = ptr<T>(yc);
@@ -82,7 +82,7 @@ struct ReluOp : autograd::Function<ReluOp> {
   static Tensor forward(AutogradContext* ctx, const Tensor& x) {
     XGRAD_CHECK(x.dtype() != kBool, TypeError, "relu: not supported for bool tensors");
     const Tensor in = x.contiguous();
-    Tensor out = make_tensor(x.sizes(), x.dtype());
+    Tensor out = make_tensor(x.sizes(), x.dtype(), "relu");
     detail::dispatch_all(x.dtype(), "relu", [&]<typename T>() {
       if constexpr (!std::is_same_v<T, bool>) {
         const T* p = ptr<T>(in);
@@ -155,7 +155,7 @@ struct TanhOp : autograd::Function<TanhOp> {
 template <bool Log>
 Tensor softmax_kernel(const Tensor& x, int64_t d, const char* op) {
   const Tensor c = x.contiguous();
-  Tensor out = make_tensor(x.sizes(), x.dtype());
+  Tensor out = make_tensor(x.sizes(), x.dtype(), op);
   const int64_t nd = x.dim();
   const int64_t n = nd == 0 ? 1 : x.size(d);
   int64_t outer = 1, inner = 1;

@@ -62,7 +62,7 @@ struct BatchNormOp : autograd::Function<BatchNormOp<Training>> {
     const Tensor x = input.contiguous();
     const kernels::BatchNormShape s = shape_of(x);
     const auto c = static_cast<size_t>(s.c);
-    Tensor y = make_tensor(x.sizes(), x.dtype()), save_mean, save_invstd;
+    Tensor y = make_tensor(x.sizes(), x.dtype(), "batch_norm"), save_mean, save_invstd;
     detail::dispatch_floating(x.dtype(), "batch_norm", [&]<typename T>() {
       std::vector<double> mean(c), var(c);
       if constexpr (Training) {
@@ -158,7 +158,7 @@ struct BatchNormOp : autograd::Function<BatchNormOp<Training>> {
         proj[i] = sum_dy_xmu[i] / count * invstd[i] * invstd[i];
       }
       const Tensor scale_t = channel_tensor<T>(scale, x.dtype());
-      dx = make_tensor(x.sizes(), x.dtype());
+      dx = make_tensor(x.sizes(), x.dtype(), "batch_norm backward");
       if constexpr (Training) {
         const Tensor mean_dy_t = channel_tensor<T>(mean_dy, x.dtype()), proj_t = channel_tensor<T>(proj, x.dtype());
         kernels::batch_norm_backward_input(s, dy.data_ptr<T>(), x.data_ptr<T>(), save_mean.data_ptr<T>(),

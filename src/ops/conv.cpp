@@ -2,9 +2,12 @@
 #include <xgrad/autograd/function.hpp>
 #include <xgrad/nn/functional/conv.hpp>
 
+#include "core/checked.hpp"
 #include "core/dispatch.hpp"
 #include "kernels/conv.hpp"
 
+#include <limits>
+#include <new>
 #include <string>
 #include <variant>
 
@@ -78,7 +81,7 @@ Conv2dShape conv2d_shape(const Tensor& input, const Tensor& weight, const Conv2d
                 "conv2d: padding='same' is not supported for strided convolutions (stride [{}, {}])", s.sh, s.sw);
     // As PyTorch: total d(k-1); an odd total puts the extra row/column at the bottom/right.
     for (int i = 0; i < 2; ++i) {
-      const int64_t total = d[i] * (k[i] - 1);
+      const int64_t total = xgrad::detail::checked_mul(d[i], k[i] - 1, "conv2d", "padding='same' (dilation * (kernel - 1))");
       pad_before[i] = total / 2;
       pad_after[i] = total - pad_before[i];
     }
@@ -88,15 +91,27 @@ Conv2dShape conv2d_shape(const Tensor& input, const Tensor& weight, const Conv2d
 
   const int64_t in_sz[2] = {s.h, s.w};
   int64_t out_sz[2];
+  // In 128-bit arithmetic: padding, dilation and stride may each be near INT64_MAX, and the
+  // output size must then be right (or the kernel too large), never a wrapped value.
+  using I = __int128;
+  auto i128_str = [](I v) { return v > std::numeric_limits<int64_t>::max() ? std::string("> 2^63") : std::to_string(static_cast<int64_t>(v)); };
   for (int i = 0; i < 2; ++i) {
-    const int64_t padded = in_sz[i] + pad_before[i] + pad_after[i];
-    const int64_t extent = d[i] * (k[i] - 1) + 1;
+    const I padded = I(in_sz[i]) + pad_before[i] + pad_after[i];
+    const I extent = I(d[i]) * (k[i] - 1) + 1;
     XGRAD_CHECK(padded >= extent, ShapeError,
-                "conv2d: padded input size ({} x {}) is smaller than the (dilated) kernel ({} x {}) (input {}, "
-                "weight {})",
-                s.h + pad_before[0] + pad_after[0], s.w + pad_before[1] + pad_after[1], d[0] * (k[0] - 1) + 1,
-                d[1] * (k[1] - 1) + 1, shape_str(input), shape_str(weight));
-    out_sz[i] = (padded - extent) / (i == 0 ? s.sh : s.sw) + 1;
+                "conv2d: padded input size ({} along dimension {}) is smaller than the (dilated) kernel ({}) "
+                "(input {}, weight {}, padding [{}, {}], dilation [{}, {}])",
+                i128_str(padded), i + 2, i128_str(extent), shape_str(input), shape_str(weight), pad_before[0],
+                pad_before[1], d[0], d[1]);
+    // The kernels index the padded input in int64 (window starts, padded images): it must fit.
+    XGRAD_CHECK(padded <= std::numeric_limits<int64_t>::max(), ValueError,
+                "conv2d: padded input size along dimension {} overflows int64 (input {}, padding [{}, {}])", i + 2,
+                shape_str(input), pad_before[0], pad_before[1]);
+    const I out = (padded - extent) / (i == 0 ? s.sh : s.sw) + 1;
+    XGRAD_CHECK(out <= std::numeric_limits<int64_t>::max(), ValueError,
+                "conv2d: output size along dimension {} overflows int64 (input {}, padding [{}, {}])", i + 2,
+                shape_str(input), pad_before[0], pad_before[1]);
+    out_sz[i] = static_cast<int64_t>(out);
   }
   s.ho = out_sz[0];
   s.wo = out_sz[1];
@@ -113,6 +128,23 @@ Conv2dShape unpack_shape(const std::vector<int64_t>& v) {
   return s;
 }
 
+// Runs a kernel call; a std::bad_alloc from its serial parts (offset tables, partial sums)
+// becomes an OutOfMemoryError naming the op and the shapes (parallel parts already throw one).
+template <typename F>
+void with_oom_context(const Conv2dShape& s, const char* what, F&& f) {
+  try {
+    f();
+  } catch (const OutOfMemoryError& e) {  // scratch refused inside the kernel: add the shapes
+    XGRAD_THROW(OutOfMemoryError, "{} (input [{}, {}, {}, {}], kernel [{}, {}], output [{}, {}])", e.what(), s.n,
+                s.c_in, s.h, s.w, s.kh, s.kw, s.ho, s.wo);
+  } catch (const std::bad_alloc&) {
+    XGRAD_THROW(OutOfMemoryError,
+                "{}: out of memory for the kernel's work buffers (input [{}, {}, {}, {}], kernel [{}, {}], output "
+                "[{}, {}])",
+                what, s.n, s.c_in, s.h, s.w, s.kh, s.kw, s.ho, s.wo);
+  }
+}
+
 struct ConvolutionOp : autograd::Function<ConvolutionOp> {
   static std::string_view name() { return "ConvolutionBackward0"; }
 
@@ -121,11 +153,13 @@ struct ConvolutionOp : autograd::Function<ConvolutionOp> {
     const Tensor x = input.contiguous();
     const Tensor w = weight.contiguous();
     const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
-    Tensor y = make_tensor({s.n, s.c_out, s.ho, s.wo}, x.dtype());
+    Tensor y = make_tensor({s.n, s.c_out, s.ho, s.wo}, x.dtype(), "conv2d");
     xgrad::detail::dispatch_floating(x.dtype(), "conv2d", [&]<typename T>() {
       if constexpr (std::is_floating_point_v<T>)
-        kernels::conv2d_forward<T>(s, x.data_ptr<T>(), w.data_ptr<T>(), b.defined() ? b.data_ptr<T>() : nullptr,
-                                   y.data_ptr<T>());
+        with_oom_context(s, "conv2d", [&] {
+          kernels::conv2d_forward<T>(s, x.data_ptr<T>(), w.data_ptr<T>(), b.defined() ? b.data_ptr<T>() : nullptr,
+                                     y.data_ptr<T>());
+        });
     });
     // grad-input needs the weight, grad-weight needs the input; grad-bias needs neither.
     ctx->save_for_backward({ctx->needs_input_grad(1) ? x : Tensor(), ctx->needs_input_grad(0) ? w : Tensor()});
@@ -138,17 +172,17 @@ struct ConvolutionOp : autograd::Function<ConvolutionOp> {
     const Conv2dShape s = unpack_shape(ctx->saved_data["shape"].toIntVector());
     const Tensor gy = grads[0].contiguous();
     Tensor gx, gw, gb;
-    if (ctx->needs_input_grad(0)) gx = make_tensor({s.n, s.c_in, s.h, s.w}, gy.dtype());
-    if (ctx->needs_input_grad(1)) gw = make_tensor({s.c_out, s.cin_g(), s.kh, s.kw}, gy.dtype());
-    if (ctx->needs_input_grad(2)) gb = make_tensor({s.c_out}, gy.dtype());
+    if (ctx->needs_input_grad(0)) gx = make_tensor({s.n, s.c_in, s.h, s.w}, gy.dtype(), "conv2d backward");
+    if (ctx->needs_input_grad(1)) gw = make_tensor({s.c_out, s.cin_g(), s.kh, s.kw}, gy.dtype(), "conv2d backward");
+    if (ctx->needs_input_grad(2)) gb = make_tensor({s.c_out}, gy.dtype(), "conv2d backward");
     xgrad::detail::dispatch_floating(gy.dtype(), "conv2d backward", [&]<typename T>() {
-      if constexpr (std::is_floating_point_v<T>) {
+      if constexpr (std::is_floating_point_v<T>) with_oom_context(s, "conv2d backward", [&] {
         if (gx.defined()) kernels::conv2d_backward_input<T>(s, gy.data_ptr<T>(), saved[1].data_ptr<T>(), gx.data_ptr<T>());
         if (gw.defined() || gb.defined())
           kernels::conv2d_backward_weight<T>(s, gw.defined() ? saved[0].data_ptr<T>() : nullptr, gy.data_ptr<T>(),
                                              gw.defined() ? gw.data_ptr<T>() : nullptr,
                                              gb.defined() ? gb.data_ptr<T>() : nullptr);
-      }
+      });
     });
     return {gx, gw, gb};
   }

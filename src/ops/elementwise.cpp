@@ -266,7 +266,7 @@ Tensor binary_kernel(const Tensor& a, const Tensor& b, ScalarType compute, Scala
   detail::check_defined(a, name);
   detail::check_defined(b, name);
   const auto shape = broadcast_shapes(a.sizes(), b.sizes(), name);
-  Tensor out = make_tensor(shape, out_type);
+  Tensor out = make_tensor(shape, out_type, name);
   const Tensor ca = as_type(a, compute);
   const Tensor cb = as_type(b, compute);
   detail::dispatch_all(compute, name, [&]<typename T>() {
@@ -282,7 +282,7 @@ Tensor binary_kernel(const Tensor& a, const Tensor& b, ScalarType compute, Scala
 template <typename Op>
 Tensor unary_kernel(const Tensor& x, ScalarType compute, const char* name, Op op) {
   detail::check_defined(x, name);
-  Tensor out = make_tensor(x.sizes(), compute);
+  Tensor out = make_tensor(x.sizes(), compute, name);
   const Tensor cx = as_type(x, compute);
   detail::dispatch_all(compute, name, [&]<typename T>() { unary_loop<T, T>(out, cx, op); });
   return out;
@@ -292,7 +292,7 @@ template <typename Op>
 Tensor unary_float(const Tensor& x, const char* name, Op op) {
   detail::check_defined(x, name);
   const ScalarType t = float_type(x.dtype());
-  Tensor out = make_tensor(x.sizes(), t);
+  Tensor out = make_tensor(x.sizes(), t, name);
   const Tensor cx = as_type(x, t);
   detail::dispatch_floating(t, name, [&]<typename T>() { unary_loop<T, T>(out, cx, op); });
   return out;
@@ -303,7 +303,7 @@ template <typename Op>
 Tensor scalar_kernel(const Tensor& a, double s, const char* name, Op op) {
   detail::check_defined(a, name);
   const ScalarType t = result_type_scalar(a.dtype());
-  Tensor out = make_tensor(a.sizes(), t);
+  Tensor out = make_tensor(a.sizes(), t, name);
   const Tensor ca = as_type(a, t);
   detail::dispatch_floating(t, name, [&]<typename T>() {
     const T v = static_cast<T>(s);
@@ -747,7 +747,7 @@ struct WhereOp : autograd::Function<WhereOp> {
     ctx->saved_data["sb"] = b.sizes();
     ctx->saved_data["ta"] = static_cast<int64_t>(a.dtype());
     ctx->saved_data["tb"] = static_cast<int64_t>(b.dtype());
-    Tensor out = make_tensor(shape, t);
+    Tensor out = make_tensor(shape, t, "where");
     const Tensor ca = as_type(a, t), cb = as_type(b, t);
     detail::dispatch_all(t, "where", [&]<typename T>() { where_loop<T>(out, c, ca, cb); });
     return out;
@@ -839,7 +839,7 @@ Tensor compare(const Tensor& a, double s) {
   ScalarType t = a.dtype();
   if (t == kBool) t = is_integral_value(s) ? kInt64 : kFloat32;
   if (t == kInt64 && !is_integral_value(s)) t = kFloat32;
-  Tensor out = make_tensor(a.sizes(), kBool);
+  Tensor out = make_tensor(a.sizes(), kBool, cmp_name(C));
   const Tensor ca = as_type(a, t);
   detail::dispatch_all(t, cmp_name(C), [&]<typename T>() {
     const T v = static_cast<T>(s);
@@ -854,6 +854,7 @@ Tensor compare(const Tensor& a, double s) {
 template <typename Op>
 Tensor& inplace_binary(Tensor& self, const Tensor& other, const char* name, ScalarType needed, Op op) {
   detail::check_inplace(self, name);
+  detail::check_no_internal_overlap(self, name);
   detail::check_defined(other, name);
   XGRAD_CHECK(!(other.requires_grad() && GradMode::is_enabled()), AutogradError,
               "{}: in-place update from a tensor that requires grad is not differentiable; detach() it or use "
@@ -931,6 +932,7 @@ void check_scalar_fits(const Tensor& self, double v, const char* name) {
 template <typename Op>
 Tensor& inplace_scalar(Tensor& self, double v, const char* name, Op op) {
   detail::check_inplace(self, name);
+  detail::check_no_internal_overlap(self, name);
   check_scalar_fits(self, v, name);
   XGRAD_CHECK(self.dtype() != kBool, TypeError, "{}: arithmetic on a bool tensor in place is not supported", name);
   inplace_apply(self, name, [v, &op](auto x) {
@@ -1111,7 +1113,7 @@ bool Tensor::allclose(const Tensor& other, double rtol, double atol) const {
 
 Tensor isnan(const Tensor& x) {
   detail::check_defined(x, "isnan");
-  Tensor out = make_tensor(x.sizes(), kBool);
+  Tensor out = make_tensor(x.sizes(), kBool, "isnan");
   detail::dispatch_all(x.dtype(), "isnan", [&]<typename T>() {
     unary_loop<bool, T>(out, x, [](T v) {
       if constexpr (std::is_floating_point_v<T>)
@@ -1195,6 +1197,7 @@ Tensor& Tensor::div_(double other) {
 
 Tensor& Tensor::clamp_(std::optional<double> min, std::optional<double> max) {
   detail::check_inplace(*this, "clamp_");
+  detail::check_no_internal_overlap(*this, "clamp_");
   XGRAD_CHECK(min.has_value() || max.has_value(), ValueError, "clamp_: at least one of 'min' or 'max' must be given");
   XGRAD_CHECK(dtype() != kBool, TypeError, "clamp_: not supported for bool tensors");
   if (min) check_scalar_fits(*this, *min, "clamp_");

@@ -11,6 +11,7 @@
 #include <xgrad/tensor.hpp>
 
 #include "core/dispatch.hpp"
+#include "core/factory_internal.hpp"
 #include "core/tensor_internal.hpp"
 
 #include <cstring>
@@ -246,7 +247,7 @@ Tensor advanced_positions(IntArrayRef sizes, const std::vector<Advanced>& adv, c
 
   const auto pre = offsets_of(pre_dims);
   const auto post = offsets_of(post_dims);
-  Tensor positions = make_tensor(out_shape, kInt64);
+  Tensor positions = make_tensor(out_shape, kInt64, "index");
   int64_t* out = positions.data_ptr<int64_t>();
   size_t k = 0;
   for (int64_t p : pre)
@@ -271,7 +272,7 @@ struct IndexOp : autograd::Function<IndexOp> {
   static Tensor forward(AutogradContext* ctx, const Tensor& x, const Tensor& positions) {
     ctx->save_for_backward({positions});
     ctx->saved_data["sizes"] = x.sizes().vec();
-    Tensor out = make_tensor(positions.sizes(), x.dtype());
+    Tensor out = make_tensor(positions.sizes(), x.dtype(), "index");
     const size_t es = x.element_size();
     const auto* src = static_cast<const char*>(x.impl()->data());
     auto* dst = static_cast<char*>(out.impl()->data());
@@ -298,7 +299,12 @@ void put_at_positions(const Tensor& r, const Tensor& positions, const Tensor& va
   XGRAD_CHECK(broadcast_shapes(shape, value.sizes(), op) == shape, ShapeError,
               "{}: shape mismatch: value tensor of shape {} cannot be broadcast to indexing result of shape {}", op,
               xgrad::to_string(value.sizes()), xgrad::to_string(shape));
-  Tensor v = value.to(r.dtype()).expand(shape).contiguous();
+  Tensor v;
+  try {
+    v = value.to(r.dtype()).expand(shape).contiguous();
+  } catch (const ValueError& e) {  // a NaN or out-of-range float written into an integer tensor
+    XGRAD_THROW(ValueError, "{}: {}", op, e.what());
+  }
   if (v.impl()->storage == r.impl()->storage) v = v.clone();
   const size_t es = r.element_size();
   auto* dst = static_cast<char*>(r.impl()->data());
@@ -342,7 +348,11 @@ Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Tensor& value) {
                 "index_put_: shape mismatch: value tensor of shape {} cannot be broadcast to indexing result of shape {}",
                 xgrad::to_string(value.sizes()), xgrad::to_string(r.sizes()));
     NoGradGuard no_grad;
-    r.copy_(value);
+    try {
+      r.copy_(value);
+    } catch (const ValueError& e) {
+      XGRAD_THROW(ValueError, "index_put_: {}", e.what());
+    }
     return *this;
   }
   Tensor positions = advanced_positions(r.sizes(), adv, "index_put_");
@@ -354,8 +364,11 @@ Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Tensor& value) {
 Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, double value) {
   detail::check_inplace(*this, "index_put_");
   // A 0-D tensor of self's dtype: it broadcasts to whatever the indices select.
-  Tensor v = make_tensor({}, dtype());
-  detail::dispatch_all(dtype(), "index_put_", [&]<typename T>() { *v.data_ptr<T>() = static_cast<T>(value); });
+  Tensor v = make_tensor({}, dtype(), "index_put_");
+  // Checked: NaN, an infinity or 1e30 has no int64 value (a plain cast is undefined behaviour).
+  detail::dispatch_all(dtype(), "index_put_", [&]<typename T>() {
+    *v.data_ptr<T>() = detail::convert_scalar<T>(value, "index_put_");
+  });
   return index_put_(indices, v);
 }
 

@@ -32,7 +32,7 @@ struct LinearOp : autograd::Function<LinearOp<HasBias>> {
     const Tensor b = HasBias ? bias.contiguous() : Tensor();
     ctx->save_for_backward({x, w});
     const int64_t n = x.size(0), in = x.size(1), out = w.size(0);
-    Tensor y = make_tensor({n, out}, x.dtype());
+    Tensor y = make_tensor({n, out}, x.dtype(), "linear");
     detail::dispatch_floating(x.dtype(), "linear", [&]<typename T>() {
       T* yp = y.data_ptr<T>();
       const T* bp = HasBias ? b.data_ptr<T>() : nullptr;
@@ -150,6 +150,10 @@ Tensor dropout(const Tensor& input, const DropoutFuncOptions& options) {
   // xgrad records no in-place ops in the graph: on a tensor that is part of one, `inplace`
   // falls back to the out-of-place op (same values; the input is left unchanged).
   if (options.inplace() && !(GradMode::is_enabled() && input.requires_grad())) {
+    // As PyTorch: p == 0 leaves the input as it is; otherwise the input is written, so it must
+    // not be an expanded view whose elements share memory.
+    if (p == 0.0 || input.numel() == 0) return input;
+    detail::check_no_internal_overlap(input, "dropout");
     Tensor mask;
     {
       NoGradGuard no_grad;

@@ -162,7 +162,7 @@ struct PointwiseLossOp : autograd::Function<PointwiseLossOp<K>> {
     ctx->saved_data["param"] = param;
     ctx->saved_data["shape"] = shape;
 
-    Tensor out = make_tensor(shape, input.dtype());
+    Tensor out = make_tensor(shape, input.dtype(), "loss");
     detail::dispatch_floating(input.dtype(), op, [&]<typename T>() {
       const T one = T(1);
       const auto sx = detail::broadcast_strides(input, shape);
@@ -328,8 +328,8 @@ struct ClassLossOp : autograd::Function<ClassLossOp> {
     }
 
     std::vector<int64_t> out_sizes = target.sizes().vec();
-    Tensor per_sample = make_tensor(out_sizes, input.dtype());
-    Tensor logp = log_softmax ? make_tensor(input.sizes(), input.dtype()) : input;
+    Tensor per_sample = make_tensor(out_sizes, input.dtype(), "nll_loss");
+    Tensor logp = log_softmax ? make_tensor(input.sizes(), input.dtype(), "cross_entropy") : input;
     double weight_total = 0.0;
     int64_t counted = 0;  // targets not ignored
     double nll_sum = 0.0, smooth_sum = 0.0;

@@ -84,7 +84,7 @@ void gemm_any(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int
 // (batch stride may be 0). Result is contiguous (batch, m, n).
 Tensor batched_product(const Tensor& x, const Tensor& y, const char* op) {
   const int64_t B = x.size(0), m = x.size(1), k = x.size(2), n = y.size(2);
-  Tensor out = make_tensor({B, m, n}, x.dtype());
+  Tensor out = make_tensor({B, m, n}, x.dtype(), op);
   Tensor xa = x, ya = y;
   auto fa = mat_arg(xa, m, k, xa.stride(1), xa.stride(2), 0);
   if (fa.ld < 0) {

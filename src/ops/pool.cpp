@@ -29,18 +29,17 @@ Pair to_pair(IntArrayRef v, const char* op, const char* what, const Pair* fallba
   return v.size() == 1 ? Pair{v[0], v[0]} : Pair{v[0], v[1]};
 }
 
-// Floor division, also for a negative numerator (a kernel larger than the padded input).
-int64_t div_floor(int64_t a, int64_t b) {
-  const int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
 // PyTorch's pooling_output_shape: in ceil mode the last window must start inside the input or
 // its left padding.
+// Computed in 128-bit arithmetic: every option may be near INT64_MAX (the result is then small
+// or negative, never a wrapped value).
 int64_t pooled_size(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dilation, bool ceil_mode) {
-  int64_t out = div_floor(in + 2 * pad - dilation * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0), stride) + 1;
-  if (ceil_mode && (out - 1) * stride >= in + pad) --out;
-  return out;
+  using I = __int128;
+  const I num = I(in) + 2 * I(pad) - I(dilation) * (I(k) - 1) - 1 + (ceil_mode ? I(stride) - 1 : 0);
+  I out = (num >= 0 ? num / stride : -((-num + stride - 1) / stride)) + 1;  // floor division
+  if (ceil_mode && (out - 1) * stride >= I(in) + pad) --out;
+  // |out| <= in + 2 pad + 1 for out > 0; a very negative out only means "no window fits".
+  return out < 1 ? 0 : static_cast<int64_t>(out);
 }
 
 // Checks a 3-D / 4-D input of a pool; returns its (planes, H, W) and the batch prefix of the
@@ -178,7 +177,7 @@ PoolParams load_params(AutogradContext* ctx) {
 // indices, and the adjoint of the gradient scatter below.
 Tensor gather_indices(const Tensor& src, const Tensor& indices, const PoolParams& p) {
   const Tensor g = src.contiguous();
-  Tensor out = make_tensor(p.out_sizes, g.dtype());
+  Tensor out = make_tensor(p.out_sizes, g.dtype(), "max_pool2d backward");
   const int64_t in_plane = p.shape.in_h * p.shape.in_w, out_plane = p.shape.out_h * p.shape.out_w;
   const int64_t* ip = indices.data_ptr<int64_t>();
   detail::dispatch_floating(g.dtype(), "max_pool2d", [&]<typename T>() {
@@ -204,7 +203,7 @@ struct MaxPoolScatterOp : autograd::Function<MaxPoolScatterOp<Adaptive>> {
     ctx->save_for_backward({indices});
     save_params(ctx, p);
     const Tensor g = grad_output.contiguous();
-    Tensor gin = make_tensor(p.in_sizes, g.dtype());
+    Tensor gin = make_tensor(p.in_sizes, g.dtype(), "pool2d backward");
     detail::dispatch_floating(g.dtype(), "max_pool2d_backward", [&]<typename T>() {
       kernels::max_pool2d_backward(p.shape, g.data_ptr<T>(), indices.data_ptr<int64_t>(), gin.data_ptr<T>());
     });
@@ -222,8 +221,8 @@ struct MaxPoolOp : autograd::Function<MaxPoolOp<Adaptive>> {
   static std::string_view name() { return Adaptive ? "AdaptiveMaxPool2DBackward0" : "MaxPool2DWithIndicesBackward0"; }
   static autograd::variable_list forward(AutogradContext* ctx, const Tensor& input, const PoolParams& p) {
     const Tensor x = input.contiguous();
-    Tensor out = make_tensor(p.out_sizes, x.dtype());
-    Tensor idx = make_tensor(p.out_sizes, kInt64);
+    Tensor out = make_tensor(p.out_sizes, x.dtype(), "max_pool2d");
+    Tensor idx = make_tensor(p.out_sizes, kInt64, "max_pool2d");
     detail::dispatch_floating(x.dtype(), Adaptive ? "adaptive_max_pool2d" : "max_pool2d", [&]<typename T>() {
       if constexpr (Adaptive)
         kernels::adaptive_max_pool2d_forward(p.shape, x.data_ptr<T>(), out.data_ptr<T>(), idx.data_ptr<int64_t>());
@@ -249,7 +248,7 @@ struct MaxPoolOp : autograd::Function<MaxPoolOp<Adaptive>> {
 // Values only, without recording indices: the inference path (no graph needed).
 Tensor max_pool_values(const Tensor& input, const PoolParams& p) {
   const Tensor x = input.contiguous();
-  Tensor out = make_tensor(p.out_sizes, x.dtype());
+  Tensor out = make_tensor(p.out_sizes, x.dtype(), "max_pool2d");
   detail::dispatch_floating(x.dtype(), "max_pool2d", [&]<typename T>() {
     kernels::max_pool2d_forward(p.shape, x.data_ptr<T>(), out.data_ptr<T>(), nullptr);
   });
@@ -261,7 +260,7 @@ Tensor max_pool_values(const Tensor& input, const PoolParams& p) {
 template <bool Adaptive>
 Tensor avg_forward_kernel(const Tensor& input, const PoolParams& p) {
   const Tensor x = input.contiguous();
-  Tensor out = make_tensor(p.out_sizes, x.dtype());
+  Tensor out = make_tensor(p.out_sizes, x.dtype(), "avg_pool2d");
   detail::dispatch_floating(x.dtype(), Adaptive ? "adaptive_avg_pool2d" : "avg_pool2d", [&]<typename T>() {
     if constexpr (Adaptive)
       kernels::adaptive_avg_pool2d_forward(p.shape, x.data_ptr<T>(), out.data_ptr<T>());
@@ -285,7 +284,7 @@ struct AvgPoolBackwardOp : autograd::Function<AvgPoolBackwardOp<Adaptive>> {
   static Tensor forward(AutogradContext* ctx, const Tensor& grad_output, const PoolParams& p) {
     save_params(ctx, p);
     const Tensor g = grad_output.contiguous();
-    Tensor gin = make_tensor(p.in_sizes, g.dtype());
+    Tensor gin = make_tensor(p.in_sizes, g.dtype(), "avg_pool2d backward");
     detail::dispatch_floating(g.dtype(), Adaptive ? "adaptive_avg_pool2d_backward" : "avg_pool2d_backward",
                               [&]<typename T>() {
                                 if constexpr (Adaptive)

@@ -10,6 +10,7 @@
 #include <xgrad/autograd/node.hpp>
 #include <xgrad/tensor.hpp>
 
+#include "core/checked.hpp"
 #include "core/dispatch.hpp"
 #include "core/tensor_internal.hpp"
 
@@ -42,7 +43,7 @@ std::vector<int64_t> infer_size(IntArrayRef sizes, int64_t numel, IntArrayRef in
       infer = i;
     } else {
       XGRAD_CHECK(out[i] >= 0, ShapeError, "{}: invalid shape dimension {} in {}", op, out[i], sizes_str(sizes));
-      known *= out[i];
+      known = detail::checked_mul(known, out[i], op, "number of elements of the shape");
     }
   }
   if (infer) {
@@ -227,7 +228,10 @@ Tensor expand_raw(const Tensor& x, IntArrayRef sizes) {
     const int64_t offset = new_ndim - 1 - i;
     const int64_t d = ndim - 1 - offset;
     int64_t size = d >= 0 ? x.size(d) : 1;
-    int64_t stride = d >= 0 ? x.stride(d) : (i + 1 < new_ndim ? out_sizes[i + 1] * out_strides[i + 1] : 1);
+    int64_t stride = d >= 0 ? x.stride(d)
+                            : (i + 1 < new_ndim ? detail::checked_mul(out_sizes[i + 1], out_strides[i + 1], "expand",
+                                                                      "stride")
+                                                : 1);
     int64_t target = sizes[i];
     if (target == -1) {
       XGRAD_CHECK(d >= 0, ShapeError,
@@ -248,6 +252,7 @@ Tensor expand_raw(const Tensor& x, IntArrayRef sizes) {
     out_sizes[i] = size;
     out_strides[i] = stride;
   }
+  detail::checked_numel(out_sizes, "expand");  // the element count must fit int64 (as in view)
   return make_view(x, out_sizes, out_strides, x.storage_offset());
 }
 
@@ -463,7 +468,7 @@ Tensor index_select_raw(const Tensor& x, int64_t dim, const Tensor& index) {
   auto sizes = x.sizes().vec();
   const int64_t size = sizes[dim];
   sizes[dim] = n;
-  Tensor out = make_tensor(sizes, x.dtype());
+  Tensor out = make_tensor(sizes, x.dtype(), "index_select");
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < dim; ++d) outer *= sizes[d];
   for (size_t d = dim + 1; d < sizes.size(); ++d) inner *= sizes[d];
@@ -563,7 +568,7 @@ Tensor cat_raw(TensorList tensors, int64_t dim, const Tensor& ref, const std::ve
   sizes[dim] = 0;
   for (size_t i = 0; i < tensors.size(); ++i)
     if (!skipped[i]) sizes[dim] += tensors[i].size(dim);
-  Tensor out = make_tensor(sizes, promote_types(tensors));
+  Tensor out = make_tensor(sizes, promote_types(tensors), "cat");
   AutoGradMode no_grad(false);
   int64_t offset = 0;
   for (size_t i = 0; i < tensors.size(); ++i) {

@@ -23,6 +23,7 @@
 #include <type_traits>
 #include <typeinfo>
 #include <unordered_map>
+#include <iterator>
 #include <variant>
 
 namespace xgrad::autograd {
@@ -60,7 +61,14 @@ class IValue {
   template <typename T>
   const T& get(const char* want) const {
     if (auto* p = std::get_if<T>(&v_)) return *p;
-    XGRAD_THROW(TypeError, "IValue: expected {}, holds alternative #{}", want, v_.index());
+    XGRAD_THROW(TypeError, "IValue: expected {}, but it holds {}", want, type_name());
+  }
+  // The held type in the words of the to*() accessors.
+  const char* type_name() const {
+    static constexpr const char* kNames[] = {"None", "bool", "int", "double", "string", "Tensor", "int list",
+                                             "double list"};
+    static_assert(std::size(kNames) == std::variant_size_v<decltype(v_)>);
+    return kNames[v_.index()];
   }
   std::variant<std::monostate, bool, int64_t, double, std::string, Tensor, std::vector<int64_t>,
                std::vector<double>>

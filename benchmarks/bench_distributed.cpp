@@ -129,6 +129,8 @@ int main() {
       if (lead && mode.options.reproducible())
         std::cout << fmt::format("  {:<44} {:>8.2f} ms   (communicates after the last micro-batch)\n", mode.name,
                                  t * 1e3);
+      else if (lead && world == 1)
+        std::cout << fmt::format("  {:<44} {:>8.2f} ms   buckets {}\n", mode.name, t * 1e3, ddp->bucket_sizes().size());
       else if (lead)
         std::cout << fmt::format("  {:<44} {:>8.2f} ms   buckets {}, all-reduce hidden {:.0f} %\n", mode.name,
                                  t * 1e3, ddp->bucket_sizes().size(), hidden * 100);

@@ -58,6 +58,18 @@ variable_list AccumulateGrad::apply(variable_list&& grads) {
   // gradient is lost and a hook sees the gradient its own accumulation produced.
   std::lock_guard<std::recursive_mutex> lock(variable_.unsafeGetTensorImpl()->autograd_mutex);
   Tensor& grad = variable_.mutable_grad();
+  // A .grad assigned by hand (mutable_grad() = t) is checked here, the first place it is used:
+  // otherwise a wrong one surfaces as an add_ broadcast error or a silently broadcast sum.
+  if (grad.defined()) {
+    XGRAD_CHECK(grad.sizes() == variable_.sizes(), ShapeError,
+                "AccumulateGrad: the leaf's grad has sizes {} but the leaf has sizes {}; a gradient assigned "
+                "through mutable_grad() must have the tensor's sizes (assign an undefined Tensor() to reset it)",
+                to_string(grad.sizes()), to_string(variable_.sizes()));
+    XGRAD_CHECK(grad.dtype() == variable_.dtype(), TypeError,
+                "AccumulateGrad: the leaf's grad has dtype {} but the leaf has dtype {}; a gradient assigned "
+                "through mutable_grad() must have the tensor's dtype",
+                dtype_name(grad.dtype()), dtype_name(variable_.dtype()));
+  }
   if (GradMode::is_enabled()) {
     // create_graph: keep the accumulated gradient differentiable.
     grad = grad.defined() ? grad + new_grad : new_grad;

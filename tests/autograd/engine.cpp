@@ -224,3 +224,22 @@ BOOST_AUTO_TEST_CASE(graph_and_saved_tensors_are_freed) {
   }
   check_values(x.grad(), {8.0, 16.0});
 }
+
+// A .grad assigned by hand with the wrong sizes or dtype is reported by the accumulation that
+// would use it, naming it, instead of an add_ broadcast error (or a silent broadcast).
+BOOST_AUTO_TEST_CASE(a_wrong_hand_assigned_grad_is_named_at_accumulation) {
+  auto x = tensor({1.0, 2.0, 3.0}).requires_grad_();
+  x.mutable_grad() = ones({1});  // would broadcast in an add_
+  try {
+    (x * 2.0).sum().backward();
+    BOOST_FAIL("no error");
+  } catch (const ShapeError& e) {
+    BOOST_TEST(std::string(e.what()).find("AccumulateGrad: the leaf's grad has sizes [1] but the leaf has sizes [3]") !=
+               std::string::npos, e.what());
+  }
+  x.mutable_grad() = ones({3}, TensorOptions().dtype(kFloat64));
+  BOOST_CHECK_THROW((x * 2.0).sum().backward(), TypeError);
+  x.mutable_grad() = Tensor();  // reset: accumulation starts afresh
+  (x * 2.0).sum().backward();
+  check_values(x.grad(), {2.0, 2.0, 2.0});
+}

@@ -134,7 +134,8 @@ const std::vector<Entry>& registry() {
       {"make_tensor", "make_tensor", Kind::kValue, [] { make_tensor({-1}, kFloat32, "make_tensor"); }, ""},
       {"make_view", "make_view", Kind::kIndex, [] { make_view(zeros({2}), {4}, {1}, 0); }, ""},
       {"make_view", "make_view", Kind::kShape, [] { make_view(zeros({2}), {2}, {}, 0); }, ""},
-      {"contiguous_strides", "", Kind::kNone, nullptr, "arithmetic on sizes only; sizes are validated where a tensor is made"},
+      {"contiguous_strides", "contiguous_strides", Kind::kValue,
+       [] { contiguous_strides({int64_t{1} << 62, int64_t{1} << 62, 4}); }, ""},  // stride overflow
       {"allocate_storage", "", Kind::kNone, nullptr,
        "its bad input (a size past the address space) throws OutOfMemoryError, which no Kind names: "
        "see the allocate_storage_refuses_a_size_past_the_address_space case"},

@@ -34,6 +34,12 @@ std::vector<double> flatten_outputs(const variable_list& outs) {
 }  // namespace
 
 bool gradcheck(const GradcheckFn& fn, const variable_list& inputs, const GradcheckOptions& opt) {
+  // A zero, negative or non-finite step makes the central difference 0/0 or meaningless: say so
+  // rather than report a Jacobian mismatch against a NaN.
+  XGRAD_CHECK(std::isfinite(opt.eps_) && opt.eps_ > 0, ValueError, "gradcheck: eps must be positive and finite, got {}",
+              opt.eps_);
+  XGRAD_CHECK(std::isfinite(opt.atol_) && opt.atol_ >= 0 && std::isfinite(opt.rtol_) && opt.rtol_ >= 0, ValueError,
+              "gradcheck: atol and rtol must be non-negative and finite, got atol {} and rtol {}", opt.atol_, opt.rtol_);
   std::vector<size_t> diff;
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i].defined() || !inputs[i].requires_grad()) continue;

@@ -97,6 +97,7 @@ variable_list AccumulateGrad::apply(variable_list&& grads) {
 }
 
 Edge gradient_edge(const Tensor& t) {
+  XGRAD_CHECK(t.defined(), ValueError, "gradient_edge: called on an undefined tensor");
   auto* impl = t.unsafeGetTensorImpl();
   if (impl->grad_fn) return Edge{impl->grad_fn, impl->output_nr};
   if (!impl->requires_grad) return Edge{};
@@ -113,6 +114,7 @@ Edge gradient_edge(const Tensor& t) {
 }
 
 void set_history(Tensor& t, const std::shared_ptr<Node>& fn, uint32_t output_nr) {
+  XGRAD_CHECK(t.defined(), ValueError, "set_history: called on an undefined tensor (output #{})", output_nr);
   auto* impl = t.unsafeGetTensorImpl();
   impl->grad_fn = fn;
   impl->output_nr = output_nr;

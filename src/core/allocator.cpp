@@ -4,6 +4,7 @@
 #include <xgrad/memory.hpp>
 
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <new>
@@ -46,6 +47,9 @@ size_t rounded(size_t nbytes) { return nbytes < kCachedMin ? nbytes : (nbytes + 
 }  // namespace
 
 void* storage_alloc(size_t nbytes) {
+  // Rounding a size within a page of SIZE_MAX up to whole pages wraps to a tiny block that would
+  // then be used as if it held `nbytes`: refuse it as the failed allocation it is.
+  if (nbytes > std::numeric_limits<size_t>::max() - kPage) throw std::bad_alloc();
   const size_t size = rounded(nbytes);
   if (size >= kCachedMin) {
     BlockCache& c = cache();

@@ -73,7 +73,8 @@ std::string_view dtype_name(ScalarType t) {
     case ScalarType::Long: return "int64";
     case ScalarType::Bool: return "bool";
   }
-  return "unknown";
+  // Only a value cast from outside the enum gets here.
+  XGRAD_THROW(ValueError, "dtype_name: {} is not a ScalarType value", static_cast<int>(t));
 }
 
 size_t element_size(ScalarType t) {
@@ -83,7 +84,7 @@ size_t element_size(ScalarType t) {
     case ScalarType::Long: return 8;
     case ScalarType::Bool: return 1;
   }
-  return 1;
+  XGRAD_THROW(ValueError, "element_size: {} is not a ScalarType value", static_cast<int>(t));
 }
 
 std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op) {
@@ -121,6 +122,24 @@ Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, const char* op) {
 }
 
 Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t storage_offset) {
+  detail::check_defined(base, "make_view");
+  XGRAD_CHECK(sizes.size() == strides.size(), ShapeError, "make_view: {} sizes {} but {} strides {}", sizes.size(),
+              to_string(sizes), strides.size(), to_string(strides));
+  // Every element the view can reach must lie inside the base's storage: a view past its end
+  // would read and write freed or foreign memory.
+  const int64_t numel = detail::checked_numel(sizes, "make_view");
+  if (numel > 0) {
+    int64_t lo = storage_offset, hi = storage_offset;
+    for (size_t d = 0; d < sizes.size(); ++d) {
+      XGRAD_CHECK(strides[d] >= 0, ValueError, "make_view: negative stride {} at dimension {} (strides {})", strides[d],
+                  d, to_string(strides));
+      hi += (sizes[d] - 1) * strides[d];
+    }
+    const auto capacity = static_cast<int64_t>(base.impl()->storage->nbytes / element_size(base.dtype()));
+    XGRAD_CHECK(lo >= 0 && hi < capacity, IndexError,
+                "make_view: sizes {} with strides {} at offset {} reach element {}, past the storage's {} elements",
+                to_string(sizes), to_string(strides), storage_offset, hi, capacity);
+  }
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = base.impl()->storage;
   impl->storage_offset = storage_offset;
@@ -197,8 +216,8 @@ int64_t Tensor::stride(int64_t d) const {
 }
 int64_t Tensor::storage_offset() const { return XGRAD_IMPL("storage_offset")->storage_offset; }
 ScalarType Tensor::dtype() const { return XGRAD_IMPL("dtype")->dtype; }
-TensorOptions Tensor::options() const { return TensorOptions(dtype()); }
-size_t Tensor::element_size() const { return xgrad::element_size(dtype()); }
+TensorOptions Tensor::options() const { return TensorOptions(XGRAD_IMPL("options")->dtype); }
+size_t Tensor::element_size() const { return xgrad::element_size(XGRAD_IMPL("element_size")->dtype); }
 uint64_t Tensor::_version() const { return XGRAD_IMPL("_version")->storage->version; }
 
 bool Tensor::is_contiguous() const {

@@ -47,7 +47,8 @@ std::string_view idx_type_name(IdxType type) {
     case IdxType::kFloat32: return "float";
     case IdxType::kFloat64: return "double";
   }
-  return "unknown";
+  // Only a value cast from outside the enum gets here (read_idx rejects unknown type bytes first).
+  XGRAD_THROW(ValueError, "idx_type_name: unknown IDX type 0x{:02x}", static_cast<unsigned>(type));
 }
 
 int64_t IdxArray::numel() const {

@@ -150,6 +150,45 @@ std::string describe(const Signature& s) {
   return out + fmt::format(" (collective #{})", s[2]);
 }
 
+// Waiting politely: yield the core first (ranks often share cores with other work), then sleep
+// in short steps.
+void pause(int& spins) {
+  if (++spins < 2000)
+    sched_yield();
+  else
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+}
+
+[[noreturn]] void timed_out(const char* op, const std::string& what) {
+  auto& g = group();
+  g.broken = true;
+  g.broken_reason = fmt::format("{} timed out", op);
+  XGRAD_THROW(DistributedError,
+              "{}: rank {} of {} waited {} ms for the other ranks to join {} and gave up: a peer process has "
+              "died, is stuck, or runs different collectives (every rank must call the same collectives in "
+              "the same order). Raise the limit with ProcessGroupOptions().timeout(...) if a rank is just slow",
+              op, g.rank, g.size, g.timeout.count(), what);
+}
+
+// Throws on every rank unless all ranks' signatures (`all`, one after another) equal `mine`.
+void check_agreement(const Signature& mine, const std::vector<int64_t>& all, const char* op) {
+  auto& g = group();
+  bool same = true;
+  for (int r = 0; r < g.size; ++r)
+    same = same && std::equal(mine.begin(), mine.end(), all.begin() + static_cast<ptrdiff_t>(r) * kSigLen);
+  if (same) return;
+  std::string lines;
+  for (int r = 0; r < g.size; ++r) {
+    Signature s;
+    std::copy_n(all.begin() + static_cast<ptrdiff_t>(r) * kSigLen, kSigLen, s.begin());
+    lines += fmt::format("\n  rank {}: {}", r, describe(s));
+  }
+  XGRAD_THROW(DistributedError,
+              "{}: the ranks called different collectives or passed tensors of different dtype or shape; every "
+              "rank must make the same calls with the same shapes:{}",
+              op, lines);
+}
+
 // Polls `request` until done. Yields the core while waiting (ranks often share cores with other
 // work), then sleeps in short steps; throws at the deadline.
 void wait_request(MPI_Request& request, std::chrono::steady_clock::time_point deadline, const char* op,
@@ -163,21 +202,8 @@ void wait_request(MPI_Request& request, std::chrono::steady_clock::time_point de
       check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), op);
     }
     if (done) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) {
-      g.broken = true;
-      g.broken_reason = fmt::format("{} timed out", op);
-      XGRAD_THROW(DistributedError,
-                  "{}: rank {} of {} waited {} ms for the other ranks to join {} and gave up: a peer process has "
-                  "died, is stuck, or runs different collectives (every rank must call the same collectives in "
-                  "the same order). Raise the limit with ProcessGroupOptions().timeout(...) if a rank is just "
-                  "slow",
-                  op, g.rank, g.size, g.timeout.count(), what);
-    }
-    if (++spins < 2000)
-      sched_yield();
-    else
-      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    if (std::chrono::steady_clock::now() >= deadline) timed_out(op, what);
+    pause(spins);
   }
 }
 
@@ -193,20 +219,7 @@ void agree(const Signature& mine, const char* op) {
               op);
   }
   wait_request(req, std::chrono::steady_clock::now() + g.timeout, op, describe(mine));
-  bool same = true;
-  for (int r = 0; r < g.size; ++r)
-    same = same && std::equal(mine.begin(), mine.end(), all.begin() + static_cast<ptrdiff_t>(r) * kSigLen);
-  if (same) return;
-  std::string lines;
-  for (int r = 0; r < g.size; ++r) {
-    Signature s;
-    std::copy_n(all.begin() + static_cast<ptrdiff_t>(r) * kSigLen, kSigLen, s.begin());
-    lines += fmt::format("\n  rank {}: {}", r, describe(s));
-  }
-  XGRAD_THROW(DistributedError,
-              "{}: the ranks called different collectives or passed tensors of different dtype or shape; every "
-              "rank must make the same calls with the same shapes:{}",
-              op, lines);
+  check_agreement(mine, all, op);
 }
 
 MPI_Op mpi_op(ReduceOp op) {
@@ -252,16 +265,6 @@ struct Work::State {
 
 namespace {
 
-std::string mismatch_lines(const std::vector<int64_t>& all, int size) {
-  std::string lines;
-  for (int q = 0; q < size; ++q) {
-    Signature sig;
-    std::copy_n(all.begin() + static_cast<ptrdiff_t>(q) * kSigLen, kSigLen, sig.begin());
-    lines += fmt::format("\n  rank {}: {}", q, describe(sig));
-  }
-  return lines;
-}
-
 // Advances `s` without blocking; returns whether it has finished. Throws on failure.
 bool advance(Work::State& s) {
   auto& g = group();
@@ -276,17 +279,14 @@ bool advance(Work::State& s) {
     }
     if (done) {
       s.sig_done = true;
-      for (int r = 0; r < g.size; ++r) {
-        if (!std::equal(s.signature.begin(), s.signature.end(),
-                        s.all_signatures.begin() + static_cast<ptrdiff_t>(r) * kSigLen)) {
-          s.phase = 3;
-          g.broken = true;
-          g.broken_reason = "ranks disagreed about an asynchronous all_reduce";
-          XGRAD_THROW(DistributedError,
-                      "all_reduce: the ranks called different collectives or passed tensors of different dtype or "
-                      "shape; every rank must make the same calls with the same shapes:{}",
-                      mismatch_lines(s.all_signatures, g.size));
-        }
+      try {
+        check_agreement(s.signature, s.all_signatures, op);
+      } catch (const DistributedError&) {
+        // The reduction was posted with disagreeing sizes: MPI's state is undefined now.
+        s.phase = 3;
+        g.broken = true;
+        g.broken_reason = "ranks disagreed about an asynchronous all_reduce";
+        throw;
       }
     }
   }
@@ -298,12 +298,7 @@ bool advance(Work::State& s) {
   if (!done) {
     if (std::chrono::steady_clock::now() >= s.deadline) {
       s.phase = 3;
-      g.broken = true;
-      g.broken_reason = "all_reduce timed out";
-      XGRAD_THROW(DistributedError,
-                  "all_reduce: rank {} of {} waited {} ms for the other ranks to join {} and gave up: a peer "
-                  "process has died, is stuck, or runs different collectives",
-                  g.rank, g.size, g.timeout.count(), describe(s.signature));
+      timed_out(op, describe(s.signature));
     }
     return false;
   }
@@ -341,12 +336,7 @@ bool Work::is_completed() {
 void Work::wait() {
   XGRAD_CHECK(state_ != nullptr, ValueError, "Work: moved-from");
   int spins = 0;
-  while (!is_completed()) {
-    if (++spins < 2000)
-      sched_yield();
-    else
-      std::this_thread::sleep_for(std::chrono::microseconds(50));
-  }
+  while (!is_completed()) pause(spins);
 }
 
 bool is_available() { return true; }

@@ -194,6 +194,17 @@ const std::vector<Entry>& registry() {
       {"Adam", "Adam", Kind::kValue,
        [] { optim::Adam({param()}, optim::AdamOptions(1e-3).betas(std::make_tuple(1.0, 0.999))); }, ""},
       {"Adam", "Adam", Kind::kValue, [] { optim::Adam({param()}, optim::AdamOptions(1e-3).eps(-1)); }, ""},
+      {"Adam", "Adam", Kind::kValue, [] { optim::Adam({param() * 2}); }, ""},  // not a leaf
+      {"SGD", "SGD", Kind::kValue,
+       [] { optim::SGD({zeros({2}, TensorOptions(kInt64))}, optim::SGDOptions(0.1)); }, ""},
+      {"AdamW", "AdamW", Kind::kValue, [] { optim::AdamW(std::vector<Tensor>{}); }, ""},
+      {"RMSprop", "RMSprop", Kind::kValue,
+       [] {
+         Tensor p = param();
+         optim::RMSprop({p, p});
+       },
+       ""},
+      {"Adagrad", "Adagrad", Kind::kValue, [] { optim::Adagrad({param(), Tensor()}); }, ""},
       {"AdamW", "AdamW", Kind::kValue, [] { optim::AdamW({param()}, optim::AdamWOptions(1e-3).weight_decay(-1)); }, ""},
       {"RMSprop", "RMSprop", Kind::kValue, [] { optim::RMSprop({param()}, optim::RMSpropOptions(1e-2).alpha(-1)); }, ""},
       {"RMSprop", "RMSprop", Kind::kValue, [] { optim::RMSprop({param()}, optim::RMSpropOptions(1e-2).momentum(-1)); }, ""},

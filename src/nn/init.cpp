@@ -16,10 +16,15 @@ void check_tensor(const Tensor& t, const char* op) {
               dtype_name(t.dtype()));
 }
 
-int64_t fan(const Tensor& t, const FanModeType& mode, const char* op) {
+// The fans need a weight-like tensor; checked here so the message names the calling initializer.
+void check_fan_dims(const Tensor& t, const char* op) {
   XGRAD_CHECK(t.dim() >= 2, ValueError,
               "{}: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (sizes {})", op,
               to_string(t.sizes()));
+}
+
+int64_t fan(const Tensor& t, const FanModeType& mode, const char* op) {
+  check_fan_dims(t, op);
   const auto [fan_in, fan_out] = _calculate_fan_in_and_fan_out(t);
   return std::holds_alternative<enumtype::kFanIn>(mode) ? fan_in : fan_out;
 }
@@ -29,15 +34,17 @@ int64_t fan(const Tensor& t, const FanModeType& mode, const char* op) {
 double calculate_gain(NonlinearityType nonlinearity, double param) {
   if (std::holds_alternative<enumtype::kTanh>(nonlinearity)) return 5.0 / 3.0;
   if (std::holds_alternative<enumtype::kReLU>(nonlinearity)) return std::sqrt(2.0);
-  if (std::holds_alternative<enumtype::kLeakyReLU>(nonlinearity)) return std::sqrt(2.0 / (1.0 + param * param));
+  if (std::holds_alternative<enumtype::kLeakyReLU>(nonlinearity)) {
+    // A NaN or infinite slope would give a NaN / zero gain that silently ruins the initialisation.
+    XGRAD_CHECK(std::isfinite(param), ValueError, "calculate_gain: negative_slope {} is not a valid number", param);
+    return std::sqrt(2.0 / (1.0 + param * param));
+  }
   return 1.0;  // linear, conv*, sigmoid
 }
 
 std::tuple<int64_t, int64_t> _calculate_fan_in_and_fan_out(const Tensor& tensor) {
   XGRAD_CHECK(tensor.defined(), ValueError, "_calculate_fan_in_and_fan_out: undefined tensor");
-  XGRAD_CHECK(tensor.dim() >= 2, ValueError,
-              "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions (sizes {})",
-              to_string(tensor.sizes()));
+  check_fan_dims(tensor, "_calculate_fan_in_and_fan_out");
   int64_t receptive = 1;
   for (int64_t d = 2; d < tensor.dim(); ++d) receptive *= tensor.size(d);
   return {tensor.size(1) * receptive, tensor.size(0) * receptive};
@@ -50,9 +57,15 @@ Tensor constant_(Tensor tensor, double value) {
   return tensor;
 }
 
-Tensor ones_(Tensor tensor) { return constant_(std::move(tensor), 1.0); }
+Tensor ones_(Tensor tensor) {
+  check_tensor(tensor, "ones_");  // so the message names ones_, not constant_
+  return constant_(std::move(tensor), 1.0);
+}
 
-Tensor zeros_(Tensor tensor) { return constant_(std::move(tensor), 0.0); }
+Tensor zeros_(Tensor tensor) {
+  check_tensor(tensor, "zeros_");
+  return constant_(std::move(tensor), 0.0);
+}
 
 Tensor uniform_(Tensor tensor, double low, double high) {
   check_tensor(tensor, "uniform_");
@@ -89,6 +102,7 @@ Tensor kaiming_normal_(Tensor tensor, double a, FanModeType mode, NonlinearityTy
 
 Tensor xavier_uniform_(Tensor tensor, double gain) {
   check_tensor(tensor, "xavier_uniform_");
+  check_fan_dims(tensor, "xavier_uniform_");
   const auto [fan_in, fan_out] = _calculate_fan_in_and_fan_out(tensor);
   const double std = gain * std::sqrt(2.0 / static_cast<double>(fan_in + fan_out));
   const double bound = std::sqrt(3.0) * std;
@@ -97,6 +111,7 @@ Tensor xavier_uniform_(Tensor tensor, double gain) {
 
 Tensor xavier_normal_(Tensor tensor, double gain) {
   check_tensor(tensor, "xavier_normal_");
+  check_fan_dims(tensor, "xavier_normal_");
   const auto [fan_in, fan_out] = _calculate_fan_in_and_fan_out(tensor);
   const double std = gain * std::sqrt(2.0 / static_cast<double>(fan_in + fan_out));
   return normal_(std::move(tensor), 0.0, std);

@@ -86,7 +86,7 @@ std::unique_ptr<AdagradParamState> initial_state(const Tensor& p, const AdagradO
 }  // namespace
 
 Adagrad::Adagrad(std::vector<OptimizerParamGroup> param_groups, AdagradOptions defaults)
-    : Optimizer(std::move(param_groups), checked(defaults)) {
+    : Optimizer(detail::checked_params(std::move(param_groups), "Adagrad"), checked(defaults)) {
   for (const auto& g : param_groups_) {
     check_options(g.options());
     const auto& o = static_cast<const AdagradOptions&>(g.options());

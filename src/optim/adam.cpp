@@ -41,7 +41,7 @@ std::unique_ptr<OptimizerOptions> checked(const AdamOptions& o) {
 }  // namespace
 
 Adam::Adam(std::vector<OptimizerParamGroup> param_groups, AdamOptions defaults)
-    : Optimizer(std::move(param_groups), checked(defaults)) {
+    : Optimizer(detail::checked_params(std::move(param_groups), "Adam"), checked(defaults)) {
   for (const auto& g : param_groups_) check_options(g.options());
 }
 

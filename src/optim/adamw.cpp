@@ -41,7 +41,7 @@ std::unique_ptr<OptimizerOptions> checked(const AdamWOptions& o) {
 }  // namespace
 
 AdamW::AdamW(std::vector<OptimizerParamGroup> param_groups, AdamWOptions defaults)
-    : Optimizer(std::move(param_groups), checked(defaults)) {
+    : Optimizer(detail::checked_params(std::move(param_groups), "AdamW"), checked(defaults)) {
   for (const auto& g : param_groups_) check_options(g.options());
 }
 

@@ -112,4 +112,25 @@ void ParamUpdate::finish() {
   }
 }
 
+std::vector<OptimizerParamGroup> checked_params(std::vector<OptimizerParamGroup> groups, const std::string& who) {
+  size_t count = 0;
+  std::set<const TensorImpl*> seen;
+  for (const auto& g : groups) {
+    for (const auto& p : g.params()) {
+      ++count;
+      XGRAD_CHECK(p.defined(), ValueError, "{}: a parameter is an undefined tensor", who);
+      XGRAD_CHECK(p.is_leaf(), ValueError, "{}: can't optimize a non-leaf Tensor (sizes {})", who,
+                  xgrad::to_string(p.sizes()));
+      XGRAD_CHECK(p.is_floating_point(), ValueError,
+                  "{}: can only optimize floating-point tensors, got a {} parameter (sizes {})", who,
+                  dtype_name(p.dtype()), xgrad::to_string(p.sizes()));
+      XGRAD_CHECK(seen.insert(p.unsafeGetTensorImpl()).second, ValueError,
+                  "{}: some parameters appear in more than one parameter group (a parameter of sizes {})", who,
+                  xgrad::to_string(p.sizes()));
+    }
+  }
+  XGRAD_CHECK(count > 0, ValueError, "{}: optimizer got an empty parameter list", who);
+  return groups;
+}
+
 }  // namespace xgrad::optim::detail

@@ -17,6 +17,11 @@ namespace xgrad::optim::detail {
 
 using json = nlohmann::json;
 
+/// Checks the parameters a `who` optimizer is constructed with (some, each a defined floating-point
+/// leaf, none twice) before the Optimizer base sees them: during the base constructor the virtual
+/// name() is still "Optimizer", so its own checks could not name the optimizer. ValueError.
+std::vector<OptimizerParamGroup> checked_params(std::vector<OptimizerParamGroup> groups, const std::string& who);
+
 /// Parses an options object and checks that its keys are exactly `keys` (ValueError naming
 /// the first missing or unknown key).
 json parse_options(const std::string& text, const std::string& who, std::initializer_list<const char*> keys);

@@ -83,7 +83,7 @@ std::unique_ptr<OptimizerOptions> checked(const RMSpropOptions& o) {
 }  // namespace
 
 RMSprop::RMSprop(std::vector<OptimizerParamGroup> param_groups, RMSpropOptions defaults)
-    : Optimizer(std::move(param_groups), checked(defaults)) {
+    : Optimizer(detail::checked_params(std::move(param_groups), "RMSprop"), checked(defaults)) {
   for (const auto& g : param_groups_) check_options(g.options());
 }
 

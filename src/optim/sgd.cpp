@@ -78,7 +78,7 @@ std::unique_ptr<OptimizerOptions> checked(const SGDOptions& o) {
 }  // namespace
 
 SGD::SGD(std::vector<OptimizerParamGroup> param_groups, SGDOptions defaults)
-    : Optimizer(std::move(param_groups), checked(defaults)) {
+    : Optimizer(detail::checked_params(std::move(param_groups), "SGD"), checked(defaults)) {
   for (const auto& g : param_groups_) check_options(g.options());
 }
 

@@ -39,7 +39,14 @@ BlockCache& cache() {
   return *c;
 }
 
-void* raw_alloc(size_t nbytes) { return ::operator new(nbytes, std::align_val_t(kAlignment)); }
+// The nothrow form, and our own bad_alloc: a failed request then reaches the caller (who turns
+// it into OutOfMemoryError) under every allocator, AddressSanitizer's included, whose throwing
+// operator new reports and aborts instead of throwing.
+void* raw_alloc(size_t nbytes) {
+  void* p = ::operator new(nbytes, std::align_val_t(kAlignment), std::nothrow);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
 void raw_free(void* p) noexcept { ::operator delete(p, std::align_val_t(kAlignment)); }
 
 size_t rounded(size_t nbytes) { return nbytes < kCachedMin ? nbytes : (nbytes + kPage - 1) / kPage * kPage; }

@@ -39,12 +39,11 @@ T* scratch(size_t n) {
                 "conv2d: out of memory asking for {} elements of im2col scratch", n);
     buf.data.reset();
     buf.size = 0;
-    try {
-      buf.data.reset(static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64))));
-    } catch (const std::bad_alloc&) {
+    // nothrow: AddressSanitizer's throwing operator new aborts instead of throwing.
+    buf.data.reset(static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64), std::nothrow)));
+    if (!buf.data)
       XGRAD_THROW(OutOfMemoryError, "conv2d: out of memory asking for {} bytes ({:.1f} GiB) of im2col scratch",
                   n * sizeof(T), static_cast<double>(n * sizeof(T)) / (1 << 30));
-    }
     buf.size = n;
   }
   return buf.data.get();

@@ -6,7 +6,7 @@
                                         rank 0 wrote before stays loadable and whole
     run_ddp.py stalled <ddp_train>      a rank that stops answering makes the others fail with
                                         the process group's timeout error, not hang
-    run_ddp.py lenet <lenet>            the LeNet example (--distributed) trains 50 steps to the
+    run_ddp.py lenet <lenet> [--quick]  the LeNet example (--distributed) trains 50 (10) steps to the
                                         same bits on 1, 2 and 4 ranks; a run stopped after one
                                         epoch on 4 ranks and resumed on 1 ends where 2 ranks do
 
@@ -133,7 +133,7 @@ def model_tensors(path):
             for k, v in header.items() if k.startswith(("model.", "optimizer."))}
 
 
-def lenet(prog):
+def lenet(prog, quick=False):
     data = "/usr/share/datasets/fashion-mnist"
     if not os.path.isdir(data):
         print(f"SKIP: {data} missing (apt-get install dataset-fashion-mnist)")
@@ -142,13 +142,16 @@ def lenet(prog):
     common = ["--distributed", "--threads", "1", "--limit-test", "500", "--batch-size", "256"]
     try:
         ckpts = []
+        # 12800 images in batches of 256: 50 steps, each cut into 8 micro-batches. Under the
+        # sanitizers (--quick, ~10x slower) 10 steps make the same comparison.
+        steps = 10 if quick else 50
         for np in (1, 2, 4):
             out = os.path.join(tmp, f"np{np}")
-            # 12800 images in batches of 256: 50 steps, each cut into 8 micro-batches.
-            proc, secs = mpirun(np, [prog] + common + ["--limit-train", "12800", "--epochs", "1", "--out", out])
+            proc, secs = mpirun(np, [prog] + common + ["--limit-train", str(256 * steps), "--epochs", "1",
+                                                       "--out", out])
             if proc.returncode != 0:
                 fail(f"lenet on {np} rank(s): exit {proc.returncode}", proc)
-            print(f"lenet, 50 steps, {np} rank(s): {secs:.1f} s")
+            print(f"lenet, {steps} steps, {np} rank(s): {secs:.1f} s")
             ckpts.append(model_tensors(os.path.join(out, "checkpoint.safetensors")))
         if not ckpts[0]:
             fail("no model tensors in the checkpoint")
@@ -156,10 +159,11 @@ def lenet(prog):
             if c != ckpts[0]:
                 bad = sorted(k for k in ckpts[0] if ckpts[0][k] != c.get(k))
                 fail(f"{np} ranks: weights differ from 1 rank's in {bad[:5]}")
-        print(f"1, 2 and 4 ranks: bit-identical model and optimizer state ({len(ckpts[0])} tensors) after 50 steps")
+        print(f"1, 2 and 4 ranks: bit-identical model and optimizer state ({len(ckpts[0])} tensors) after {steps} steps")
 
-        # Two epochs of 10 steps on 2 ranks, against epoch 1 on 4 ranks + resume for epoch 2 on 1 rank.
-        short = common + ["--limit-train", "2560"]
+        # Two epochs of 10 (quick: 4) steps on 2 ranks, against epoch 1 on 4 ranks + resume for
+        # epoch 2 on 1 rank.
+        short = common + ["--limit-train", "1024" if quick else "2560"]
         whole = os.path.join(tmp, "whole")
         proc, _ = mpirun(2, [prog] + short + ["--epochs", "2", "--out", whole])
         if proc.returncode != 0:
@@ -189,7 +193,10 @@ def main():
         print("SKIP: mpirun not found (apt-get install openmpi-bin)")
         sys.exit(77)
     what, prog = sys.argv[1], sys.argv[2]
-    {"identical": identical, "killed": killed, "stalled": stalled, "lenet": lenet}[what](prog)
+    if what == "lenet":
+        lenet(prog, quick="--quick" in sys.argv[3:])
+    else:
+        {"identical": identical, "killed": killed, "stalled": stalled}[what](prog)
 
 
 if __name__ == "__main__":

@@ -135,6 +135,22 @@ void wire_function_outputs(const std::shared_ptr<Node>& node, AutogradContext& c
     anomaly_check_forward(*node, inputs, outputs);
 }
 
+void refuse_double_backward(const AutogradContext& ctx, const Node& node, const variable_list& grads) {
+  // With neither the incoming gradients nor any input requiring grad, the gradient is a
+  // constant: first-order values are then right even under create_graph. (Inputs are asked
+  // through needs_input_grad, not the saved tensors: an op may save a graph-free copy.)
+  const bool grads_differentiable =
+      std::any_of(grads.begin(), grads.end(), [](const Tensor& t) { return t.defined() && t.requires_grad(); });
+  bool inputs_differentiable = false;
+  for (size_t i = 0; i < node.num_outputs(); ++i) inputs_differentiable |= ctx.needs_input_grad(i);
+  if (!grads_differentiable && !inputs_differentiable) return;
+  XGRAD_THROW(AutogradError,
+              "{}: double backward is not supported: backward was called with create_graph=true through this op, "
+              "whose gradient would not be differentiable. Second derivatives through it would be wrong; call "
+              "backward without create_graph, or compute the function's gradient from ops that support it",
+              node.name());
+}
+
 variable_list run_function_backward(AutogradContext& ctx, const Node& node, variable_list&& grads,
                                     const std::vector<int>& tensor_arg_positions, size_t num_args,
                                     variable_list (*backward)(AutogradContext*, variable_list)) {

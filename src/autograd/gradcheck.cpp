@@ -117,4 +117,69 @@ bool gradcheck(const std::function<Tensor(const variable_list&)>& fn, const vari
   return gradcheck(GradcheckFn([&](const variable_list& in) { return variable_list{fn(in)}; }), inputs, options);
 }
 
+bool gradgradcheck(const GradcheckFn& fn, const variable_list& inputs, const variable_list& grad_outputs,
+                   const GradcheckOptions& options) {
+  std::vector<size_t> diff;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].defined() || !inputs[i].requires_grad()) continue;
+    XGRAD_CHECK(inputs[i].dtype() == kFloat64, TypeError,
+                "gradgradcheck: input #{} is {}; finite differences need float64 inputs (use .to(xgrad::kFloat64))",
+                i, dtype_name(inputs[i].dtype()));
+    XGRAD_CHECK(inputs[i].is_leaf(), AutogradError, "gradgradcheck: input #{} must be a leaf tensor", i);
+    diff.push_back(i);
+  }
+  XGRAD_CHECK(!diff.empty(), ValueError, "gradgradcheck: no input requires grad");
+
+  // The output gradients v: given, or drawn once (fixed for every evaluation below).
+  variable_list v = grad_outputs;
+  if (v.empty()) {
+    variable_list outs;
+    {
+      NoGradGuard no_grad;
+      outs = fn(inputs);
+    }
+    for (const auto& o : outs)
+      if (o.defined() && o.is_floating_point()) v.push_back(randn(o.sizes(), kFloat64).requires_grad_());
+  }
+  for (size_t i = 0; i < v.size(); ++i) {
+    XGRAD_CHECK(v[i].defined() && v[i].dtype() == kFloat64, TypeError,
+                "gradgradcheck: grad_outputs[{}] must be a defined float64 tensor", i);
+  }
+
+  const size_t n_in = inputs.size();
+  variable_list all = inputs;
+  all.insert(all.end(), v.begin(), v.end());
+  // (inputs, v) -> d<v, fn(inputs)>/d inputs, recorded so that its own gradient can be taken.
+  // gradcheck evaluates it under NoGradGuard for the finite differences: grad mode is switched
+  // back on inside, since the first gradient needs a graph to differentiate.
+  GradcheckFn first_grad = [&](const variable_list& in) {
+    AutoGradMode enable(true);
+    variable_list x(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(n_in));
+    variable_list gv(in.begin() + static_cast<std::ptrdiff_t>(n_in), in.end());
+    variable_list outs = fn(x), used, used_v;
+    size_t k = 0;
+    for (const auto& o : outs) {
+      if (!o.defined() || !o.is_floating_point()) continue;
+      XGRAD_CHECK(k < gv.size(), ValueError, "gradgradcheck: fn has more floating-point outputs than grad_outputs ({})",
+                  gv.size());
+      if (o.requires_grad()) {
+        used.push_back(o);
+        used_v.push_back(gv[k]);
+      }
+      ++k;
+    }
+    variable_list wrt;
+    for (size_t i : diff) wrt.push_back(x[i]);
+    if (used.empty()) return variable_list{};
+    return grad(used, wrt, used_v, /*retain_graph=*/true, /*create_graph=*/true, /*allow_unused=*/true);
+  };
+  return gradcheck(first_grad, all, options);
+}
+
+bool gradgradcheck(const std::function<Tensor(const variable_list&)>& fn, const variable_list& inputs,
+                   const variable_list& grad_outputs, const GradcheckOptions& options) {
+  return gradgradcheck(GradcheckFn([&](const variable_list& in) { return variable_list{fn(in)}; }), inputs,
+                       grad_outputs, options);
+}
+
 }  // namespace xgrad::autograd

@@ -1,5 +1,6 @@
 // conv2d: argument checks and the autograd Function; the arithmetic is in kernels/conv.hpp.
 #include <xgrad/autograd/function.hpp>
+#include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/nn/functional/conv.hpp>
 
 #include "core/checked.hpp"
@@ -145,48 +146,133 @@ void with_oom_context(const Conv2dShape& s, const char* what, F&& f) {
   }
 }
 
+// The three passes of a convolution y = B(x, w), each a Function whose backward is made of the
+// other two, so that gradients of any order flow (a gradient penalty through a conv):
+//   forward      y  = B(x, w)        backward: gx = Dx(gy, w), gw = Dw(x, gy), gb = sum(gy)
+//   input grad   gx = Dx(gy, w)      backward: d/dgy = B(h, w),  d/dw = Dw(h, gy)
+//   weight grad  gw = Dw(x, gy)      backward: d/dx  = Dx(gy, H), d/dgy = B(x, H)
+// (B is bilinear: <h, Dx(g, w)> = <g, B(h, w)> and <H, Dw(x, g)> = <g, B(x, H)>.) A first-order
+// backward (grad mode off) calls both gradient kernels directly, with grad-bias fused into the
+// grad-weight pass.
+struct ConvolutionOp;
+struct ConvInputGradOp;
+struct ConvWeightGradOp;
+
+Tensor conv_forward_kernel(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dShape& s) {
+  const Tensor x = input.contiguous();
+  const Tensor w = weight.contiguous();
+  const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
+  Tensor y = make_tensor({s.n, s.c_out, s.ho, s.wo}, x.dtype(), "conv2d");
+  xgrad::detail::dispatch_floating(x.dtype(), "conv2d", [&]<typename T>() {
+    if constexpr (std::is_floating_point_v<T>)
+      with_oom_context(s, "conv2d", [&] {
+        kernels::conv2d_forward<T>(s, x.data_ptr<T>(), w.data_ptr<T>(), b.defined() ? b.data_ptr<T>() : nullptr,
+                                   y.data_ptr<T>());
+      });
+  });
+  return y;
+}
+
+Tensor conv_input_grad_kernel(const Tensor& grad_output, const Tensor& weight, const Conv2dShape& s) {
+  const Tensor gy = grad_output.contiguous();
+  const Tensor w = weight.contiguous();
+  Tensor gx = make_tensor({s.n, s.c_in, s.h, s.w}, gy.dtype(), "conv2d backward");
+  xgrad::detail::dispatch_floating(gy.dtype(), "conv2d backward", [&]<typename T>() {
+    if constexpr (std::is_floating_point_v<T>)
+      with_oom_context(s, "conv2d backward", [&] {
+        kernels::conv2d_backward_input<T>(s, gy.data_ptr<T>(), w.data_ptr<T>(), gx.data_ptr<T>());
+      });
+  });
+  return gx;
+}
+
+// Grad-weight and/or grad-bias (either may be undefined when not wanted) in one kernel pass.
+void conv_weight_grad_kernel(const Tensor& input, const Tensor& grad_output, const Conv2dShape& s, Tensor* gw,
+                             Tensor* gb) {
+  const Tensor gy = grad_output.contiguous();
+  const Tensor x = gw ? input.contiguous() : Tensor();
+  if (gw) *gw = make_tensor({s.c_out, s.cin_g(), s.kh, s.kw}, gy.dtype(), "conv2d backward");
+  if (gb) *gb = make_tensor({s.c_out}, gy.dtype(), "conv2d backward");
+  xgrad::detail::dispatch_floating(gy.dtype(), "conv2d backward", [&]<typename T>() {
+    if constexpr (std::is_floating_point_v<T>)
+      with_oom_context(s, "conv2d backward", [&] {
+        kernels::conv2d_backward_weight<T>(s, gw ? x.data_ptr<T>() : nullptr, gy.data_ptr<T>(),
+                                           gw ? gw->data_ptr<T>() : nullptr, gb ? gb->data_ptr<T>() : nullptr);
+      });
+  });
+}
+
 struct ConvolutionOp : autograd::Function<ConvolutionOp> {
   static std::string_view name() { return "ConvolutionBackward0"; }
 
   static Tensor forward(AutogradContext* ctx, const Tensor& input, const Tensor& weight, const Tensor& bias,
                         const Conv2dShape& s) {
-    const Tensor x = input.contiguous();
-    const Tensor w = weight.contiguous();
-    const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
-    Tensor y = make_tensor({s.n, s.c_out, s.ho, s.wo}, x.dtype(), "conv2d");
-    xgrad::detail::dispatch_floating(x.dtype(), "conv2d", [&]<typename T>() {
-      if constexpr (std::is_floating_point_v<T>)
-        with_oom_context(s, "conv2d", [&] {
-          kernels::conv2d_forward<T>(s, x.data_ptr<T>(), w.data_ptr<T>(), b.defined() ? b.data_ptr<T>() : nullptr,
-                                     y.data_ptr<T>());
-        });
-    });
     // grad-input needs the weight, grad-weight needs the input; grad-bias needs neither.
-    ctx->save_for_backward({ctx->needs_input_grad(1) ? x : Tensor(), ctx->needs_input_grad(0) ? w : Tensor()});
+    ctx->save_for_backward({ctx->needs_input_grad(1) ? input : Tensor(), ctx->needs_input_grad(0) ? weight : Tensor()});
     ctx->saved_data["shape"] = pack_shape(s);
-    return y;
+    return conv_forward_kernel(input, weight, bias, s);
   }
 
-  static autograd::variable_list backward(AutogradContext* ctx, autograd::variable_list grads) {
-    const auto saved = ctx->get_saved_variables();
-    const Conv2dShape s = unpack_shape(ctx->saved_data["shape"].toIntVector());
-    const Tensor gy = grads[0].contiguous();
-    Tensor gx, gw, gb;
-    if (ctx->needs_input_grad(0)) gx = make_tensor({s.n, s.c_in, s.h, s.w}, gy.dtype(), "conv2d backward");
-    if (ctx->needs_input_grad(1)) gw = make_tensor({s.c_out, s.cin_g(), s.kh, s.kw}, gy.dtype(), "conv2d backward");
-    if (ctx->needs_input_grad(2)) gb = make_tensor({s.c_out}, gy.dtype(), "conv2d backward");
-    xgrad::detail::dispatch_floating(gy.dtype(), "conv2d backward", [&]<typename T>() {
-      if constexpr (std::is_floating_point_v<T>) with_oom_context(s, "conv2d backward", [&] {
-        if (gx.defined()) kernels::conv2d_backward_input<T>(s, gy.data_ptr<T>(), saved[1].data_ptr<T>(), gx.data_ptr<T>());
-        if (gw.defined() || gb.defined())
-          kernels::conv2d_backward_weight<T>(s, gw.defined() ? saved[0].data_ptr<T>() : nullptr, gy.data_ptr<T>(),
-                                             gw.defined() ? gw.data_ptr<T>() : nullptr,
-                                             gb.defined() ? gb.data_ptr<T>() : nullptr);
-      });
-    });
+  static autograd::variable_list backward(AutogradContext* ctx, autograd::variable_list grads);
+};
+
+struct ConvInputGradOp : autograd::Function<ConvInputGradOp> {
+  static std::string_view name() { return "ConvolutionBackwardBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& grad_output, const Tensor& weight, const Conv2dShape& s) {
+    ctx->save_for_backward({ctx->needs_input_grad(1) ? grad_output : Tensor(), ctx->needs_input_grad(0) ? weight : Tensor()});
+    ctx->saved_data["shape"] = pack_shape(s);
+    return conv_input_grad_kernel(grad_output, weight, s);
+  }
+  static autograd::variable_list backward(AutogradContext* ctx, autograd::variable_list grads);
+};
+
+struct ConvWeightGradOp : autograd::Function<ConvWeightGradOp> {
+  static std::string_view name() { return "ConvolutionBackwardBackward1"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& input, const Tensor& grad_output, const Conv2dShape& s) {
+    ctx->save_for_backward({input, grad_output});
+    ctx->saved_data["shape"] = pack_shape(s);
+    Tensor gw;
+    conv_weight_grad_kernel(input, grad_output, s, &gw, nullptr);
+    return gw;
+  }
+  static autograd::variable_list backward(AutogradContext* ctx, autograd::variable_list grads);
+};
+
+autograd::variable_list ConvolutionOp::backward(AutogradContext* ctx, autograd::variable_list grads) {
+  const auto saved = ctx->get_saved_variables();
+  const Conv2dShape s = unpack_shape(ctx->saved_data["shape"].toIntVector());
+  const Tensor& gy = grads[0];
+  Tensor gx, gw, gb;
+  if (GradMode::is_enabled()) {  // create_graph: every gradient is recorded
+    if (ctx->needs_input_grad(0)) gx = ConvInputGradOp::apply(gy, saved[1], s);
+    if (ctx->needs_input_grad(1)) gw = ConvWeightGradOp::apply(saved[0], gy, s);
+    if (ctx->needs_input_grad(2)) gb = gy.sum({0, 2, 3});
     return {gx, gw, gb};
   }
-};
+  if (ctx->needs_input_grad(0)) gx = conv_input_grad_kernel(gy, saved[1], s);
+  if (ctx->needs_input_grad(1) || ctx->needs_input_grad(2))
+    conv_weight_grad_kernel(saved[0], gy, s, ctx->needs_input_grad(1) ? &gw : nullptr,
+                            ctx->needs_input_grad(2) ? &gb : nullptr);
+  return {gx, gw, gb};
+}
+
+autograd::variable_list ConvInputGradOp::backward(AutogradContext* ctx, autograd::variable_list grads) {
+  const auto saved = ctx->get_saved_variables();  // {grad_output, weight}
+  const Conv2dShape s = unpack_shape(ctx->saved_data["shape"].toIntVector());
+  Tensor g_gy, g_w;
+  if (ctx->needs_input_grad(0)) g_gy = ConvolutionOp::apply(grads[0], saved[1], Tensor(), s);
+  if (ctx->needs_input_grad(1)) g_w = ConvWeightGradOp::apply(grads[0], saved[0], s);
+  return {g_gy, g_w};
+}
+
+autograd::variable_list ConvWeightGradOp::backward(AutogradContext* ctx, autograd::variable_list grads) {
+  const auto saved = ctx->get_saved_variables();  // {input, grad_output}
+  const Conv2dShape s = unpack_shape(ctx->saved_data["shape"].toIntVector());
+  Tensor g_x, g_gy;
+  if (ctx->needs_input_grad(0)) g_x = ConvInputGradOp::apply(saved[1], grads[0], s);
+  if (ctx->needs_input_grad(1)) g_gy = ConvolutionOp::apply(saved[0], grads[0], Tensor(), s);
+  return {g_x, g_gy};
+}
 
 }  // namespace
 

@@ -51,9 +51,15 @@ struct LinearOp : autograd::Function<LinearOp<HasBias>> {
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const Tensor &x = saved[0], &w = saved[1];
+    Tensor gx, gw, gb;
+    if (GradMode::is_enabled()) {  // create_graph: the same products, recorded
+      if (ctx->needs_input_grad(0)) gx = grads[0].mm(w);
+      if (ctx->needs_input_grad(1)) gw = grads[0].t().mm(x);
+      if (HasBias && ctx->needs_input_grad(2)) gb = grads[0].sum({0});
+      return {gx, gw, gb};
+    }
     const Tensor g = grads[0].contiguous();
     const int64_t n = x.size(0), in = x.size(1), out = w.size(0);
-    Tensor gx, gw, gb;
     detail::dispatch_floating(x.dtype(), "linear", [&]<typename T>() {
       const T* gp = g.data_ptr<T>();
       if (ctx->needs_input_grad(0)) {  // gx[N, in] = g[N, out] @ w[out, in]

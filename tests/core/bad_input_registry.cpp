@@ -305,6 +305,10 @@ const std::vector<Entry>& registry() {
       {"grad", "grad", Kind::kAutograd,
        [] { auto x = zeros({2}, requires_grad()); autograd::grad({(x * 2.0).sum()}, {zeros({2})}); }, ""},
       {"queue_callback", "queue_callback", Kind::kAutograd, [] { autograd::queue_callback([] {}); }, ""},
+      {"gradgradcheck", "gradgradcheck", Kind::kType,
+       [] { autograd::gradgradcheck([](const variable_list& v) { return v[0] * v[0]; }, {zeros({2}, kFloat32).requires_grad_()}); }, ""},
+      {"gradgradcheck", "gradgradcheck", Kind::kValue,
+       [] { autograd::gradgradcheck([](const variable_list& v) { return v[0] * v[0]; }, {zeros({2}, kFloat64)}); }, ""},
       {"gradcheck", "gradcheck", Kind::kType,
        [] { autograd::gradcheck([](const variable_list& v) { return v[0] * 2.0; }, {zeros({2}, kFloat32).requires_grad_()}); }, ""},
       {"gradcheck", "gradcheck", Kind::kValue,
@@ -395,6 +399,8 @@ const std::set<std::string> kNotPublic = {
     "run_function_backward",
     "wire_function_outputs",
     "collect_tensors",
+    "refuse_double_backward",
+    "supports_double_backward",
     "normalize_stage",        // transforms/tensor.hpp detail: Normalize's fused stage
 };
 

@@ -129,6 +129,24 @@ variable_list run_function_backward(AutogradContext& ctx, const Node& node, vari
 /// Wires outputs of a Function call into the graph.
 void wire_function_outputs(const std::shared_ptr<Node>& node, AutogradContext& ctx, variable_list& outputs,
                            const variable_list& inputs);
+/// Throws AutogradError when backward runs under create_graph=true (grad mode on) through an op
+/// whose backward records no graph, while its incoming gradients or saved tensors require grad:
+/// the second derivative would silently be wrong.
+void refuse_double_backward(const AutogradContext& ctx, const Node& node, const variable_list& grads);
+template <typename T, typename = void>
+struct has_double_backward_flag : std::false_type {};
+template <typename T>
+struct has_double_backward_flag<T, std::void_t<decltype(T::double_backward)>> : std::true_type {};
+/// Whether T's backward is built from differentiable ops. A user Function's backward is assumed
+/// to be (as LibTorch assumes); a built-in op whose backward calls raw kernels declares
+/// `static constexpr bool double_backward = false`.
+template <typename T>
+constexpr bool supports_double_backward() {
+  if constexpr (has_double_backward_flag<T>::value)
+    return T::double_backward;
+  else
+    return true;
+}
 template <typename T, typename = void>
 struct has_name : std::false_type {};
 template <typename T>
@@ -159,6 +177,8 @@ class CppNode final : public Node {
       return detail::demangle(typeid(T).name()) + "Backward";
   }
   variable_list apply(variable_list&& grads) override {
+    if constexpr (!detail::supports_double_backward<T>())
+      if (GradMode::is_enabled()) detail::refuse_double_backward(ctx_, *this, grads);
     return detail::run_function_backward(ctx_, *this, std::move(grads), tensor_arg_positions_, num_args_,
                                          &backward_trampoline);
   }
@@ -178,7 +198,9 @@ class CppNode final : public Node {
 /// CRTP base for differentiable operators: define static `forward(AutogradContext*, args...)`
 /// returning a Tensor or a variable_list, and static `backward(AutogradContext*, variable_list)`
 /// returning one gradient per tensor argument (or per argument, undefined for non-tensors).
-/// Optionally a static `name()` for grad_fn printing.
+/// Optionally a static `name()` for grad_fn printing, and `static constexpr bool
+/// double_backward = false` when backward does not use differentiable ops, so that a backward
+/// with create_graph=true through it throws instead of giving wrong second derivatives.
 template <class T>
 struct Function {
   template <typename X = T, typename... Args>

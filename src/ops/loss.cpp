@@ -195,14 +195,21 @@ std::pair<Tensor, Tensor> pointwise_grads_composite(const Tensor& input, const T
     const Tensor d = input - target;
     if constexpr (K == Pointwise::kMse) {
       dx = 2.0 * d;
-    } else if constexpr (K == Pointwise::kHuber) {
-      dx = d.clamp(-p, p);
-    } else if (p > 0.0) {  // smooth L1
-      dx = (d / p).clamp(-1.0, 1.0);
     } else {
-      // beta = 0 is L1: sign(d), whose derivative is 0, so a constant tensor is exact.
-      AutoGradMode no_grad(false);
-      dx = (d > 0.0).to(d.dtype()) - (d < 0.0).to(d.dtype());
+      // Smooth L1 / Huber: d / beta (resp. d) strictly inside (-p, p), +-1 (resp. +-delta)
+      // outside. The masks are constants (no graph): the second derivative is 1/beta (resp. 1)
+      // strictly inside and 0 at and beyond the kinks, as PyTorch's double backward. For
+      // beta = 0 (L1) `outside` is sign(d), with derivative 0.
+      Tensor inside, outside;
+      {
+        AutoGradMode no_grad(false);
+        inside = (d.abs() < p).to(d.dtype());
+        outside = (d >= p).to(d.dtype()) - (d <= -p).to(d.dtype());
+      }
+      if constexpr (K == Pointwise::kHuber)
+        dx = d * inside + p * outside;
+      else
+        dx = p > 0.0 ? (d / p) * inside + outside : outside;
     }
     if (want_t) dt = -dx;
   }

@@ -3,6 +3,10 @@
 // walks each sample's row of class scores once (log-softmax + NLL + label smoothing), so
 // cross_entropy never materialises softmax probabilities as a graph node and stays stable for
 // large logits.
+//
+// Those fused backward passes make tensors without history, so they run only for first-order
+// gradients (GradMode off inside backward). Under create_graph each loss builds the same
+// gradient from differentiable tensor ops instead, so second derivatives are exact.
 
 #include <xgrad/autograd/function.hpp>
 #include <xgrad/autograd/grad_mode.hpp>

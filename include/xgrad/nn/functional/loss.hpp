@@ -47,8 +47,10 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
 /// [0, 1]), computed from the logits without overflow and exact in both tails:
 /// weight * (pos_weight * t * softplus(-x) + (1 - t) * softplus(x)), gradient
 /// weight * ((1 - t) * sigmoid(x) - pos_weight * t * sigmoid(-x)) (sigmoid(x) - t for unit
-/// weights), each term to full relative precision (loss 3.1e-7 at x = -15, t = 0; gradient
-/// 1.8e-35 at x = -80). PyTorch 1.13's own formula rounds both to 0 there. grad_fn
+/// weights), each term to full relative precision (loss 1.8e-35 at x = -80, t = 0; gradient
+/// -4.1e-8 at x = 17, t = 1). PyTorch 1.13 loses these tails: its float32 loss is 3.6e-7 at
+/// x = -15 (exact 3.06e-7) and 0 from x = -17 down, its float32 gradient at x = 17, t = 1 is 0.
+/// grad_fn
 /// "BinaryCrossEntropyWithLogitsBackward0".
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BinaryCrossEntropyWithLogitsFuncOptions& options = {});

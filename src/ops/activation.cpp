@@ -190,8 +190,13 @@ Tensor softmax_kernel(const Tensor& x, int64_t d, const char* op) {
         }
       for (int64_t i = 0; i < inner; ++i) {
         if constexpr (Log) {
-          const T shift = mx[static_cast<size_t>(i)] + static_cast<T>(std::log(sum[static_cast<size_t>(i)]));
-          for (int64_t k = 0; k < n; ++k) ob[k * inner + i] = xb[k * inner + i] - shift;
+          // (x - max) - log(sum), never x - (max + log(sum)): for |max| large, max + log(sum)
+          // rounds log(sum) away (1e8 + log 2 == 1e8 in float32). x - max is exact for the
+          // elements near the max, and the subtraction runs in double.
+          const double lse = std::log(sum[static_cast<size_t>(i)]);
+          const double m = static_cast<double>(mx[static_cast<size_t>(i)]);
+          for (int64_t k = 0; k < n; ++k)
+            ob[k * inner + i] = static_cast<T>((static_cast<double>(xb[k * inner + i]) - m) - lse);
         } else {
           const T inv = static_cast<T>(1.0 / sum[static_cast<size_t>(i)]);
           for (int64_t k = 0; k < n; ++k) ob[k * inner + i] *= inv;
@@ -220,21 +225,68 @@ struct SoftmaxOp : autograd::Function<SoftmaxOp> {
   }
 };
 
+// First-order log_softmax backward, grad_in = g - softmax(x) * sum(g) along dim d, in one pass
+// per row. The softmax is recomputed from the saved input as exp(x - max) / sum in double,
+// not as exp(log_softmax output): the output is rounded to T, and exp of a rounded value
+// near -80 in float32 is off by ~1e-5 relative.
+Tensor log_softmax_backward_kernel(const Tensor& g, const Tensor& x, int64_t d) {
+  const Tensor xc = x.contiguous();
+  const Tensor gc = g.dtype() == x.dtype() ? g.contiguous() : g.to(x.dtype()).contiguous();
+  Tensor out = make_tensor(x.sizes(), x.dtype(), "log_softmax_backward");
+  if (out.numel() == 0) return out;
+  const int64_t nd = x.dim();
+  const int64_t n = nd == 0 ? 1 : x.size(d);
+  int64_t outer = 1, inner = 1;
+  for (int64_t k = 0; k < nd; ++k) {
+    if (k < d) outer *= x.size(k);
+    if (k > d) inner *= x.size(k);
+  }
+  detail::dispatch_floating(x.dtype(), "log_softmax", [&]<typename T>() {
+    const T* px = ptr<T>(xc);
+    const T* pg = ptr<T>(gc);
+    T* po = ptr<T>(out);
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t i = 0; i < inner; ++i) {
+        const int64_t base = o * n * inner + i;
+        double mx = static_cast<double>(px[base]);
+        for (int64_t k = 1; k < n; ++k) {
+          const double v = static_cast<double>(px[base + k * inner]);
+          if (v > mx || std::isnan(v)) mx = v;
+        }
+        double sum = 0.0, gsum = 0.0;
+        for (int64_t k = 0; k < n; ++k) {
+          sum += std::exp(static_cast<double>(px[base + k * inner]) - mx);
+          gsum += static_cast<double>(pg[base + k * inner]);
+        }
+        const double scale = gsum / sum;
+        for (int64_t k = 0; k < n; ++k) {
+          const int64_t j = base + k * inner;
+          po[j] = static_cast<T>(static_cast<double>(pg[j]) - std::exp(static_cast<double>(px[j]) - mx) * scale);
+        }
+      }
+    }
+  });
+  return out;
+}
+
 struct LogSoftmaxOp : autograd::Function<LogSoftmaxOp> {
   static std::string_view name() { return "LogSoftmaxBackward0"; }
   static Tensor forward(AutogradContext* ctx, const Tensor& x, int64_t dim) {
     const int64_t d = detail::wrap_dim(dim, x.dim(), "log_softmax");
     Tensor y = softmax_kernel<true>(x, d, "log_softmax");
-    ctx->save_for_backward({x, y});
+    // Backward needs softmax(x), recomputed from x (see log_softmax_backward_kernel).
+    ctx->save_for_backward({x});
     ctx->saved_data["dim"] = d;
     return y;
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     const int64_t d = ctx->saved_data["dim"].toInt();
-    const Tensor y =
-        output_for_backward(ctx->get_saved_variables(), [d](const Tensor& x) { return x.log_softmax(d); });
-    if (y.dim() == 0) return {g[0] - y.exp() * g[0]};
-    return {g[0] - y.exp() * g[0].sum({d}, true)};
+    const Tensor x = ctx->get_saved_variables()[0];
+    if (first_order(g[0])) return {log_softmax_backward_kernel(g[0], x, d)};
+    // create_graph: the same formula from differentiable ops, so second derivatives are exact.
+    const Tensor p = x.softmax(d);
+    if (x.dim() == 0) return {g[0] - p * g[0]};
+    return {g[0] - p * g[0].sum({d}, true)};
   }
 };
 

@@ -3,8 +3,13 @@
 // walks each sample's row of class scores once (log-softmax + NLL + label smoothing), so
 // cross_entropy never materialises softmax probabilities as a graph node and stays stable for
 // large logits.
+//
+// Those fused backward passes make tensors without history, so they run only for first-order
+// gradients (GradMode off inside backward). Under create_graph each loss builds the same
+// gradient from differentiable tensor ops instead, so second derivatives are exact.
 
 #include <xgrad/autograd/function.hpp>
+#include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/nn/functional/loss.hpp>
 
 #include "core/dispatch.hpp"
@@ -16,6 +21,9 @@
 #include <cmath>
 #include <limits>
 #include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 namespace xgrad::nn::functional {
 
@@ -53,20 +61,18 @@ const char* pointwise_op_name(Pointwise k) {
   return "loss";
 }
 
-// log(1 + exp(-x)) without overflow for either sign of x.
+// softplus(x) = log(1 + exp(x)) without overflow, and exact for very negative x (~exp(x)).
 template <typename T>
-T softplus_neg(T x) {
-  return std::log1p(std::exp(-std::abs(x))) + std::max(-x, T(0));
+T softplus(T x) {
+  return std::max(x, T(0)) + std::log1p(std::exp(-std::abs(x)));
 }
 
-// sigmoid(-x) = 1 - sigmoid(x), without overflow.
+// sigmoid(x) without overflow; for very negative x it is ~exp(x), not 0 from 1 - (1 - tiny).
 template <typename T>
-T sigmoid_neg(T x) {
-  if (x >= T(0)) {
-    const T e = std::exp(-x);
-    return e / (T(1) + e);
-  }
-  return T(1) / (T(1) + std::exp(x));
+T sigmoid_stable(T x) {
+  if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
+  const T e = std::exp(x);
+  return e / (T(1) + e);
 }
 
 // Per-element loss and its partial derivatives. `w` and `pw` are 1 unless given (BCE only).
@@ -85,9 +91,12 @@ struct PointwiseMath {
       const T z = std::abs(x - t);
       return z < p ? T(0.5) * z * z : p * (z - T(0.5) * p);
     } else {
+      // -w [pw t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))], written as a sum of two
+      // softplus terms that are each >= 0 and exact in both tails. PyTorch's
+      // (1 - t) x + (1 + (pw - 1) t) softplus(-x) is the same function but cancels to 0 for
+      // x << 0, t = 0 (the loss at x = -15 is 3.1e-7, not 0).
       (void)p;
-      const T log_weight = (pw - T(1)) * t + T(1);
-      return w * ((T(1) - t) * x + log_weight * softplus_neg(x));
+      return w * (pw * t * softplus(-x) + (T(1) - t) * softplus(x));
     }
   }
   static T d_input(T x, T t, T w, T pw, T p) {
@@ -104,15 +113,19 @@ struct PointwiseMath {
       const T d = x - t;
       return d <= -p ? -p : (d >= p ? p : d);
     } else {
+      // (1 - t) sigmoid(x) - pw t sigmoid(-x): sigmoid(x) - t for pw = 1, and each sigmoid is
+      // exact in its tail, so the gradient at x = -17, t = 0 is 4.1e-8 (not 1 - (1 - 4e-8) = 0)
+      // and at x = 17, t = 1 it is -4.1e-8.
       (void)p;
-      const T log_weight = (pw - T(1)) * t + T(1);
-      return w * ((T(1) - t) - log_weight * sigmoid_neg(x));
+      return w * ((T(1) - t) * sigmoid_stable(x) - pw * t * sigmoid_stable(-x));
     }
   }
   static T d_target(T x, T t, T w, T pw, T p) {
     if constexpr (K == Pointwise::kBceLogits) {
       (void)t, (void)p;
-      return w * (-x + (pw - T(1)) * softplus_neg(x));
+      // w (pw softplus(-x) - softplus(x)), with softplus(x) = x + softplus(-x) taken out so
+      // pw = 1 gives exactly -w x.
+      return w * (-x + (pw - T(1)) * softplus(-x));
     } else {
       return -d_input(x, t, w, pw, p);
     }
@@ -137,6 +150,74 @@ OptionalOperand optional_operand(const Tensor& t, IntArrayRef shape, const T* on
     o.data = one;
   }
   return o;
+}
+
+// softplus as a differentiable op, for the create_graph gradients of BCE with logits: the
+// forward is the exact scalar softplus above, the backward g * sigmoid(x) is itself built from
+// differentiable ops.
+struct SoftplusOp : autograd::Function<SoftplusOp> {
+  static std::string_view name() { return "SoftplusBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    ctx->save_for_backward({x});
+    const Tensor xc = x.contiguous();
+    Tensor out = make_tensor(x.sizes(), x.dtype(), "softplus");
+    detail::dispatch_floating(x.dtype(), "softplus", [&]<typename T>() {
+      const T* px = xc.data_ptr<T>();
+      T* po = out.data_ptr<T>();
+      for (int64_t i = 0; i < out.numel(); ++i) po[i] = softplus(px[i]);
+    });
+    return out;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    return {grads[0] * ctx->get_saved_variables()[0].sigmoid()};
+  }
+};
+
+// Gradients of a pointwise loss from differentiable tensor ops, for backward under create_graph
+// (GradMode on): the fused kernel below makes tensors without history, whose second derivative
+// would silently be wrong. `ge` is the upstream gradient per element (already divided by numel
+// for the mean). Same formulas as PointwiseMath's d_input / d_target.
+template <Pointwise K>
+std::pair<Tensor, Tensor> pointwise_grads_composite(const Tensor& input, const Tensor& target, const Tensor& weight,
+                                                    const Tensor& pos_weight, const Tensor& ge, double p,
+                                                    bool want_x, bool want_t) {
+  Tensor dx, dt;
+  if constexpr (K == Pointwise::kBceLogits) {
+    // dx = w ((1 - t) sigmoid(x) - pw t sigmoid(-x)); dt = w (-x + (pw - 1) softplus(-x)).
+    const Tensor pt = pos_weight.defined() ? pos_weight * target : target;
+    if (want_x) dx = (1.0 - target) * input.sigmoid() - pt * (-input).sigmoid();
+    if (want_t) {
+      dt = -input;
+      if (pos_weight.defined()) dt = dt + (pos_weight - 1.0) * SoftplusOp::apply(-input);
+    }
+    if (weight.defined()) {
+      if (dx.defined()) dx = dx * weight;
+      if (dt.defined()) dt = dt * weight;
+    }
+  } else {
+    (void)weight, (void)pos_weight;
+    const Tensor d = input - target;
+    if constexpr (K == Pointwise::kMse) {
+      dx = 2.0 * d;
+    } else {
+      // Smooth L1 / Huber: d / beta (resp. d) strictly inside (-p, p), +-1 (resp. +-delta)
+      // outside. The masks are constants (no graph): the second derivative is 1/beta (resp. 1)
+      // strictly inside and 0 at and beyond the kinks, as PyTorch's double backward. For
+      // beta = 0 (L1) `outside` is sign(d), with derivative 0.
+      Tensor inside, outside;
+      {
+        AutoGradMode no_grad(false);
+        inside = (d.abs() < p).to(d.dtype());
+        outside = (d >= p).to(d.dtype()) - (d <= -p).to(d.dtype());
+      }
+      if constexpr (K == Pointwise::kHuber)
+        dx = d * inside + p * outside;
+      else
+        dx = p > 0.0 ? (d / p) * inside + outside : outside;
+    }
+    if (want_t) dt = -dx;
+  }
+  return {want_x ? ge * dx : Tensor(), want_t ? ge * dt : Tensor()};
 }
 
 template <Pointwise K>
@@ -194,11 +275,28 @@ struct PointwiseLossOp : autograd::Function<PointwiseLossOp<K>> {
     const double param = ctx->saved_data["param"].toDouble();
     const std::vector<int64_t> shape = ctx->saved_data["shape"].toIntVector();
     const bool want_x = ctx->needs_input_grad(0), want_t = ctx->needs_input_grad(1);
+    // As PyTorch, weight and pos_weight get no gradient; say so rather than drop it silently.
+    XGRAD_CHECK(!ctx->needs_input_grad(2) && !ctx->needs_input_grad(3), AutogradError,
+                "{}: the derivative for 'weight' / 'pos_weight' is not implemented; pass them detached",
+                pointwise_op_name(K));
     Tensor gx, gt;
     if (!want_x && !want_t) return {gx, gt, Tensor(), Tensor()};
 
     int64_t numel = 1;
     for (int64_t s : shape) numel *= s;
+    if (GradMode::is_enabled()) {
+      // create_graph: differentiable formulas (second derivatives exact); otherwise the fused
+      // pass below.
+      Tensor ge = grads[0];
+      if (reduction == kReduceMean) ge = ge / static_cast<double>(numel);
+      std::tie(gx, gt) =
+          pointwise_grads_composite<K>(input, target, weight, pos_weight, ge, param, want_x, want_t);
+      if (gx.defined() && gx.sizes() != IntArrayRef(shape)) gx = gx.expand(shape);
+      if (gt.defined() && gt.sizes() != IntArrayRef(shape)) gt = gt.expand(shape);
+      if (gx.defined() && input.sizes() != IntArrayRef(shape)) gx = sum_to(gx, input.sizes());
+      if (gt.defined() && target.sizes() != IntArrayRef(shape)) gt = sum_to(gt, target.sizes());
+      return {gx, gt, Tensor(), Tensor()};
+    }
     // Scalar upstream gradient for mean/sum (scaled by 1/numel for mean), per-element for none.
     const Tensor& g = grads[0];
     double scale = 1.0;
@@ -305,6 +403,10 @@ ClassLayout check_class_inputs(const Tensor& input, const Tensor& target, const 
 
 // One op for both: `log_softmax` says whether `input` holds logits (cross_entropy) or
 // log-probabilities (nll_loss).
+//
+// Numerics: log_softmax is (x - max) - log(sum(exp(x - max))) in double, never
+// x - (max + log(sum)) (for max = 1e8 in float32 the log(sum) would round away). Backward takes
+// the softmax from the saved logits as exp(x - max) / sum, not as exp of a rounded log-prob.
 struct ClassLossOp : autograd::Function<ClassLossOp> {
   static std::string_view name() { return "NllLossBackward0"; }
 
@@ -329,13 +431,11 @@ struct ClassLossOp : autograd::Function<ClassLossOp> {
 
     std::vector<int64_t> out_sizes = target.sizes().vec();
     Tensor per_sample = make_tensor(out_sizes, input.dtype(), "nll_loss");
-    Tensor logp = log_softmax ? make_tensor(input.sizes(), input.dtype(), "cross_entropy") : input;
     double weight_total = 0.0;
     int64_t counted = 0;  // targets not ignored
     double nll_sum = 0.0, smooth_sum = 0.0;
     detail::dispatch_floating(input.dtype(), op, [&]<typename T>() {
       const T* x = input.data_ptr<T>();
-      T* lp = logp.data_ptr<T>();
       const T* w = weight.defined() ? weight.data_ptr<T>() : nullptr;
       T* out = per_sample.data_ptr<T>();
       const double eps = smoothing;
@@ -343,28 +443,28 @@ struct ClassLossOp : autograd::Function<ClassLossOp> {
         const int64_t base = n * C * S;
         for (int64_t s = 0; s < S; ++s) {
           const T* xr = x + base + s;
-          T* lr = lp + base + s;
-          if (log_softmax && C > 0) {
-            T mx = xr[0];
-            for (int64_t c = 1; c < C; ++c) mx = std::max(mx, xr[c * S]);
-            // All -inf (or +inf) rows would give inf - inf; PyTorch yields NaN there too.
-            double acc = 0.0;
-            for (int64_t c = 0; c < C; ++c) acc += std::exp(static_cast<double>(xr[c * S] - mx));
-            const T lse = mx + static_cast<T>(std::log(acc));
-            for (int64_t c = 0; c < C; ++c) lr[c * S] = xr[c * S] - lse;
-          }
           const int64_t r = n * S + s;
           const int64_t t = tp[r];
           if (t == ignore_index) {
             out[r] = T(0);
             continue;
           }
+          // logp(c) = (x[c] - mx) - lse; for nll_loss the input already is logp (mx = lse = 0).
+          double mx = 0.0, lse = 0.0;
+          if (log_softmax && C > 0) {
+            mx = static_cast<double>(xr[0]);
+            for (int64_t c = 1; c < C; ++c) mx = std::max(mx, static_cast<double>(xr[c * S]));
+            // All -inf (or +inf) rows would give inf - inf; PyTorch yields NaN there too.
+            double acc = 0.0;
+            for (int64_t c = 0; c < C; ++c) acc += std::exp(static_cast<double>(xr[c * S]) - mx);
+            lse = std::log(acc);
+          }
+          const auto logp = [&](int64_t c) { return (static_cast<double>(xr[c * S]) - mx) - lse; };
           const double wt = w ? static_cast<double>(w[t]) : 1.0;
-          const double nll = -wt * static_cast<double>(lr[t * S]);
+          const double nll = -wt * logp(t);
           double smooth = 0.0;
           if (eps > 0.0) {
-            for (int64_t c = 0; c < C; ++c)
-              smooth -= (w ? static_cast<double>(w[c]) : 1.0) * static_cast<double>(lr[c * S]);
+            for (int64_t c = 0; c < C; ++c) smooth -= (w ? static_cast<double>(w[c]) : 1.0) * logp(c);
           }
           weight_total += wt;
           counted += 1;
@@ -375,7 +475,9 @@ struct ClassLossOp : autograd::Function<ClassLossOp> {
       }
     });
 
-    ctx->save_for_backward({target, weight, log_softmax ? logp : Tensor()});
+    // cross_entropy keeps the logits (as given: under create_graph backward differentiates
+    // through them); nll_loss's gradient does not depend on its input.
+    ctx->save_for_backward({target, weight, log_softmax ? input_ : Tensor()});
     ctx->saved_data["reduction"] = reduction;
     ctx->saved_data["ignore_index"] = ignore_index;
     ctx->saved_data["smoothing"] = smoothing;
@@ -401,42 +503,53 @@ struct ClassLossOp : autograd::Function<ClassLossOp> {
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const bool log_softmax = ctx->saved_data["log_softmax"].toBool();
+    const char* op = log_softmax ? "cross_entropy" : "nll_loss";
+    // As PyTorch: class weights get no gradient; say so rather than drop it silently.
+    XGRAD_CHECK(!ctx->needs_input_grad(2), AutogradError,
+                "{}: the derivative for 'weight' is not implemented; pass weight.detach()", op);
     if (!ctx->needs_input_grad(0)) return {Tensor(), Tensor(), Tensor()};
     const auto saved = ctx->get_saved_variables();
-    const Tensor &target = saved[0], &weight = saved[1], &logp = saved[2];
+    const Tensor &target = saved[0], &weight = saved[1], &input = saved[2];
     const int64_t reduction = ctx->saved_data["reduction"].toInt();
     const int64_t ignore_index = ctx->saved_data["ignore_index"].toInt();
     const double eps = ctx->saved_data["smoothing"].toDouble();
-    const bool log_softmax = ctx->saved_data["log_softmax"].toBool();
     const double weight_total = ctx->saved_data["weight_total"].toDouble();
     const double counted = static_cast<double>(ctx->saved_data["counted"].toInt());
     const std::vector<int64_t> sizes = ctx->saved_data["input_sizes"].toIntVector();
 
     const int64_t outer = sizes.size() == 1 ? 1 : sizes[0];
     const int64_t C = sizes.size() == 1 ? sizes[0] : sizes[1];
+    const int64_t class_dim = sizes.size() == 1 ? 0 : 1;
     int64_t S = 1;
     for (size_t d = 2; d < sizes.size(); ++d) S *= sizes[d];
 
-    const Tensor g = reduction == kReduceNone ? grads[0].contiguous() : grads[0];
+    // Under create_graph (GradMode on) the kernel computes the gradient w.r.t. the log-probs
+    // for a unit upstream gradient, a constant, and the rest is built from differentiable ops
+    // below. Otherwise it does everything in one pass.
+    const bool composite = GradMode::is_enabled();
+    const Tensor g = reduction == kReduceNone && !composite ? grads[0].contiguous() : grads[0];
     const ScalarType dtype = grads[0].dtype();
+    const Tensor x = log_softmax && !composite ? input.contiguous() : Tensor();
     Tensor gx = zeros(sizes, dtype);
     const int64_t* tp = target.data_ptr<int64_t>();
-    detail::dispatch_floating(dtype, log_softmax ? "cross_entropy" : "nll_loss", [&]<typename T>() {
+    detail::dispatch_floating(dtype, op, [&]<typename T>() {
       const T* w = weight.defined() ? weight.data_ptr<T>() : nullptr;
-      const T* lp = log_softmax ? logp.data_ptr<T>() : nullptr;
+      const T* xp = x.defined() ? x.data_ptr<T>() : nullptr;
       T* gxp = gx.data_ptr<T>();
       double w_sum = 0.0;  // sum of class weights, for the smoothing term's row sum
       if (w)
         for (int64_t c = 0; c < C; ++c) w_sum += static_cast<double>(w[c]);
       else
         w_sum = static_cast<double>(C);
-      const double g_scalar = reduction == kReduceNone ? 0.0 : g.item<double>();
+      const double g_scalar = composite || reduction == kReduceNone ? 1.0 : g.item<double>();
       double nll_scale = 1.0, smooth_scale = 1.0;
       if (reduction == kReduceMean) {
         nll_scale = 1.0 / weight_total;
         smooth_scale = w ? 1.0 / weight_total : 1.0 / counted;
       }
-      const T* gp = reduction == kReduceNone ? g.data_ptr<T>() : nullptr;
+      const T* gp = reduction == kReduceNone && !composite ? g.data_ptr<T>() : nullptr;
+      std::vector<double> e(static_cast<size_t>(xp ? C : 0));
       for (int64_t n = 0; n < outer; ++n) {
         for (int64_t s = 0; s < S; ++s) {
           const int64_t r = n * S + s;
@@ -447,23 +560,43 @@ struct ClassLossOp : autograd::Function<ClassLossOp> {
           const double a_nll = (1.0 - eps) * (w ? static_cast<double>(w[t]) : 1.0) * gr * nll_scale;
           const double a_smooth = eps / static_cast<double>(C) * gr * smooth_scale;
           T* gr_row = gxp + n * C * S + s;
-          if (!log_softmax) {
-            gr_row[t * S] = static_cast<T>(-a_nll);
+          if (!xp) {
+            if (a_smooth != 0.0)
+              for (int64_t c = 0; c < C; ++c) gr_row[c * S] = static_cast<T>(-a_smooth * (w ? static_cast<double>(w[c]) : 1.0));
+            gr_row[t * S] = static_cast<T>(-a_nll - a_smooth * (w ? static_cast<double>(w[t]) : 1.0));
             continue;
           }
-          // Through log_softmax: dx[c] = dlogp[c] - softmax[c] * sum(dlogp).
-          const T* lr = lp + n * C * S + s;
+          // Through log_softmax: dx[c] = dlogp[c] - softmax[c] * sum(dlogp), with
+          // softmax[c] = exp(x[c] - max) / sum.
+          const T* xr = xp + n * C * S + s;
+          double mx = static_cast<double>(xr[0]);
+          for (int64_t c = 1; c < C; ++c) mx = std::max(mx, static_cast<double>(xr[c * S]));
+          double sum = 0.0;
+          for (int64_t c = 0; c < C; ++c) {
+            e[static_cast<size_t>(c)] = std::exp(static_cast<double>(xr[c * S]) - mx);
+            sum += e[static_cast<size_t>(c)];
+          }
           const double total = -a_nll - a_smooth * w_sum;
           for (int64_t c = 0; c < C; ++c) {
             const double wc = w ? static_cast<double>(w[c]) : 1.0;
-            double d = -a_smooth * wc - std::exp(static_cast<double>(lr[c * S])) * total;
+            double d = -a_smooth * wc - e[static_cast<size_t>(c)] / sum * total;
             if (c == t) d -= a_nll;
             gr_row[c * S] = static_cast<T>(d);
           }
         }
       }
     });
-    return {gx, Tensor(), Tensor()};
+    if (!composite) return {gx, Tensor(), Tensor()};
+
+    // create_graph: gx so far is dL/dlogp for a unit upstream gradient; scale it by the
+    // (possibly differentiable) upstream gradient, then apply the log_softmax backward with a
+    // softmax recomputed from the saved logits, so second derivatives are exact.
+    Tensor ge = grads[0];
+    if (reduction == kReduceNone && class_dim == 1) ge = ge.unsqueeze(1);
+    Tensor dlogp = gx * ge;
+    if (!log_softmax) return {dlogp, Tensor(), Tensor()};
+    const Tensor p = input.softmax(class_dim);
+    return {dlogp - p * dlogp.sum({class_dim}, true), Tensor(), Tensor()};
   }
 };
 

@@ -129,3 +129,71 @@ BOOST_AUTO_TEST_CASE(second_order_gradients) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(numerics)
+
+// Values from tests/reference/activation.py (PyTorch 1.13, float64).
+const std::vector<double> kS = {0.25, -1.5, 2.125, 0.0, 3.5, -0.75, 1.0, -2.25};
+const std::vector<double> kU = {1.0, -0.5, 2.0, 0.25, 0.75, -1.5, 0.1, 3.0};
+const std::vector<double> kLogSoftmaxS = {-2.136931118710336,   -3.886931118710336, -0.2619311187103361,
+                                          -2.386931118710336,   -0.09488464685020731, -4.344884646850208,
+                                          -2.594884646850207,   -5.844884646850208};
+const std::vector<double> kLogSoftmaxGradS = {0.6754547174717151,  -0.5563975135731789, -0.1163010837233778,
+                                              -0.002756120175158562, -1.3872729229448693, -1.5304865609002563,
+                                              -0.07543804493882576, 2.993197528783951};
+const std::vector<double> kSoftmaxS = {0.11801646637392174, 0.020508186753883235, 0.7695640304448647,
+                                       0.09191131642733037, 0.9094778395510081,   0.012973004638406874,
+                                       0.07465448720801096, 0.0028946686025740492};
+const std::vector<double> kSoftmaxGradS = {-0.07905548533453471, -0.044500063568795774, 0.2540575101084539,
+                                           -0.13050196120512336, 0.06475634351948584,   -0.028265560805362015,
+                                           -0.04320989231652141, 0.006719109602397614};
+
+BOOST_AUTO_TEST_CASE(softmax_and_log_softmax_are_invariant_to_shifts) {
+  // x + shift is exact (multiples of 1/8) in float32 for 1e4 and in float64 for 1e4 and 1e8,
+  // so values and gradients must not move. The old log_softmax, x - (max + log(sum)), lost
+  // log(sum) to rounding for large |max|. Checked with and without create_graph (fused and
+  // composite backward).
+  for (const ScalarType dtype : {kFloat32, kFloat64}) {
+    const double tol = dtype == kFloat64 ? 1e-12 : 2e-6;
+    std::vector<double> shifts = {0.0, 1e4, -1e4};
+    if (dtype == kFloat64) shifts.insert(shifts.end(), {1e8, -1e8});
+    for (const double shift : shifts) {
+      for (const bool create_graph : {false, true}) {
+        BOOST_TEST_CONTEXT(dtype_name(dtype) << " shift " << shift << " create_graph " << create_graph) {
+          std::vector<double> xs = kS;
+          for (double& v : xs) v += shift;
+          const Tensor x = from_vector(xs, std::vector<int64_t>{2, 4}, kFloat64).to(dtype).requires_grad_();
+          const Tensor u = from_vector(kU, std::vector<int64_t>{2, 4}, kFloat64).to(dtype);
+          const Tensor ls = x.log_softmax(1);
+          check_values(ls, kLogSoftmaxS, tol, tol);
+          check_values(autograd::grad({(ls * u).sum()}, {x}, {}, std::nullopt, create_graph)[0], kLogSoftmaxGradS, tol,
+                       tol);
+          const Tensor sm = x.softmax(1);
+          check_values(sm, kSoftmaxS, tol, tol);
+          check_values(autograd::grad({(sm * u).sum()}, {x}, {}, std::nullopt, create_graph)[0], kSoftmaxGradS, tol,
+                       tol);
+        }
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(log_softmax_of_equal_huge_logits) {
+  // [1e8, 1e8] in float32: log_softmax = -ln 2 each (was 0); the gradient of its first element
+  // is [1 - 0.5, -0.5].
+  const Tensor x = tensor({1e8f, 1e8f}).requires_grad_();
+  const Tensor y = x.log_softmax(0);
+  check_values(y, {-std::log(2.0), -std::log(2.0)}, 1e-7, 1e-6);
+  y.slice(0, 0, 1).sum().backward();
+  check_values(x.grad(), {0.5, -0.5}, 1e-7, 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(log_softmax_backward_uses_softmax_of_the_logits) {
+  // float32 [0.3, -85.9], upstream [1, 0]: grad[1] = -softmax[1] = -3.66e-38 to float32
+  // precision. exp of the rounded float32 output (-86.2) would be off by 3e-6 relative.
+  const Tensor x = tensor({0.3f, -85.9f}).requires_grad_();
+  (x.log_softmax(0) * tensor({1.0f, 0.0f})).sum().backward();
+  check_values(x.grad().slice(0, 1, 2), {-3.662815067773622e-38}, 0.0, 3e-7);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

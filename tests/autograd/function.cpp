@@ -550,3 +550,16 @@ BOOST_AUTO_TEST_CASE(mark_dirty_input_must_be_returned) {
   expect_error<AutogradError>([&] { DirtyNotReturned::apply(x); },
                               {"DirtyNotReturnedBackward", "mark_dirty", "not returned"});
 }
+
+BOOST_AUTO_TEST_CASE(a_saved_input_modified_in_place_after_forward_is_an_error) {
+  // ScaledSquare saved x; changing x afterwards (allowed under NoGradGuard) makes its backward
+  // refuse to run rather than use the new values.
+  auto x = tensor({1.0, 2.0}).requires_grad_();
+  auto y = ScaledSquare::apply(x, 2.0);
+  {
+    NoGradGuard no_grad;
+    x.mul_(3.0);
+  }
+  expect_error<AutogradError>([&] { y.sum().backward(); },
+                              {"saved tensor #0", "modified by an in-place operation", "expected 0"});
+}

@@ -106,9 +106,11 @@ class Tensor {
   Tensor& mutable_grad();
   const std::shared_ptr<autograd::Node>& grad_fn() const;
   uint32_t output_nr() const;
-  /// Reverse-mode autodiff from this tensor. `gradient` may be omitted for a scalar.
+  /// Reverse-mode autodiff from this tensor. `gradient` may be omitted for a scalar. With
+  /// `inputs`, only those tensors' grad() is filled (see autograd::backward); an empty list is
+  /// a ValueError, as in LibTorch.
   void backward(const Tensor& gradient = {}, std::optional<bool> retain_graph = std::nullopt,
-                bool create_graph = false) const;
+                bool create_graph = false, std::optional<std::vector<Tensor>> inputs = std::nullopt) const;
   /// Keeps this non-leaf tensor's gradient in grad() after backward.
   void retain_grad() const;
   bool retains_grad() const;

@@ -2,6 +2,10 @@
 // nodes whose gradients are complete, latest-created first, until none is left. No recursion,
 // so the depth of the graph is limited only by memory.
 //
+// A pass limited to some inputs (grad(), backward(inputs)) first works out which nodes lead to
+// them (LibTorch's exec_info) and runs only those: a branch that reaches none of the inputs is
+// never applied, and nodes asking should_compute_output() learn that its gradient is unwanted.
+//
 // Threads: each call keeps its bookkeeping (dependency counts, gradient buffers, ready queue)
 // local and runs on the calling thread, so any number of user threads may run backward at once
 // (as in LibTorch, where the calling thread drives its own pass). What they can share is nodes:
@@ -65,6 +69,38 @@ struct CallbackScope {
   }
 };
 
+// What a pass limited to some inputs runs. A node is *needed* (applied) when one of its next
+// edges leads to a wanted node; *wanted* (given gradients) when it is needed or a target.
+// Inactive for a pass over the whole graph: everything reachable is wanted and needed.
+struct ExecInfo {
+  bool active = false;
+  // The node whose apply() is running: only its own should_compute_output() answers from this
+  // pass (a Function recorded inside that apply, under create_graph, is not part of the pass).
+  const Node* applying = nullptr;
+  std::unordered_set<const Node*> wanted;
+  std::unordered_set<const Node*> needed;
+  bool wants(const Node* n) const { return !active || wanted.count(n) != 0; }
+  bool runs(const Node* n) const { return !active || needed.count(n) != 0; }
+};
+
+// The passes running on this thread, innermost last (a hook may start a nested pass); read by
+// Node::should_compute_output from inside a node's apply.
+thread_local std::vector<const ExecInfo*> running_passes;
+
+struct PassScope {
+  explicit PassScope(const ExecInfo& info) { running_passes.push_back(&info); }
+  ~PassScope() { running_passes.pop_back(); }
+  PassScope(const PassScope&) = delete;
+  PassScope& operator=(const PassScope&) = delete;
+};
+
+// A node the pass must reach: its gradient is captured (grad()) or retained (a non-leaf input of
+// backward(inputs)), and with `apply` the node itself runs (a leaf's AccumulateGrad).
+struct Target {
+  Node* node;
+  bool apply;
+};
+
 struct Capture {
   Node* node;
   uint32_t slot;
@@ -72,9 +108,11 @@ struct Capture {
 };
 
 void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep_graph, bool create_graph,
-             const std::vector<Capture>* captures, variable_list* captured) {
-  // 1. Dependency counts over everything reachable from the roots.
+             const std::vector<Target>* targets, const std::vector<Capture>* captures, variable_list* captured) {
+  // 1. Everything reachable from the roots, with dependency counts and, for a limited pass, each
+  //    node's consumers.
   std::unordered_map<Node*, int> dependencies;
+  std::unordered_map<const Node*, std::vector<Node*>> consumers;
   {
     std::unordered_set<Node*> seen;
     std::vector<Node*> stack;
@@ -87,12 +125,43 @@ void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep
         if (!e.is_valid()) continue;
         Node* next = e.function.get();
         ++dependencies[next];
+        if (targets) consumers[next].push_back(n);
         if (seen.insert(next).second) stack.push_back(next);
       }
     }
   }
 
+  // 2. A limited pass: walk back from the targets through their consumers; each consumer of a
+  //    wanted node is needed. Dependencies then count only the edges gradients will travel.
+  ExecInfo info;
+  if (targets) {
+    info.active = true;
+    std::vector<const Node*> work;
+    for (const auto& t : *targets) {
+      info.wanted.insert(t.node);
+      if (t.apply) info.needed.insert(t.node);
+      work.push_back(t.node);
+    }
+    while (!work.empty()) {
+      const Node* n = work.back();
+      work.pop_back();
+      auto it = consumers.find(n);
+      if (it == consumers.end()) continue;
+      for (Node* c : it->second) {
+        if (!info.needed.insert(c).second) continue;
+        info.wanted.insert(c);
+        work.push_back(c);
+      }
+    }
+    consumers.clear();
+    dependencies.clear();
+    for (const Node* n : info.needed)
+      for (const auto& e : n->next_edges())
+        if (e.is_valid() && info.wants(e.function.get())) ++dependencies[e.function.get()];
+  }
+
   AutoGradMode grad_mode(create_graph);
+  PassScope pass_scope(info);
   CallbackScope callback_scope;
   std::unordered_map<Node*, InputBuffer> buffers;
   std::priority_queue<NodeTask> ready;
@@ -102,7 +171,7 @@ void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep
   }
   for (const auto& r : roots) {
     Node* n = r.function.get();
-    if (dependencies[n] == 0) {
+    if (dependencies[n] == 0 && info.wants(n)) {
       dependencies[n] = -1;  // queued
       ready.push({n});
     }
@@ -119,8 +188,9 @@ void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep
       for (const auto& c : *captures)
         if (c.node == node && inputs[c.slot].defined()) (*captured)[c.output_index] = inputs[c.slot];
     }
-    // grad() never writes leaves' .grad.
-    const bool skip = captures && dynamic_cast<AccumulateGrad*>(node) != nullptr;
+    // A target that leads to no other target is reached but not run (grad() never writes
+    // leaves' .grad; a non-leaf input of backward(inputs) only needs its retained grad).
+    const bool run = info.runs(node);
     variable_list outputs;
     {
       // A retained graph may be run by backward passes on several threads at once: the node's
@@ -133,22 +203,26 @@ void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep
         if (!impl || slot >= inputs.size() || !inputs[slot].defined()) continue;
         impl->grad = impl->grad.defined() ? impl->grad + inputs[slot] : inputs[slot].detach().clone();
       }
-      if (!skip) {
+      if (run) {
+        info.applying = node;
         outputs = node->apply(std::move(inputs));
+        info.applying = nullptr;
         if (AnomalyMode::is_enabled()) [[unlikely]]
           detail::anomaly_check_backward(*node, outputs);
         if (!keep_graph) node->release_variables();
       }
     }
-    XGRAD_CHECK(skip || outputs.size() == node->num_outputs(), AutogradError,
-                "{}: returned {} gradients for {} inputs", node->name(), outputs.size(), node->num_outputs());
+    if (!run) continue;
+    XGRAD_CHECK(outputs.size() == node->num_outputs(), AutogradError, "{}: returned {} gradients for {} inputs",
+                node->name(), outputs.size(), node->num_outputs());
 
     const auto& edges = node->next_edges();
     for (size_t i = 0; i < edges.size(); ++i) {
       const Edge& e = edges[i];
       if (!e.is_valid()) continue;
       Node* next = e.function.get();
-      if (!skip && outputs[i].defined()) buffers[next].add(e.input_nr, validate_grad(*node, e, std::move(outputs[i]), i));
+      if (!info.wants(next)) continue;  // leads to none of the requested inputs
+      if (outputs[i].defined()) buffers[next].add(e.input_nr, validate_grad(*node, e, std::move(outputs[i]), i));
       if (--dependencies[next] == 0) {
         dependencies[next] = -1;
         ready.push({next});
@@ -203,11 +277,35 @@ void queue_callback(std::function<void()> callback) {
   final_callbacks.back()->push_back(std::move(callback));
 }
 
+bool Node::should_compute_output(size_t i) const {
+  if (i >= next_edges_.size() || !next_edges_[i].is_valid()) return false;
+  if (running_passes.empty() || running_passes.back()->applying != this) return true;
+  return running_passes.back()->wants(next_edges_[i].function.get());
+}
+
 void backward(const variable_list& tensors, const variable_list& grad_tensors, std::optional<bool> retain_graph,
-              bool create_graph) {
+              bool create_graph, const variable_list& inputs) {
   auto edges = root_edges(tensors, "backward");
   auto grads = root_gradients(tensors, grad_tensors, "backward");
-  execute(edges, std::move(grads), retain_graph.value_or(create_graph), create_graph, nullptr, nullptr);
+  const bool keep_graph = retain_graph.value_or(create_graph);
+  if (inputs.empty()) {
+    execute(edges, std::move(grads), keep_graph, create_graph, nullptr, nullptr, nullptr);
+    return;
+  }
+  std::vector<Target> targets;
+  std::vector<std::shared_ptr<Node>> keep_alive;  // accumulators created here must outlive execute()
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& in = inputs[i];
+    XGRAD_CHECK(in.defined() && in.requires_grad(), AutogradError,
+                "backward: element {} of inputs {}; every tensor in inputs must require grad", i,
+                in.defined() ? "does not require grad" : "is undefined");
+    // A non-leaf input gets its .grad through retain_grad, as in LibTorch (which leaves it set).
+    if (!in.is_leaf()) in.retain_grad();
+    Edge e = gradient_edge(in);
+    targets.push_back({e.function.get(), in.is_leaf()});
+    keep_alive.push_back(std::move(e.function));
+  }
+  execute(edges, std::move(grads), keep_graph, create_graph, &targets, nullptr, nullptr);
 }
 
 variable_list grad(const variable_list& outputs, const variable_list& inputs, const variable_list& grad_outputs,
@@ -215,6 +313,7 @@ variable_list grad(const variable_list& outputs, const variable_list& inputs, co
   auto edges = root_edges(outputs, "grad");
   auto grads = root_gradients(outputs, grad_outputs, "grad");
   std::vector<Capture> captures;
+  std::vector<Target> targets;
   std::vector<std::shared_ptr<Node>> keep_alive;  // accumulators created here must outlive execute()
   for (size_t i = 0; i < inputs.size(); ++i) {
     XGRAD_CHECK(inputs[i].defined() && inputs[i].requires_grad(), AutogradError,
@@ -222,9 +321,10 @@ variable_list grad(const variable_list& outputs, const variable_list& inputs, co
     Edge e = gradient_edge(inputs[i]);
     keep_alive.push_back(e.function);
     captures.push_back({e.function.get(), e.input_nr, i});
+    targets.push_back({e.function.get(), false});
   }
   variable_list result(inputs.size());
-  execute(edges, std::move(grads), retain_graph.value_or(create_graph), create_graph, &captures, &result);
+  execute(edges, std::move(grads), retain_graph.value_or(create_graph), create_graph, &targets, &captures, &result);
   for (size_t i = 0; i < result.size(); ++i)
     XGRAD_CHECK(allow_unused || result[i].defined(), AutogradError,
                 "grad: input #{} (sizes {}) was not used in the graph; pass allow_unused=true if that is expected", i,

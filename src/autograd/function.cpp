@@ -22,8 +22,26 @@ void AutogradContext::mark_non_differentiable(const variable_list& outputs) {
 }
 
 void AutogradContext::mark_dirty(const variable_list& inputs) {
-  for (const auto& t : inputs)
-    if (t.defined()) ++t.impl()->storage->version;
+  // The version bump is what makes nodes that saved these tensors before forward modified them
+  // refuse to run (their saved version no longer matches).
+  for (const auto& t : inputs) {
+    if (!t.defined()) continue;
+    ++t.impl()->storage->version;
+    dirty_inputs_.push_back(t.unsafeGetTensorImpl());
+  }
+}
+
+bool AutogradContext::is_dirty_(const Tensor& t) const {
+  return std::find(dirty_inputs_.begin(), dirty_inputs_.end(), t.unsafeGetTensorImpl()) != dirty_inputs_.end();
+}
+
+bool AutogradContext::needs_input_grad(size_t i) const {
+  XGRAD_CHECK(i < num_tensor_inputs_, IndexError,
+              "needs_input_grad: index {} is out of range: {} has {} tensor inputs (Tensor arguments, "
+              "std::optional<Tensor> arguments holding a tensor, and each element of list arguments)",
+              i, node_ != nullptr ? node_->name() : std::string("this Function"), num_tensor_inputs_);
+  // No graph recorded (no input requires grad): the node has no edges and nothing is needed.
+  return node_ != nullptr && node_->should_compute_output(i);
 }
 
 bool AutogradContext::is_non_differentiable_(const Tensor& t) const {
@@ -109,17 +127,34 @@ std::string demangle(const char* name) {
 
 void wire_function_outputs(const std::shared_ptr<Node>& node, AutogradContext& ctx, variable_list& outputs,
                            const variable_list& inputs) {
+  const auto same = [](const Tensor& a, const Tensor& b) {
+    return a.defined() && a.unsafeGetTensorImpl() == b.unsafeGetTensorImpl();
+  };
+  // A dirty input becomes an output with this node as its history, which is only sound when the
+  // old history was not a leaf's own (its gradient would have nowhere to go) and when the caller
+  // gets it back (otherwise it keeps a history that no longer describes its values).
+  for (const auto& in : inputs) {
+    if (!in.defined() || !ctx.is_dirty_(in)) continue;
+    XGRAD_CHECK(!(in.is_leaf() && in.requires_grad()), AutogradError,
+                "{}: a leaf Variable that requires grad is being used in an in-place operation (an input of sizes "
+                "{} was given to mark_dirty); modify a clone of it, or run the Function under NoGradGuard",
+                node->name(), to_string(in.sizes()));
+    XGRAD_CHECK(std::any_of(outputs.begin(), outputs.end(), [&](const Tensor& o) { return same(o, in); }),
+                AutogradError,
+                "{}: an input of sizes {} was given to mark_dirty but not returned by forward; inputs modified in "
+                "place must also be outputs",
+                node->name(), to_string(in.sizes()));
+  }
   uint32_t nr = 0;
   for (auto& out : outputs) {
     if (!out.defined()) {
       ++nr;
       continue;
     }
-    // Returning an input unchanged must not rewrite that input's history: return an alias.
-    const bool is_input = std::any_of(inputs.begin(), inputs.end(), [&](const Tensor& in) {
-      return in.defined() && in.unsafeGetTensorImpl() == out.unsafeGetTensorImpl();
-    });
-    if (is_input) out = out.detach();
+    // Returning an input unchanged must not rewrite that input's history: return an alias. A
+    // dirty input is the exception: its history is rewritten, as LibTorch's rebase_history.
+    const bool is_input = std::any_of(inputs.begin(), inputs.end(), [&](const Tensor& in) { return same(in, out); });
+    if (is_input && !ctx.is_dirty_(out)) out = out.detach();
     if (!ctx.is_non_differentiable_(out) && out.is_floating_point()) set_history(out, node, nr);
     ++nr;
   }
@@ -152,8 +187,14 @@ void refuse_double_backward(const AutogradContext& ctx, const Node& node, const 
 }
 
 variable_list run_function_backward(AutogradContext& ctx, const Node& node, variable_list&& grads,
-                                    const std::vector<int>& tensor_arg_positions, size_t num_args,
+                                    const std::vector<bool>& is_variable_input,
                                     variable_list (*backward)(AutogradContext*, variable_list)) {
+  // No gradient in, no gradient out: an undefined gradient stays undefined through the graph
+  // (LibTorch's built-in nodes do the same), instead of becoming zeros that would make a leaf's
+  // grad() defined. backward is linear in its gradients, so skipping it loses nothing; with
+  // materialize_grads off the user asked to see undefined gradients, so backward still runs.
+  if (ctx.materialize_grads_() && std::none_of(grads.begin(), grads.end(), [](const Tensor& g) { return g.defined(); }))
+    return variable_list(node.num_outputs());
   if (ctx.materialize_grads_()) {
     for (size_t i = 0; i < grads.size(); ++i) {
       if (!grads[i].defined()) {
@@ -163,19 +204,33 @@ variable_list run_function_backward(AutogradContext& ctx, const Node& node, vari
     }
   }
   variable_list result = backward(&ctx, std::move(grads));
-  const size_t num_tensors = tensor_arg_positions.size();
-  // A backward may return one gradient per tensor input, or one per argument (LibTorch's rule,
-  // undefined for non-tensor arguments).
-  if (result.size() == num_args && num_args != num_tensors) {
-    variable_list picked;
-    picked.reserve(num_tensors);
-    for (int p : tensor_arg_positions) picked.push_back(std::move(result[static_cast<size_t>(p)]));
-    result = std::move(picked);
+  const size_t num_slots = is_variable_input.size();
+  const size_t num_tensors = static_cast<size_t>(std::count(is_variable_input.begin(), is_variable_input.end(), true));
+  // xgrad's shorter form (the built-in ops use it): exactly one gradient per tensor input.
+  if (result.size() == num_tensors) return result;
+  // LibTorch's form: one per argument slot; more is allowed when the extras are all undefined.
+  if (result.size() > num_slots &&
+      std::all_of(result.begin() + static_cast<std::ptrdiff_t>(num_slots), result.end(),
+                  [](const Tensor& g) { return !g.defined(); }))
+    result.resize(num_slots);
+  XGRAD_CHECK(result.size() == num_slots, AutogradError,
+              "{}: backward returned an incorrect number of gradients: {}, expected {} (one per forward argument, "
+              "one per element of a tensor list argument, Tensor() for non-tensor arguments; extra trailing "
+              "Tensor() entries are ignored) or {} (one per tensor input)",
+              node.name(), result.size(), num_slots, num_tensors);
+  variable_list picked;
+  picked.reserve(num_tensors);
+  for (size_t i = 0; i < num_slots; ++i) {
+    if (is_variable_input[i]) {
+      picked.push_back(std::move(result[i]));
+      continue;
+    }
+    XGRAD_CHECK(!result[i].defined(), AutogradError,
+                "{}: backward returned a defined gradient at position {}, but that forward argument is not a tensor "
+                "input (a non-tensor argument or an empty std::optional<Tensor>); return Tensor() there",
+                node.name(), i);
   }
-  XGRAD_CHECK(result.size() == num_tensors, AutogradError,
-              "{}: backward returned {} gradients, expected {} (one per tensor input) or {} (one per argument)",
-              node.name(), result.size(), num_tensors, num_args);
-  return result;
+  return picked;
 }
 
 }  // namespace detail

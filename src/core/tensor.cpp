@@ -451,11 +451,14 @@ Tensor& Tensor::mutable_grad() { return XGRAD_IMPL("mutable_grad")->grad; }
 const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const { return XGRAD_IMPL("grad_fn")->grad_fn; }
 uint32_t Tensor::output_nr() const { return XGRAD_IMPL("output_nr")->output_nr; }
 
-void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph) const {
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph,
+                      std::optional<std::vector<Tensor>> inputs) const {
   detail::check_defined(*this, "backward");
+  XGRAD_CHECK(!inputs || !inputs->empty(), ValueError,
+              "backward: the 'inputs' argument cannot be empty; omit it to accumulate into every leaf");
   autograd::variable_list grads;
   if (gradient.defined()) grads.push_back(gradient);
-  autograd::backward({*this}, grads, retain_graph, create_graph);
+  autograd::backward({*this}, grads, retain_graph, create_graph, inputs ? *inputs : autograd::variable_list{});
 }
 
 void Tensor::retain_grad() const {

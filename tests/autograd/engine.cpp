@@ -1,12 +1,44 @@
 #define BOOST_TEST_MODULE engine
 #include <boost/test/unit_test.hpp>
 
+#include "support/bad_input.hpp"
 #include "support/testing.hpp"
 
 #include <thread>
 
 using namespace xgrad;
+using autograd::AutogradContext;
+using autograd::variable_list;
 using xgrad::testing::check_values;
+using xgrad::testing::expect_error;
+
+namespace {
+
+// x * 3, counting its backward calls.
+int counted_calls = 0;
+struct Counted : autograd::Function<Counted> {
+  static Tensor forward(AutogradContext*, const Tensor& x) { return x * 3.0; }
+  static variable_list backward(AutogradContext*, variable_list g) {
+    ++counted_calls;
+    return {g[0] * 3.0};
+  }
+};
+
+// a * b, logging needs_input_grad as "ab" bits.
+std::string mul_log;
+struct LoggedMul : autograd::Function<LoggedMul> {
+  static Tensor forward(AutogradContext* ctx, const Tensor& a, const Tensor& b) {
+    ctx->save_for_backward({a, b});
+    return a * b;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    auto s = ctx->get_saved_variables();
+    mul_log = std::string(ctx->needs_input_grad(0) ? "1" : "0") + (ctx->needs_input_grad(1) ? "1" : "0");
+    return {ctx->needs_input_grad(0) ? g[0] * s[1] : Tensor(), ctx->needs_input_grad(1) ? g[0] * s[0] : Tensor()};
+  }
+};
+
+}  // namespace
 
 BOOST_AUTO_TEST_CASE(scalar_backward_fills_leaf_grads) {
   auto x = tensor({1.0, 2.0, 3.0}).requires_grad_();
@@ -242,4 +274,138 @@ BOOST_AUTO_TEST_CASE(a_wrong_hand_assigned_grad_is_named_at_accumulation) {
   x.mutable_grad() = Tensor();  // reset: accumulation starts afresh
   (x * 2.0).sum().backward();
   check_values(x.grad(), {2.0, 2.0, 2.0});
+}
+
+// ---- passes limited to some inputs (LibTorch's exec_info) --------------------------------------
+// Reference values: tests/reference/custom_function.cpp (LibTorch 1.13) and its .out.
+
+BOOST_AUTO_TEST_CASE(grad_does_not_run_a_branch_that_leads_to_no_input) {
+  // custom_function.out: "grad unrelated branch da: [2, 4]",
+  // "grad unrelated branch Counted calls: 0, b.grad undefined"
+  counted_calls = 0;
+  auto a = tensor({1.0, 2.0}).requires_grad_();
+  auto b = tensor({-1.0, 4.0}).requires_grad_();
+  auto y = (a * a + Counted::apply(b)).sum();
+  auto g = autograd::grad({y}, {a}, {}, /*retain_graph=*/true);
+  check_values(g[0], {2.0, 4.0});
+  BOOST_TEST(counted_calls == 0);
+  BOOST_TEST(!b.grad().defined());
+  // The same graph with b requested runs it once.
+  auto gb = autograd::grad({y}, {b});
+  check_values(gb[0], {3.0, 3.0});
+  BOOST_TEST(counted_calls == 1);
+}
+
+BOOST_AUTO_TEST_CASE(grad_runs_a_requested_node_that_leads_to_another_requested_input) {
+  // h = Counted(a) = 3a, y = sum(h * h): dy/dh = 2h = 6a, dy/da = 18a. h's node must run (it
+  // leads to a) although h is itself a requested input.
+  counted_calls = 0;
+  auto a = tensor({1.0, -2.0}).requires_grad_();
+  auto h = Counted::apply(a);
+  auto y = (h * h).sum();
+  auto g = autograd::grad({y}, {h, a});
+  check_values(g[0], {6.0, -12.0});
+  check_values(g[1], {18.0, -36.0});
+  BOOST_TEST(counted_calls == 1);
+  // custom_function.out: "grad({h, a}) dh: [6, -12]", "grad({h, a}) da: [18, -36]", "Counted calls: 1".
+  // A requested input that is the output itself gets the seed gradient ("grad({z}, {z}): [1]").
+  auto z = (a * 2.0).sum();
+  check_values(autograd::grad({z}, {z})[0], {1.0});
+}
+
+BOOST_AUTO_TEST_CASE(needs_input_grad_follows_the_requested_inputs) {
+  // custom_function.out: "grad logged_mul da: [-1, 4]", "grad logged_mul needs_input_grad: 10",
+  // "backward(inputs={b}) needs_input_grad: 01, a.grad undefined", "... b.grad: [1, 2]"
+  auto a = tensor({1.0, 2.0}).requires_grad_();
+  auto b = tensor({-1.0, 4.0}).requires_grad_();
+  auto g = autograd::grad({LoggedMul::apply(a, b).sum()}, {a});
+  check_values(g[0], {-1.0, 4.0});
+  BOOST_TEST(mul_log == "10");
+  LoggedMul::apply(a, b).sum().backward({}, std::nullopt, false, variable_list{b});
+  BOOST_TEST(mul_log == "01");
+  BOOST_TEST(!a.grad().defined());
+  check_values(b.grad(), {1.0, 2.0});
+  // A plain backward wants both.
+  LoggedMul::apply(a, b).sum().backward();
+  BOOST_TEST(mul_log == "11");
+  check_values(a.grad(), {-1.0, 4.0});
+  check_values(b.grad(), {2.0, 4.0});
+}
+
+BOOST_AUTO_TEST_CASE(backward_with_inputs_accumulates_only_into_them) {
+  // custom_function.out: "backward(inputs={a}) a.grad: [2, 4]",
+  // "backward(inputs={a}) Counted calls: 0, b.grad undefined"
+  counted_calls = 0;
+  auto a = tensor({1.0, 2.0}).requires_grad_();
+  auto b = tensor({-1.0, 4.0}).requires_grad_();
+  auto y = (a * a + Counted::apply(b)).sum();
+  y.backward({}, std::nullopt, false, variable_list{a});
+  check_values(a.grad(), {2.0, 4.0});
+  BOOST_TEST(counted_calls == 0);
+  BOOST_TEST(!b.grad().defined());
+  // The free function, both inputs, accumulating onto a.grad.
+  auto y2 = (a * a + Counted::apply(b)).sum();
+  autograd::backward({y2}, {}, std::nullopt, false, {a, b});
+  check_values(a.grad(), {4.0, 8.0});
+  check_values(b.grad(), {3.0, 3.0});
+  BOOST_TEST(counted_calls == 1);
+  // An input the graph does not reach keeps its grad.
+  auto c = tensor({5.0}).requires_grad_();
+  (a * 1.0).sum().backward({}, std::nullopt, false, variable_list{c});
+  BOOST_TEST(!c.grad().defined());
+  check_values(a.grad(), {4.0, 8.0});
+}
+
+BOOST_AUTO_TEST_CASE(backward_with_a_non_leaf_input_fills_its_grad) {
+  // custom_function.out: "backward(inputs={non-leaf h}) h.grad: [6, 12]",
+  // "backward(inputs={non-leaf h}) a.grad undefined"
+  counted_calls = 0;
+  auto a = tensor({1.0, 2.0}).requires_grad_();
+  auto h = Counted::apply(a);
+  auto y = (h * h).sum();
+  y.backward({}, std::nullopt, false, variable_list{h});
+  check_values(h.grad(), {6.0, 12.0});
+  BOOST_TEST(h.retains_grad());
+  BOOST_TEST(!a.grad().defined());
+  // h's own node leads nowhere wanted, so xgrad does not run it. LibTorch runs it and drops its
+  // result ("backward(inputs={non-leaf h2}) Counted calls: 1"): same gradients, less work here.
+  BOOST_TEST(counted_calls == 0);
+}
+
+BOOST_AUTO_TEST_CASE(backward_with_bad_inputs_is_an_error) {
+  // custom_function.out: "backward(inputs={}): error: 'inputs' argument to backward cannot be empty"
+  auto a = tensor({1.0}).requires_grad_();
+  expect_error<ValueError>([&] { (a * 2.0).sum().backward({}, std::nullopt, false, variable_list{}); },
+                           {"backward", "'inputs' argument cannot be empty"});
+  expect_error<AutogradError>([&] { (a * 2.0).sum().backward({}, std::nullopt, false, variable_list{tensor({1.0})}); },
+                              {"backward", "element 0 of inputs does not require grad"});
+  expect_error<AutogradError>([&] { (a * 2.0).sum().backward({}, std::nullopt, false, variable_list{Tensor()}); },
+                              {"backward", "element 0 of inputs is undefined"});
+}
+
+BOOST_AUTO_TEST_CASE(limited_passes_inside_a_hook_do_not_leak_into_the_outer_pass) {
+  // A post-accumulate hook on x runs grad() restricted to w, before the outer pass reaches
+  // LoggedMul; the outer backward must still want both of LoggedMul's inputs.
+  auto x = tensor({1.0, 2.0}).requires_grad_();
+  auto w = tensor({3.0}).requires_grad_();
+  auto a = tensor({2.0, 5.0}).requires_grad_();
+  auto b = tensor({-1.0, 1.0}).requires_grad_();
+  std::string seen_by_hook = "hook not run";
+  x.register_post_accumulate_grad_hook([&](const Tensor&) {
+    seen_by_hook = mul_log;
+    AutoGradMode enable_grad(true);  // backward runs hooks with grad mode off
+    auto g = autograd::grad({(w * w).sum()}, {w});
+    check_values(g[0], {6.0});
+  });
+  // Recorded after LoggedMul, x's nodes (and accumulator) run before it.
+  auto p = LoggedMul::apply(a, b).sum();
+  auto q = (x * 2.0).sum();
+  auto y = p + q;
+  mul_log.clear();
+  y.backward();
+  BOOST_TEST(seen_by_hook.empty());  // the hook's pass ran before LoggedMul's backward
+  BOOST_TEST(mul_log == "11");
+  check_values(x.grad(), {2.0, 2.0});
+  check_values(a.grad(), {-1.0, 1.0});
+  check_values(b.grad(), {2.0, 5.0});
 }

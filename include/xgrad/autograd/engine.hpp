@@ -12,10 +12,17 @@ namespace xgrad::autograd {
 /// Computes gradients of `tensors` (weighted by `grad_tensors`; omit for scalars) and
 /// accumulates them into the leaves' grad(). Walks the graph iteratively in dependency order,
 /// so arbitrarily deep graphs work. Unless `retain_graph`, saved tensors are freed.
+/// With `inputs` (LibTorch's `torch::autograd::backward(..., inputs)`), gradients go only into
+/// those tensors' grad(), and only nodes leading to them run; a non-leaf input gets
+/// retain_grad() called on it and its grad() filled. An input the graph does not reach keeps
+/// its grad(). Throws AutogradError when an input is undefined or does not require grad.
 void backward(const variable_list& tensors, const variable_list& grad_tensors = {},
-              std::optional<bool> retain_graph = std::nullopt, bool create_graph = false);
+              std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
+              const variable_list& inputs = {});
 
 /// Returns the gradients of `outputs` w.r.t. `inputs` without touching any grad().
+/// Only nodes that lead to one of `inputs` run (a custom Function on an unrelated branch is
+/// never applied, and needs_input_grad() is false for its gradients that lead nowhere wanted).
 /// An input not reached gets an undefined tensor when `allow_unused`, else an error.
 variable_list grad(const variable_list& outputs, const variable_list& inputs,
                    const variable_list& grad_outputs = {}, std::optional<bool> retain_graph = std::nullopt,

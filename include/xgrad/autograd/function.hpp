@@ -24,6 +24,8 @@
 #include <typeinfo>
 #include <unordered_map>
 #include <iterator>
+#include <optional>
+#include <ranges>
 #include <variant>
 
 namespace xgrad::autograd {
@@ -81,29 +83,48 @@ struct SavedVariable {
   uint64_t saved_version = 0;
 };
 
-/// Per-call state shared by a Function's forward and backward.
+/// Per-call state shared by a Function's forward and backward (LibTorch's
+/// `torch::autograd::AutogradContext`).
 class AutogradContext {
  public:
   /// Keeps tensors for backward; call at most once, from forward.
   void save_for_backward(variable_list to_save);
-  /// The saved tensors; throws when the graph was already freed or a saved tensor was modified
-  /// in place after it was saved.
+  /// The saved tensors; throws AutogradError when the graph was already freed or a saved tensor
+  /// was modified in place after it was saved.
   variable_list get_saved_variables() const;
-  /// Marks outputs (e.g. argmax indices) that have no gradient.
+  /// Marks outputs (e.g. argmax indices) that have no gradient: they do not require grad, and
+  /// backward gets zeros for them (undefined with set_materialize_grads(false)).
   void mark_non_differentiable(const variable_list& outputs);
-  /// Marks inputs modified in place by forward.
+  /// Marks inputs that forward modified in place; each must also be returned as an output, and
+  /// that output is the input itself, now with this Function as its grad_fn (LibTorch's
+  /// semantics). Bumps their version, so nodes that saved them see the change. When a graph is
+  /// recorded, a dirty leaf that requires grad is an AutogradError ("a leaf Variable that
+  /// requires grad is being used in an in-place operation"), as is a dirty input not returned.
+  /// xgrad does not track views: do not mark dirty a view of a tensor that requires grad.
   void mark_dirty(const variable_list& inputs);
-  /// With true (default), undefined incoming gradients are given to backward as zeros.
+  /// With true (default), undefined incoming gradients (outputs nobody used, non-differentiable
+  /// outputs) are given to backward as zeros of the output's shape; with false, as undefined
+  /// tensors.
   void set_materialize_grads(bool value) { materialize_grads_flag_ = value; }
-  /// Whether backward must compute the gradient of the `i`-th tensor input.
-  bool needs_input_grad(size_t i) const { return i < needs_input_grad_.size() && needs_input_grad_[i]; }
+  /// Whether backward must compute the gradient of the `i`-th tensor input, counting tensors
+  /// as LibTorch does: a `Tensor` argument is one (even undefined), a `std::optional<Tensor>`
+  /// one when it holds a defined tensor and none otherwise, a `std::vector<Tensor>` or
+  /// `TensorList` one per element. False for an input that does not require grad and, inside
+  /// `grad()` or `backward(inputs)`, for an input that leads to none of the requested inputs.
+  /// Throws IndexError when `i` is not below the number of tensor inputs.
+  bool needs_input_grad(size_t i) const;
 
   std::unordered_map<std::string, IValue> saved_data;
 
   // ---- used by Function<T>::apply and its node --------------------------------------------
-  void set_needs_input_grad_(std::vector<bool> v) { needs_input_grad_ = std::move(v); }
+  void set_node_(const Node* node, size_t num_tensor_inputs) {
+    node_ = node;
+    num_tensor_inputs_ = num_tensor_inputs;
+  }
   bool materialize_grads_() const { return materialize_grads_flag_; }
   bool is_non_differentiable_(const Tensor& t) const;
+  bool is_dirty_(const Tensor& t) const;
+  const std::vector<TensorImpl*>& dirty_() const { return dirty_inputs_; }
   void pack_saved_(const variable_list& outputs, const std::shared_ptr<Node>& self);
   void release_();
   bool released_() const { return released_flag_; }
@@ -114,7 +135,9 @@ class AutogradContext {
   variable_list to_save_;
   std::vector<SavedVariable> saved_;
   std::vector<TensorImpl*> non_differentiable_;
-  std::vector<bool> needs_input_grad_;
+  std::vector<TensorImpl*> dirty_inputs_;
+  const Node* node_ = nullptr;  // the CppNode owning this context
+  size_t num_tensor_inputs_ = 0;
   bool materialize_grads_flag_ = true;
   bool released_flag_ = false;
   bool has_saved_ = false;
@@ -122,9 +145,10 @@ class AutogradContext {
 
 namespace detail {
 std::string demangle(const char* name);
-/// Shared non-template part of a Function node's backward.
+/// Shared non-template part of a Function node's backward. `is_variable_input` has one entry per
+/// forward argument slot (see collect_tensors): true for a tracked tensor.
 variable_list run_function_backward(AutogradContext& ctx, const Node& node, variable_list&& grads,
-                                    const std::vector<int>& tensor_arg_positions, size_t num_args,
+                                    const std::vector<bool>& is_variable_input,
                                     variable_list (*backward)(AutogradContext*, variable_list));
 /// Wires outputs of a Function call into the graph.
 void wire_function_outputs(const std::shared_ptr<Node>& node, AutogradContext& ctx, variable_list& outputs,
@@ -152,17 +176,45 @@ struct has_name : std::false_type {};
 template <typename T>
 struct has_name<T, std::void_t<decltype(T::name())>> : std::true_type {};
 
-inline void collect_tensors(variable_list& out, std::vector<int>& positions, int& pos, const Tensor& t) {
-  out.push_back(t);
-  positions.push_back(pos++);
-}
-inline void collect_tensors(variable_list& out, std::vector<int>& positions, int& pos, Tensor& t) {
-  out.push_back(t);
-  positions.push_back(pos++);
-}
 template <typename A>
-void collect_tensors(variable_list&, std::vector<int>&, int& pos, const A&) {
-  ++pos;
+constexpr bool is_tensor_v = std::is_base_of_v<Tensor, std::remove_cvref_t<A>>;
+template <typename A>
+constexpr bool is_optional_tensor_v = std::is_same_v<std::remove_cvref_t<A>, std::optional<Tensor>>;
+template <typename A>
+constexpr bool is_tensor_list_v = std::is_same_v<std::remove_cvref_t<A>, std::vector<Tensor>> ||
+                                  std::is_same_v<std::remove_cvref_t<A>, TensorList>;
+// A container of tensors other than the two list types tracked above (std::array<Tensor, N>,
+// std::vector<std::optional<Tensor>>, ...): its tensors would silently get no gradient.
+template <typename A, typename = void>
+struct holds_untracked_tensors : std::false_type {};
+template <typename A>
+struct holds_untracked_tensors<A, std::enable_if_t<std::ranges::range<std::remove_cvref_t<A>>>>
+    : std::bool_constant<is_tensor_v<std::ranges::range_value_t<std::remove_cvref_t<A>>> ||
+                         is_optional_tensor_v<std::ranges::range_value_t<std::remove_cvref_t<A>>>> {};
+
+/// Flattens one forward argument as LibTorch's extract_vars: the tensors it holds go to `out`
+/// (they become the node's inputs, in this order), and `is_var` gets one entry per slot of the
+/// list backward returns: true per tensor, false for a non-tensor argument or an empty optional.
+template <typename A>
+void collect_tensors(variable_list& out, std::vector<bool>& is_var, const A& arg) {
+  if constexpr (is_tensor_v<A>) {
+    out.push_back(arg);
+    is_var.push_back(true);
+  } else if constexpr (is_optional_tensor_v<A>) {
+    const bool tracked = arg.has_value() && arg->defined();
+    if (tracked) out.push_back(*arg);
+    is_var.push_back(tracked);
+  } else if constexpr (is_tensor_list_v<A>) {
+    for (const Tensor& t : arg) {
+      out.push_back(t);
+      is_var.push_back(true);
+    }
+  } else {
+    static_assert(!holds_untracked_tensors<A>::value,
+                  "Function::apply: this argument holds tensors in a container xgrad does not track; pass "
+                  "them as a std::vector<Tensor> or TensorList so they get gradients");
+    is_var.push_back(false);
+  }
 }
 }  // namespace detail
 
@@ -179,15 +231,14 @@ class CppNode final : public Node {
   variable_list apply(variable_list&& grads) override {
     if constexpr (!detail::supports_double_backward<T>())
       if (GradMode::is_enabled()) detail::refuse_double_backward(ctx_, *this, grads);
-    return detail::run_function_backward(ctx_, *this, std::move(grads), tensor_arg_positions_, num_args_,
-                                         &backward_trampoline);
+    return detail::run_function_backward(ctx_, *this, std::move(grads), is_variable_input_, &backward_trampoline);
   }
   void release_variables() override { ctx_.release_(); }
   variable_list saved_tensors() const override { return ctx_.saved_tensors_(); }
 
   AutogradContext ctx_;
-  std::vector<int> tensor_arg_positions_;
-  size_t num_args_ = 0;
+  /// One entry per slot of backward's result, true where the slot is a tensor input.
+  std::vector<bool> is_variable_input_;
 
  private:
   static variable_list backward_trampoline(AutogradContext* ctx, variable_list grads) {
@@ -195,36 +246,43 @@ class CppNode final : public Node {
   }
 };
 
-/// CRTP base for differentiable operators: define static `forward(AutogradContext*, args...)`
-/// returning a Tensor or a variable_list, and static `backward(AutogradContext*, variable_list)`
-/// returning one gradient per tensor argument (or per argument, undefined for non-tensors).
-/// Optionally a static `name()` for grad_fn printing, and `static constexpr bool
-/// double_backward = false` when backward does not use differentiable ops, so that a backward
-/// with create_graph=true through it throws instead of giving wrong second derivatives.
+/// CRTP base for differentiable operators (LibTorch's `torch::autograd::Function<T>`): define
+/// static `forward(AutogradContext*, args...)` returning a Tensor or a variable_list, and static
+/// `backward(AutogradContext*, variable_list grad_outputs)`. Optionally a static `name()` for
+/// grad_fn printing, and `static constexpr bool double_backward = false` when backward does not
+/// use differentiable ops, so that a backward with create_graph=true through it throws instead
+/// of giving wrong second derivatives.
+///
+/// Inputs: tensors in arguments of type `Tensor`, `std::optional<Tensor>` (when it holds a
+/// defined tensor), `std::vector<Tensor>` and `TensorList` (every element) are the node's
+/// inputs, in argument order; they get gradients. (LibTorch 1.13 tracks a `TensorList` but
+/// silently ignores a `std::vector<Tensor>` argument; xgrad tracks both.) Other containers of
+/// tensors do not compile.
+///
+/// backward returns, as in LibTorch, one entry per argument slot: per tensor in the flattening
+/// above, and per non-tensor argument or empty optional (undefined there); extra trailing
+/// undefined entries are ignored. xgrad also accepts exactly one entry per tensor input. An
+/// undefined entry means "no gradient" (nothing is added to that input). Other counts, or a
+/// defined entry for a non-tensor argument, throw AutogradError during backward.
 template <class T>
 struct Function {
   template <typename X = T, typename... Args>
   static auto apply(Args&&... args) {
     variable_list inputs;
     inputs.reserve(sizeof...(Args));
-    std::vector<int> positions;
-    int pos = 0;
-    (detail::collect_tensors(inputs, positions, pos, args), ...);
+    std::vector<bool> is_variable_input;
+    is_variable_input.reserve(sizeof...(Args));
+    (detail::collect_tensors(inputs, is_variable_input, args), ...);
 
     const bool record = compute_requires_grad(inputs);
     auto node = std::make_shared<CppNode<X>>();
+    node->ctx_.set_node_(node.get(), inputs.size());
     if (record) {
       std::vector<Edge> edges;
-      std::vector<bool> needs;
       edges.reserve(inputs.size());
-      for (const auto& in : inputs) {
-        edges.push_back(in.defined() ? gradient_edge(in) : Edge{});
-        needs.push_back(edges.back().is_valid());
-      }
+      for (const auto& in : inputs) edges.push_back(in.defined() ? gradient_edge(in) : Edge{});
       node->set_next_edges(std::move(edges));
-      node->ctx_.set_needs_input_grad_(std::move(needs));
-      node->tensor_arg_positions_ = std::move(positions);
-      node->num_args_ = sizeof...(Args);
+      node->is_variable_input_ = std::move(is_variable_input);
     }
 
     using Out = decltype(X::forward(&node->ctx_, std::forward<Args>(args)...));

@@ -57,8 +57,10 @@ class Node {
   const OutputMeta& output_meta(size_t i) const { return output_meta_.at(i); }
   /// Creation order; later nodes run first when several are ready.
   uint64_t sequence_nr() const { return sequence_nr_; }
-  /// Whether the gradient for next edge `i` is wanted by anybody.
-  bool should_compute_output(size_t i) const { return i < next_edges_.size() && next_edges_[i].is_valid(); }
+  /// Whether the gradient for next edge `i` is wanted: the edge leads somewhere and, while this
+  /// thread runs a backward pass limited to some inputs (grad(), backward(inputs)), it leads to
+  /// one of them (LibTorch's `task_should_compute_output`). Defined in engine.cpp.
+  bool should_compute_output(size_t i) const;
 
   void set_next_edges(std::vector<Edge> edges) { next_edges_ = std::move(edges); }
   void add_output_meta(const Tensor& output);

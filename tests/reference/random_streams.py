@@ -131,9 +131,9 @@ for seed in SEEDS:
         seeded(seed); m = torch.nn.Linear(7, 3, bias=False); record(f"linear/{dn}/s{seed}/7,3,nobias", m.weight)
         seeded(seed); m = torch.nn.Conv2d(3, 8, 5); record(f"conv2d/{dn}/s{seed}/3,8,5", [m.weight, m.bias])
         seeded(seed); m = torch.nn.Conv2d(6, 16, (3, 2)); record(f"conv2d/{dn}/s{seed}/6,16,3x2", [m.weight, m.bias])
-        # A LeNet-like model: layers are initialised in construction order.
-        seeded(seed)
-        net = torch.nn.Sequential(torch.nn.Conv2d(1, 6, 5), torch.nn.Conv2d(6, 16, 5), torch.nn.Linear(256, 120),
-                                  torch.nn.Linear(120, 84), torch.nn.Linear(84, 10))
-        record(f"lenet/{dn}/s{seed}", list(net.parameters()))
         torch.set_default_dtype(torch.float32)
+    # A LeNet-like model: layers are initialised in construction order.
+    seeded(seed)
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 6, 5), torch.nn.Conv2d(6, 16, 5), torch.nn.Linear(256, 120),
+                              torch.nn.Linear(120, 84), torch.nn.Linear(84, 10))
+    record(f"lenet/f32/s{seed}", list(net.parameters()))

@@ -148,6 +148,9 @@ class Tensor {
   Tensor& clamp_(std::optional<double> min, std::optional<double> max = std::nullopt);
   Tensor& uniform_(double from = 0.0, double to = 1.0);
   Tensor& normal_(double mean = 0.0, double std = 1.0);
+  /// 1 with probability `p`, else 0, in this tensor's dtype (any dtype); ValueError unless
+  /// 0 <= p <= 1. PyTorch's `Tensor.bernoulli_(p)` (its CPU stream when built without MKL).
+  Tensor& bernoulli_(double p = 0.5);
   Tensor& operator+=(const Tensor& other) { return add_(other); }
   Tensor& operator+=(double other) { return add_(other); }
   Tensor& operator-=(const Tensor& other) { return sub_(other); }

@@ -1,10 +1,9 @@
-// nn::functional::linear (one GEMM with a bias epilogue), dropout, flatten and the functional
-// spellings of the activations.
+// nn::functional::linear (one GEMM with a bias epilogue), flatten and the functional spellings
+// of the activations (dropout is in dropout.cpp).
 
 #include <xgrad/autograd/function.hpp>
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/nn/functional/activation.hpp>
-#include <xgrad/nn/functional/dropout.hpp>
 #include <xgrad/nn/functional/linear.hpp>
 
 #include "core/dispatch.hpp"
@@ -83,30 +82,6 @@ struct LinearOp : autograd::Function<LinearOp<HasBias>> {
   }
 };
 
-// y = x * mask, mask = keep / (1 - p); backward multiplies by the same mask (PyTorch's graph
-// is a MulBackward0 too).
-struct DropoutOp : autograd::Function<DropoutOp> {
-  static std::string_view name() { return "MulBackward0"; }
-
-  static Tensor forward(AutogradContext* ctx, const Tensor& input, double p) {
-    Tensor mask = rand_like(input);
-    detail::dispatch_floating(input.dtype(), "dropout", [&]<typename T>() {
-      T* m = mask.data_ptr<T>();
-      const T keep = static_cast<T>(1.0 - p);
-      // p == 1 keeps nothing; 1/(1-p) would be inf and 0*inf NaN.
-      const T scale = p < 1.0 ? static_cast<T>(1.0 / (1.0 - p)) : T(0);
-      for (int64_t i = 0; i < mask.numel(); ++i) m[i] = m[i] < keep ? scale : T(0);
-    });
-    ctx->save_for_backward({mask});
-    return input * mask;
-  }
-
-  static variable_list backward(AutogradContext* ctx, variable_list grads) {
-    if (!ctx->needs_input_grad(0)) return {Tensor()};
-    return {grads[0] * ctx->get_saved_variables()[0]};
-  }
-};
-
 }  // namespace
 
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
@@ -144,35 +119,6 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
 Tensor flatten(const Tensor& input, int64_t start_dim, int64_t end_dim) {
   XGRAD_CHECK(input.defined(), ValueError, "flatten: input is an undefined tensor");
   return input.flatten(start_dim, end_dim);
-}
-
-Tensor dropout(const Tensor& input, const DropoutFuncOptions& options) {
-  XGRAD_CHECK(input.defined(), ValueError, "dropout: input is an undefined tensor");
-  const double p = options.p();
-  XGRAD_CHECK(p >= 0.0 && p <= 1.0, ValueError, "dropout: probability has to be between 0 and 1, but got {}", p);
-  if (!options.training()) return input;
-  XGRAD_CHECK(input.is_floating_point(), TypeError, "dropout: expected a floating-point input, got {}",
-              dtype_name(input.dtype()));
-  // xgrad records no in-place ops in the graph: on a tensor that is part of one, `inplace`
-  // falls back to the out-of-place op (same values; the input is left unchanged).
-  if (options.inplace() && !(GradMode::is_enabled() && input.requires_grad())) {
-    // As PyTorch: p == 0 leaves the input as it is; otherwise the input is written, so it must
-    // not be an expanded view whose elements share memory.
-    if (p == 0.0 || input.numel() == 0) return input;
-    detail::check_no_internal_overlap(input, "dropout");
-    Tensor mask;
-    {
-      NoGradGuard no_grad;
-      mask = rand_like(input);
-      const double keep = 1.0 - p;
-      mask = (mask < keep).to(input.dtype());
-      if (p < 1.0) mask.mul_(1.0 / keep);
-    }
-    Tensor self = input;
-    self.mul_(mask);
-    return self;
-  }
-  return DropoutOp::apply(input, p);
 }
 
 Tensor relu(const Tensor& input, const ReLUFuncOptions& options) {

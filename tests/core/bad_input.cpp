@@ -175,6 +175,7 @@ BOOST_AUTO_TEST_CASE(arithmetic_on_an_expanded_tensor_is_refused) {
   expect_error<ValueError>([&] { e.copy_(tensor(2.0f)); }, {"copy_", kOverlap});
   expect_error<ValueError>([&] { e.uniform_(); }, {"uniform_", kOverlap});
   expect_error<ValueError>([&] { e.normal_(); }, {"normal_", kOverlap});
+  expect_error<ValueError>([&] { e.bernoulli_(); }, {"bernoulli_", kOverlap});
   expect_error<ValueError>([&] { nn::functional::relu(e, nn::functional::ReLUFuncOptions().inplace(true)); },
                            {kOverlap});
   expect_error<ValueError>(

@@ -194,6 +194,7 @@ const std::vector<Entry>& registry() {
       {"Tensor::clamp_", "clamp_", Kind::kValue, [] { zeros({2}).clamp_(std::nullopt); }, ""},
       {"Tensor::uniform_", "uniform_", Kind::kValue, [] { zeros({2}).uniform_(1.0, 0.0); }, ""},
       {"Tensor::normal_", "normal_", Kind::kValue, [] { zeros({2}).normal_(0.0, -1.0); }, ""},
+      {"Tensor::bernoulli_", "bernoulli_", Kind::kValue, [] { zeros({2}).bernoulli_(1.5); }, ""},
       {"Tensor::add", "add", Kind::kShape, [] { zeros({2}).add(zeros({3})); }, ""},
       {"Tensor::sub", "sub", Kind::kShape, [] { zeros({2}).sub(zeros({3})); }, ""},
       {"Tensor::mul", "mul", Kind::kShape, [] { zeros({2}).mul(zeros({3})); }, ""},

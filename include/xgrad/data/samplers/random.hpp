@@ -6,7 +6,8 @@
 /// The permutation is `xgrad::randperm(size)` from xgrad's global generator, drawn when the
 /// sampler is made and again by every `reset()` (a DataLoader resets at the start of every
 /// epoch). So `xgrad::manual_seed(s)` before building and iterating a loader gives the same
-/// batches on every run; the permutations differ from PyTorch's (xgrad's stream is not PyTorch's).
+/// batches on every run, the permutations LibTorch's RandomSampler draws after the same seed
+/// (Python's RandomSampler draws from a generator of its own, seeded from the global one).
 ///
 ///     xgrad::manual_seed(0);
 ///     xgrad::data::samplers::RandomSampler s(10);

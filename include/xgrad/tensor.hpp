@@ -58,6 +58,19 @@ class Tensor {
  public:
   Tensor() = default;
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+  Tensor(const Tensor&) = default;
+  Tensor(Tensor&&) noexcept = default;
+  /// Assigning to a named Tensor rebinds the handle (both then share one tensor).
+  Tensor& operator=(const Tensor&) & = default;
+  Tensor& operator=(Tensor&&) & noexcept = default;
+  /// Assigning to a temporary writes through it, as in LibTorch: `x[0] = t`, `x.select(1, 2) =
+  /// t` and `x.index({Slice(), 0}) = t` copy t's values into that view of x (broadcasting t;
+  /// `copy_`'s errors apply, e.g. when x or t requires grad). A temporary from a non-view op
+  /// (such as indexing with a tensor) is a copy, so the write does not reach x (as LibTorch).
+  Tensor& operator=(const Tensor& src) && { return copy_(src); }
+  Tensor& operator=(Tensor&& src) && { return copy_(src); }
+  /// `x[0] = 1.5` fills that view of x with the value.
+  Tensor& operator=(double value) && { return fill_(value); }
 
   // ---- identity and metadata -------------------------------------------------------------
   bool defined() const { return impl_ != nullptr; }

@@ -148,3 +148,39 @@ BOOST_AUTO_TEST_CASE(huge_or_negative_sizes_are_rejected) {
   check_sizes(empty({0, 3}), {0, 3});
   BOOST_TEST(empty({0, 3}).numel() == 0);
 }
+
+// LibTorch: assigning to a temporary view writes through it (Tensor::operator= &&).
+BOOST_AUTO_TEST_CASE(assigning_to_a_view_writes_into_the_tensor) {
+  auto x = zeros({3, 2});
+  x[0] = ones({2});
+  x[1] = 2.5;
+  x.index({indexing::Slice(), 1}) = tensor({7.0f, 8.0f, 9.0f});
+  x[2][0] = 4;
+  check_values(x, {1, 7, 2.5, 8, 4, 9});
+  x.select(1, 0) = tensor({-1.0f});  // broadcast
+  check_values(x, {-1, 7, -1, 8, -1, 9});
+}
+
+BOOST_AUTO_TEST_CASE(assigning_to_a_named_tensor_rebinds_it) {
+  auto x = zeros({2});
+  Tensor y = x;
+  y = ones({3});
+  check_values(x, {0, 0});
+  check_values(y, {1, 1, 1});
+  Tensor z;
+  z = x;  // both handles now share one tensor
+  z[0] = 5.0;
+  check_values(x, {5, 0});
+}
+
+BOOST_AUTO_TEST_CASE(assigning_to_a_view_is_checked) {
+  auto x = zeros({3, 2});
+  BOOST_CHECK_THROW(x[0] = ones({3}), ShapeError);
+  auto w = zeros({2}, requires_grad());
+  BOOST_CHECK_THROW(w[0] = 1.0, AutogradError);  // in-place on a leaf that requires grad
+  auto t = ones({2}, requires_grad());
+  BOOST_CHECK_THROW(x[0] = t, AutogradError);  // copy_ from a tensor that requires grad
+  // Indexing with a tensor makes a copy: the write does not reach x (as LibTorch).
+  x.index({tensor(std::vector<int64_t>{0, 1})}) = 3.0;
+  check_values(x, {0, 0, 0, 0, 0, 0});
+}

@@ -13,6 +13,7 @@
 #include <xgrad/factory.hpp>
 #include <xgrad/indexing.hpp>
 #include <xgrad/print.hpp>
+#include <xgrad/warning.hpp>
 #include <xgrad/random.hpp>
 #include <xgrad/parallel.hpp>
 #include <xgrad/memory.hpp>

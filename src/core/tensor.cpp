@@ -6,6 +6,7 @@
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/autograd/node.hpp>
 #include <xgrad/tensor.hpp>
+#include <xgrad/warning.hpp>
 
 #include <xtensor/xstorage.hpp>
 
@@ -446,7 +447,16 @@ Tensor& Tensor::requires_grad_(bool requires_grad) {
 
 bool Tensor::is_leaf() const { return XGRAD_IMPL("is_leaf")->grad_fn == nullptr; }
 
-const Tensor& Tensor::grad() const { return XGRAD_IMPL("grad")->grad; }
+const Tensor& Tensor::grad() const {
+  const TensorImpl* impl = XGRAD_IMPL("grad").get();
+  // As LibTorch: a non-leaf's grad is never filled by backward unless retain_grad() asked for it.
+  if (impl->grad_fn != nullptr && !impl->retains_grad) [[unlikely]]
+    XGRAD_WARN("grad: this tensor is not a leaf (it was made by {}), so backward() does not fill its .grad(); "
+               "call retain_grad() on it before backward() to keep its gradient, or read the .grad() of the "
+               "leaf tensor you meant",
+               impl->grad_fn->name());
+  return impl->grad;
+}
 Tensor& Tensor::mutable_grad() { return XGRAD_IMPL("mutable_grad")->grad; }
 const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const { return XGRAD_IMPL("grad_fn")->grad_fn; }
 uint32_t Tensor::output_nr() const { return XGRAD_IMPL("output_nr")->output_nr; }

@@ -12,13 +12,64 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace xgrad {
 
 /// Root of every exception xgrad throws.
+///
+/// An error raised inside a module's forward carries the path of the modules it unwound through
+/// and the innermost module's description, before the op's own message:
+///
+///     Sequential/3 (Conv2d(6, 16, kernel_size=(5, 5), stride=(1, 1))): conv2d: input has 3 channels, ...
+///
+/// The path starts at the outermost module called as `module(x)` (or a Sequential called as
+/// `seq->forward(x)`); a module whose forward was called directly (`m->forward(x)`) from a plain
+/// function adds nothing. `message()` is the op's message alone.
 class Error : public std::runtime_error {
  public:
-  explicit Error(const std::string& what) : std::runtime_error(what) {}
+  explicit Error(const std::string& what) : std::runtime_error(what), message_(what), what_(what) {}
+  const char* what() const noexcept override { return what_.c_str(); }
+  /// The message without the module context.
+  const std::string& message() const noexcept { return message_; }
+  /// The module path ("Sequential/3"); empty when the error was not raised inside a module.
+  std::string module_path() const {
+    std::string p;
+    for (const auto& s : module_path_) p += (p.empty() ? "" : "/") + s;
+    return p;
+  }
+
+  // ---- used by nn::call_module as the error leaves a module's forward ------------------------
+  /// The innermost module seen so far (identity only; never dereferenced here), or null.
+  const void* context_module_() const noexcept { return context_module_ptr_; }
+  /// Records the first (innermost) module: its type name as the path and its description.
+  void set_module_context_(const void* module, std::string type, std::string description) {
+    context_module_ptr_ = module;
+    module_path_ = {std::move(type)};
+    module_description_ = std::move(description);
+    update_what_();
+  }
+  /// An enclosing module: the previous module's path segment becomes `key` (its name in this
+  /// module), and this module's type is prepended.
+  void push_enclosing_module_(const void* module, std::string type, std::string key) {
+    context_module_ptr_ = module;
+    if (!key.empty() && !module_path_.empty()) module_path_.front() = std::move(key);
+    module_path_.insert(module_path_.begin(), std::move(type));
+    update_what_();
+  }
+
+ private:
+  void update_what_() {
+    if (module_path_.size() == 1)
+      what_ = module_description_ + ": " + message_;
+    else
+      what_ = module_path() + " (" + module_description_ + "): " + message_;
+  }
+  std::string message_;
+  std::string what_;
+  std::vector<std::string> module_path_;
+  std::string module_description_;
+  const void* context_module_ptr_ = nullptr;
 };
 
 /// Incompatible shapes or ranks.

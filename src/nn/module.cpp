@@ -78,10 +78,14 @@ OrderedDict<std::string, std::shared_ptr<Module>> Module::named_modules(const st
   std::vector<const Module*> seen;
   apply_to_named_modules(
       [&](const std::string& key, Module& m) {
-        // shared_from_this fails for a module not owned by a shared_ptr (a plain local Impl);
-        // then the root is reported through a non-owning pointer.
+        // A module not owned by a shared_ptr (a plain local Impl) cannot be handed out as one:
+        // a non-owning pointer would dangle once the caller kept it. LibTorch throws here too.
         std::shared_ptr<Module> ptr = m.weak_from_this().lock();
-        if (!ptr) ptr = std::shared_ptr<Module>(std::shared_ptr<Module>{}, &m);
+        XGRAD_CHECK(ptr != nullptr, ValueError,
+                    "{}.named_modules: this module is not owned by a std::shared_ptr, so it cannot be returned as "
+                    "one; create it with std::make_shared (or a module holder such as nn::Linear), or pass "
+                    "include_self=false to modules() / named_modules()",
+                    m.name());
         out.insert(key, std::move(ptr));
       },
       name_prefix, include_self, seen);
@@ -125,7 +129,8 @@ OrderedDict<std::string, Tensor> collect_named(const Module& root, bool recurse,
     add("", root);
     return out;
   }
-  for (const auto& m : root.named_modules()) add(m.key(), *m.value());
+  // apply() also accepts a root that is not owned by a shared_ptr (a local Impl).
+  const_cast<Module&>(root).apply([&](const std::string& key, Module& m) { add(key, m); });
   return out;
 }
 }  // namespace
@@ -148,12 +153,15 @@ OrderedDict<std::string, Tensor> Module::named_buffers(bool recurse) const {
 
 std::vector<Tensor> Module::buffers(bool recurse) const { return named_buffers(recurse).values(); }
 
+// apply() works on any module, owned by a shared_ptr or not (it hands out references).
 void Module::apply(const ModuleApplyFunction& fn) {
-  for (const auto& m : named_modules()) fn(*m.value());
+  std::vector<const Module*> seen;
+  apply_to_named_modules([&](const std::string&, Module& m) { fn(m); }, std::string(), true, seen);
 }
 
 void Module::apply(const NamedModuleApplyFunction& fn, const std::string& name_prefix) {
-  for (const auto& m : named_modules(name_prefix)) fn(m.key(), *m.value());
+  std::vector<const Module*> seen;
+  apply_to_named_modules(fn, name_prefix, true, seen);
 }
 
 void Module::train(bool on) {
@@ -187,10 +195,10 @@ void Module::to(ScalarType dtype, bool /*non_blocking*/) {
   XGRAD_CHECK(is_floating_point(dtype), TypeError,
               "{}.to: modules can only be converted to a floating-point dtype (float32 or float64), got {}", name(),
               dtype_name(dtype));
-  for (const auto& m : named_modules()) {
-    for (const auto& p : ModuleAccess::params(*m.value())) convert_in_place(p.value(), dtype);
-    for (const auto& b : ModuleAccess::bufs(*m.value())) convert_in_place(b.value(), dtype);
-  }
+  apply([&](Module& m) {
+    for (const auto& p : ModuleAccess::params(m)) convert_in_place(p.value(), dtype);
+    for (const auto& b : ModuleAccess::bufs(m)) convert_in_place(b.value(), dtype);
+  });
 }
 
 void Module::zero_grad(bool set_to_none) {
@@ -253,6 +261,31 @@ void Module::pretty_print(std::ostream& stream) const {
 std::ostream& operator<<(std::ostream& stream, const Module& module) {
   module.pretty_print(stream);
   return stream;
+}
+
+void detail::add_module_context(Error& error, const Module& module) {
+  const void* inner = error.context_module_();
+  if (inner == &module) return;  // seq(x) runs call_module, then Sequential::forward: one frame
+  if (inner == nullptr) {
+    // The innermost module: described by its one-line repr (a container by its type alone).
+    std::string description = module.name();
+    if (module.children().empty()) {
+      std::ostringstream os;
+      module.pretty_print(os);
+      description = os.str();
+      while (!description.empty() && description.back() == '\n') description.pop_back();
+    }
+    error.set_module_context_(&module, module.name(), std::move(description));
+    return;
+  }
+  // An enclosing module: the inner one is named by its key here ("3", "fc1"), when registered.
+  std::string key;
+  for (const auto& item : module.named_children())
+    if (item.value().get() == inner) {
+      key = item.key();
+      break;
+    }
+  error.push_enclosing_module_(&module, module.name(), std::move(key));
 }
 
 }  // namespace xgrad::nn

@@ -69,7 +69,14 @@ std::string summary_table(nn::Module& model, IntArrayRef input_size,
 
   const auto params = model.parameters();
   const ScalarType dtype = params.empty() ? kFloat32 : params.front().dtype();
-  const auto modules = model.named_modules();
+  // Every module with its dotted name. The root may be a local Impl not owned by a shared_ptr:
+  // it then gets a non-owning pointer, which never leaves this function (model outlives it).
+  std::vector<std::pair<std::string, std::shared_ptr<nn::Module>>> modules;
+  model.apply([&modules](const std::string& key, nn::Module& m) {
+    std::shared_ptr<nn::Module> ptr = m.weak_from_this().lock();
+    if (!ptr) ptr = std::shared_ptr<nn::Module>(std::shared_ptr<nn::Module>{}, &m);
+    modules.emplace_back(key, std::move(ptr));
+  });
 
   std::vector<Row> rows;
   std::vector<std::string> expected;  // submodules that get a row when they are called
@@ -77,7 +84,7 @@ std::string summary_table(nn::Module& model, IntArrayRef input_size,
   constexpr size_t no_row = static_cast<size_t>(-1);
   Restore restore;
   for (const auto& item : modules) {
-    const std::shared_ptr<nn::Module>& m = item.value();
+    const std::shared_ptr<nn::Module>& m = item.second;
     restore.modes.emplace_back(m, m->is_training());
     const bool is_root = m.get() == &model;
     const bool leaf = m->children().empty();
@@ -87,7 +94,7 @@ std::string summary_table(nn::Module& model, IntArrayRef input_size,
     const bool has_row = leaf || (!is_root && !own.empty());
     int64_t own_count = 0;
     for (const auto& p : own) own_count += p.numel();
-    const std::string name = display_name(item.key(), *m);
+    const std::string name = display_name(item.first, *m);
     if (has_row && !is_root) expected.push_back(name);
     restore.handles.push_back(m->register_forward_pre_hook([&rows, &stack, has_row, name, own_count](
                                                                 nn::Module&, const Tensor&) {

@@ -372,3 +372,84 @@ BOOST_AUTO_TEST_CASE(buffers_follow_to_and_none_buffers_are_skipped) {
   BOOST_CHECK(m.named_buffers()["steps"].dtype() == kInt64);  // integer buffers keep their dtype
   BOOST_CHECK(!m.named_buffers()["running"].requires_grad());
 }
+
+// An error raised inside a module's forward names the module path and the failing module.
+namespace {
+struct TwoStageImpl : xgrad::nn::Module {
+  TwoStageImpl() {
+    features = register_module("features", xgrad::nn::Sequential(xgrad::nn::Conv2d(xgrad::nn::Conv2dOptions(1, 6, 5)),
+                                                                   xgrad::nn::ReLU(),
+                                                                   xgrad::nn::Conv2d(xgrad::nn::Conv2dOptions(6, 16, 5))));
+  }
+  xgrad::Tensor forward(const xgrad::Tensor& x) { return features->forward(x); }
+  xgrad::nn::Sequential features{nullptr};
+};
+XGRAD_MODULE(TwoStage);
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(errors_inside_forward_name_the_module_path) {
+  xgrad::nn::Sequential seq(xgrad::nn::Conv2d(xgrad::nn::Conv2dOptions(1, 6, 5)), xgrad::nn::ReLU(),
+                            xgrad::nn::Conv2d(xgrad::nn::Conv2dOptions(6, 16, 5)));
+  const auto bad = xgrad::zeros({1, 3, 12, 12});  // 3 channels where the first conv expects 1
+  for (int call = 0; call < 2; ++call) {  // seq(x) and seq->forward(x)
+    try {
+      if (call == 0)
+        seq(bad);
+      else
+        seq->forward(bad);
+      BOOST_ERROR("no error");
+    } catch (const xgrad::ShapeError& e) {  // the type is kept
+      const std::string what = e.what();
+      BOOST_TEST(what.rfind("Sequential/0 (Conv2d(1, 6, kernel_size=", 0) == 0, what);
+      BOOST_TEST(what.find("): conv2d: input has 3 channels, weight expects 1") != std::string::npos, what);
+      BOOST_TEST(e.module_path() == "Sequential/0");
+      BOOST_TEST(e.message().rfind("conv2d: ", 0) == 0u);
+    }
+  }
+  // Nested: the outer module's registered names make the path.
+  TwoStage net;
+  try {
+    net(xgrad::zeros({1, 1, 5, 5}));  // 5x5 -> 1x1 after the first conv: too small for the second
+    BOOST_ERROR("no error");
+  } catch (const xgrad::ShapeError& e) {
+    BOOST_TEST(e.module_path() == "TwoStage/features/2", e.what());
+    BOOST_TEST(std::string(e.what()).find("(Conv2d(6, 16, kernel_size=") != std::string::npos, e.what());
+  }
+  // A single module called directly: its description only.
+  xgrad::nn::Linear fc(4, 2);
+  try {
+    fc(xgrad::zeros({3, 5}));
+    BOOST_ERROR("no error");
+  } catch (const xgrad::ShapeError& e) {
+    BOOST_TEST(std::string(e.what()).rfind("Linear(in_features=4, out_features=2, bias=True): linear: ", 0) == 0,
+               e.what());
+    BOOST_TEST(e.module_path() == "Linear");
+  }
+  // Outside any module nothing is added.
+  try {
+    xgrad::nn::functional::linear(xgrad::zeros({3, 5}), xgrad::zeros({2, 4}));
+    BOOST_ERROR("no error");
+  } catch (const xgrad::ShapeError& e) {
+    BOOST_TEST(std::string(e.what()) == e.message());
+    BOOST_TEST(e.module_path().empty());
+  }
+}
+
+// LibTorch: a module not owned by a shared_ptr cannot hand itself out as one; everything that
+// gives references (apply, parameters, to) still works on it.
+BOOST_AUTO_TEST_CASE(modules_of_a_local_module_need_include_self_false) {
+  nn::SequentialImpl local(nn::Linear(2, 3), nn::ReLU());
+  BOOST_CHECK_THROW(local.modules(), ValueError);
+  BOOST_CHECK_THROW(local.named_modules(), ValueError);
+  BOOST_TEST(local.modules(/*include_self=*/false).size() == 2u);
+  BOOST_TEST(local.named_modules("", /*include_self=*/false).keys() == (std::vector<std::string>{"0", "1"}),
+             boost::test_tools::per_element());
+  int visited = 0;
+  local.apply([&](nn::Module&) { ++visited; });
+  BOOST_TEST(visited == 3);
+  BOOST_TEST(local.parameters().size() == 2u);
+  local.to(kFloat64);
+  BOOST_TEST(local.parameters()[0].dtype() == kFloat64);
+  auto owned = std::make_shared<nn::SequentialImpl>(nn::Linear(2, 3));
+  BOOST_TEST(owned->modules().size() == 2u);
+}

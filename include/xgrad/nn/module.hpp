@@ -317,18 +317,29 @@ class Module : public std::enable_shared_from_this<Module> {
 
 /// Calls `module.forward(args...)` as PyTorch's `module(*args)`: a forward of one Tensor runs
 /// the module's forward pre-hooks and hooks around it; a module without hooks costs one test.
+/// An xgrad::Error leaving `module`'s forward gets the module added to its context (its path
+/// and, for the innermost module, its description; see xgrad::Error).
+namespace detail {
+void add_module_context(Error& error, const Module& module);
+}
+
 template <typename Impl, typename... Args>
 decltype(auto) call_module(Impl& module, Args&&... args) {
   // Anomaly mode names the module path of each recorded op; off, this is one test.
   autograd::detail::AnomalyModuleScope anomaly_scope(module);
-  if constexpr (detail::SingleTensorForward<Impl, Args...>) {
-    if (module.has_forward_hooks()) [[unlikely]]
-      return module.call_forward_with_hooks(args..., [&module](const Tensor& x) -> Tensor { return module.forward(x); });
-    return module.forward(std::forward<Args>(args)...);
-  } else {
-    if (module.has_forward_hooks()) [[unlikely]]
-      detail::throw_hooks_need_single_tensor_forward(module);
-    return module.forward(std::forward<Args>(args)...);
+  try {  // no cost unless something throws
+    if constexpr (detail::SingleTensorForward<Impl, Args...>) {
+      if (module.has_forward_hooks()) [[unlikely]]
+        return module.call_forward_with_hooks(args..., [&module](const Tensor& x) -> Tensor { return module.forward(x); });
+      return module.forward(std::forward<Args>(args)...);
+    } else {
+      if (module.has_forward_hooks()) [[unlikely]]
+        detail::throw_hooks_need_single_tensor_forward(module);
+      return module.forward(std::forward<Args>(args)...);
+    }
+  } catch (Error& error) {
+    detail::add_module_context(error, module);
+    throw;
   }
 }
 

@@ -30,9 +30,14 @@ Tensor SequentialImpl::forward(const Tensor& input) {
   // Called as seq->forward(x) rather than seq(x), the Sequential still names its children's
   // module paths in anomaly mode (a no-op when call_module already entered it).
   autograd::detail::AnomalyModuleScope anomaly_scope(*this);
-  Tensor x = items_.front().forward(input);
-  for (size_t i = 1; i < items_.size(); ++i) x = items_[i].forward(x);
-  return x;
+  try {  // so that seq->forward(x) names the failing child too
+    Tensor x = items_.front().forward(input);
+    for (size_t i = 1; i < items_.size(); ++i) x = items_[i].forward(x);
+    return x;
+  } catch (Error& error) {
+    detail::add_module_context(error, *this);
+    throw;
+  }
 }
 
 std::shared_ptr<Module> SequentialImpl::ptr(size_t index) const {

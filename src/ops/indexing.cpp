@@ -105,25 +105,38 @@ Tensor apply_basic(const Tensor& self, ArrayRef<TensorIndex> indices, std::vecto
 
   Tensor r = self;
   int64_t d = 0;
-  auto insert_bool = [&](bool b) {
+  // The dimension an index stands at in the user's index list (PyTorch's "real" dimension),
+  // which out-of-bounds messages name: for x[0, 5], dimension 1, although 5 selects from
+  // dimension 0 of the view x[0].
+  int64_t real_dim = 0;
+  // A boolean scalar is a new dimension of size 1 (true) or 0 (false) indexed by a long tensor
+  // [0] or [] (as PyTorch): several of them broadcast together into one dimension, and the
+  // result is a copy (advanced indexing), not a view.
+  auto insert_bool = [&](bool b, size_t position) {
     r = r.unsqueeze(d);
-    if (!b) r = r.slice(d, 0, 0);
+    Tensor index = make_tensor({b ? 1 : 0}, kInt64);
+    if (b) index.data_ptr<int64_t>()[0] = 0;
+    adv.push_back({d, index, position});
     ++d;
+    ++real_dim;
   };
   for (size_t i = 0; i < indices.size(); ++i) {
     const auto& idx = indices[i];
     switch (idx.type()) {
       case TensorIndex::Type::None:
         r = r.unsqueeze(d++);
+        ++real_dim;
         break;
       case TensorIndex::Type::Boolean:
-        insert_bool(idx.boolean());
+        insert_bool(idx.boolean(), i);
         break;
       case TensorIndex::Type::Ellipsis:
         d += ndim - consumed;
+        real_dim += ndim - consumed;
         break;
       case TensorIndex::Type::Integer:
-        r = r.select(d, checked_position(idx.integer(), r.size(d), d, op));
+        r = r.select(d, checked_position(idx.integer(), r.size(d), real_dim, op));
+        ++real_dim;
         break;
       case TensorIndex::Type::Slice: {
         const auto& s = idx.slice();
@@ -131,17 +144,21 @@ Tensor apply_basic(const Tensor& self, ArrayRef<TensorIndex> indices, std::vecto
                     describe(indices));
         r = r.slice(d, s.start(), s.stop(), s.step());
         ++d;
+        ++real_dim;
         break;
       }
       case TensorIndex::Type::Tensor: {
         const Tensor& t = idx.tensor();
         if (t.dim() == 0 && t.dtype() == kBool) {
-          insert_bool(t.item<bool>());
+          insert_bool(t.item<bool>(), i);
         } else if (t.dim() == 0) {
-          r = r.select(d, checked_position(t.item<int64_t>(), r.size(d), d, op));
+          r = r.select(d, checked_position(t.item<int64_t>(), r.size(d), real_dim, op));
+          ++real_dim;
         } else {
           adv.push_back({d, t, i});
-          d += t.dtype() == kBool ? t.dim() : 1;
+          const int64_t k = t.dtype() == kBool ? t.dim() : 1;
+          d += k;
+          real_dim += k;
         }
         break;
       }

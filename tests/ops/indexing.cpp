@@ -257,3 +257,43 @@ BOOST_AUTO_TEST_CASE(gradcheck_every_index_kind) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// PyTorch: boolean scalars are tensor indices ([0] or []), so several fold into one dimension
+// and the result is a copy. Shapes from torch 1.13 on x = arange(6).reshape(2, 3).
+BOOST_AUTO_TEST_CASE(boolean_scalars_fold_into_one_dimension) {
+  Tensor x = arange(6, kFloat32).reshape({2, 3});
+  check_sizes(x.index({true}), {1, 2, 3});
+  check_sizes(x.index({true, true}), {1, 2, 3});
+  check_sizes(x.index({true, false}), {0, 2, 3});
+  check_sizes(x.index({None, true}), {1, 1, 2, 3});
+  check_sizes(x.index({true, None, true}), {1, 1, 2, 3});
+  check_sizes(x.index({0, true}), {1, 3});
+  check_sizes(x.index({true, 0, true}), {1, 3});
+  check_sizes(x.index({true, Slice(), 1}), {1, 2});
+  check_values(x.index({true, Slice(), 1}), {1, 4});
+  check_sizes(x.index({tensor(true), tensor(true)}), {1, 2, 3});
+  // A copy, not a view (as PyTorch).
+  Tensor y = x.index({true});
+  y.fill_(7.0);
+  check_values(x, {0, 1, 2, 3, 4, 5});
+}
+
+// The dimension named is the index's position in the index list (torch 1.13's messages).
+BOOST_AUTO_TEST_CASE(out_of_bounds_names_the_dimension_of_the_index_list) {
+  Tensor x = arange(6, kFloat32).reshape({2, 3});
+  auto message = [&](std::initializer_list<TensorIndex> idx) {
+    try {
+      x.index(idx);
+    } catch (const IndexError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  BOOST_TEST(message({0, 5}).find("index 5 is out of bounds for dimension 1 with size 3") != std::string::npos);
+  BOOST_TEST(message({None, 0, 5}).find("index 5 is out of bounds for dimension 2 with size 3") != std::string::npos);
+  BOOST_TEST(message({5}).find("index 5 is out of bounds for dimension 0 with size 2") != std::string::npos);
+  BOOST_TEST(message({None, 5}).find("index 5 is out of bounds for dimension 1 with size 2") != std::string::npos);
+  BOOST_TEST(message({Ellipsis, 5}).find("index 5 is out of bounds for dimension 1 with size 3") != std::string::npos);
+  BOOST_TEST(message({0, None, 5}).find("index 5 is out of bounds for dimension 2 with size 3") != std::string::npos);
+  BOOST_TEST(message({tensor(0), 5}).find("index 5 is out of bounds for dimension 1 with size 3") != std::string::npos);
+}

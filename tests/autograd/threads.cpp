@@ -199,8 +199,9 @@ BOOST_AUTO_TEST_CASE(grad_mode_is_per_thread) {
 }
 
 BOOST_AUTO_TEST_CASE(kernels_called_from_four_threads_match_one_thread) {
-  // Each user thread's kernels open their own OpenMP team; results must be bit-identical to the
-  // main thread's (task boundaries never depend on the thread count).
+  // The user threads' kernel calls interleave (each runs its tasks itself, or one has the kernel
+  // pool); results must be bit-identical to the main thread's (task boundaries never depend on
+  // the thread count).
   auto a = int_tensor({96, 80}, 11, -3, 3) * 0.37;
   auto b = int_tensor({80, 72}, 12, -3, 3) * 0.11;
   auto x = int_tensor({4, 3, 20, 20}, 13, -2, 2) * 0.5;

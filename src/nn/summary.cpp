@@ -57,7 +57,8 @@ struct Restore {
 
 template <typename E>
 [[noreturn]] void rethrow_as(const std::string& where, const E& e) {
-  throw E(where + e.what());
+  // message(): the module context the error picked up is what `where` says already.
+  throw E(where + e.message());
 }
 
 }  // namespace

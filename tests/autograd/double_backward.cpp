@@ -177,10 +177,15 @@ std::vector<OpEntry> entries() {
   add("BinaryCrossEntropyWithLogitsBackward0", true,
       [] { return variable_list{leaf({3, 4}), xgrad::rand({3, 4}, xgrad::kFloat64)}; },
       [](In a) { return one(F::binary_cross_entropy_with_logits(a[0] * a[0], a[1])); });
-  // Recorded by binary_cross_entropy_with_logits's own backward under create_graph.
+  // Recorded by binary_cross_entropy_with_logits's backward for the target (with pos_weight), under
+  // create_graph.
   add("SoftplusBackward0", true,
-      [] { return variable_list{leaf({3, 4}), xgrad::rand({3, 4}, xgrad::kFloat64)}; },
-      [](In a) { return one(F::binary_cross_entropy_with_logits(a[0] * a[0], a[1])); });
+      [] { return variable_list{leaf({3, 4}), xgrad::rand({3, 4}, xgrad::kFloat64).requires_grad_()}; },
+      [](In a) {
+        const auto pos_weight = xgrad::tensor({0.5, 2.0, 1.5, 3.0}, xgrad::TensorOptions().dtype(xgrad::kFloat64));
+        return one(F::binary_cross_entropy_with_logits(
+            a[0] * a[0], a[1], F::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(pos_weight)));
+      });
   add("NllLossBackward0", true, [] { return variable_list{leaf({3, 4})}; },
       [](In a) { return one(F::cross_entropy(a[0] * a[0], ids({1, 0, 3}))); });
   return e;

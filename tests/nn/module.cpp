@@ -90,12 +90,12 @@ BOOST_AUTO_TEST_CASE(registration_errors) {
 }
 
 BOOST_AUTO_TEST_CASE(shared_submodule_listed_once) {
-  nn::Module m;
+  auto m = std::make_shared<nn::Module>();  // modules() hands out the root: it must be owned
   nn::Linear shared(3, 3);
-  m.register_module("a", shared);
-  m.register_module("b", shared);
-  BOOST_CHECK_EQUAL(m.parameters().size(), 2u);
-  BOOST_CHECK_EQUAL(m.modules().size(), 2u);
+  m->register_module("a", shared);
+  m->register_module("b", shared);
+  BOOST_CHECK_EQUAL(m->parameters().size(), 2u);
+  BOOST_CHECK_EQUAL(m->modules().size(), 2u);
 }
 
 BOOST_AUTO_TEST_CASE(holders) {
@@ -344,13 +344,13 @@ BOOST_AUTO_TEST_CASE(module_dict_api_matches_pytorch) {
 
 BOOST_AUTO_TEST_CASE(children_of_a_module_registered_twice) {
   // PyTorch: 1 child, named_children ['a'], named_modules ['', 'a'].
-  nn::Module s;
+  auto s = std::make_shared<nn::Module>();
   nn::Linear shared(2, 2);
-  s.register_module("a", shared);
-  s.register_module("b", shared);
-  BOOST_CHECK_EQUAL(s.children().size(), 1u);
-  BOOST_TEST(s.named_children().keys() == std::vector<std::string>{"a"}, boost::test_tools::per_element());
-  BOOST_TEST(s.named_modules().keys() == (std::vector<std::string>{"", "a"}), boost::test_tools::per_element());
+  s->register_module("a", shared);
+  s->register_module("b", shared);
+  BOOST_CHECK_EQUAL(s->children().size(), 1u);
+  BOOST_TEST(s->named_children().keys() == std::vector<std::string>{"a"}, boost::test_tools::per_element());
+  BOOST_TEST(s->named_modules().keys() == (std::vector<std::string>{"", "a"}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(identity_returns_its_input) {

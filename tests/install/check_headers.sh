@@ -39,6 +39,7 @@ export -f check_one
 export clang src_inc build_inc fmt_flags tmp
 
 # Two at a time: the CI machine has two cores.
+# shellcheck disable=SC2016  # $1 is expanded by the inner bash
 if printf '%s\n' "${headers[@]}" | xargs -P "${XGRAD_CHECK_JOBS:-2}" -I{} bash -c 'check_one "$1"' _ {}; then
   echo "OK: ${#headers[@]} public headers each compile alone under $clang -std=c++20 -Wall -Wextra -Werror"
 else

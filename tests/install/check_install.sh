@@ -54,6 +54,13 @@ if [[ $requires != fmt ]]; then
   exit 1
 fi
 
+# The installed <xgrad/version.hpp> says the version the .pc file says.
+modversion=$(PKG_CONFIG_PATH="$pcdir" pkg-config --modversion xgrad)
+if ! grep -q -F "#define XGRAD_VERSION \"$modversion\"" "$tmp/root$prefix/include/xgrad/version.hpp"; then
+  echo "FAIL: installed xgrad/version.hpp does not define XGRAD_VERSION \"$modversion\" (pkg-config --modversion)"
+  exit 1
+fi
+
 # shellcheck disable=SC2086  # $flags is a list of words on purpose
 "${cxx[@]}" -std=c++20 "${san[@]}" "$source_dir/downstream.cpp" -o "$tmp/downstream" $flags
 LD_LIBRARY_PATH="$tmp/root$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$tmp/downstream" > "$tmp/out.txt"

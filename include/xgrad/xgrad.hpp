@@ -5,6 +5,7 @@
 ///     #include <xgrad/xgrad.hpp>
 ///     auto conv = xgrad::nn::Conv2d(xgrad::nn::Conv2dOptions(1, 6, 5).padding(2));
 
+#include <xgrad/version.hpp>
 #include <xgrad/error.hpp>
 #include <xgrad/dtype.hpp>
 #include <xgrad/array_ref.hpp>

@@ -3,6 +3,7 @@
 #include <xgrad/xgrad.hpp>
 
 #include <iostream>
+#include <string>
 
 int main() {
   auto x = xgrad::tensor({{1.0, 2.0}, {3.0, 4.0}}, xgrad::requires_grad());
@@ -14,4 +15,9 @@ int main() {
   namespace nn = xgrad::nn;
   nn::Conv2d conv(nn::Conv2dOptions(1, 1, 3).padding(1));
   std::cout << xgrad::Size(conv(xgrad::ones({1, 1, 8, 8})).sizes()) << '\n';
+
+  // <xgrad/version.hpp> (generated, included by xgrad.hpp): the macros and version() agree.
+  const std::string parts = std::to_string(XGRAD_VERSION_MAJOR) + '.' + std::to_string(XGRAD_VERSION_MINOR) + '.' +
+                            std::to_string(XGRAD_VERSION_PATCH);
+  std::cout << "version " << (parts == XGRAD_VERSION && parts == xgrad::version() ? "consistent" : parts) << '\n';
 }

@@ -156,6 +156,7 @@ Tensor dropout(const Tensor& input, const DropoutFuncOptions& options) {
   // xgrad records no in-place ops in the graph: on a tensor that is part of one, `inplace`
   // falls back to the out-of-place op (same values; the input is left unchanged).
   if (options.inplace() && !(GradMode::is_enabled() && input.requires_grad())) {
+    XGRAD_RECORD_FUNCTION("dropout_", {input});  // the in-place path is no Function: record it here
     // As PyTorch: p == 0 leaves the input as it is; otherwise the input is written, so it must
     // not be an expanded view whose elements share memory.
     if (p == 0.0 || input.numel() == 0) return input;
@@ -177,6 +178,7 @@ Tensor dropout(const Tensor& input, const DropoutFuncOptions& options) {
 
 Tensor relu(const Tensor& input, const ReLUFuncOptions& options) {
   if (options.inplace() && !(GradMode::is_enabled() && input.requires_grad())) {  // see dropout
+    XGRAD_RECORD_FUNCTION("relu_", {input});
     Tensor self = input;
     return self.clamp_(0.0);
   }

@@ -43,6 +43,7 @@ namespace xgrad::profiler {
 namespace detail {
 // Relaxed: a load is as cheap as a plain bool's; begin() re-checks under the session state.
 inline std::atomic<bool> profiler_enabled{false};
+struct OpenRange;  // a started range: its name, shapes, ids and start time
 }  // namespace detail
 
 /// Whether a profile is recording (on any thread).
@@ -165,26 +166,22 @@ class RecordFunction {
     if (is_enabled()) [[unlikely]]
       begin(name, inputs);
   }
+  // An inactive guard holds one null pointer: destroying it is this one test.
   ~RecordFunction() {
-    if (active_) [[unlikely]]
+    if (open_ != nullptr) [[unlikely]]
       end();
   }
   RecordFunction(const RecordFunction&) = delete;
   RecordFunction& operator=(const RecordFunction&) = delete;
 
-  /// Opens the range (call only on a default-constructed guard; a no-op when no profile runs).
+  /// Opens the range (call only on a default-constructed guard; a no-op when no profile runs
+  /// or the guard is already open).
   void begin(std::string_view name, const autograd::variable_list& inputs);
 
  private:
   void end();
 
-  bool active_ = false;
-  uint64_t id_ = 0;
-  uint64_t parent_id_ = 0;
-  uint64_t session_ = 0;
-  int64_t start_ns_ = 0;
-  std::string name_;
-  std::vector<std::vector<int64_t>> shapes_;
+  detail::OpenRange* open_ = nullptr;  // allocated only while a profile runs
 };
 
 }  // namespace xgrad::profiler

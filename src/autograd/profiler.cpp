@@ -108,38 +108,43 @@ std::string format_percent(double part, double whole) {
 
 // ---- RecordFunction -----------------------------------------------------------------------------
 
+namespace detail {
+struct OpenRange {
+  Event event;  // name, shapes, id, parent_id and the absolute start so far
+  uint64_t session = 0;
+};
+}  // namespace detail
+
 void RecordFunction::begin(std::string_view name, const autograd::variable_list& inputs) {
-  if (active_) return;
+  if (open_ != nullptr) return;
   const uint64_t session = current_session.load();
   if (!is_enabled()) return;
-  name_.assign(name);
-  shapes_.reserve(inputs.size());
-  for (const auto& t : inputs) shapes_.push_back(t.defined() ? t.sizes().vec() : std::vector<int64_t>{});
-  id_ = next_event_id.fetch_add(1, std::memory_order_relaxed);
-  parent_id_ = tls_open_range;
-  tls_open_range = id_;
-  session_ = session;
-  active_ = true;
-  start_ns_ = now_ns();  // last: the bookkeeping above is not part of the range
+  auto open = std::make_unique<detail::OpenRange>();
+  Event& e = open->event;
+  e.name.assign(name);
+  e.input_shapes.reserve(inputs.size());
+  for (const auto& t : inputs) e.input_shapes.push_back(t.defined() ? t.sizes().vec() : std::vector<int64_t>{});
+  e.id = next_event_id.fetch_add(1, std::memory_order_relaxed);
+  e.parent_id = tls_open_range;
+  tls_open_range = e.id;
+  open->session = session;
+  open_ = open.release();
+  open_->event.start_ns = now_ns();  // last: the bookkeeping above is not part of the range
 }
 
 void RecordFunction::end() {
   const int64_t end = now_ns();
-  active_ = false;
-  tls_open_range = parent_id_;
+  std::unique_ptr<detail::OpenRange> open(open_);
+  open_ = nullptr;
+  tls_open_range = open->event.parent_id;
   ThreadBuffer& b = thread_buffer();
   std::lock_guard<std::mutex> lock(b.mutex);
   // Checked under the buffer's lock, which stop() takes to collect: an event is either pushed
   // before its session's collection or seen to belong to a finished session.
-  if (current_session.load() != session_) return;
-  Event e;
-  e.name = std::move(name_);
-  e.input_shapes = std::move(shapes_);
+  if (current_session.load() != open->session) return;
+  Event& e = open->event;
   e.thread_id = b.thread_id;
-  e.start_ns = start_ns_;
-  e.duration_ns = end - start_ns_;
-  e.id = id_;
-  e.parent_id = parent_id_;
+  e.duration_ns = end - e.start_ns;
   b.events.push_back(std::move(e));
 }
 

@@ -189,11 +189,16 @@ class RecordFunction {
 #define XGRAD_PROFILER_CONCAT_IMPL(a, b) a##b
 #define XGRAD_PROFILER_CONCAT(a, b) XGRAD_PROFILER_CONCAT_IMPL(a, b)
 /// Records the rest of the enclosing scope as a range named `name`, with the shapes of the
-/// tensors in `inputs` (a variable_list, `{}` for none): LibTorch's RECORD_FUNCTION.
-#define XGRAD_RECORD_FUNCTION(name, inputs) \
-  ::xgrad::profiler::RecordFunction XGRAD_PROFILER_CONCAT(xgrad_record_function_, __LINE__)(name, inputs)
+/// tensors given after it (a variable_list or a braced list, `{}` for none): LibTorch's
+/// RECORD_FUNCTION. Unlike the RecordFunction constructor, neither the name nor the list is
+/// evaluated when no profile runs, so it costs one branch and allocates nothing on a hot path.
+/// Two statements: use it at block scope.
+#define XGRAD_RECORD_FUNCTION(name, ...)                                                     \
+  ::xgrad::profiler::RecordFunction XGRAD_PROFILER_CONCAT(xgrad_record_function_, __LINE__); \
+  if (::xgrad::profiler::is_enabled()) [[unlikely]]                                         \
+  XGRAD_PROFILER_CONCAT(xgrad_record_function_, __LINE__).begin(name, __VA_ARGS__)
 #ifndef RECORD_FUNCTION
-#define RECORD_FUNCTION(name, inputs) XGRAD_RECORD_FUNCTION(name, inputs)
+#define RECORD_FUNCTION(name, ...) XGRAD_RECORD_FUNCTION(name, __VA_ARGS__)
 #endif
 
 namespace xgrad::autograd {

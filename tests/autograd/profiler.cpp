@@ -374,6 +374,29 @@ BOOST_AUTO_TEST_CASE(record_profile_guard_writes_the_trace) {
   fs::remove(path);
 }
 
+BOOST_AUTO_TEST_CASE(record_function_macro_takes_a_braced_list_and_evaluates_it_lazily) {
+  int evaluated = 0;
+  const auto counted = [&](Tensor t) {
+    ++evaluated;
+    return t;
+  };
+  const Tensor a = ones({1}), b = zeros({2, 3});
+  {
+    XGRAD_RECORD_FUNCTION("off", {counted(a), counted(b)});
+  }
+  BOOST_TEST(evaluated == 0);  // no profile: the list is never built
+  profiler::profile prof;
+  prof.start();
+  {
+    XGRAD_RECORD_FUNCTION("on", {counted(a), counted(b)});
+  }
+  prof.stop();
+  BOOST_TEST(evaluated == 2);
+  BOOST_REQUIRE_EQUAL(prof.events().size(), 1u);
+  BOOST_TEST(prof.events()[0].name == "on");
+  BOOST_TEST(prof.events()[0].input_shapes == (std::vector<std::vector<int64_t>>{{1}, {2, 3}}));
+}
+
 BOOST_AUTO_TEST_CASE(group_by_input_shape_splits_rows) {
   profiler::profile prof;
   prof.start();

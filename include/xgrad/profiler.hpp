@@ -7,7 +7,7 @@
 /// built-in or user-defined), every backward node the engine runs, every optimizer step and
 /// every user range opened with `RecordFunction`: its name, input shapes, thread, start time and
 /// duration (steady clock, ns), and its parent (the range open on the same thread when it
-/// started, e.g. `log_softmax` inside `cross_entropy`).
+/// started, e.g. `max_pool2d_with_indices` inside `max_pool2d`).
 ///
 ///     xgrad::profiler::profile prof;
 ///     prof.start();

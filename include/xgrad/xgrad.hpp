@@ -26,6 +26,7 @@
 #include <xgrad/autograd/gradcheck.hpp>
 #include <xgrad/autograd/anomaly_mode.hpp>
 #include <xgrad/autograd/graph.hpp>
+#include <xgrad/profiler.hpp>
 #include <xgrad/nn.hpp>
 #include <xgrad/optim.hpp>
 #include <xgrad/serialize.hpp>

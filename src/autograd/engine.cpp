@@ -14,6 +14,7 @@
 #include <xgrad/autograd/anomaly_mode.hpp>
 #include <xgrad/autograd/engine.hpp>
 #include <xgrad/autograd/grad_mode.hpp>
+#include <xgrad/profiler.hpp>
 
 #include <queue>
 #include <unordered_map>
@@ -205,7 +206,13 @@ void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep
       }
       if (run) {
         info.applying = node;
-        outputs = node->apply(std::move(inputs));
+        // Every node (Function nodes, AccumulateGrad, CatNode) is recorded here, by its name.
+        {
+          profiler::RecordFunction record_function;
+          if (profiler::is_enabled()) [[unlikely]]
+            record_function.begin(node->name(), inputs);
+          outputs = node->apply(std::move(inputs));
+        }
         info.applying = nullptr;
         if (AnomalyMode::is_enabled()) [[unlikely]]
           detail::anomaly_check_backward(*node, outputs);

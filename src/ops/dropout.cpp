@@ -3,6 +3,7 @@
 // manual_seed xgrad drops the same elements and scales by the same value.
 
 #include <xgrad/autograd/function.hpp>
+#include <xgrad/profiler.hpp>
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/nn/functional/dropout.hpp>
 
@@ -62,6 +63,7 @@ Tensor dropout(const Tensor& input, const DropoutFuncOptions& options) {
   // xgrad records no in-place ops in the graph: on a tensor that is part of one, `inplace`
   // falls back to the out-of-place op (same values; the input is left unchanged).
   if (options.inplace() && !(GradMode::is_enabled() && input.requires_grad())) {
+    XGRAD_RECORD_FUNCTION("dropout_", {input});  // the in-place path is no Function: record it here
     // The input is written, so it must not be an expanded view whose elements share memory.
     detail::check_no_internal_overlap(input, "dropout");
     const Tensor mask = dropout_mask(input, p);

@@ -123,6 +123,7 @@ Tensor flatten(const Tensor& input, int64_t start_dim, int64_t end_dim) {
 
 Tensor relu(const Tensor& input, const ReLUFuncOptions& options) {
   if (options.inplace() && !(GradMode::is_enabled() && input.requires_grad())) {  // see dropout
+    XGRAD_RECORD_FUNCTION("relu_", {input});
     Tensor self = input;
     return self.clamp_(0.0);
   }

@@ -329,6 +329,8 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArray
 
 Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding,
                   IntArrayRef dilation, bool ceil_mode) {
+  // Recorded here as well: without a graph the values-only path bypasses MaxPoolOp.
+  XGRAD_RECORD_FUNCTION("max_pool2d", {input});
   const PoolParams p = window_params(input, "max_pool2d", kernel_size, stride, padding, dilation, ceil_mode);
   if (!records_graph(input)) return max_pool_values(input, p);
   return MaxPoolOp<false>::apply(input, p)[0];

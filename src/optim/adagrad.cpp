@@ -1,6 +1,7 @@
 // Adagrad: options, state and step. As PyTorch, the constructor creates every parameter's state
 // (sum = initial_accumulator_value, step = 0); kernels::adagrad_step does the per-element update.
 #include <xgrad/optim/adagrad.hpp>
+#include <xgrad/profiler.hpp>
 
 #include <xgrad/autograd/grad_mode.hpp>
 
@@ -112,6 +113,7 @@ std::unique_ptr<OptimizerParamState> Adagrad::make_param_state(const Tensor& par
 }
 
 Tensor Adagrad::step(LossClosure closure) {
+  XGRAD_RECORD_FUNCTION("Optimizer.step#Adagrad.step", {});  // PyTorch's profiler name
   Tensor loss = run_closure(closure);
   NoGradGuard no_grad;
   const std::string who = "Adagrad.step";

@@ -1,6 +1,7 @@
 // Adam: options, state and step (the step itself is detail::adam_step, shared with
 // AdamW, and kernels::adam_step per parameter).
 #include <xgrad/optim/adam.hpp>
+#include <xgrad/profiler.hpp>
 
 #include "optim/adam_update.hpp"
 
@@ -59,6 +60,7 @@ std::unique_ptr<OptimizerParamState> Adam::make_param_state(const Tensor& param,
 }
 
 Tensor Adam::step(LossClosure closure) {
+  XGRAD_RECORD_FUNCTION("Optimizer.step#Adam.step", {});  // PyTorch's profiler name
   Tensor loss = run_closure(closure);
   detail::adam_step<AdamOptions, AdamParamState>(param_groups_, state_, /*decoupled=*/false, "Adam.step");
   return loss;

@@ -1,6 +1,7 @@
 // AdamW: options, state and step (the step itself is detail::adam_step, shared with
 // Adam, and kernels::adam_step per parameter).
 #include <xgrad/optim/adamw.hpp>
+#include <xgrad/profiler.hpp>
 
 #include "optim/adam_update.hpp"
 
@@ -59,6 +60,7 @@ std::unique_ptr<OptimizerParamState> AdamW::make_param_state(const Tensor& param
 }
 
 Tensor AdamW::step(LossClosure closure) {
+  XGRAD_RECORD_FUNCTION("Optimizer.step#AdamW.step", {});  // PyTorch's profiler name
   Tensor loss = run_closure(closure);
   detail::adam_step<AdamWOptions, AdamWParamState>(param_groups_, state_, /*decoupled=*/true, "AdamW.step");
   return loss;

@@ -1,6 +1,7 @@
 // RMSprop: options, state and step (kernels::rmsprop_step does the per-element update in one
 // pass over parameter, gradient and the one to three state buffers).
 #include <xgrad/optim/rmsprop.hpp>
+#include <xgrad/profiler.hpp>
 
 #include <xgrad/autograd/grad_mode.hpp>
 
@@ -110,6 +111,7 @@ std::unique_ptr<OptimizerParamState> RMSprop::make_param_state(const Tensor& par
 }
 
 Tensor RMSprop::step(LossClosure closure) {
+  XGRAD_RECORD_FUNCTION("Optimizer.step#RMSprop.step", {});  // PyTorch's profiler name
   Tensor loss = run_closure(closure);
   NoGradGuard no_grad;
   const std::string who = "RMSprop.step";

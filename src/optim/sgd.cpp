@@ -3,6 +3,7 @@
 // decides when the buffer is created (first step with momentum: a copy of the update direction,
 // as PyTorch's `torch.clone(d_p)`).
 #include <xgrad/optim/sgd.hpp>
+#include <xgrad/profiler.hpp>
 
 #include <xgrad/autograd/grad_mode.hpp>
 
@@ -100,6 +101,7 @@ std::unique_ptr<OptimizerParamState> SGD::make_param_state(const Tensor& param,
 }
 
 Tensor SGD::step(LossClosure closure) {
+  XGRAD_RECORD_FUNCTION("Optimizer.step#SGD.step", {});  // PyTorch's profiler name
   Tensor loss = run_closure(closure);
   NoGradGuard no_grad;
   const std::string who = "SGD.step";

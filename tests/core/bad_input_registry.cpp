@@ -402,6 +402,7 @@ const std::set<std::string> kNotPublic = {
     "collect_tensors",
     "refuse_double_backward",
     "supports_double_backward",
+    "profiler_op_name",       // function.hpp detail: the profiler's forward op name (op_name_from_grad_fn)
     "normalize_stage",        // transforms/tensor.hpp detail: Normalize's fused stage
 };
 

@@ -18,6 +18,7 @@
 
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/autograd/node.hpp>
+#include <xgrad/profiler.hpp>
 
 #include <string>
 #include <type_traits>
@@ -176,6 +177,21 @@ struct has_name : std::false_type {};
 template <typename T>
 struct has_name<T, std::void_t<decltype(T::name())>> : std::true_type {};
 
+/// The profiler's name for a forward call of a Function whose node is named `grad_fn_name`
+/// ("ConvolutionBackward0" -> "convolution"), as anomaly mode names ops.
+std::string profiler_op_name(std::string_view grad_fn_name);
+/// Computed once per T, and only when a profile runs.
+template <typename T>
+const std::string& forward_op_name() {
+  static const std::string name = [] {
+    if constexpr (has_name<T>::value)
+      return profiler_op_name(T::name());
+    else
+      return demangle(typeid(T).name());  // a user Function: its class name, as PyTorch shows it
+  }();
+  return name;
+}
+
 template <typename A>
 constexpr bool is_tensor_v = std::is_base_of_v<Tensor, std::remove_cvref_t<A>>;
 template <typename A>
@@ -273,6 +289,10 @@ struct Function {
     std::vector<bool> is_variable_input;
     is_variable_input.reserve(sizeof...(Args));
     (detail::collect_tensors(inputs, is_variable_input, args), ...);
+    // One relaxed load and branch when no profile runs; the range covers forward and wiring.
+    xgrad::profiler::RecordFunction record_function;
+    if (xgrad::profiler::is_enabled()) [[unlikely]]
+      record_function.begin(detail::forward_op_name<X>(), inputs);
 
     const bool record = compute_requires_grad(inputs);
     auto node = std::make_shared<CppNode<X>>();

@@ -117,13 +117,7 @@ long check_trace_with_python(const fs::path& file) {
   const fs::path script = temp_path("check_trace.py");
   std::ofstream(script) << kCheckTrace;
   const std::string cmd = "/usr/bin/python3 '" + script.string() + "' '" + file.string() + "' 2>&1";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  BOOST_REQUIRE(pipe != nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
+  const auto [status, out] = xgrad::testing::run_command(cmd);
   fs::remove(script);
   BOOST_TEST_INFO("check script output:\n" << out);
   BOOST_REQUIRE_EQUAL(status, 0);

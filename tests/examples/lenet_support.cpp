@@ -104,13 +104,7 @@ std::vector<std::string> check_svg(const fs::path& file) {
   const char* script = std::getenv("LENET_CHECK_SVG");
   const std::string cmd = fmt::format("'{}' '{}' '{}' 2>&1", py ? py : "python3",
                                       script ? script : "tests/examples/check_svg.py", file.string());
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  BOOST_REQUIRE(pipe != nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
+  const auto [status, out] = xgrad::testing::run_command(cmd);
   BOOST_TEST_INFO("check_svg.py output:\n" << out);
   BOOST_REQUIRE_EQUAL(status, 0);
   std::vector<std::string> lines;

@@ -6,7 +6,11 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <array>
 #include <cmath>
+#include <cstdio>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace xgrad::testing {
@@ -32,6 +36,18 @@ inline void check_sizes(const Tensor& t, const std::vector<int64_t>& sizes) {
 inline void check_close(const Tensor& a, const Tensor& b, double atol = 1e-5, double rtol = 1e-5) {
   BOOST_REQUIRE(a.sizes() == b.sizes());
   check_values(a, b.to_vector<double>(), atol, rtol);
+}
+
+/// Runs a shell command; returns its exit status (as pclose gives it) and its output (stdout
+/// and whatever the command redirects into it).
+inline std::pair<int, std::string> run_command(const std::string& cmd) {
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  BOOST_REQUIRE(pipe != nullptr);
+  std::string out;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  return {::pclose(pipe), out};
 }
 
 }  // namespace xgrad::testing

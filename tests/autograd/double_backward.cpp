@@ -138,6 +138,19 @@ std::vector<OpEntry> entries() {
   add("SoftmaxBackward0", true, x23, [](In a) { return one(F::softmax(a[0], F::SoftmaxFuncOptions(1))); });
   add("LogSoftmaxBackward0", true, x23,
       [](In a) { return one(F::log_softmax(a[0], F::LogSoftmaxFuncOptions(1))); });
+  add("LeakyReluBackward0", true, x23,
+      [](In a) { return one(F::leaky_relu(a[0], F::LeakyReLUFuncOptions().negative_slope(0.2)) * a[0]); });
+  add("EluBackward0", true, x23, [](In a) { return one(F::elu(a[0], F::ELUFuncOptions().alpha(0.7))); });
+  add("GeluBackward0", true, x23, [](In a) { return one(F::gelu(a[0])); });
+  add("GeluBackward0", true, x23, [](In a) { return one(F::gelu(a[0], F::GELUFuncOptions().approximate("tanh"))); });
+  // Recorded by the exact gelu's gradient under create_graph.
+  add("GeluBackwardBackward0", true, x23, [](In a) { return one(F::gelu(a[0])); });
+  add("SiluBackward0", true, x23, [](In a) { return one(F::silu(a[0])); });
+  add("SoftplusBackward0", true, x23,
+      [](In a) { return one(F::softplus(a[0], F::SoftplusFuncOptions().beta(1.5).threshold(4.0))); });
+  add("LogSigmoidBackward0", true, x23, [](In a) { return one(F::logsigmoid(a[0])); });
+  add("HardtanhBackward0", true, x23,
+      [](In a) { return one(F::hardtanh(a[0], F::HardtanhFuncOptions().min_val(-0.8).max_val(1.3)) * a[0]); });
 
   // ---- convolution and pooling
   auto conv_in = [] { return variable_list{leaf({2, 2, 5, 5}), leaf({3, 2, 3, 3}), leaf({3})}; };
@@ -177,10 +190,15 @@ std::vector<OpEntry> entries() {
   add("BinaryCrossEntropyWithLogitsBackward0", true,
       [] { return variable_list{leaf({3, 4}), xgrad::rand({3, 4}, xgrad::kFloat64)}; },
       [](In a) { return one(F::binary_cross_entropy_with_logits(a[0] * a[0], a[1])); });
-  // Recorded by binary_cross_entropy_with_logits's own backward under create_graph.
+  // Recorded by binary_cross_entropy_with_logits's own backward under create_graph: the target's
+  // gradient with a pos_weight.
   add("SoftplusBackward0", true,
-      [] { return variable_list{leaf({3, 4}), xgrad::rand({3, 4}, xgrad::kFloat64)}; },
-      [](In a) { return one(F::binary_cross_entropy_with_logits(a[0] * a[0], a[1])); });
+      [] { return variable_list{leaf({3, 4}), xgrad::rand({3, 4}, xgrad::kFloat64).requires_grad_()}; },
+      [](In a) {
+        const auto pw = xgrad::tensor({0.5, 2.0, 1.5, 3.0}, xgrad::kFloat64);
+        return one(F::binary_cross_entropy_with_logits(a[0] * a[0], a[1],
+                                                       F::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(pw)));
+      });
   add("NllLossBackward0", true, [] { return variable_list{leaf({3, 4})}; },
       [](In a) { return one(F::cross_entropy(a[0] * a[0], ids({1, 0, 3}))); });
   return e;

@@ -41,3 +41,10 @@ for name, f in CASES:
         ys = [float(v) for v in y.detach().double().tolist()]
         gs = [float(v) for v in x.grad.double().tolist()]
         print(f'    {{"{name}", "{tag}", {fmt(ys)}, {fmt(gs)}}},')
+
+# Module reprs checked in tests/nn/modules.cpp (as comments here, for provenance).
+nn = torch.nn
+for m in [nn.LeakyReLU(), nn.LeakyReLU(0.2, True), nn.ELU(), nn.ELU(0.5, True), nn.GELU(), nn.GELU("tanh"),
+          nn.SiLU(), nn.Softplus(), nn.Softplus(0.5, 3), nn.Hardtanh(), nn.Hardtanh(-2.5, 3.5, True),
+          nn.LogSigmoid()]:
+    print(f"// repr: {m}")

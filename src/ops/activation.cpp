@@ -1,16 +1,22 @@
-// Activations: relu, sigmoid, tanh, softmax and log_softmax along a dim.
+// Activations: relu, sigmoid, tanh, softmax and log_softmax along a dim; leaky_relu, elu, gelu,
+// silu, softplus, log_sigmoid and hardtanh with their nn::functional forms.
 //
 // softmax/log_softmax subtract the maximum along `dim` before exponentiating, so large logits
 // never overflow; sums accumulate in double.
 
 #include <xgrad/autograd/function.hpp>
 #include <xgrad/autograd/grad_mode.hpp>
+#include <xgrad/nn/functional/activation.hpp>
 #include <xgrad/tensor.hpp>
 
 #include "core/dispatch.hpp"
 #include "core/tensor_internal.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <numbers>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -290,6 +296,312 @@ struct LogSoftmaxOp : autograd::Function<LogSoftmaxOp> {
   }
 };
 
+// ---- leaky_relu, elu, gelu, silu, softplus, log_sigmoid, hardtanh ------------------------------
+//
+// Each saves its input and has a fused first-order backward. Under create_graph the gradient is
+// built from differentiable ops instead; factors that are piecewise constant in x (the slopes of
+// leaky_relu and hardtanh, the branch masks) are computed without history, since their own
+// derivative is zero almost everywhere.
+
+// out = f(x) for a floating-point x (integral/bool inputs are a TypeError naming `op`, as
+// PyTorch's "not implemented for 'Long'").
+template <typename F>
+Tensor map_floating(const Tensor& x, const char* op, F f) {
+  return detail::dispatch_floating(x.dtype(), op, [&]<typename T>() {
+    const Tensor in = x.contiguous();
+    Tensor out = make_tensor(x.sizes(), x.dtype(), op);
+    const T* p = ptr<T>(in);
+    T* o = ptr<T>(out);
+    const int64_t n = out.numel();
+    for (int64_t i = 0; i < n; ++i) o[i] = f(p[i]);
+    return out;
+  });
+}
+
+// sigmoid(v) without overflow in either tail (~exp(v) for very negative v).
+template <typename T>
+T sigmoid_scalar(T v) {
+  if (v >= T(0)) return T(1) / (T(1) + std::exp(-v));
+  const T e = std::exp(v);
+  return e / (T(1) + e);
+}
+
+// log(1 + exp(v)) without overflow, exact in both tails.
+template <typename T>
+T softplus_scalar(T v) {
+  return std::max(v, T(0)) + std::log1p(std::exp(-std::abs(v)));
+}
+
+struct LeakyReluOp : autograd::Function<LeakyReluOp> {
+  static std::string_view name() { return "LeakyReluBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, double slope) {
+    Tensor out = map_floating(x, "leaky_relu", [slope](auto v) {
+      using T = decltype(v);
+      return v > T(0) ? v : v * static_cast<T>(slope);
+    });
+    ctx->save_for_backward({x});
+    ctx->saved_data["slope"] = slope;
+    return out;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    const double slope = ctx->saved_data["slope"].toDouble();
+    const Tensor x = ctx->get_saved_variables()[0];
+    if (first_order(g[0]))
+      return {fused_backward(g[0], x, "leaky_relu", [slope](auto gv, auto xv) {
+        using T = decltype(gv);
+        return xv > T(0) ? gv : gv * static_cast<T>(slope);
+      })};
+    const Tensor factor = map_floating(x.detach(), "leaky_relu", [slope](auto v) {
+      using T = decltype(v);
+      return v > T(0) ? T(1) : static_cast<T>(slope);
+    });
+    return {g[0] * factor};
+  }
+};
+
+struct EluOp : autograd::Function<EluOp> {
+  static std::string_view name() { return "EluBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, double alpha) {
+    // expm1, not exp - 1: exact for small |x| where exp(x) - 1 cancels.
+    Tensor out = map_floating(x, "elu", [alpha](auto v) {
+      using T = decltype(v);
+      return v > T(0) ? v : static_cast<T>(alpha) * std::expm1(v);
+    });
+    ctx->save_for_backward({x});
+    ctx->saved_data["alpha"] = alpha;
+    return out;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    const double alpha = ctx->saved_data["alpha"].toDouble();
+    const Tensor x = ctx->get_saved_variables()[0];
+    if (first_order(g[0]))
+      return {fused_backward(g[0], x, "elu", [alpha](auto gv, auto xv) {
+        using T = decltype(gv);
+        return xv > T(0) ? gv : gv * static_cast<T>(alpha) * std::exp(xv);
+      })};
+    Tensor pos;
+    {
+      AutoGradMode guard(false);
+      pos = (x > 0.0).to(x.dtype());
+    }
+    // exp of min(x, 0): the x > 0 branch would otherwise overflow to inf and turn 0 * inf into
+    // NaN in the gradient; the clamp's own derivative is 0 there, as the branch's.
+    return {g[0] * (pos + (1.0 - pos) * (x.clamp(std::nullopt, 0.0).exp() * alpha))};
+  }
+};
+
+constexpr double kSqrt2 = std::numbers::sqrt2;
+constexpr double kInvSqrt2Pi = 0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2;  // 1 / sqrt(2 pi)
+constexpr double kGeluTanhK = std::numbers::sqrt2 * std::numbers::inv_sqrtpi;  // sqrt(2 / pi)
+constexpr double kGeluTanhC = 0.044715;
+
+// d/dx of the exact gelu x Phi(x): Phi(x) + x phi(x).
+template <typename T>
+T gelu_derivative(T v) {
+  const T cdf = T(0.5) * std::erfc(-v / static_cast<T>(kSqrt2));
+  const T pdf = static_cast<T>(kInvSqrt2Pi) * std::exp(T(-0.5) * v * v);
+  return cdf + v * pdf;
+}
+
+// d/dx of the tanh approximation 0.5 x (1 + tanh(u)), u = k (x + c x^3).
+template <typename T>
+T gelu_tanh_derivative(T v) {
+  const T k = static_cast<T>(kGeluTanhK), c = static_cast<T>(kGeluTanhC);
+  const T t = std::tanh(k * (v + c * v * v * v));
+  return T(0.5) * (T(1) + t) + T(0.5) * v * (T(1) - t * t) * k * (T(1) + T(3) * c * v * v);
+}
+
+// The exact gelu's backward g * gelu'(x) as an op of its own, as PyTorch's
+// GeluBackwardBackward0: gelu'(x) needs erf, which has no differentiable tensor form here. Its
+// gradient with respect to g is the same op again, and with respect to x it is
+// g * gelu''(x) = g phi(x) (2 - x^2), built from differentiable ops, so every order is exact.
+struct GeluBackwardOp : autograd::Function<GeluBackwardOp> {
+  static std::string_view name() { return "GeluBackwardBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& g, const Tensor& x) {
+    ctx->save_for_backward({g, x});
+    return fused_backward(g, x, "gelu", [](auto gv, auto xv) { return gv * gelu_derivative(xv); });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list gg) {
+    const auto saved = ctx->get_saved_variables();
+    const Tensor& g = saved[0];
+    const Tensor& x = saved[1];
+    const Tensor x2 = x * x;
+    const Tensor pdf = (x2 * -0.5).exp() * kInvSqrt2Pi;
+    return {GeluBackwardOp::apply(gg[0], x), gg[0] * g * pdf * (2.0 - x2)};
+  }
+};
+
+struct GeluOp : autograd::Function<GeluOp> {
+  static std::string_view name() { return "GeluBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, bool tanh_approx) {
+    Tensor out;
+    if (tanh_approx) {
+      out = map_floating(x, "gelu", [](auto v) {
+        using T = decltype(v);
+        const T k = static_cast<T>(kGeluTanhK), c = static_cast<T>(kGeluTanhC);
+        return T(0.5) * v * (T(1) + std::tanh(k * (v + c * v * v * v)));
+      });
+    } else {
+      // x Phi(x) with Phi = erfc(-x / sqrt 2) / 2: erfc keeps the far negative tail's tiny
+      // values (1 + erf(x / sqrt 2) cancels to 0 there).
+      out = map_floating(x, "gelu", [](auto v) {
+        using T = decltype(v);
+        return T(0.5) * v * std::erfc(-v / static_cast<T>(kSqrt2));
+      });
+    }
+    ctx->save_for_backward({x});
+    ctx->saved_data["tanh"] = tanh_approx;
+    return out;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    const bool tanh_approx = ctx->saved_data["tanh"].toBool();
+    const Tensor x = ctx->get_saved_variables()[0];
+    if (!tanh_approx) {
+      if (first_order(g[0]))
+        return {fused_backward(g[0], x, "gelu", [](auto gv, auto xv) { return gv * gelu_derivative(xv); })};
+      return {GeluBackwardOp::apply(g[0], x)};
+    }
+    if (first_order(g[0]))
+      return {fused_backward(g[0], x, "gelu", [](auto gv, auto xv) { return gv * gelu_tanh_derivative(xv); })};
+    const Tensor x2 = x * x;
+    const Tensor t = ((x + x * x2 * kGeluTanhC) * kGeluTanhK).tanh();
+    const Tensor d = (1.0 + t) * 0.5 + x * 0.5 * (1.0 - t * t) * kGeluTanhK * (1.0 + x2 * (3.0 * kGeluTanhC));
+    return {g[0] * d};
+  }
+};
+
+struct SiluOp : autograd::Function<SiluOp> {
+  static std::string_view name() { return "SiluBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    // x sigmoid(x) with the sigmoid exact in its negative tail, so silu(-100) is the tiny
+    // -100 e^-100 rather than x / (1 + inf).
+    Tensor out = map_floating(x, "silu", [](auto v) { return v * sigmoid_scalar(v); });
+    ctx->save_for_backward({x});
+    return out;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    const Tensor x = ctx->get_saved_variables()[0];
+    if (first_order(g[0]))
+      return {fused_backward(g[0], x, "silu", [](auto gv, auto xv) {
+        using T = decltype(gv);
+        const T s = sigmoid_scalar(xv);
+        return gv * s * (T(1) + xv * (T(1) - s));
+      })};
+    const Tensor s = x.sigmoid();
+    return {g[0] * (s * (1.0 + x * (1.0 - s)))};
+  }
+};
+
+// softplus(x) = log(1 + exp(beta x)) / beta, and x itself where beta x > threshold, as PyTorch.
+// threshold = +inf gives the exact softplus the losses use (binary_cross_entropy_with_logits'
+// create_graph gradients record this same node).
+struct SoftplusOp : autograd::Function<SoftplusOp> {
+  static std::string_view name() { return "SoftplusBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, double beta, double threshold) {
+    Tensor out = map_floating(x, "softplus", [beta, threshold](auto v) {
+      using T = decltype(v);
+      const T bx = v * static_cast<T>(beta);
+      return bx > static_cast<T>(threshold) ? v : softplus_scalar(bx) / static_cast<T>(beta);
+    });
+    ctx->save_for_backward({x});
+    ctx->saved_data["beta"] = beta;
+    ctx->saved_data["threshold"] = threshold;
+    return out;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    const double beta = ctx->saved_data["beta"].toDouble();
+    const double threshold = ctx->saved_data["threshold"].toDouble();
+    const Tensor x = ctx->get_saved_variables()[0];
+    if (first_order(g[0]))
+      return {fused_backward(g[0], x, "softplus", [beta, threshold](auto gv, auto xv) {
+        using T = decltype(gv);
+        const T bx = xv * static_cast<T>(beta);
+        return bx > static_cast<T>(threshold) ? gv : gv * sigmoid_scalar(bx);
+      })};
+    const Tensor bx = x * beta;
+    if (threshold == std::numeric_limits<double>::infinity()) return {g[0] * bx.sigmoid()};
+    Tensor linear;
+    {
+      AutoGradMode guard(false);
+      linear = (bx > threshold).to(x.dtype());
+    }
+    return {g[0] * (linear + (1.0 - linear) * bx.sigmoid())};
+  }
+};
+
+struct LogSigmoidOp : autograd::Function<LogSigmoidOp> {
+  static std::string_view name() { return "LogSigmoidBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    // -softplus(-x) = min(x, 0) - log1p(exp(-|x|)): no overflow, and exact for large |x|
+    // (~x for x << 0, ~-exp(-x) for x >> 0).
+    Tensor out = map_floating(x, "log_sigmoid", [](auto v) {
+      using T = decltype(v);
+      return std::min(v, T(0)) - std::log1p(std::exp(-std::abs(v)));
+    });
+    ctx->save_for_backward({x});
+    return out;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    const Tensor x = ctx->get_saved_variables()[0];
+    if (first_order(g[0]))
+      return {fused_backward(g[0], x, "log_sigmoid", [](auto gv, auto xv) { return gv * sigmoid_scalar(-xv); })};
+    return {g[0] * (-x).sigmoid()};
+  }
+};
+
+struct HardtanhOp : autograd::Function<HardtanhOp> {
+  static std::string_view name() { return "HardtanhBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, double lo, double hi) {
+    // max then min, written so NaN passes through and min_val > max_val gives max_val, as
+    // PyTorch's clamp.
+    Tensor out = map_floating(x, "hardtanh", [lo, hi](auto v) {
+      using T = decltype(v);
+      const T r = v < static_cast<T>(lo) ? static_cast<T>(lo) : v;
+      return r > static_cast<T>(hi) ? static_cast<T>(hi) : r;
+    });
+    ctx->save_for_backward({x});
+    ctx->saved_data["min_val"] = lo;
+    ctx->saved_data["max_val"] = hi;
+    return out;
+  }
+  // The gradient passes where min_val < x < max_val (zero at the edges, as PyTorch).
+  template <typename T>
+  static T pass(T v, double lo, double hi) {
+    return (v <= static_cast<T>(lo) || v >= static_cast<T>(hi)) ? T(0) : T(1);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    const double lo = ctx->saved_data["min_val"].toDouble();
+    const double hi = ctx->saved_data["max_val"].toDouble();
+    const Tensor x = ctx->get_saved_variables()[0];
+    if (first_order(g[0]))
+      return {fused_backward(g[0], x, "hardtanh", [lo, hi](auto gv, auto xv) { return gv * pass(xv, lo, hi); })};
+    const Tensor mask = map_floating(x.detach(), "hardtanh", [lo, hi](auto v) { return pass(v, lo, hi); });
+    return {g[0] * mask};
+  }
+};
+
+// self = op(self) in place, for a tensor outside any graph (refused otherwise, as every in-place
+// op: xgrad records no in-place ops).
+template <typename F>
+Tensor& apply_inplace(Tensor& self, const char* op, F out_of_place) {
+  detail::check_inplace(self, op);
+  // Written through, so no two elements may share memory (an expanded view).
+  detail::check_no_internal_overlap(self, op);
+  Tensor result;
+  {
+    AutoGradMode guard(false);
+    result = out_of_place(self);
+  }
+  self.copy_(result);
+  return self;
+}
+
+bool gelu_tanh(const std::string& approximate) {
+  XGRAD_CHECK(approximate == "none" || approximate == "tanh", ValueError,
+              "gelu: approximate argument must be either none or tanh, got '{}'", approximate);
+  return approximate == "tanh";
+}
+
 }  // namespace
 
 Tensor relu(const Tensor& x) {
@@ -312,6 +624,85 @@ Tensor log_softmax(const Tensor& x, int64_t dim) {
   detail::check_defined(x, "log_softmax");
   return LogSoftmaxOp::apply(x, dim);
 }
+
+namespace detail {
+// The exact (threshold-free) softplus as a differentiable op, for the losses' create_graph
+// gradients (src/ops/loss.cpp).
+Tensor softplus_exact(const Tensor& x) {
+  return SoftplusOp::apply(x, 1.0, std::numeric_limits<double>::infinity());
+}
+}  // namespace detail
+
+Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  detail::check_defined(x, "leaky_relu");
+  return LeakyReluOp::apply(x, negative_slope);
+}
+Tensor& leaky_relu_(Tensor& self, double negative_slope) {
+  return apply_inplace(self, "leaky_relu_", [&](const Tensor& t) { return leaky_relu(t, negative_slope); });
+}
+Tensor elu(const Tensor& x, double alpha) {
+  detail::check_defined(x, "elu");
+  return EluOp::apply(x, alpha);
+}
+Tensor& elu_(Tensor& self, double alpha) {
+  return apply_inplace(self, "elu_", [&](const Tensor& t) { return elu(t, alpha); });
+}
+Tensor gelu(const Tensor& x, const std::string& approximate) {
+  detail::check_defined(x, "gelu");
+  return GeluOp::apply(x, gelu_tanh(approximate));
+}
+Tensor silu(const Tensor& x) {
+  detail::check_defined(x, "silu");
+  return SiluOp::apply(x);
+}
+Tensor softplus(const Tensor& x, double beta, double threshold) {
+  detail::check_defined(x, "softplus");
+  return SoftplusOp::apply(x, beta, threshold);
+}
+Tensor log_sigmoid(const Tensor& x) {
+  detail::check_defined(x, "log_sigmoid");
+  return LogSigmoidOp::apply(x);
+}
+Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
+  detail::check_defined(x, "hardtanh");
+  // Integral tensors are clamped, as PyTorch (they carry no gradient).
+  if (!is_floating_point(x.dtype())) return x.clamp(min_val, max_val);
+  return HardtanhOp::apply(x, min_val, max_val);
+}
+Tensor& hardtanh_(Tensor& self, double min_val, double max_val) {
+  return apply_inplace(self, "hardtanh_", [&](const Tensor& t) { return hardtanh(t, min_val, max_val); });
+}
+
+namespace nn::functional {
+
+// `inplace` writes into the input unless it requires grad with grad mode on; then, as relu and
+// dropout, the out-of-place op runs (xgrad records no in-place ops in a graph).
+namespace {
+bool write_in_place(bool inplace, const Tensor& input) {
+  return inplace && !(GradMode::is_enabled() && input.requires_grad());
+}
+}  // namespace
+
+Tensor leaky_relu(Tensor input, const LeakyReLUFuncOptions& options) {
+  if (write_in_place(options.inplace(), input)) return xgrad::leaky_relu_(input, options.negative_slope());
+  return xgrad::leaky_relu(input, options.negative_slope());
+}
+Tensor elu(Tensor input, const ELUFuncOptions& options) {
+  if (write_in_place(options.inplace(), input)) return xgrad::elu_(input, options.alpha());
+  return xgrad::elu(input, options.alpha());
+}
+Tensor gelu(const Tensor& input, const GELUFuncOptions& options) { return xgrad::gelu(input, options.approximate()); }
+Tensor silu(const Tensor& input) { return xgrad::silu(input); }
+Tensor softplus(const Tensor& input, const SoftplusFuncOptions& options) {
+  return xgrad::softplus(input, options.beta(), options.threshold());
+}
+Tensor logsigmoid(const Tensor& input) { return xgrad::log_sigmoid(input); }
+Tensor hardtanh(Tensor input, const HardtanhFuncOptions& options) {
+  if (write_in_place(options.inplace(), input)) return xgrad::hardtanh_(input, options.min_val(), options.max_val());
+  return xgrad::hardtanh(input, options.min_val(), options.max_val());
+}
+
+}  // namespace nn::functional
 
 Tensor Tensor::relu() const { return xgrad::relu(*this); }
 Tensor Tensor::sigmoid() const { return xgrad::sigmoid(*this); }

@@ -25,6 +25,11 @@
 #include <utility>
 #include <vector>
 
+namespace xgrad::detail {
+// softplus without threshold as a differentiable op (SoftplusBackward0, src/ops/activation.cpp).
+Tensor softplus_exact(const Tensor& x);
+}  // namespace xgrad::detail
+
 namespace xgrad::nn::functional {
 
 namespace {
@@ -152,27 +157,6 @@ OptionalOperand optional_operand(const Tensor& t, IntArrayRef shape, const T* on
   return o;
 }
 
-// softplus as a differentiable op, for the create_graph gradients of BCE with logits: the
-// forward is the exact scalar softplus above, the backward g * sigmoid(x) is itself built from
-// differentiable ops.
-struct SoftplusOp : autograd::Function<SoftplusOp> {
-  static std::string_view name() { return "SoftplusBackward0"; }
-  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
-    ctx->save_for_backward({x});
-    const Tensor xc = x.contiguous();
-    Tensor out = make_tensor(x.sizes(), x.dtype(), "softplus");
-    detail::dispatch_floating(x.dtype(), "softplus", [&]<typename T>() {
-      const T* px = xc.data_ptr<T>();
-      T* po = out.data_ptr<T>();
-      for (int64_t i = 0; i < out.numel(); ++i) po[i] = softplus(px[i]);
-    });
-    return out;
-  }
-  static variable_list backward(AutogradContext* ctx, variable_list grads) {
-    return {grads[0] * ctx->get_saved_variables()[0].sigmoid()};
-  }
-};
-
 // Gradients of a pointwise loss from differentiable tensor ops, for backward under create_graph
 // (GradMode on): the fused kernel below makes tensors without history, whose second derivative
 // would silently be wrong. `ge` is the upstream gradient per element (already divided by numel
@@ -188,7 +172,7 @@ std::pair<Tensor, Tensor> pointwise_grads_composite(const Tensor& input, const T
     if (want_x) dx = (1.0 - target) * input.sigmoid() - pt * (-input).sigmoid();
     if (want_t) {
       dt = -input;
-      if (pos_weight.defined()) dt = dt + (pos_weight - 1.0) * SoftplusOp::apply(-input);
+      if (pos_weight.defined()) dt = dt + (pos_weight - 1.0) * xgrad::detail::softplus_exact(-input);
     }
     if (weight.defined()) {
       if (dx.defined()) dx = dx * weight;

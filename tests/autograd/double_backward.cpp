@@ -138,6 +138,19 @@ std::vector<OpEntry> entries() {
   add("SoftmaxBackward0", true, x23, [](In a) { return one(F::softmax(a[0], F::SoftmaxFuncOptions(1))); });
   add("LogSoftmaxBackward0", true, x23,
       [](In a) { return one(F::log_softmax(a[0], F::LogSoftmaxFuncOptions(1))); });
+  add("LeakyReluBackward0", true, x23,
+      [](In a) { return one(F::leaky_relu(a[0], F::LeakyReLUFuncOptions().negative_slope(0.2)) * a[0]); });
+  add("EluBackward0", true, x23, [](In a) { return one(F::elu(a[0], F::ELUFuncOptions().alpha(0.7))); });
+  add("GeluBackward0", true, x23, [](In a) { return one(F::gelu(a[0])); });
+  add("GeluBackward0", true, x23, [](In a) { return one(F::gelu(a[0], F::GELUFuncOptions().approximate("tanh"))); });
+  // Recorded by the exact gelu's gradient under create_graph.
+  add("GeluBackwardBackward0", true, x23, [](In a) { return one(F::gelu(a[0])); });
+  add("SiluBackward0", true, x23, [](In a) { return one(F::silu(a[0])); });
+  add("SoftplusBackward0", true, x23,
+      [](In a) { return one(F::softplus(a[0], F::SoftplusFuncOptions().beta(1.5).threshold(4.0))); });
+  add("LogSigmoidBackward0", true, x23, [](In a) { return one(F::logsigmoid(a[0])); });
+  add("HardtanhBackward0", true, x23,
+      [](In a) { return one(F::hardtanh(a[0], F::HardtanhFuncOptions().min_val(-0.8).max_val(1.3)) * a[0]); });
 
   // ---- convolution and pooling
   auto conv_in = [] { return variable_list{leaf({2, 2, 5, 5}), leaf({3, 2, 3, 3}), leaf({3})}; };

@@ -70,6 +70,22 @@ BOOST_AUTO_TEST_CASE(printing_matches_pytorch) {
   BOOST_CHECK_EQUAL(str(nn::ReLU(nn::ReLUOptions(true))), "ReLU(inplace=True)");
   BOOST_CHECK_EQUAL(str(nn::Sigmoid()), "Sigmoid()");
   BOOST_CHECK_EQUAL(str(nn::Tanh()), "Tanh()");
+  // The activations of tests/reference/activation_cnn.py's set; strings as PyTorch 1.13 prints
+  // nn.LeakyReLU(), nn.ELU(0.5, True), nn.GELU('tanh'), nn.Softplus(0.5, 3), ...
+  BOOST_CHECK_EQUAL(str(nn::LeakyReLU()), "LeakyReLU(negative_slope=0.01)");
+  BOOST_CHECK_EQUAL(str(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2).inplace(true))),
+                    "LeakyReLU(negative_slope=0.2, inplace=True)");
+  BOOST_CHECK_EQUAL(str(nn::ELU()), "ELU(alpha=1.0)");
+  BOOST_CHECK_EQUAL(str(nn::ELU(nn::ELUOptions().alpha(0.5).inplace(true))), "ELU(alpha=0.5, inplace=True)");
+  BOOST_CHECK_EQUAL(str(nn::GELU()), "GELU(approximate='none')");
+  BOOST_CHECK_EQUAL(str(nn::GELU(nn::GELUOptions().approximate("tanh"))), "GELU(approximate='tanh')");
+  BOOST_CHECK_EQUAL(str(nn::SiLU()), "SiLU()");
+  BOOST_CHECK_EQUAL(str(nn::Softplus()), "Softplus(beta=1, threshold=20)");
+  BOOST_CHECK_EQUAL(str(nn::Softplus(nn::SoftplusOptions().beta(0.5).threshold(3))), "Softplus(beta=0.5, threshold=3)");
+  BOOST_CHECK_EQUAL(str(nn::Hardtanh()), "Hardtanh(min_val=-1.0, max_val=1.0)");
+  BOOST_CHECK_EQUAL(str(nn::Hardtanh(nn::HardtanhOptions().min_val(-2.5).max_val(3.5).inplace(true))),
+                    "Hardtanh(min_val=-2.5, max_val=3.5, inplace=True)");
+  BOOST_CHECK_EQUAL(str(nn::LogSigmoid()), "LogSigmoid()");
   BOOST_CHECK_EQUAL(str(nn::Flatten()), "Flatten(start_dim=1, end_dim=-1)");
   BOOST_CHECK_EQUAL(str(nn::Softmax(1)), "Softmax(dim=1)");
   BOOST_CHECK_EQUAL(str(nn::MSELoss()), "MSELoss()");

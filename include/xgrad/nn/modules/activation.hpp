@@ -61,4 +61,78 @@ class LogSoftmaxImpl : public Module {
 };
 XGRAD_MODULE(LogSoftmax);
 
+/// x for x > 0, negative_slope * x otherwise. Repr `LeakyReLU(negative_slope=0.01)`.
+class LeakyReLUImpl : public Module {
+ public:
+  explicit LeakyReLUImpl(const LeakyReLUOptions& options = {}) : options(options) {}
+  void reset() {}
+  Tensor forward(Tensor input);
+  std::string extra_repr() const override;
+  LeakyReLUOptions options;
+};
+XGRAD_MODULE(LeakyReLU);
+
+/// x for x > 0, alpha * (exp(x) - 1) otherwise. Repr `ELU(alpha=1.0)`.
+class ELUImpl : public Module {
+ public:
+  explicit ELUImpl(const ELUOptions& options = {}) : options(options) {}
+  void reset() {}
+  Tensor forward(Tensor input);
+  std::string extra_repr() const override;
+  ELUOptions options;
+};
+XGRAD_MODULE(ELU);
+
+/// x * Phi(x) or its tanh approximation. Repr `GELU(approximate='none')`. An `approximate`
+/// other than "none"/"tanh" is a ValueError when forward runs, as PyTorch.
+class GELUImpl : public Module {
+ public:
+  explicit GELUImpl(GELUOptions options = {}) : options(std::move(options)) {}
+  void reset() {}
+  Tensor forward(const Tensor& input);
+  std::string extra_repr() const override;
+  GELUOptions options;
+};
+XGRAD_MODULE(GELU);
+
+/// x * sigmoid(x). Repr `SiLU()`.
+class SiLUImpl : public Module {
+ public:
+  void reset() {}
+  Tensor forward(const Tensor& input);
+};
+XGRAD_MODULE(SiLU);
+
+/// log(1 + exp(beta x)) / beta, x where beta x > threshold. Repr `Softplus(beta=1, threshold=20)`
+/// (values print without a trailing ".0", as PyTorch's integer defaults).
+class SoftplusImpl : public Module {
+ public:
+  explicit SoftplusImpl(const SoftplusOptions& options = {}) : options(options) {}
+  void reset() {}
+  Tensor forward(const Tensor& input);
+  std::string extra_repr() const override;
+  SoftplusOptions options;
+};
+XGRAD_MODULE(Softplus);
+
+/// x clamped to [min_val, max_val]. Repr `Hardtanh(min_val=-1.0, max_val=1.0)`. max_val <=
+/// min_val is a ValueError at construction, as LibTorch.
+class HardtanhImpl : public Module {
+ public:
+  explicit HardtanhImpl(const HardtanhOptions& options = {});
+  void reset();
+  Tensor forward(Tensor input);
+  std::string extra_repr() const override;
+  HardtanhOptions options;
+};
+XGRAD_MODULE(Hardtanh);
+
+/// log(sigmoid(x)). Repr `LogSigmoid()`.
+class LogSigmoidImpl : public Module {
+ public:
+  void reset() {}
+  Tensor forward(const Tensor& input);
+};
+XGRAD_MODULE(LogSigmoid);
+
 }  // namespace xgrad::nn

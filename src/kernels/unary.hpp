@@ -13,7 +13,7 @@
 //            x in [-103.97, -87.34]); +inf above 88.7228, +0 below -103.97; NaN stays NaN.
 //   tanh     <= 3 ulp; +-1 for |x| >= 9.01; sign and -0 kept; NaN stays NaN.
 //   sigmoid  1 / (1 + exp(-x)), PyTorch's formula, so 0 (not a subnormal) for x < -88.72,
-//            as PyTorch's CPU kernel; <= 2 ulp elsewhere.
+//            as PyTorch's CPU kernel; <= 3 ulp elsewhere.
 // Backwards, in the order of the ops they replace (bit-identical to them):
 //   sigmoid  dx = (g * y) * (1 - y);    tanh  dx = g * (1 - y * y).
 //

@@ -13,7 +13,7 @@ namespace {
 // (and hence every result) is the same for 1 or 64 threads. A channel is never split.
 template <typename T>
 void run(BatchNormArgs<T> args) {
-  static auto kernel = xsimd::dispatch<kernel_archs>(BatchNormKernel{});
+  static const auto kernel = isa_dispatch(BatchNormKernel{});
   const auto& s = args.shape;
   if (s.c <= 0 || s.n <= 0 || s.l <= 0) return;
   const int64_t per_channel = s.n * s.l;
@@ -117,10 +117,8 @@ void batch_norm_backward_input(const BatchNormShape& s, const double* dy, const 
 }
 
 const char* batch_norm_kernel_arch() {
-  const auto avail = xsimd::available_architectures();
-  if (avail.avx512f) return "avx512f";
-  if (avail.fma3_avx2) return "fma3+avx2";
-  return "sse2";
+  const Isa isa = kernel_isa();
+  return isa == Isa::kAvx2 ? "fma3+avx2" : isa_name(isa);
 }
 
 }  // namespace xgrad::kernels

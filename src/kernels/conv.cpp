@@ -5,6 +5,7 @@
 #include "kernels/conv_tile.hpp"
 
 #include "kernels/gemm.hpp"
+#include "kernels/isa.hpp"
 #include "kernels/parallel.hpp"
 
 #include <xgrad/error.hpp>
@@ -358,8 +359,11 @@ TileKernels<T> tile_kernels(KernelIsa isa) {
   // Probed once: cpuid may trap to the hypervisor, a microsecond the chapter's 1x2 convolution
   // would pay on every call.
   static const auto avail = xsimd::available_architectures();
-  if (isa == KernelIsa::kBest)
-    isa = avail.avx512f ? KernelIsa::kAvx512f : avail.fma3_avx2 ? KernelIsa::kAvx2 : KernelIsa::kSse2;
+  if (isa == KernelIsa::kBest) {
+    // kernel_isa(): the best the CPU has, or the one XGRAD_ISA forces.
+    const Isa best = kernel_isa();
+    isa = best == Isa::kAvx512f ? KernelIsa::kAvx512f : best == Isa::kAvx2 ? KernelIsa::kAvx2 : KernelIsa::kSse2;
+  }
   switch (isa) {
     case KernelIsa::kAvx512f:
       XGRAD_CHECK(avail.avx512f, ValueError, "conv2d kernels: AVX-512F was requested but this CPU does not support it");

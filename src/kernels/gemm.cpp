@@ -11,8 +11,8 @@ template <typename T>
 void run(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
          int64_t ldb, T beta, T* c, int64_t ldc, const T* bias, Bias bias_kind) {
   GemmArgs<T> args{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, bias_kind};
-  // The CPU is probed once; dispatch then picks the first listed arch it supports.
-  static auto kernel = xsimd::dispatch<kernel_archs>(GemmKernel{});
+  // The arch of kernel_isa(): the best the CPU has, or XGRAD_ISA's.
+  static const auto kernel = isa_dispatch(GemmKernel{});
   kernel(args);
 }
 }  // namespace
@@ -27,7 +27,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double al
 }
 
 double fma_peak_gflops(double seconds) {
-  static auto kernel = xsimd::dispatch<kernel_archs>(FmaPeakKernel{});
+  static const auto kernel = isa_dispatch(FmaPeakKernel{});
   int64_t iterations = 1 << 20;
   for (;;) {
     const auto t0 = std::chrono::steady_clock::now();

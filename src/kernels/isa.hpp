@@ -7,16 +7,64 @@
 //     #include "kernels/isa.hpp"
 //     template void MyKernel::operator()<isa_arch>(isa_arch, const MyArgs&) const;
 //
-// The dispatcher (compiled with baseline flags) lists the same archs, best first:
-// `kernel_archs` below.
+// The dispatcher (compiled with baseline flags) calls it through `isa_dispatch` below, which
+// runs the arch of `kernel_isa()`: the best the CPU has, or the one XGRAD_ISA forces.
 
 #include <xsimd/xsimd.hpp>
 
+#include <utility>
+
 namespace xgrad::kernels {
 
-/// Every arch a kernel is built for, best first, ending with the x86-64 baseline
-/// (xsimd 8.1's dispatch calls the last one without checking it).
-using kernel_archs = xsimd::arch_list<xsimd::avx512f, xsimd::fma3<xsimd::avx2>, xsimd::sse2>;
+/// The instruction sets the kernels are compiled for.
+enum class Isa { kSse2, kAvx2, kAvx512f };
+
+/// "sse2", "avx2" (meaning AVX2 with FMA) or "avx512f".
+const char* isa_name(Isa isa);
+
+/// Whether this CPU (and OS) runs `isa`.
+bool cpu_supports(Isa isa);
+
+/// The ISA an environment value of XGRAD_ISA selects: null, "" or "auto" give the best the CPU
+/// supports; "avx512" / "avx512f", "avx2", "sse2" (case-insensitive) force that one. Throws
+/// xgrad::ValueError for any other value and for an ISA this CPU lacks (running its code would
+/// kill the process with SIGILL).
+Isa resolve_isa(const char* value);
+
+/// The ISA every dispatched kernel (GEMM, conv tiles, pooling, batch norm, optimizers,
+/// exp/sigmoid/tanh) runs with: resolve_isa(getenv("XGRAD_ISA")), read once per process. When
+/// that throws, every kernel call throws the same xgrad::ValueError (a bad XGRAD_ISA is an error
+/// at first use, never a silent fallback, so a benchmark never measures another path than the
+/// one it was asked for).
+Isa kernel_isa();
+
+/// Calls f(arch{}, args...) with the xsimd arch of kernel_isa(). Replaces xsimd::dispatch (which
+/// cannot be overridden) for the kernels' functors.
+template <class F>
+class IsaDispatch {
+ public:
+  explicit IsaDispatch(F f) : f_(std::move(f)) {}
+  template <class... Args>
+  decltype(auto) operator()(Args&&... args) const {
+    switch (kernel_isa()) {
+      case Isa::kAvx512f:
+        return f_(xsimd::avx512f{}, std::forward<Args>(args)...);
+      case Isa::kAvx2:
+        return f_(xsimd::fma3<xsimd::avx2>{}, std::forward<Args>(args)...);
+      case Isa::kSse2:
+        break;
+    }
+    return f_(xsimd::sse2{}, std::forward<Args>(args)...);
+  }
+
+ private:
+  F f_;
+};
+
+template <class F>
+IsaDispatch<F> isa_dispatch(F f) {
+  return IsaDispatch<F>(std::move(f));
+}
 
 #if defined(XGRAD_ISA_AVX512F)
 using isa_arch = xsimd::avx512f;

@@ -12,7 +12,7 @@ namespace {
 
 template <typename T>
 void run(OptimArgs<T> args, int64_t n) {
-  static auto kernel = xsimd::dispatch<kernel_archs>(OptimKernel{});
+  static const auto kernel = isa_dispatch(OptimKernel{});
   const int64_t tasks = (n + kOptimChunk - 1) / kOptimChunk;
   parallel_for(tasks, [&](int64_t t) {
     OptimArgs<T> part = args;

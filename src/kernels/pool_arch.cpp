@@ -19,6 +19,7 @@
 // dense kernels: windows are disjoint, so each output vector comes from an even/odd split of two
 // input rows (no phased copy), and both backwards write every grad_input element exactly once
 // (no zero fill, no scatter). They keep the reference's scan and summation order: bit-identical.
+// Rows narrower than one vector take the widest narrower ISA whose vector fits (narrower_arch).
 #include "kernels/isa.hpp"
 #include "kernels/pool.hpp"
 
@@ -67,34 +68,36 @@ Scratch<T>& scratch() {
 // of intrinsics functions per instruction set, for the one `isa_arch` this file is compiled for.
 // load_deinterleave: even[l] = p[2l], odd[l] = p[2l + 1]. store_interleave: the inverse.
 // store_index: dst[l] = base + step*l + (int64_t)v[l] (v holds integers, |v| < 2^31).
+// A translation unit also gets the helpers of every narrower ISA its flags allow: the dense 2x2
+// kernels run rows narrower than one vector with a narrower one (see narrower_arch).
 #if defined(XGRAD_ISA_AVX512F)
-using FB = xsimd::batch<float, isa_arch>;
-using DB = xsimd::batch<double, isa_arch>;
-inline void load_deinterleave(const float* p, FB& even, FB& odd) {
+using FB16 = xsimd::batch<float, xsimd::avx512f>;
+using DB8 = xsimd::batch<double, xsimd::avx512f>;
+inline void load_deinterleave(const float* p, FB16& even, FB16& odd) {
   const __m512 a = _mm512_loadu_ps(p), b = _mm512_loadu_ps(p + 16);
   even = _mm512_permutex2var_ps(a, _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0), b);
   odd = _mm512_permutex2var_ps(a, _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1), b);
 }
-inline void store_interleave(float* p, const FB& even, const FB& odd) {
+inline void store_interleave(float* p, const FB16& even, const FB16& odd) {
   const __m512 e = even, o = odd;
   _mm512_storeu_ps(p, _mm512_permutex2var_ps(
                           e, _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0), o));
   _mm512_storeu_ps(p + 16, _mm512_permutex2var_ps(
                                e, _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8), o));
 }
-inline void load_deinterleave(const double* p, DB& even, DB& odd) {
+inline void load_deinterleave(const double* p, DB8& even, DB8& odd) {
   const __m512d a = _mm512_loadu_pd(p), b = _mm512_loadu_pd(p + 8);
   even = _mm512_permutex2var_pd(a, _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0), b);
   odd = _mm512_permutex2var_pd(a, _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1), b);
 }
-inline void store_interleave(double* p, const DB& even, const DB& odd) {
+inline void store_interleave(double* p, const DB8& even, const DB8& odd) {
   const __m512d e = even, o = odd;
   _mm512_storeu_pd(p, _mm512_permutex2var_pd(e, _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0), o));
   _mm512_storeu_pd(p + 8, _mm512_permutex2var_pd(e, _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4), o));
 }
 // The zero-masked forms: GCC 12's plain ones start from an "undefined" register, which
 // -Wmaybe-uninitialized reports.
-inline void store_index(const FB& v, int64_t base, int64_t step, int64_t* dst) {
+inline void store_index(const FB16& v, int64_t base, int64_t step, int64_t* dst) {
   const __m512i i = _mm512_maskz_cvttps_epi32(0xFFFF, v);
   const __m512i b = _mm512_set_epi64(base + 7 * step, base + 6 * step, base + 5 * step, base + 4 * step,
                                     base + 3 * step, base + 2 * step, base + step, base);
@@ -103,37 +106,38 @@ inline void store_index(const FB& v, int64_t base, int64_t step, int64_t* dst) {
   _mm512_storeu_si512(dst, _mm512_add_epi64(b, _mm512_maskz_cvtepi32_epi64(0xFF, lo)));
   _mm512_storeu_si512(dst + 8, _mm512_add_epi64(b8, _mm512_maskz_cvtepi32_epi64(0xFF, hi)));
 }
-inline void store_index(const DB& v, int64_t base, int64_t step, int64_t* dst) {
+inline void store_index(const DB8& v, int64_t base, int64_t step, int64_t* dst) {
   const __m512i b = _mm512_set_epi64(base + 7 * step, base + 6 * step, base + 5 * step, base + 4 * step,
                                     base + 3 * step, base + 2 * step, base + step, base);
   const __m256i i = _mm512_maskz_cvttpd_epi32(0xFF, v);
   _mm512_storeu_si512(dst, _mm512_add_epi64(b, _mm512_maskz_cvtepi32_epi64(0xFF, i)));
 }
-#elif defined(XGRAD_ISA_AVX2)
-using FB = xsimd::batch<float, isa_arch>;
-using DB = xsimd::batch<double, isa_arch>;
+#endif
+#if defined(XGRAD_ISA_AVX512F) || defined(XGRAD_ISA_AVX2)
+using FB8 = xsimd::batch<float, xsimd::fma3<xsimd::avx2>>;
+using DB4 = xsimd::batch<double, xsimd::fma3<xsimd::avx2>>;
 // The in-lane shuffles leave 64-bit blocks in order 0 2 1 3: one cross-lane permute fixes that.
-inline void load_deinterleave(const float* p, FB& even, FB& odd) {
+inline void load_deinterleave(const float* p, FB8& even, FB8& odd) {
   const __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
   even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
   odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
 }
-inline void store_interleave(float* p, const FB& even, const FB& odd) {
+inline void store_interleave(float* p, const FB8& even, const FB8& odd) {
   const __m256 lo = _mm256_unpacklo_ps(even, odd), hi = _mm256_unpackhi_ps(even, odd);
   _mm256_storeu_ps(p, _mm256_permute2f128_ps(lo, hi, 0x20));
   _mm256_storeu_ps(p + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
 }
-inline void load_deinterleave(const double* p, DB& even, DB& odd) {
+inline void load_deinterleave(const double* p, DB4& even, DB4& odd) {
   const __m256d a = _mm256_loadu_pd(p), b = _mm256_loadu_pd(p + 4);
   even = _mm256_permute4x64_pd(_mm256_unpacklo_pd(a, b), 0xD8);
   odd = _mm256_permute4x64_pd(_mm256_unpackhi_pd(a, b), 0xD8);
 }
-inline void store_interleave(double* p, const DB& even, const DB& odd) {
+inline void store_interleave(double* p, const DB4& even, const DB4& odd) {
   const __m256d lo = _mm256_unpacklo_pd(even, odd), hi = _mm256_unpackhi_pd(even, odd);
   _mm256_storeu_pd(p, _mm256_permute2f128_pd(lo, hi, 0x20));
   _mm256_storeu_pd(p + 4, _mm256_permute2f128_pd(lo, hi, 0x31));
 }
-inline void store_index(const FB& v, int64_t base, int64_t step, int64_t* dst) {
+inline void store_index(const FB8& v, int64_t base, int64_t step, int64_t* dst) {
   const __m256i i = _mm256_cvttps_epi32(v);
   const __m256i b = _mm256_set_epi64x(base + 3 * step, base + 2 * step, base + step, base);
   const __m256i b4 = _mm256_add_epi64(b, _mm256_set1_epi64x(4 * step));
@@ -141,43 +145,43 @@ inline void store_index(const FB& v, int64_t base, int64_t step, int64_t* dst) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 4),
                       _mm256_add_epi64(b4, _mm256_cvtepi32_epi64(_mm256_extracti128_si256(i, 1))));
 }
-inline void store_index(const DB& v, int64_t base, int64_t step, int64_t* dst) {
+inline void store_index(const DB4& v, int64_t base, int64_t step, int64_t* dst) {
   const __m256i b = _mm256_set_epi64x(base + 3 * step, base + 2 * step, base + step, base);
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm256_add_epi64(b, _mm256_cvtepi32_epi64(_mm256_cvttpd_epi32(v))));
 }
-#elif defined(XGRAD_ISA_SSE2)
-using FB = xsimd::batch<float, isa_arch>;
-using DB = xsimd::batch<double, isa_arch>;
-inline void load_deinterleave(const float* p, FB& even, FB& odd) {
+#endif
+// SSE2 is the x86-64 baseline: in every translation unit.
+using FB4 = xsimd::batch<float, xsimd::sse2>;
+using DB2 = xsimd::batch<double, xsimd::sse2>;
+inline void load_deinterleave(const float* p, FB4& even, FB4& odd) {
   const __m128 a = _mm_loadu_ps(p), b = _mm_loadu_ps(p + 4);
   even = _mm_shuffle_ps(a, b, 0x88);
   odd = _mm_shuffle_ps(a, b, 0xDD);
 }
-inline void store_interleave(float* p, const FB& even, const FB& odd) {
+inline void store_interleave(float* p, const FB4& even, const FB4& odd) {
   _mm_storeu_ps(p, _mm_unpacklo_ps(even, odd));
   _mm_storeu_ps(p + 4, _mm_unpackhi_ps(even, odd));
 }
-inline void load_deinterleave(const double* p, DB& even, DB& odd) {
+inline void load_deinterleave(const double* p, DB2& even, DB2& odd) {
   const __m128d a = _mm_loadu_pd(p), b = _mm_loadu_pd(p + 2);
   even = _mm_unpacklo_pd(a, b);
   odd = _mm_unpackhi_pd(a, b);
 }
-inline void store_interleave(double* p, const DB& even, const DB& odd) {
+inline void store_interleave(double* p, const DB2& even, const DB2& odd) {
   _mm_storeu_pd(p, _mm_unpacklo_pd(even, odd));
   _mm_storeu_pd(p + 2, _mm_unpackhi_pd(even, odd));
 }
 // SSE2 has no 32 -> 64-bit sign extension: interleave with the sign words.
-inline void store_index(const FB& v, int64_t base, int64_t step, int64_t* dst) {
+inline void store_index(const FB4& v, int64_t base, int64_t step, int64_t* dst) {
   const __m128i i = _mm_cvttps_epi32(v), sign = _mm_srai_epi32(i, 31);
   const __m128i b = _mm_set_epi64x(base + step, base), b2 = _mm_add_epi64(b, _mm_set1_epi64x(2 * step));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm_add_epi64(b, _mm_unpacklo_epi32(i, sign)));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 2), _mm_add_epi64(b2, _mm_unpackhi_epi32(i, sign)));
 }
-inline void store_index(const DB& v, int64_t base, int64_t step, int64_t* dst) {
+inline void store_index(const DB2& v, int64_t base, int64_t step, int64_t* dst) {
   const __m128i i = _mm_cvttpd_epi32(v), sign = _mm_srai_epi32(i, 31);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm_add_epi64(_mm_set_epi64x(base + step, base), _mm_unpacklo_epi32(i, sign)));
 }
-#endif
 
 // Horizontal layout shared by forward and backward.
 struct Layout {
@@ -708,38 +712,82 @@ void avg_backward_2x2(const PoolArgs<T>& a) {
 }  // namespace pool_detail
 }  // namespace
 
+namespace {
+namespace pool_detail {
+
+// The next narrower arch whose helpers this translation unit has (void for SSE2). A row of
+// out_w outputs narrower than a vector of A runs the dense 2x2 kernels with the widest arch
+// whose vector fits it (14-wide rows, LeNet's first pool: 8 lanes plus an overlapping 8 instead
+// of AVX-512's phased path; 5-wide: 4 lanes plus 4): the same per-lane arithmetic, so the same
+// bits, for every width.
+template <class A>
+struct narrower_arch {
+  using type = void;
+};
+#if defined(XGRAD_ISA_AVX512F)
+template <>
+struct narrower_arch<xsimd::avx512f> {
+  using type = xsimd::fma3<xsimd::avx2>;
+};
+#endif
+#if defined(XGRAD_ISA_AVX512F) || defined(XGRAD_ISA_AVX2)
+template <>
+struct narrower_arch<xsimd::fma3<xsimd::avx2>> {
+  using type = xsimd::sse2;
+};
+#endif
+
+// Runs args with the dense 2x2 kernels of A or of a narrower arch; false when no width fits.
+template <class A, typename T>
+bool run_dense(const PoolArgs<T>& args) {
+  if (dense_2x2<static_cast<int64_t>(xsimd::batch<T, A>::size)>(args.shape)) {
+    switch (args.op) {
+      case PoolOp::kMaxForward:
+        if (args.indices != nullptr)
+          max_forward_2x2<A, T, true>(args);
+        else
+          max_forward_2x2<A, T, false>(args);
+        return true;
+      case PoolOp::kMaxBackward:
+        max_backward_2x2<A, T>(args);
+        return true;
+      case PoolOp::kAvgForward:
+        avg_forward_2x2<A, T>(args);
+        return true;
+      case PoolOp::kAvgBackward:
+        avg_backward_2x2<A, T>(args);
+        return true;
+    }
+  }
+  using N = typename narrower_arch<A>::type;
+  if constexpr (!std::is_void_v<N>)
+    return run_dense<N, T>(args);
+  else
+    return false;
+}
+
+}  // namespace pool_detail
+}  // namespace
+
 template <class Arch, typename T>
 void PoolKernel::operator()(Arch, const PoolArgs<T>& args) const {
-  const bool dense = pool_detail::dense_2x2<static_cast<int64_t>(xsimd::batch<T, Arch>::size)>(args.shape);
+  if (pool_detail::run_dense<Arch, T>(args)) return;
   switch (args.op) {
     case PoolOp::kMaxForward:
-      if (dense && args.indices != nullptr)
-        pool_detail::max_forward_2x2<Arch, T, true>(args);
-      else if (dense)
-        pool_detail::max_forward_2x2<Arch, T, false>(args);
-      else if (args.indices != nullptr)
+      if (args.indices != nullptr)
         pool_detail::max_forward_any<Arch, T, true>(args);
       else
         pool_detail::max_forward_any<Arch, T, false>(args);
       break;
     case PoolOp::kMaxBackward:
-      if (dense)
-        pool_detail::max_backward_2x2<Arch, T>(args);
-      else
-        reference::max_pool2d_backward(args.shape, args.input, args.saved_indices, args.output, args.plane_begin,
-                                       args.plane_end);
+      reference::max_pool2d_backward(args.shape, args.input, args.saved_indices, args.output, args.plane_begin,
+                                     args.plane_end);
       break;
     case PoolOp::kAvgForward:
-      if (dense)
-        pool_detail::avg_forward_2x2<Arch, T>(args);
-      else
-        pool_detail::avg_forward<Arch, T>(args);
+      pool_detail::avg_forward<Arch, T>(args);
       break;
     case PoolOp::kAvgBackward:
-      if (dense)
-        pool_detail::avg_backward_2x2<Arch, T>(args);
-      else
-        pool_detail::avg_backward<Arch, T>(args);
+      pool_detail::avg_backward<Arch, T>(args);
       break;
   }
 }

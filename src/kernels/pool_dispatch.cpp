@@ -48,7 +48,7 @@ bool simd_ok(const Pool2dShape& s, bool with_indices) {
 
 template <typename T>
 void run_simd(PoolArgs<T> args) {
-  static auto kernel = xsimd::dispatch<kernel_archs>(PoolKernel{});
+  static const auto kernel = isa_dispatch(PoolKernel{});
   for_plane_chunks(args.shape, [&](int64_t b, int64_t e) {
     PoolArgs<T> part = args;
     part.plane_begin = b;
@@ -171,10 +171,8 @@ void adaptive_max_pool2d_forward(const Pool2dShape& s, const double* input, doub
 }
 
 const char* pool_kernel_arch() {
-  const auto avail = xsimd::available_architectures();
-  if (avail.avx512f) return "avx512f";
-  if (avail.fma3_avx2) return "fma3+avx2";
-  return "sse2";
+  const Isa isa = kernel_isa();
+  return isa == Isa::kAvx2 ? "fma3+avx2" : isa_name(isa);
 }
 
 }  // namespace xgrad::kernels

@@ -11,6 +11,7 @@
 
 #include "core/dispatch.hpp"
 #include "core/tensor_internal.hpp"
+#include "kernels/unary.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -23,11 +24,6 @@
 namespace xgrad {
 
 using autograd::variable_list;
-
-namespace detail {
-// Vectorised float32 kernels defined in elementwise.cpp.
-void sigmoid_f32(const float* in, float* out, int64_t n);
-}  // namespace detail
 
 namespace {
 
@@ -81,6 +77,16 @@ Tensor fused_backward(const Tensor& g, const Tensor& y, const char* op, F f) {
   return out;
 }
 
+// The float32 form of fused_backward through a SIMD kernel (kernels/unary.hpp), same values.
+Tensor fused_backward_f32(const Tensor& g, const Tensor& y, const char* op,
+                          void (*kernel)(const float*, const float*, float*, int64_t)) {
+  const Tensor gc = g.dtype() == kFloat32 ? g.contiguous() : g.to(kFloat32).contiguous();
+  const Tensor yc = y.contiguous();
+  Tensor out = make_tensor(y.sizes(), kFloat32, op);
+  kernel(ptr<float>(gc), ptr<float>(yc), ptr<float>(out), out.numel());
+  return out;
+}
+
 bool first_order(const Tensor&) { return !GradMode::is_enabled(); }
 
 struct ReluOp : autograd::Function<ReluOp> {
@@ -120,7 +126,7 @@ struct SigmoidOp : autograd::Function<SigmoidOp> {
     Tensor out;
     if (x.dtype() == kFloat32 && x.is_contiguous()) {
       out = make_tensor(x.sizes(), kFloat32);
-      detail::sigmoid_f32(ptr<float>(x), ptr<float>(out), x.numel());
+      kernels::sigmoid_forward(ptr<float>(x), ptr<float>(out), x.numel());
     } else {
       out = map_float(x, "sigmoid", [](auto v) {
         using T = decltype(v);
@@ -131,6 +137,8 @@ struct SigmoidOp : autograd::Function<SigmoidOp> {
     return out;
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
+    if (first_order(g[0]) && ctx->get_saved_variables()[1].dtype() == kFloat32)
+      return {fused_backward_f32(g[0], ctx->get_saved_variables()[1], "sigmoid", kernels::sigmoid_backward)};
     if (first_order(g[0]))
       return {fused_backward(g[0], ctx->get_saved_variables()[1], "sigmoid",
                              [](auto gv, auto yv) { return gv * yv * (decltype(gv)(1) - yv); })};
@@ -142,11 +150,19 @@ struct SigmoidOp : autograd::Function<SigmoidOp> {
 struct TanhOp : autograd::Function<TanhOp> {
   static std::string_view name() { return "TanhBackward0"; }
   static Tensor forward(AutogradContext* ctx, const Tensor& x) {
-    Tensor out = map_float(x, "tanh", [](auto v) { return std::tanh(v); });
+    Tensor out;
+    if (x.dtype() == kFloat32 && x.is_contiguous()) {
+      out = make_tensor(x.sizes(), kFloat32);
+      kernels::tanh_forward(ptr<float>(x), ptr<float>(out), x.numel());
+    } else {
+      out = map_float(x, "tanh", [](auto v) { return std::tanh(v); });
+    }
     ctx->save_for_backward({x, out});
     return out;
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
+    if (first_order(g[0]) && ctx->get_saved_variables()[1].dtype() == kFloat32)
+      return {fused_backward_f32(g[0], ctx->get_saved_variables()[1], "tanh", kernels::tanh_backward)};
     if (first_order(g[0]))
       return {fused_backward(g[0], ctx->get_saved_variables()[1], "tanh",
                              [](auto gv, auto yv) { return gv * (decltype(gv)(1) - yv * yv); })};

@@ -12,9 +12,9 @@
 #include "core/dispatch.hpp"
 #include "core/strided.hpp"
 #include "core/tensor_internal.hpp"
+#include "kernels/unary.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -23,60 +23,6 @@
 namespace xgrad {
 
 using autograd::variable_list;
-
-// ---- vectorised float32 exp ---------------------------------------------------------------------
-//
-// std::exp does not vectorise, and exp dominates sigmoid (LeNet's activation). This is Cephes'
-// expf polynomial (<= 1 ulp against the correctly rounded result) written branch-free, so GCC
-// vectorises it; target_clones builds an AVX2 copy beside the baseline one and picks at load
-// time (no -march=native; no FMA, so both copies round identically). Inputs below -87.34 give 0
-// (the true results there are subnormal).
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define XGRAD_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define XGRAD_SIMD_CLONES
-#endif
-
-namespace {
-inline float expf_branchless(float x) {
-  const int32_t bits = std::bit_cast<int32_t>(x);
-  const int32_t ax = bits & 0x7fffffff;
-  // All selects are integer masks: GCC will not if-convert floating-point ?: (trapping math),
-  // and a branch would stop vectorisation.
-  const int32_t m_nan = -static_cast<int32_t>(ax > 0x7f800000);
-  const int32_t m_small = -static_cast<int32_t>((bits < 0) & (ax > 0x42aeac4f));   // x < -87.33654
-  const int32_t m_large = -static_cast<int32_t>((bits >= 0) & (ax > 0x42b17217));  // x > 88.72283
-  const int32_t m_ok = ~(m_nan | m_small | m_large);
-  const float xc = std::bit_cast<float>(bits & m_ok);
-  // n = round(x / ln 2) via the 1.5 * 2^23 trick (no SSE4.1 roundps needed).
-  const float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  float z = xc - n * 0.693359375f;
-  z = z - n * -2.12194440e-4f;
-  float y = 1.9875691500E-4f;
-  y = y * z + 1.3981999507E-3f;
-  y = y * z + 8.3334519073E-3f;
-  y = y * z + 4.1665795894E-2f;
-  y = y * z + 1.6666665459E-1f;
-  y = y * z + 5.0000001201E-1f;
-  y = y * z * z + z + 1.0f;
-  // 2^n as two factors so n = -126..128 stays representable.
-  const int32_t ni = static_cast<int32_t>(n);
-  const int32_t h = ni >> 1;
-  y = y * std::bit_cast<float>((h + 127) << 23) * std::bit_cast<float>((ni - h + 127) << 23);
-  return std::bit_cast<float>((std::bit_cast<int32_t>(y) & m_ok) | (bits & m_nan) | (0x7f800000 & m_large));
-}
-}  // namespace
-
-namespace detail {
-// Also used by activation.cpp (declared there).
-XGRAD_SIMD_CLONES void exp_f32(const float* in, float* out, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) out[i] = expf_branchless(in[i]);
-}
-XGRAD_SIMD_CLONES void sigmoid_f32(const float* in, float* out, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) out[i] = 1.0f / (1.0f + expf_branchless(-in[i]));
-}
-}  // namespace detail
 
 namespace {
 
@@ -511,7 +457,7 @@ struct ExpOp : autograd::Function<ExpOp> {
     Tensor r;
     if (x.dtype() == kFloat32 && x.is_contiguous()) {
       r = make_tensor(x.sizes(), kFloat32);
-      detail::exp_f32(ptr<float>(x), ptr<float>(r), x.numel());
+      kernels::exp_forward(ptr<float>(x), ptr<float>(r), x.numel());  // SIMD, <= 1 ulp
     } else {
       r = unary_float(x, "exp", [](auto v) { return std::exp(v); });
     }

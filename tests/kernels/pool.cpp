@@ -97,8 +97,9 @@ bool same_bytes(const std::vector<T>& a, const std::vector<T>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
 }
 
-// 2x2 windows, stride 2, no padding: the dense kernels when out_w is at least the vector width,
-// the phased path below it and in ceil mode on odd sizes. Widths around multiples of every vector
+// 2x2 windows, stride 2, no padding: the dense kernels when out_w is at least 4 float lanes (with
+// a narrower ISA's vectors below the arch's own width), the phased path below that and in ceil
+// mode on odd sizes. Widths around multiples of every vector
 // width (2..16 lanes), odd heights, planes that do not fill a vector.
 template <class Arch, typename T>
 void check_arch_2x2(const char* arch_name) {

@@ -67,6 +67,69 @@ void AutogradContext::pack_saved_(const variable_list& outputs, const std::share
     saved_.push_back(std::move(sv));
   }
   to_save_.clear();
+  // Tensors in the typed state get what saved tensors get: no cycle through an own output, and
+  // the version they had now, which state<S>() checks.
+  if (state_ && state_->has_tensors) {
+    struct Packing {
+      const variable_list& outputs;
+      const std::shared_ptr<Node>& self;
+      std::vector<uint64_t>& versions;
+    } packing{outputs, self, state_versions_};
+    state_versions_.clear();
+    state_->visit_tensors(
+        [](Tensor& t, void* arg) {
+          auto& p = *static_cast<Packing*>(arg);
+          p.versions.push_back(t.defined() ? t._version() : 0);
+          if (!t.defined()) return;
+          const bool is_own_output = t.grad_fn() == p.self ||
+                                     std::any_of(p.outputs.begin(), p.outputs.end(), [&](const Tensor& o) {
+                                       return o.unsafeGetTensorImpl() == t.unsafeGetTensorImpl();
+                                     });
+          if (is_own_output) t = t.detach();
+        },
+        &packing);
+  }
+}
+
+void AutogradContext::refuse_second_state_(const std::type_info& want) const {
+  XGRAD_THROW(AutogradError,
+              "{}: emplace_state<{}> was called, but this context already holds a {}; an op stores one state per "
+              "call (put every value backward needs in one struct)",
+              node_ != nullptr ? node_->name() : std::string("Function"), detail::demangle(want.name()),
+              detail::demangle(state_->type().name()));
+}
+
+const AutogradContext::StateHolderBase& AutogradContext::checked_state_(const std::type_info& want) const {
+  // The names are built only on failure: backward of every built-in op comes through here.
+  const auto op = [this] { return node_ != nullptr ? node_->name() : std::string("Function"); };
+  XGRAD_CHECK(state_ != nullptr, AutogradError, "{}: state<{}>() was called, but forward stored no state", op(),
+              detail::demangle(want.name()));
+  XGRAD_CHECK(state_->type() == want, AutogradError, "{}: state<{}>() was called, but this context holds a {}",
+              op(), detail::demangle(want.name()), detail::demangle(state_->type().name()));
+  if (!state_->has_tensors) return *state_;
+  XGRAD_CHECK(!state_released_, AutogradError,
+              "Trying to backward through the graph a second time (or to read saved tensors after they were "
+              "freed). Saved tensors are freed by backward(); pass retain_graph=true to the first backward() "
+              "if you need to backward through the graph again.");
+  // Before pack_saved_ (forward still running, or no graph recorded) nothing was recorded yet.
+  if (state_versions_.empty()) return *state_;
+  struct Checking {
+    const std::vector<uint64_t>& versions;
+    size_t i;
+  } checking{state_versions_, 0};
+  state_->visit_tensors(
+      [](Tensor& t, void* arg) {
+        auto& c = *static_cast<Checking*>(arg);
+        const size_t i = c.i++;
+        if (!t.defined() || i >= c.versions.size()) return;
+        XGRAD_CHECK(t._version() == c.versions[i], AutogradError,
+                    "one of the tensors needed for gradient computation (tensor #{} of the op's state, sizes {}) "
+                    "has been modified by an in-place operation: it is at version {}, expected {}. Clone it "
+                    "before modifying it, or modify a copy.",
+                    i, to_string(t.sizes()), t._version(), c.versions[i]);
+      },
+      &checking);
+  return *state_;
 }
 
 variable_list AutogradContext::get_saved_variables() const {
@@ -98,6 +161,10 @@ void AutogradContext::release_() {
   // Tensors go (they are the memory); sizes and flags stay, so a node that saved no tensors can
   // run again, as in PyTorch.
   std::erase_if(saved_data, [](const auto& kv) { return kv.second.isTensor(); });
+  if (state_ && state_->has_tensors) {
+    state_->visit_tensors([](Tensor& t, void*) { t = Tensor(); }, nullptr);
+    state_released_ = true;
+  }
   if (has_saved_) released_flag_ = true;
 }
 
@@ -110,6 +177,12 @@ variable_list AutogradContext::saved_tensors_() const {
     if (sv.data.defined()) out.push_back(sv.data);
   for (const auto& kv : saved_data)
     if (kv.second.isTensor() && kv.second.toTensor().defined()) out.push_back(kv.second.toTensor());
+  if (state_ && state_->has_tensors)
+    state_->visit_tensors(
+        [](Tensor& t, void* arg) {
+          if (t.defined()) static_cast<variable_list*>(arg)->push_back(t);
+        },
+        &out);
   return out;
 }
 

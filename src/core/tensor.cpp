@@ -294,14 +294,17 @@ struct CloneOp : autograd::Function<CloneOp> {
 
 struct ToCopyOp : autograd::Function<ToCopyOp> {
   static std::string_view name() { return "ToCopyBackward0"; }
+  struct State {
+    ScalarType input_dtype;  // the gradient goes back to it
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, ScalarType dtype) {
-    ctx->saved_data["dtype"] = static_cast<int64_t>(x.dtype());
+    ctx->emplace_state<State>(x.dtype());
     Tensor out = make_tensor(x.sizes(), dtype, "to");
     copy_convert(out, x, "to");
     return out;
   }
   static autograd::variable_list backward(AutogradContext* ctx, autograd::variable_list g) {
-    return {g[0].to(static_cast<ScalarType>(ctx->saved_data["dtype"].toInt())), Tensor()};
+    return {g[0].to(ctx->state<State>().input_dtype), Tensor()};
   }
 };
 }  // namespace

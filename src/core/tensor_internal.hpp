@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the op families; not part of the public API.
 
+#include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/tensor.hpp>
 
 namespace xgrad::detail {
@@ -21,5 +22,19 @@ std::vector<int64_t> broadcast_strides(const Tensor& t, IntArrayRef shape);
 std::vector<int64_t> broadcast_shapes_impl(IntArrayRef a, IntArrayRef b, const char* op);
 // Dimension `d` wrapped into [0, ndim), or IndexError naming `op`.
 int64_t wrap_dim(int64_t d, int64_t ndim, const char* op);
+
+// Element 0 of `t` (storage + offset) as a T*, unchecked. For loops inside a dtype dispatch,
+// where T is known to be t's dtype: data_ptr<T>() would check the dtype again on every call.
+template <typename T>
+T* typed_data(const Tensor& t) {
+  return static_cast<T*>(t.impl()->data());
+}
+
+// Whether an op asked for `inplace` (relu, dropout, leaky_relu, ...) may write into `input`:
+// not when the write would be recorded (grad mode on, input requires grad), since xgrad
+// records no in-place ops; those ops then run out of place, with the same values.
+inline bool writes_in_place(bool inplace, const Tensor& input) {
+  return inplace && !(GradMode::is_enabled() && input.requires_grad());
+}
 
 }  // namespace xgrad::detail

@@ -1,5 +1,5 @@
 // Activations: relu, sigmoid, tanh, softmax and log_softmax along a dim; leaky_relu, elu, gelu,
-// silu, softplus, log_sigmoid and hardtanh with their nn::functional forms.
+// silu, softplus, log_sigmoid and hardtanh; and the nn::functional forms of all of them.
 //
 // softmax/log_softmax subtract the maximum along `dim` before exponentiating, so large logits
 // never overflow; sums accumulate in double.
@@ -36,28 +36,44 @@ Tensor output_for_backward(const variable_list& saved, F recompute) {
   return saved[1];
 }
 
-template <typename T>
-T* ptr(const Tensor& t) {
-  return static_cast<T*>(t.impl()->data());
-}
-
-// out = f(x) for a floating x (contiguous copy taken if needed); integral inputs become float32.
+// out = f(x) elementwise for a floating-point x, on a contiguous copy if x is strided. The one
+// map of this file: integral/bool inputs are a TypeError naming `op` (as PyTorch's "not
+// implemented for 'Long'"), unless the op converts them first (float_input).
 template <typename F>
-Tensor map_float(const Tensor& x, const char* op, F f) {
-  Tensor in = x;
-  if (!is_floating_point(x.dtype())) {
-    AutoGradMode guard(false);
-    in = x.detach().to(kFloat32);
-  }
-  in = in.contiguous();
-  Tensor out = make_tensor(x.sizes(), in.dtype());
-  detail::dispatch_floating(in.dtype(), op, [&]<typename T>() {
-    const T* p = ptr<T>(in);
-    T* o = ptr<T>(out);
+Tensor map_floating(const Tensor& x, const char* op, F f) {
+  return detail::dispatch_floating(x.dtype(), op, [&]<typename T>() {
+    const Tensor in = x.contiguous();
+    Tensor out = make_tensor(x.sizes(), x.dtype(), op);
+    const T* p = detail::typed_data<T>(in);
+    T* o = detail::typed_data<T>(out);
     const int64_t n = out.numel();
     for (int64_t i = 0; i < n; ++i) o[i] = f(p[i]);
+    return out;
   });
-  return out;
+}
+
+// sigmoid and tanh of integral or bool inputs compute in float32, as PyTorch's (they carry no
+// gradient, so the conversion is recorded nowhere).
+Tensor float_input(const Tensor& x) {
+  if (is_floating_point(x.dtype())) return x;
+  AutoGradMode guard(false);
+  return x.detach().to(kFloat32);
+}
+
+// x seen as [outer, n, inner] around dim d, for the ops that work along one dim: rows of n
+// elements strided by `inner`. A 0-d x is a single row of one element.
+struct DimSplit {
+  int64_t outer = 1, n = 1, inner = 1;
+};
+DimSplit split_at(const Tensor& x, int64_t d) {
+  DimSplit s;
+  const int64_t nd = x.dim();
+  if (nd > 0) s.n = x.size(d);
+  for (int64_t k = 0; k < nd; ++k) {
+    if (k < d) s.outer *= x.size(k);
+    if (k > d) s.inner *= x.size(k);
+  }
+  return s;
 }
 
 // First-order backward (no create_graph) as one fused pass: grad_in = f(grad_out, y) with no
@@ -68,9 +84,9 @@ Tensor fused_backward(const Tensor& g, const Tensor& y, const char* op, F f) {
   const Tensor yc = y.contiguous();
   Tensor out = make_tensor(y.sizes(), y.dtype(), op);
   detail::dispatch_floating(y.dtype(), op, [&]<typename T>() {
-    const T* pg = ptr<T>(gc);
-    const T* py = ptr<T>(yc);
-    T* o = ptr<T>(out);
+    const T* pg = detail::typed_data<T>(gc);
+    const T* py = detail::typed_data<T>(yc);
+    T* o = detail::typed_data<T>(out);
     const int64_t n = out.numel();
     for (int64_t i = 0; i < n; ++i) o[i] = f(pg[i], py[i]);
   });
@@ -83,7 +99,7 @@ Tensor fused_backward_f32(const Tensor& g, const Tensor& y, const char* op,
   const Tensor gc = g.dtype() == kFloat32 ? g.contiguous() : g.to(kFloat32).contiguous();
   const Tensor yc = y.contiguous();
   Tensor out = make_tensor(y.sizes(), kFloat32, op);
-  kernel(ptr<float>(gc), ptr<float>(yc), ptr<float>(out), out.numel());
+  kernel(detail::typed_data<float>(gc), detail::typed_data<float>(yc), detail::typed_data<float>(out), out.numel());
   return out;
 }
 
@@ -97,8 +113,8 @@ struct ReluOp : autograd::Function<ReluOp> {
     Tensor out = make_tensor(x.sizes(), x.dtype(), "relu");
     detail::dispatch_all(x.dtype(), "relu", [&]<typename T>() {
       if constexpr (!std::is_same_v<T, bool>) {
-        const T* p = ptr<T>(in);
-        T* o = ptr<T>(out);
+        const T* p = detail::typed_data<T>(in);
+        T* o = detail::typed_data<T>(out);
         const int64_t n = out.numel();
         // Written as `v <= 0 ? 0 : v` so NaN passes through, as PyTorch.
         for (int64_t i = 0; i < n; ++i) o[i] = p[i] <= T(0) ? T(0) : p[i];
@@ -126,9 +142,9 @@ struct SigmoidOp : autograd::Function<SigmoidOp> {
     Tensor out;
     if (x.dtype() == kFloat32 && x.is_contiguous()) {
       out = make_tensor(x.sizes(), kFloat32);
-      kernels::sigmoid_forward(ptr<float>(x), ptr<float>(out), x.numel());
+      kernels::sigmoid_forward(detail::typed_data<float>(x), detail::typed_data<float>(out), x.numel());
     } else {
-      out = map_float(x, "sigmoid", [](auto v) {
+      out = map_floating(float_input(x), "sigmoid", [](auto v) {
         using T = decltype(v);
         return T(1) / (T(1) + std::exp(-v));
       });
@@ -153,9 +169,9 @@ struct TanhOp : autograd::Function<TanhOp> {
     Tensor out;
     if (x.dtype() == kFloat32 && x.is_contiguous()) {
       out = make_tensor(x.sizes(), kFloat32);
-      kernels::tanh_forward(ptr<float>(x), ptr<float>(out), x.numel());
+      kernels::tanh_forward(detail::typed_data<float>(x), detail::typed_data<float>(out), x.numel());
     } else {
-      out = map_float(x, "tanh", [](auto v) { return std::tanh(v); });
+      out = map_floating(float_input(x), "tanh", [](auto v) { return std::tanh(v); });
     }
     ctx->save_for_backward({x, out});
     return out;
@@ -171,24 +187,18 @@ struct TanhOp : autograd::Function<TanhOp> {
   }
 };
 
-// softmax (Log = false) or log_softmax (Log = true) of contiguous x along dim d, viewed as
-// [outer, n, inner]. Rows of length n are strided by `inner`; the inner loop runs over `inner`
-// so it is contiguous.
+// softmax (Log = false) or log_softmax (Log = true) of x along dim d, viewed as [outer, n, inner]
+// (split_at); the inner loop runs over `inner` so it is contiguous.
 template <bool Log>
 Tensor softmax_kernel(const Tensor& x, int64_t d, const char* op) {
   const Tensor c = x.contiguous();
   Tensor out = make_tensor(x.sizes(), x.dtype(), op);
-  const int64_t nd = x.dim();
-  const int64_t n = nd == 0 ? 1 : x.size(d);
-  int64_t outer = 1, inner = 1;
-  for (int64_t k = 0; k < nd; ++k) {
-    if (k < d) outer *= x.size(k);
-    if (k > d) inner *= x.size(k);
-  }
+  const DimSplit split = split_at(x, d);
+  const int64_t outer = split.outer, n = split.n, inner = split.inner;
   if (out.numel() == 0) return out;
   detail::dispatch_floating(x.dtype(), op, [&]<typename T>() {
-    const T* px = ptr<T>(c);
-    T* po = ptr<T>(out);
+    const T* px = detail::typed_data<T>(c);
+    T* po = detail::typed_data<T>(out);
     std::vector<T> mx(static_cast<size_t>(inner));
     std::vector<double> sum(static_cast<size_t>(inner));
     for (int64_t o = 0; o < outer; ++o) {
@@ -231,15 +241,18 @@ Tensor softmax_kernel(const Tensor& x, int64_t d, const char* op) {
 
 struct SoftmaxOp : autograd::Function<SoftmaxOp> {
   static std::string_view name() { return "SoftmaxBackward0"; }
+  struct State {
+    int64_t dim;  // wrapped
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, int64_t dim) {
     const int64_t d = detail::wrap_dim(dim, x.dim(), "softmax");
     Tensor y = softmax_kernel<false>(x, d, "softmax");
     ctx->save_for_backward({x, y});
-    ctx->saved_data["dim"] = d;
+    ctx->emplace_state<State>(d);
     return y;
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    const int64_t d = ctx->saved_data["dim"].toInt();
+    const int64_t d = ctx->state<State>().dim;
     const Tensor y = output_for_backward(ctx->get_saved_variables(), [d](const Tensor& x) { return x.softmax(d); });
     const Tensor gy = g[0] * y;
     if (y.dim() == 0) return {gy - gy * y};
@@ -256,17 +269,12 @@ Tensor log_softmax_backward_kernel(const Tensor& g, const Tensor& x, int64_t d) 
   const Tensor gc = g.dtype() == x.dtype() ? g.contiguous() : g.to(x.dtype()).contiguous();
   Tensor out = make_tensor(x.sizes(), x.dtype(), "log_softmax_backward");
   if (out.numel() == 0) return out;
-  const int64_t nd = x.dim();
-  const int64_t n = nd == 0 ? 1 : x.size(d);
-  int64_t outer = 1, inner = 1;
-  for (int64_t k = 0; k < nd; ++k) {
-    if (k < d) outer *= x.size(k);
-    if (k > d) inner *= x.size(k);
-  }
+  const DimSplit split = split_at(x, d);
+  const int64_t outer = split.outer, n = split.n, inner = split.inner;
   detail::dispatch_floating(x.dtype(), "log_softmax", [&]<typename T>() {
-    const T* px = ptr<T>(xc);
-    const T* pg = ptr<T>(gc);
-    T* po = ptr<T>(out);
+    const T* px = detail::typed_data<T>(xc);
+    const T* pg = detail::typed_data<T>(gc);
+    T* po = detail::typed_data<T>(out);
     for (int64_t o = 0; o < outer; ++o) {
       for (int64_t i = 0; i < inner; ++i) {
         const int64_t base = o * n * inner + i;
@@ -293,16 +301,19 @@ Tensor log_softmax_backward_kernel(const Tensor& g, const Tensor& x, int64_t d) 
 
 struct LogSoftmaxOp : autograd::Function<LogSoftmaxOp> {
   static std::string_view name() { return "LogSoftmaxBackward0"; }
+  struct State {
+    int64_t dim;  // wrapped
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, int64_t dim) {
     const int64_t d = detail::wrap_dim(dim, x.dim(), "log_softmax");
     Tensor y = softmax_kernel<true>(x, d, "log_softmax");
     // Backward needs softmax(x), recomputed from x (see log_softmax_backward_kernel).
     ctx->save_for_backward({x});
-    ctx->saved_data["dim"] = d;
+    ctx->emplace_state<State>(d);
     return y;
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    const int64_t d = ctx->saved_data["dim"].toInt();
+    const int64_t d = ctx->state<State>().dim;
     const Tensor x = ctx->get_saved_variables()[0];
     if (first_order(g[0])) return {log_softmax_backward_kernel(g[0], x, d)};
     // create_graph: the same formula from differentiable ops, so second derivatives are exact.
@@ -318,21 +329,6 @@ struct LogSoftmaxOp : autograd::Function<LogSoftmaxOp> {
 // built from differentiable ops instead; factors that are piecewise constant in x (the slopes of
 // leaky_relu and hardtanh, the branch masks) are computed without history, since their own
 // derivative is zero almost everywhere.
-
-// out = f(x) for a floating-point x (integral/bool inputs are a TypeError naming `op`, as
-// PyTorch's "not implemented for 'Long'").
-template <typename F>
-Tensor map_floating(const Tensor& x, const char* op, F f) {
-  return detail::dispatch_floating(x.dtype(), op, [&]<typename T>() {
-    const Tensor in = x.contiguous();
-    Tensor out = make_tensor(x.sizes(), x.dtype(), op);
-    const T* p = ptr<T>(in);
-    T* o = ptr<T>(out);
-    const int64_t n = out.numel();
-    for (int64_t i = 0; i < n; ++i) o[i] = f(p[i]);
-    return out;
-  });
-}
 
 // sigmoid(v) without overflow in either tail (~exp(v) for very negative v).
 template <typename T>
@@ -350,17 +346,20 @@ T softplus_scalar(T v) {
 
 struct LeakyReluOp : autograd::Function<LeakyReluOp> {
   static std::string_view name() { return "LeakyReluBackward0"; }
+  struct State {
+    double negative_slope;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, double slope) {
     Tensor out = map_floating(x, "leaky_relu", [slope](auto v) {
       using T = decltype(v);
       return v > T(0) ? v : v * static_cast<T>(slope);
     });
     ctx->save_for_backward({x});
-    ctx->saved_data["slope"] = slope;
+    ctx->emplace_state<State>(slope);
     return out;
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    const double slope = ctx->saved_data["slope"].toDouble();
+    const double slope = ctx->state<State>().negative_slope;
     const Tensor x = ctx->get_saved_variables()[0];
     if (first_order(g[0]))
       return {fused_backward(g[0], x, "leaky_relu", [slope](auto gv, auto xv) {
@@ -377,6 +376,9 @@ struct LeakyReluOp : autograd::Function<LeakyReluOp> {
 
 struct EluOp : autograd::Function<EluOp> {
   static std::string_view name() { return "EluBackward0"; }
+  struct State {
+    double alpha;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, double alpha) {
     // expm1, not exp - 1: exact for small |x| where exp(x) - 1 cancels.
     Tensor out = map_floating(x, "elu", [alpha](auto v) {
@@ -384,11 +386,11 @@ struct EluOp : autograd::Function<EluOp> {
       return v > T(0) ? v : static_cast<T>(alpha) * std::expm1(v);
     });
     ctx->save_for_backward({x});
-    ctx->saved_data["alpha"] = alpha;
+    ctx->emplace_state<State>(alpha);
     return out;
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    const double alpha = ctx->saved_data["alpha"].toDouble();
+    const double alpha = ctx->state<State>().alpha;
     const Tensor x = ctx->get_saved_variables()[0];
     if (first_order(g[0]))
       return {fused_backward(g[0], x, "elu", [alpha](auto gv, auto xv) {
@@ -449,6 +451,9 @@ struct GeluBackwardOp : autograd::Function<GeluBackwardOp> {
 
 struct GeluOp : autograd::Function<GeluOp> {
   static std::string_view name() { return "GeluBackward0"; }
+  struct State {
+    bool tanh_approx;  // approximate="tanh"
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, bool tanh_approx) {
     Tensor out;
     if (tanh_approx) {
@@ -466,11 +471,11 @@ struct GeluOp : autograd::Function<GeluOp> {
       });
     }
     ctx->save_for_backward({x});
-    ctx->saved_data["tanh"] = tanh_approx;
+    ctx->emplace_state<State>(tanh_approx);
     return out;
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    const bool tanh_approx = ctx->saved_data["tanh"].toBool();
+    const bool tanh_approx = ctx->state<State>().tanh_approx;
     const Tensor x = ctx->get_saved_variables()[0];
     if (!tanh_approx) {
       if (first_order(g[0]))
@@ -513,6 +518,9 @@ struct SiluOp : autograd::Function<SiluOp> {
 // create_graph gradients record this same node).
 struct SoftplusOp : autograd::Function<SoftplusOp> {
   static std::string_view name() { return "SoftplusBackward0"; }
+  struct State {
+    double beta, threshold;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, double beta, double threshold) {
     Tensor out = map_floating(x, "softplus", [beta, threshold](auto v) {
       using T = decltype(v);
@@ -520,13 +528,12 @@ struct SoftplusOp : autograd::Function<SoftplusOp> {
       return bx > static_cast<T>(threshold) ? v : softplus_scalar(bx) / static_cast<T>(beta);
     });
     ctx->save_for_backward({x});
-    ctx->saved_data["beta"] = beta;
-    ctx->saved_data["threshold"] = threshold;
+    ctx->emplace_state<State>(beta, threshold);
     return out;
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    const double beta = ctx->saved_data["beta"].toDouble();
-    const double threshold = ctx->saved_data["threshold"].toDouble();
+    const double beta = ctx->state<State>().beta;
+    const double threshold = ctx->state<State>().threshold;
     const Tensor x = ctx->get_saved_variables()[0];
     if (first_order(g[0]))
       return {fused_backward(g[0], x, "softplus", [beta, threshold](auto gv, auto xv) {
@@ -567,6 +574,9 @@ struct LogSigmoidOp : autograd::Function<LogSigmoidOp> {
 
 struct HardtanhOp : autograd::Function<HardtanhOp> {
   static std::string_view name() { return "HardtanhBackward0"; }
+  struct State {
+    double min_val, max_val;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, double lo, double hi) {
     // max then min, written so NaN passes through and min_val > max_val gives max_val, as
     // PyTorch's clamp.
@@ -576,8 +586,7 @@ struct HardtanhOp : autograd::Function<HardtanhOp> {
       return r > static_cast<T>(hi) ? static_cast<T>(hi) : r;
     });
     ctx->save_for_backward({x});
-    ctx->saved_data["min_val"] = lo;
-    ctx->saved_data["max_val"] = hi;
+    ctx->emplace_state<State>(lo, hi);
     return out;
   }
   // The gradient passes where min_val < x < max_val (zero at the edges, as PyTorch).
@@ -586,8 +595,8 @@ struct HardtanhOp : autograd::Function<HardtanhOp> {
     return (v <= static_cast<T>(lo) || v >= static_cast<T>(hi)) ? T(0) : T(1);
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    const double lo = ctx->saved_data["min_val"].toDouble();
-    const double hi = ctx->saved_data["max_val"].toDouble();
+    const double lo = ctx->state<State>().min_val;
+    const double hi = ctx->state<State>().max_val;
     const Tensor x = ctx->get_saved_variables()[0];
     if (first_order(g[0]))
       return {fused_backward(g[0], x, "hardtanh", [lo, hi](auto gv, auto xv) { return gv * pass(xv, lo, hi); })};
@@ -691,20 +700,29 @@ Tensor& hardtanh_(Tensor& self, double min_val, double max_val) {
 
 namespace nn::functional {
 
-// `inplace` writes into the input unless it requires grad with grad mode on; then, as relu and
-// dropout, the out-of-place op runs (xgrad records no in-place ops in a graph).
-namespace {
-bool write_in_place(bool inplace, const Tensor& input) {
-  return inplace && !(GradMode::is_enabled() && input.requires_grad());
+// `inplace` writes into the input unless the write would be recorded (detail::writes_in_place);
+// then the out-of-place op runs, with the same values.
+Tensor relu(const Tensor& input, const ReLUFuncOptions& options) {
+  if (detail::writes_in_place(options.inplace(), input)) {
+    XGRAD_RECORD_FUNCTION("relu_", {input});  // the in-place path is no Function: record it here
+    Tensor self = input;
+    return self.clamp_(0.0);
+  }
+  return input.relu();
 }
-}  // namespace
+Tensor sigmoid(const Tensor& input) { return input.sigmoid(); }
+Tensor tanh(const Tensor& input) { return input.tanh(); }
+Tensor softmax(const Tensor& input, const SoftmaxFuncOptions& options) { return input.softmax(options.dim()); }
+Tensor log_softmax(const Tensor& input, const LogSoftmaxFuncOptions& options) {
+  return input.log_softmax(options.dim());
+}
 
 Tensor leaky_relu(Tensor input, const LeakyReLUFuncOptions& options) {
-  if (write_in_place(options.inplace(), input)) return xgrad::leaky_relu_(input, options.negative_slope());
+  if (detail::writes_in_place(options.inplace(), input)) return xgrad::leaky_relu_(input, options.negative_slope());
   return xgrad::leaky_relu(input, options.negative_slope());
 }
 Tensor elu(Tensor input, const ELUFuncOptions& options) {
-  if (write_in_place(options.inplace(), input)) return xgrad::elu_(input, options.alpha());
+  if (detail::writes_in_place(options.inplace(), input)) return xgrad::elu_(input, options.alpha());
   return xgrad::elu(input, options.alpha());
 }
 Tensor gelu(const Tensor& input, const GELUFuncOptions& options) { return xgrad::gelu(input, options.approximate()); }
@@ -714,7 +732,7 @@ Tensor softplus(const Tensor& input, const SoftplusFuncOptions& options) {
 }
 Tensor logsigmoid(const Tensor& input) { return xgrad::log_sigmoid(input); }
 Tensor hardtanh(Tensor input, const HardtanhFuncOptions& options) {
-  if (write_in_place(options.inplace(), input)) return xgrad::hardtanh_(input, options.min_val(), options.max_val());
+  if (detail::writes_in_place(options.inplace(), input)) return xgrad::hardtanh_(input, options.min_val(), options.max_val());
   return xgrad::hardtanh(input, options.min_val(), options.max_val());
 }
 

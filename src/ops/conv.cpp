@@ -119,16 +119,6 @@ Conv2dShape conv2d_shape(const Tensor& input, const Tensor& weight, const Conv2d
   return s;
 }
 
-std::vector<int64_t> pack_shape(const Conv2dShape& s) {
-  return {s.n, s.c_in, s.h, s.w, s.c_out, s.kh, s.kw, s.sh, s.sw, s.ph, s.pw, s.dh, s.dw, s.groups, s.ho, s.wo};
-}
-Conv2dShape unpack_shape(const std::vector<int64_t>& v) {
-  Conv2dShape s;
-  s.n = v[0], s.c_in = v[1], s.h = v[2], s.w = v[3], s.c_out = v[4], s.kh = v[5], s.kw = v[6], s.sh = v[7];
-  s.sw = v[8], s.ph = v[9], s.pw = v[10], s.dh = v[11], s.dw = v[12], s.groups = v[13], s.ho = v[14], s.wo = v[15];
-  return s;
-}
-
 // Runs a kernel call; a std::bad_alloc from its serial parts (offset tables, partial sums)
 // becomes an OutOfMemoryError naming the op and the shapes (parallel parts already throw one).
 template <typename F>
@@ -202,14 +192,17 @@ void conv_weight_grad_kernel(const Tensor& input, const Tensor& grad_output, con
   });
 }
 
+// The three conv ops keep the convolution's geometry (Conv2dShape) as their state: each
+// backward is one of the others with the same geometry.
 struct ConvolutionOp : autograd::Function<ConvolutionOp> {
   static std::string_view name() { return "ConvolutionBackward0"; }
+  using State = Conv2dShape;
 
   static Tensor forward(AutogradContext* ctx, const Tensor& input, const Tensor& weight, const Tensor& bias,
                         const Conv2dShape& s) {
     // grad-input needs the weight, grad-weight needs the input; grad-bias needs neither.
     ctx->save_for_backward({ctx->needs_input_grad(1) ? input : Tensor(), ctx->needs_input_grad(0) ? weight : Tensor()});
-    ctx->saved_data["shape"] = pack_shape(s);
+    ctx->emplace_state<State>(s);
     return conv_forward_kernel(input, weight, bias, s);
   }
 
@@ -218,9 +211,10 @@ struct ConvolutionOp : autograd::Function<ConvolutionOp> {
 
 struct ConvInputGradOp : autograd::Function<ConvInputGradOp> {
   static std::string_view name() { return "ConvolutionBackwardBackward0"; }
+  using State = Conv2dShape;
   static Tensor forward(AutogradContext* ctx, const Tensor& grad_output, const Tensor& weight, const Conv2dShape& s) {
     ctx->save_for_backward({ctx->needs_input_grad(1) ? grad_output : Tensor(), ctx->needs_input_grad(0) ? weight : Tensor()});
-    ctx->saved_data["shape"] = pack_shape(s);
+    ctx->emplace_state<State>(s);
     return conv_input_grad_kernel(grad_output, weight, s);
   }
   static autograd::variable_list backward(AutogradContext* ctx, autograd::variable_list grads);
@@ -228,9 +222,10 @@ struct ConvInputGradOp : autograd::Function<ConvInputGradOp> {
 
 struct ConvWeightGradOp : autograd::Function<ConvWeightGradOp> {
   static std::string_view name() { return "ConvolutionBackwardBackward1"; }
+  using State = Conv2dShape;
   static Tensor forward(AutogradContext* ctx, const Tensor& input, const Tensor& grad_output, const Conv2dShape& s) {
     ctx->save_for_backward({input, grad_output});
-    ctx->saved_data["shape"] = pack_shape(s);
+    ctx->emplace_state<State>(s);
     Tensor gw;
     conv_weight_grad_kernel(input, grad_output, s, &gw, nullptr);
     return gw;
@@ -240,7 +235,7 @@ struct ConvWeightGradOp : autograd::Function<ConvWeightGradOp> {
 
 autograd::variable_list ConvolutionOp::backward(AutogradContext* ctx, autograd::variable_list grads) {
   const auto saved = ctx->get_saved_variables();
-  const Conv2dShape s = unpack_shape(ctx->saved_data["shape"].toIntVector());
+  const Conv2dShape& s = ctx->state<State>();
   const Tensor& gy = grads[0];
   Tensor gx, gw, gb;
   if (GradMode::is_enabled()) {  // create_graph: every gradient is recorded
@@ -258,7 +253,7 @@ autograd::variable_list ConvolutionOp::backward(AutogradContext* ctx, autograd::
 
 autograd::variable_list ConvInputGradOp::backward(AutogradContext* ctx, autograd::variable_list grads) {
   const auto saved = ctx->get_saved_variables();  // {grad_output, weight}
-  const Conv2dShape s = unpack_shape(ctx->saved_data["shape"].toIntVector());
+  const Conv2dShape& s = ctx->state<State>();
   Tensor g_gy, g_w;
   if (ctx->needs_input_grad(0)) g_gy = ConvolutionOp::apply(grads[0], saved[1], Tensor(), s);
   if (ctx->needs_input_grad(1)) g_w = ConvWeightGradOp::apply(grads[0], saved[0], s);
@@ -267,7 +262,7 @@ autograd::variable_list ConvInputGradOp::backward(AutogradContext* ctx, autograd
 
 autograd::variable_list ConvWeightGradOp::backward(AutogradContext* ctx, autograd::variable_list grads) {
   const auto saved = ctx->get_saved_variables();  // {input, grad_output}
-  const Conv2dShape s = unpack_shape(ctx->saved_data["shape"].toIntVector());
+  const Conv2dShape& s = ctx->state<State>();
   Tensor g_x, g_gy;
   if (ctx->needs_input_grad(0)) g_x = ConvInputGradOp::apply(saved[1], grads[0], s);
   if (ctx->needs_input_grad(1)) g_gy = ConvolutionOp::apply(saved[0], grads[0], Tensor(), s);

@@ -62,7 +62,7 @@ Tensor dropout(const Tensor& input, const DropoutFuncOptions& options) {
   if (p == 0.0 || input.numel() == 0) return input;
   // xgrad records no in-place ops in the graph: on a tensor that is part of one, `inplace`
   // falls back to the out-of-place op (same values; the input is left unchanged).
-  if (options.inplace() && !(GradMode::is_enabled() && input.requires_grad())) {
+  if (detail::writes_in_place(options.inplace(), input)) {
     XGRAD_RECORD_FUNCTION("dropout_", {input});  // the in-place path is no Function: record it here
     // The input is written, so it must not be an expanded view whose elements share memory.
     detail::check_no_internal_overlap(input, "dropout");

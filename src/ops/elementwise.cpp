@@ -67,11 +67,6 @@ Tensor as_type(const Tensor& t, ScalarType dtype) {
   return t.detach().to(dtype);
 }
 
-template <typename T>
-T* ptr(const Tensor& t) {
-  return static_cast<T*>(t.impl()->data());
-}
-
 // A double that converts to int64 exactly (no UB from NaN, infinities or out-of-range values).
 bool is_integral_value(double v) { return std::isfinite(v) && v == std::trunc(v) && std::abs(v) < 9.2e18; }
 
@@ -140,8 +135,8 @@ void coalesce(std::vector<int64_t>& sizes, std::array<std::vector<int64_t>, N>& 
 // out = op(x) elementwise; out is fresh and contiguous with x's sizes.
 template <typename R, typename T, typename Op>
 void unary_loop(const Tensor& out, const Tensor& x, Op op) {
-  R* o = ptr<R>(out);
-  const T* p = ptr<T>(x);
+  R* o = detail::typed_data<R>(out);
+  const T* p = detail::typed_data<T>(x);
   const int64_t n = out.numel();
   if (x.is_contiguous()) {
     for (int64_t i = 0; i < n; ++i) o[i] = static_cast<R>(op(p[i]));
@@ -160,9 +155,9 @@ void unary_loop(const Tensor& out, const Tensor& x, Op op) {
 // out = op(a, b) with broadcasting; out is fresh and contiguous with the broadcast sizes.
 template <typename R, typename T, typename Op>
 void binary_loop(const Tensor& out, const Tensor& a, const Tensor& b, Op op) {
-  R* o = ptr<R>(out);
-  const T* pa = ptr<T>(a);
-  const T* pb = ptr<T>(b);
+  R* o = detail::typed_data<R>(out);
+  const T* pa = detail::typed_data<T>(a);
+  const T* pb = detail::typed_data<T>(b);
   const int64_t n = out.numel();
   if (n == 0) return;
   const bool a_full = a.sizes() == out.sizes() && a.is_contiguous();
@@ -281,14 +276,34 @@ void check_no_bool_sub(const Tensor& a, const Tensor& b, const char* name) {
 
 // ---- differentiable binary ops ----------------------------------------------------------------
 
+// What the gradient of a broadcast operand needs from forward: its sizes (to sum the gradient
+// back to) and its dtype (a float32 gradient goes back to a float64 operand as float64). The
+// operand itself is not kept: add/sub/where gradients do not depend on its values.
+struct OperandMeta {
+  std::vector<int64_t> sizes;
+  ScalarType dtype;
+};
+OperandMeta operand_meta(const Tensor& t) { return {t.sizes().vec(), t.dtype()}; }
+
+// g * scale summed to operand `m`'s shape, or undefined when input `i` needs no gradient.
+Tensor reduce_grad(AutogradContext* ctx, const Tensor& g, const OperandMeta& m, size_t i, double scale) {
+  if (!ctx->needs_input_grad(i)) return {};
+  Tensor r = sum_to(scale == 1.0 ? g : g * scale, m.sizes);
+  if (r.dtype() != m.dtype && is_floating_point(m.dtype)) r = r.to(m.dtype);
+  return r;
+}
+
+// a + alpha * b and a - alpha * b.
+struct AddSubState {
+  double alpha;
+  OperandMeta a, b;
+};
+
 struct AddOp : autograd::Function<AddOp> {
   static std::string_view name() { return "AddBackward0"; }
+  using State = AddSubState;
   static Tensor forward(AutogradContext* ctx, const Tensor& a, const Tensor& b, double alpha) {
-    ctx->saved_data["alpha"] = alpha;
-    ctx->saved_data["sa"] = a.sizes();
-    ctx->saved_data["sb"] = b.sizes();
-    ctx->saved_data["ta"] = static_cast<int64_t>(a.dtype());
-    ctx->saved_data["tb"] = static_cast<int64_t>(b.dtype());
+    ctx->emplace_state<State>(alpha, operand_meta(a), operand_meta(b));
     const ScalarType t = result_type(a, b);
     if (alpha == 1.0)
       return binary_kernel(a, b, t, t, "add", [](auto x, auto y) { return add_w(x, y); });
@@ -305,28 +320,17 @@ struct AddOp : autograd::Function<AddOp> {
     });
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    const double alpha = ctx->saved_data["alpha"].toDouble();
-    return {reduce_grad(ctx, g[0], "sa", "ta", 0, 1.0), reduce_grad(ctx, g[0], "sb", "tb", 1, alpha)};
-  }
-  static Tensor reduce_grad(AutogradContext* ctx, const Tensor& g, const char* sizes, const char* type, size_t i,
-                            double scale) {
-    if (!ctx->needs_input_grad(i)) return {};
-    Tensor r = sum_to(scale == 1.0 ? g : g * scale, ctx->saved_data[sizes].toIntVector());
-    const auto t = static_cast<ScalarType>(ctx->saved_data[type].toInt());
-    if (r.dtype() != t && is_floating_point(t)) r = r.to(t);
-    return r;
+    const State& s = ctx->state<State>();
+    return {reduce_grad(ctx, g[0], s.a, 0, 1.0), reduce_grad(ctx, g[0], s.b, 1, s.alpha)};
   }
 };
 
 struct SubOp : autograd::Function<SubOp> {
   static std::string_view name() { return "SubBackward0"; }
+  using State = AddSubState;
   static Tensor forward(AutogradContext* ctx, const Tensor& a, const Tensor& b, double alpha) {
     check_no_bool_sub(a, b, "sub");
-    ctx->saved_data["alpha"] = alpha;
-    ctx->saved_data["sa"] = a.sizes();
-    ctx->saved_data["sb"] = b.sizes();
-    ctx->saved_data["ta"] = static_cast<int64_t>(a.dtype());
-    ctx->saved_data["tb"] = static_cast<int64_t>(b.dtype());
+    ctx->emplace_state<State>(alpha, operand_meta(a), operand_meta(b));
     const ScalarType t = result_type(a, b);
     if (alpha == 1.0) return binary_kernel(a, b, t, t, "sub", [](auto x, auto y) { return sub_w(x, y); });
     if (t == kInt64) {
@@ -341,8 +345,8 @@ struct SubOp : autograd::Function<SubOp> {
     });
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    const double alpha = ctx->saved_data["alpha"].toDouble();
-    return {AddOp::reduce_grad(ctx, g[0], "sa", "ta", 0, 1.0), AddOp::reduce_grad(ctx, g[0], "sb", "tb", 1, -alpha)};
+    const State& s = ctx->state<State>();
+    return {reduce_grad(ctx, g[0], s.a, 0, 1.0), reduce_grad(ctx, g[0], s.b, 1, -s.alpha)};
   }
 };
 
@@ -396,13 +400,16 @@ struct AddScalarOp : autograd::Function<AddScalarOp<Sub>> {
 
 struct DivScalarOp : autograd::Function<DivScalarOp> {
   static std::string_view name() { return "DivBackward0"; }
+  struct State {
+    double divisor;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, double s) {
-    ctx->saved_data["s"] = s;
+    ctx->emplace_state<State>(s);
     // Dividing (not multiplying by 1/s) keeps results bit-identical to PyTorch.
     return scalar_kernel(x, s, "div", [](auto v, auto d) { return v / d; });
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    return {g[0] / ctx->saved_data["s"].toDouble()};
+    return {g[0] / ctx->state<State>().divisor};
   }
 };
 
@@ -417,26 +424,32 @@ struct RsubScalarOp : autograd::Function<RsubScalarOp> {
 
 struct MulScalarOp : autograd::Function<MulScalarOp> {
   static std::string_view name() { return "MulBackward0"; }
+  struct State {
+    double factor;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& a, double s) {
-    ctx->saved_data["s"] = s;
+    ctx->emplace_state<State>(s);
     return scalar_kernel(a, s, "mul", [](auto x, auto v) { return x * v; });
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    return {g[0] * ctx->saved_data["s"].toDouble()};
+    return {g[0] * ctx->state<State>().factor};
   }
 };
 
 // s / a
 struct RdivScalarOp : autograd::Function<RdivScalarOp> {
   static std::string_view name() { return "MulBackward0"; }  // PyTorch computes s * a.reciprocal()
+  struct State {
+    double numerator;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& a, double s) {
-    ctx->saved_data["s"] = s;
+    ctx->emplace_state<State>(s);
     ctx->save_for_backward({a});
     return scalar_kernel(a, s, "div", [](auto x, auto v) { return v / x; });
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     auto a = ctx->get_saved_variables()[0];
-    return {-g[0] * ctx->saved_data["s"].toDouble() / (a * a)};
+    return {-g[0] * ctx->state<State>().numerator / (a * a)};
   }
 };
 
@@ -457,7 +470,7 @@ struct ExpOp : autograd::Function<ExpOp> {
     Tensor r;
     if (x.dtype() == kFloat32 && x.is_contiguous()) {
       r = make_tensor(x.sizes(), kFloat32);
-      kernels::exp_forward(ptr<float>(x), ptr<float>(r), x.numel());  // SIMD, <= 1 ulp
+      kernels::exp_forward(detail::typed_data<float>(x), detail::typed_data<float>(r), x.numel());  // SIMD, <= 1 ulp
     } else {
       r = unary_float(x, "exp", [](auto v) { return std::exp(v); });
     }
@@ -560,9 +573,12 @@ struct CosOp : autograd::Function<CosOp> {
 
 struct PowScalarOp : autograd::Function<PowScalarOp> {
   static std::string_view name() { return "PowBackward0"; }
+  struct State {
+    double exponent;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, double e) {
     ctx->save_for_backward({x});
-    ctx->saved_data["e"] = e;
+    ctx->emplace_state<State>(e);
     const ScalarType t = result_type_scalar(x.dtype());
     if (e == 2.0) return unary_kernel(x, t, "pow", [](auto v) { return v * v; });
     if (e == 1.0) return as_type(x, t).clone();
@@ -573,7 +589,7 @@ struct PowScalarOp : autograd::Function<PowScalarOp> {
     });
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    const double e = ctx->saved_data["e"].toDouble();
+    const double e = ctx->state<State>().exponent;
     auto x = ctx->get_saved_variables()[0];
     if (e == 0.0) return {g[0] * 0.0};
     if (e == 1.0) return {g[0]};
@@ -625,12 +641,14 @@ struct PowTensorOp : autograd::Function<PowTensorOp> {
 
 struct ClampOp : autograd::Function<ClampOp> {
   static std::string_view name() { return "ClampBackward1"; }
+  struct State {
+    std::optional<double> lo, hi;  // an absent bound clamps nothing on its side
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, std::optional<double> lo, std::optional<double> hi) {
     XGRAD_CHECK(lo.has_value() || hi.has_value(), ValueError, "clamp: at least one of 'min' or 'max' must be given");
     XGRAD_CHECK(x.dtype() != kBool, TypeError, "clamp: not supported for bool tensors");
     ctx->save_for_backward({x});
-    if (lo) ctx->saved_data["lo"] = *lo;
-    if (hi) ctx->saved_data["hi"] = *hi;
+    ctx->emplace_state<State>(lo, hi);
     ScalarType t = x.dtype();
     if (t == kInt64 && ((lo && !is_integral_value(*lo)) || (hi && !is_integral_value(*hi)))) t = kFloat32;
     return unary_kernel(x, t, "clamp", [lo, hi](auto v) {
@@ -645,8 +663,7 @@ struct ClampOp : autograd::Function<ClampOp> {
     Tensor mask;
     {
       AutoGradMode guard(false);
-      const auto lo = ctx->saved_data.count("lo") ? std::optional(ctx->saved_data["lo"].toDouble()) : std::nullopt;
-      const auto hi = ctx->saved_data.count("hi") ? std::optional(ctx->saved_data["hi"].toDouble()) : std::nullopt;
+      const std::optional<double> lo = ctx->state<State>().lo, hi = ctx->state<State>().hi;
       // The gradient passes where min <= x <= max (bounds included), as PyTorch.
       mask = unary_kernel(x, x.dtype(), "clamp_backward", [lo, hi](auto v) {
         using T = decltype(v);
@@ -661,10 +678,10 @@ struct ClampOp : autograd::Function<ClampOp> {
 // Ternary loop for where(): out = c ? a : b, all broadcast to `shape`.
 template <typename T>
 void where_loop(const Tensor& out, const Tensor& c, const Tensor& a, const Tensor& b) {
-  T* o = ptr<T>(out);
-  const bool* pc = ptr<bool>(c);
-  const T* pa = ptr<T>(a);
-  const T* pb = ptr<T>(b);
+  T* o = detail::typed_data<T>(out);
+  const bool* pc = detail::typed_data<bool>(c);
+  const T* pa = detail::typed_data<T>(a);
+  const T* pb = detail::typed_data<T>(b);
   const auto so = out.impl()->strides;
   const auto sc = detail::broadcast_strides(c, out.sizes());
   const auto sa = detail::broadcast_strides(a, out.sizes());
@@ -681,6 +698,9 @@ void where_loop(const Tensor& out, const Tensor& c, const Tensor& a, const Tenso
 
 struct WhereOp : autograd::Function<WhereOp> {
   static std::string_view name() { return "WhereBackward0"; }
+  struct State {
+    OperandMeta a, b;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& c, const Tensor& a, const Tensor& b) {
     detail::check_defined(c, "where");
     detail::check_defined(a, "where");
@@ -689,10 +709,7 @@ struct WhereOp : autograd::Function<WhereOp> {
     auto shape = broadcast_shapes(broadcast_shapes(c.sizes(), a.sizes(), "where"), b.sizes(), "where");
     const ScalarType t = result_type(a, b);
     ctx->save_for_backward({c});
-    ctx->saved_data["sa"] = a.sizes();
-    ctx->saved_data["sb"] = b.sizes();
-    ctx->saved_data["ta"] = static_cast<int64_t>(a.dtype());
-    ctx->saved_data["tb"] = static_cast<int64_t>(b.dtype());
+    ctx->emplace_state<State>(operand_meta(a), operand_meta(b));
     Tensor out = make_tensor(shape, t, "where");
     const Tensor ca = as_type(a, t), cb = as_type(b, t);
     detail::dispatch_all(t, "where", [&]<typename T>() { where_loop<T>(out, c, ca, cb); });
@@ -702,8 +719,9 @@ struct WhereOp : autograd::Function<WhereOp> {
     auto c = ctx->get_saved_variables()[0];
     Tensor ga, gb;
     Tensor zero = zeros({}, g[0].dtype());
-    if (ctx->needs_input_grad(1)) ga = AddOp::reduce_grad(ctx, where(c, g[0], zero), "sa", "ta", 1, 1.0);
-    if (ctx->needs_input_grad(2)) gb = AddOp::reduce_grad(ctx, where(c, zero, g[0]), "sb", "tb", 2, 1.0);
+    const State& s = ctx->state<State>();
+    if (ctx->needs_input_grad(1)) ga = reduce_grad(ctx, where(c, g[0], zero), s.a, 1, 1.0);
+    if (ctx->needs_input_grad(2)) gb = reduce_grad(ctx, where(c, zero, g[0]), s.b, 2, 1.0);
     return {Tensor(), ga, gb};
   }
 };
@@ -825,8 +843,8 @@ Tensor& inplace_binary(Tensor& self, const Tensor& other, const char* name, Scal
   std::array<std::vector<int64_t>, 2> st2{self.strides().vec(), detail::broadcast_strides(src, self.sizes())};
   coalesce(sizes, st2);
   detail::dispatch_all(self.dtype(), name, [&]<typename T>() {
-    T* o = ptr<T>(self);
-    const T* p = ptr<T>(src);
+    T* o = detail::typed_data<T>(self);
+    const T* p = detail::typed_data<T>(src);
     const int64_t n = self.numel();
     if (self.is_contiguous() && src.sizes() == self.sizes() && src.is_contiguous()) {
       for (int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(op(o[i], p[i]));
@@ -854,7 +872,7 @@ template <typename F>
 void inplace_apply(Tensor& self, const char* name, F f) {
   const auto& st = self.impl()->strides;
   detail::dispatch_all(self.dtype(), name, [&]<typename T>() {
-    T* o = ptr<T>(self);
+    T* o = detail::typed_data<T>(self);
     if (self.is_contiguous()) {
       const int64_t n = self.numel();
       for (int64_t i = 0; i < n; ++i) o[i] = f(o[i]);
@@ -1037,7 +1055,7 @@ bool equal(const Tensor& a, const Tensor& b) {
   if (a.sizes() != b.sizes()) return false;
   AutoGradMode guard(false);
   const Tensor e = compare<Cmp::EQ>(a, b);
-  const bool* p = ptr<bool>(e);
+  const bool* p = detail::typed_data<bool>(e);
   return std::all_of(p, p + e.numel(), [](bool v) { return v; });
 }
 bool Tensor::equal(const Tensor& other) const { return xgrad::equal(*this, other); }
@@ -1050,7 +1068,7 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
     if (x == y) return true;  // equal infinities
     return std::abs(x - y) <= atol + rtol * std::abs(y);  // false when either is NaN
   });
-  const bool* p = ptr<bool>(close);
+  const bool* p = detail::typed_data<bool>(close);
   return std::all_of(p, p + close.numel(), [](bool v) { return v; });
 }
 bool Tensor::allclose(const Tensor& other, double rtol, double atol) const {

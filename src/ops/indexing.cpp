@@ -286,9 +286,12 @@ int64_t physical_offset(IntArrayRef sizes, IntArrayRef strides, int64_t i) {
 // out[k] = x.flatten()[positions[k]], shaped like positions.
 struct IndexOp : autograd::Function<IndexOp> {
   static std::string_view name() { return "IndexBackward0"; }
+  struct State {
+    std::vector<int64_t> input_sizes;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, const Tensor& positions) {
     ctx->save_for_backward({positions});
-    ctx->saved_data["sizes"] = x.sizes().vec();
+    ctx->emplace_state<State>(x.sizes().vec());
     Tensor out = make_tensor(positions.sizes(), x.dtype(), "index");
     const size_t es = x.element_size();
     const auto* src = static_cast<const char*>(x.impl()->data());
@@ -302,7 +305,7 @@ struct IndexOp : autograd::Function<IndexOp> {
   }
   static autograd::variable_list backward(AutogradContext* ctx, autograd::variable_list g) {
     auto saved = ctx->get_saved_variables();
-    const auto& sizes = ctx->saved_data["sizes"].toIntVector();
+    const auto& sizes = ctx->state<State>().input_sizes;
     int64_t numel = 1;
     for (auto s : sizes) numel *= s;
     Tensor flat = detail::index_select_backward(g[0].reshape({-1}), {numel}, 0, saved[0].reshape({-1}));

@@ -1,9 +1,7 @@
-// nn::functional::linear (one GEMM with a bias epilogue), flatten and the functional spellings
-// of the activations (dropout is in dropout.cpp).
+// nn::functional::linear: one GEMM with a bias epilogue, and its backward.
 
 #include <xgrad/autograd/function.hpp>
 #include <xgrad/autograd/grad_mode.hpp>
-#include <xgrad/nn/functional/activation.hpp>
 #include <xgrad/nn/functional/linear.hpp>
 
 #include "core/dispatch.hpp"
@@ -114,30 +112,6 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   std::vector<int64_t> out_sizes = input.sizes().vec();
   out_sizes.back() = out;
   return y2.view(out_sizes);
-}
-
-Tensor flatten(const Tensor& input, int64_t start_dim, int64_t end_dim) {
-  XGRAD_CHECK(input.defined(), ValueError, "flatten: input is an undefined tensor");
-  return input.flatten(start_dim, end_dim);
-}
-
-Tensor relu(const Tensor& input, const ReLUFuncOptions& options) {
-  if (options.inplace() && !(GradMode::is_enabled() && input.requires_grad())) {  // see dropout
-    XGRAD_RECORD_FUNCTION("relu_", {input});
-    Tensor self = input;
-    return self.clamp_(0.0);
-  }
-  return input.relu();
-}
-
-Tensor sigmoid(const Tensor& input) { return input.sigmoid(); }
-
-Tensor tanh(const Tensor& input) { return input.tanh(); }
-
-Tensor softmax(const Tensor& input, const SoftmaxFuncOptions& options) { return input.softmax(options.dim()); }
-
-Tensor log_softmax(const Tensor& input, const LogSoftmaxFuncOptions& options) {
-  return input.log_softmax(options.dim());
 }
 
 }  // namespace xgrad::nn::functional

@@ -215,6 +215,11 @@ struct PointwiseLossOp : autograd::Function<PointwiseLossOp<K>> {
     }
     return "LossBackward0";
   }
+  struct State {
+    int64_t reduction;           // a Reduction
+    double param;                // beta (smooth_l1), delta (huber); unused otherwise
+    std::vector<int64_t> shape;  // the broadcast shape of the operands
+  };
 
   static Tensor forward(AutogradContext* ctx, const Tensor& input, const Tensor& target, const Tensor& weight,
                         const Tensor& pos_weight, int64_t reduction, double param) {
@@ -223,9 +228,7 @@ struct PointwiseLossOp : autograd::Function<PointwiseLossOp<K>> {
     if (weight.defined()) shape = broadcast_shapes(shape, weight.sizes(), op);
     if (pos_weight.defined()) shape = broadcast_shapes(shape, pos_weight.sizes(), op);
     ctx->save_for_backward({input, target, weight, pos_weight});
-    ctx->saved_data["reduction"] = reduction;
-    ctx->saved_data["param"] = param;
-    ctx->saved_data["shape"] = shape;
+    ctx->emplace_state<State>(reduction, param, shape);
 
     Tensor out = make_tensor(shape, input.dtype(), "loss");
     detail::dispatch_floating(input.dtype(), op, [&]<typename T>() {
@@ -255,9 +258,10 @@ struct PointwiseLossOp : autograd::Function<PointwiseLossOp<K>> {
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const Tensor &input = saved[0], &target = saved[1], &weight = saved[2], &pos_weight = saved[3];
-    const int64_t reduction = ctx->saved_data["reduction"].toInt();
-    const double param = ctx->saved_data["param"].toDouble();
-    const std::vector<int64_t> shape = ctx->saved_data["shape"].toIntVector();
+    const State& state = ctx->state<State>();
+    const int64_t reduction = state.reduction;
+    const double param = state.param;
+    const std::vector<int64_t>& shape = state.shape;
     const bool want_x = ctx->needs_input_grad(0), want_t = ctx->needs_input_grad(1);
     // As PyTorch, weight and pos_weight get no gradient; say so rather than drop it silently.
     XGRAD_CHECK(!ctx->needs_input_grad(2) && !ctx->needs_input_grad(3), AutogradError,
@@ -393,6 +397,15 @@ ClassLayout check_class_inputs(const Tensor& input, const Tensor& target, const 
 // the softmax from the saved logits as exp(x - max) / sum, not as exp of a rounded log-prob.
 struct ClassLossOp : autograd::Function<ClassLossOp> {
   static std::string_view name() { return "NllLossBackward0"; }
+  struct State {
+    int64_t reduction;  // a Reduction
+    int64_t ignore_index;
+    double smoothing;
+    bool log_softmax;     // cross_entropy (true) or nll_loss
+    double weight_total;  // class weights of the counted targets, summed
+    int64_t counted;      // targets not ignored
+    std::vector<int64_t> input_sizes;
+  };
 
   static Tensor forward(AutogradContext* ctx, const Tensor& input_, const Tensor& target_, const Tensor& weight_,
                         int64_t reduction, int64_t ignore_index, double smoothing, bool log_softmax) {
@@ -462,13 +475,8 @@ struct ClassLossOp : autograd::Function<ClassLossOp> {
     // cross_entropy keeps the logits (as given: under create_graph backward differentiates
     // through them); nll_loss's gradient does not depend on its input.
     ctx->save_for_backward({target, weight, log_softmax ? input_ : Tensor()});
-    ctx->saved_data["reduction"] = reduction;
-    ctx->saved_data["ignore_index"] = ignore_index;
-    ctx->saved_data["smoothing"] = smoothing;
-    ctx->saved_data["log_softmax"] = log_softmax;
-    ctx->saved_data["weight_total"] = weight_total;
-    ctx->saved_data["counted"] = counted;
-    ctx->saved_data["input_sizes"] = input.sizes().vec();
+    ctx->emplace_state<State>(reduction, ignore_index, smoothing, log_softmax, weight_total, counted,
+                              input.sizes().vec());
 
     if (reduction == kReduceNone) return per_sample;
     const double C_d = static_cast<double>(C);
@@ -487,7 +495,8 @@ struct ClassLossOp : autograd::Function<ClassLossOp> {
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
-    const bool log_softmax = ctx->saved_data["log_softmax"].toBool();
+    const State& state = ctx->state<State>();
+    const bool log_softmax = state.log_softmax;
     const char* op = log_softmax ? "cross_entropy" : "nll_loss";
     // As PyTorch: class weights get no gradient; say so rather than drop it silently.
     XGRAD_CHECK(!ctx->needs_input_grad(2), AutogradError,
@@ -495,12 +504,12 @@ struct ClassLossOp : autograd::Function<ClassLossOp> {
     if (!ctx->needs_input_grad(0)) return {Tensor(), Tensor(), Tensor()};
     const auto saved = ctx->get_saved_variables();
     const Tensor &target = saved[0], &weight = saved[1], &input = saved[2];
-    const int64_t reduction = ctx->saved_data["reduction"].toInt();
-    const int64_t ignore_index = ctx->saved_data["ignore_index"].toInt();
-    const double eps = ctx->saved_data["smoothing"].toDouble();
-    const double weight_total = ctx->saved_data["weight_total"].toDouble();
-    const double counted = static_cast<double>(ctx->saved_data["counted"].toInt());
-    const std::vector<int64_t> sizes = ctx->saved_data["input_sizes"].toIntVector();
+    const int64_t reduction = state.reduction;
+    const int64_t ignore_index = state.ignore_index;
+    const double eps = state.smoothing;
+    const double weight_total = state.weight_total;
+    const double counted = static_cast<double>(state.counted);
+    const std::vector<int64_t>& sizes = state.input_sizes;
 
     const int64_t outer = sizes.size() == 1 ? 1 : sizes[0];
     const int64_t C = sizes.size() == 1 ? sizes[0] : sizes[1];

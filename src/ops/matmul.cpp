@@ -19,11 +19,6 @@ using autograd::variable_list;
 
 namespace {
 
-template <typename T>
-T* ptr(const Tensor& t) {
-  return static_cast<T*>(t.impl()->data());
-}
-
 // A rows x cols matrix as gemm wants it: pointer, transpose flag and row stride of the stored
 // matrix. `hold` keeps a contiguous copy alive when the strides fit neither layout.
 struct MatArg {
@@ -98,9 +93,9 @@ Tensor batched_product(const Tensor& x, const Tensor& y, const char* op) {
   }
   detail::dispatch_all(x.dtype(), op, [&]<typename T>() {
     if constexpr (!std::is_same_v<T, bool>) {
-      const T* pa = ptr<T>(xa);
-      const T* pb = ptr<T>(ya);
-      T* pc = ptr<T>(out);
+      const T* pa = detail::typed_data<T>(xa);
+      const T* pb = detail::typed_data<T>(ya);
+      T* pc = detail::typed_data<T>(out);
       for (int64_t i = 0; i < B; ++i)
         gemm_any<T>(fa.trans, fb.trans, m, n, k, pa + i * xa.stride(0), fa.ld, pb + i * ya.stride(0), fb.ld,
                     pc + i * m * n);
@@ -207,13 +202,16 @@ struct MvOp : autograd::Function<MvOp> {
 // this step as UnsafeViewBackward0, so grad_fn names match.
 struct UnsafeViewOp : autograd::Function<UnsafeViewOp> {
   static std::string_view name() { return "UnsafeViewBackward0"; }
+  struct State {
+    std::vector<int64_t> input_sizes;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, std::vector<int64_t> sizes) {
-    ctx->saved_data["in"] = x.sizes();
+    ctx->emplace_state<State>(x.sizes().vec());
     const Tensor c = x.contiguous();
     return make_view(c, sizes, contiguous_strides(sizes), c.storage_offset());
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    return {g[0].reshape(ctx->saved_data["in"].toIntVector())};
+    return {g[0].reshape(ctx->state<State>().input_sizes)};
   }
 };
 

@@ -69,6 +69,8 @@ Planes check_input(const Tensor& input, const char* op) {
   return p;
 }
 
+// Everything a pool's kernels need; also each pool op's State, so its backward (itself a pool
+// op, for double backward) runs with the same parameters.
 struct PoolParams {
   kernels::Pool2dShape shape;
   std::vector<int64_t> in_sizes, out_sizes;
@@ -137,40 +139,6 @@ PoolParams adaptive_params(const Tensor& input, const char* op, IntArrayRef outp
   return r;
 }
 
-// Pool parameters travel to backward through saved_data (which holds IValues): flattened to ints.
-void save_params(AutogradContext* ctx, const PoolParams& p) {
-  const auto& s = p.shape;
-  ctx->saved_data["shape"] = std::vector<int64_t>{s.planes,   s.in_h,     s.in_w,       s.out_h,
-                                                  s.out_w,    s.kernel_h, s.kernel_w,   s.stride_h,
-                                                  s.stride_w, s.pad_h,    s.pad_w,      s.dilation_h,
-                                                  s.dilation_w, p.count_include_pad ? 1 : 0, p.divisor_override};
-  ctx->saved_data["in_sizes"] = p.in_sizes;
-  ctx->saved_data["out_sizes"] = p.out_sizes;
-}
-PoolParams load_params(AutogradContext* ctx) {
-  const auto& v = ctx->saved_data.at("shape").toIntVector();
-  PoolParams p;
-  auto& s = p.shape;
-  s.planes = v[0];
-  s.in_h = v[1];
-  s.in_w = v[2];
-  s.out_h = v[3];
-  s.out_w = v[4];
-  s.kernel_h = v[5];
-  s.kernel_w = v[6];
-  s.stride_h = v[7];
-  s.stride_w = v[8];
-  s.pad_h = v[9];
-  s.pad_w = v[10];
-  s.dilation_h = v[11];
-  s.dilation_w = v[12];
-  p.count_include_pad = v[13] != 0;
-  p.divisor_override = v[14];
-  p.in_sizes = ctx->saved_data.at("in_sizes").toIntVector();
-  p.out_sizes = ctx->saved_data.at("out_sizes").toIntVector();
-  return p;
-}
-
 // ---- max pools -----------------------------------------------------------------------------------
 
 // Gather of `src` (input-plane sized) through arg-max indices: the max pool's forward given its
@@ -198,10 +166,11 @@ struct MaxPoolScatterOp : autograd::Function<MaxPoolScatterOp<Adaptive>> {
   static std::string_view name() {
     return Adaptive ? "AdaptiveMaxPool2DBackwardBackward0" : "MaxPool2DWithIndicesBackwardBackward0";
   }
+  using State = PoolParams;
   static Tensor forward(AutogradContext* ctx, const Tensor& grad_output, const Tensor& indices,
                         const PoolParams& p) {
     ctx->save_for_backward({indices});
-    save_params(ctx, p);
+    ctx->emplace_state<State>(p);
     const Tensor g = grad_output.contiguous();
     Tensor gin = make_tensor(p.in_sizes, g.dtype(), "pool2d backward");
     detail::dispatch_floating(g.dtype(), "max_pool2d_backward", [&]<typename T>() {
@@ -212,13 +181,14 @@ struct MaxPoolScatterOp : autograd::Function<MaxPoolScatterOp<Adaptive>> {
   static autograd::variable_list backward(AutogradContext* ctx, autograd::variable_list grads) {
     const Tensor idx = ctx->get_saved_variables()[0];
     if (!ctx->needs_input_grad(0)) return {Tensor(), Tensor()};
-    return {gather_indices(grads[0], idx, load_params(ctx)), Tensor()};
+    return {gather_indices(grads[0], idx, ctx->state<State>()), Tensor()};
   }
 };
 
 template <bool Adaptive>
 struct MaxPoolOp : autograd::Function<MaxPoolOp<Adaptive>> {
   static std::string_view name() { return Adaptive ? "AdaptiveMaxPool2DBackward0" : "MaxPool2DWithIndicesBackward0"; }
+  using State = PoolParams;
   static autograd::variable_list forward(AutogradContext* ctx, const Tensor& input, const PoolParams& p) {
     const Tensor x = input.contiguous();
     Tensor out = make_tensor(p.out_sizes, x.dtype(), "max_pool2d");
@@ -231,7 +201,7 @@ struct MaxPoolOp : autograd::Function<MaxPoolOp<Adaptive>> {
     });
     ctx->mark_non_differentiable({idx});
     ctx->save_for_backward({idx});
-    save_params(ctx, p);
+    ctx->emplace_state<State>(p);
     // The indices output never gets a gradient: without this, every backward would first fill
     // an output-sized zero tensor standing for it.
     ctx->set_materialize_grads(false);
@@ -241,7 +211,7 @@ struct MaxPoolOp : autograd::Function<MaxPoolOp<Adaptive>> {
     const Tensor idx = ctx->get_saved_variables()[0];
     // No gradient in, none out (as PyTorch's generated backward functions).
     if (!ctx->needs_input_grad(0) || !grads[0].defined()) return {Tensor()};
-    return {MaxPoolScatterOp<Adaptive>::apply(grads[0], idx, load_params(ctx))};
+    return {MaxPoolScatterOp<Adaptive>::apply(grads[0], idx, ctx->state<State>())};
   }
 };
 
@@ -281,8 +251,9 @@ struct AvgPoolBackwardOp : autograd::Function<AvgPoolBackwardOp<Adaptive>> {
   static std::string_view name() {
     return Adaptive ? "AdaptiveAvgPool2DBackwardBackward0" : "AvgPool2DBackwardBackward0";
   }
+  using State = PoolParams;
   static Tensor forward(AutogradContext* ctx, const Tensor& grad_output, const PoolParams& p) {
-    save_params(ctx, p);
+    ctx->emplace_state<State>(p);
     const Tensor g = grad_output.contiguous();
     Tensor gin = make_tensor(p.in_sizes, g.dtype(), "avg_pool2d backward");
     detail::dispatch_floating(g.dtype(), Adaptive ? "adaptive_avg_pool2d_backward" : "avg_pool2d_backward",
@@ -297,20 +268,21 @@ struct AvgPoolBackwardOp : autograd::Function<AvgPoolBackwardOp<Adaptive>> {
   }
   static autograd::variable_list backward(AutogradContext* ctx, autograd::variable_list grads) {
     if (!ctx->needs_input_grad(0)) return {Tensor()};
-    return {AvgPoolOp<Adaptive>::apply(grads[0], load_params(ctx))};
+    return {AvgPoolOp<Adaptive>::apply(grads[0], ctx->state<State>())};
   }
 };
 
 template <bool Adaptive>
 struct AvgPoolOp : autograd::Function<AvgPoolOp<Adaptive>> {
   static std::string_view name() { return Adaptive ? "AdaptiveAvgPool2DBackward0" : "AvgPool2DBackward0"; }
+  using State = PoolParams;
   static Tensor forward(AutogradContext* ctx, const Tensor& input, const PoolParams& p) {
-    save_params(ctx, p);
+    ctx->emplace_state<State>(p);
     return avg_forward_kernel<Adaptive>(input, p);
   }
   static autograd::variable_list backward(AutogradContext* ctx, autograd::variable_list grads) {
     if (!ctx->needs_input_grad(0)) return {Tensor()};
-    return {AvgPoolBackwardOp<Adaptive>::apply(grads[0], load_params(ctx))};
+    return {AvgPoolBackwardOp<Adaptive>::apply(grads[0], ctx->state<State>())};
   }
 };
 

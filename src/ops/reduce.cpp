@@ -22,11 +22,6 @@ using autograd::variable_list;
 
 namespace {
 
-template <typename T>
-T* ptr(const Tensor& t) {
-  return static_cast<T*>(t.impl()->data());
-}
-
 // Which dims a reduction removes, and the shapes around it.
 struct Plan {
   std::vector<int64_t> in_sizes;
@@ -97,7 +92,7 @@ Tensor sum_kernel(const Tensor& x, const Plan& p, ScalarType out_type, double sc
     using Acc = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
     using Signed = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
     std::vector<Acc> acc(static_cast<size_t>(nout), Acc(0));
-    const T* px = ptr<T>(x);
+    const T* px = detail::typed_data<T>(x);
     if (nout == 1 && x.is_contiguous()) {
       acc[0] = row_sum<Acc>(px, x.numel(), 1);
     } else {
@@ -117,7 +112,7 @@ Tensor sum_kernel(const Tensor& x, const Plan& p, ScalarType out_type, double sc
       });
     }
     detail::dispatch_all(out_type, "sum", [&]<typename R>() {
-      R* o = ptr<R>(out);
+      R* o = detail::typed_data<R>(out);
       for (int64_t i = 0; i < nout; ++i) {
         if constexpr (std::is_floating_point_v<R>)
           o[i] = static_cast<R>(static_cast<double>(static_cast<Signed>(acc[static_cast<size_t>(i)])) * scale);
@@ -137,58 +132,57 @@ Tensor expand_grad(const Tensor& g, const std::vector<int64_t>& keep, const std:
   return k.expand(in);
 }
 
+// The sum and mean ops keep their reduction's Plan as their state: its sizes are what backward
+// broadcasts the gradient through, and its count what mean divides by.
 struct SumOp : autograd::Function<SumOp> {
   static std::string_view name() { return "SumBackward0"; }
+  using State = Plan;
   static Tensor forward(AutogradContext* ctx, const Tensor& x) {
-    const Plan p = plan_all(x);
-    ctx->saved_data["in"] = p.in_sizes;
+    const Plan& p = ctx->emplace_state<State>(plan_all(x));
     return sum_kernel(x, p, sum_type(x.dtype()));
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    const auto& in = ctx->saved_data["in"].toIntVector();
-    return {expand_grad(g[0], std::vector<int64_t>(in.size(), 1), in)};
+    const Plan& p = ctx->state<State>();
+    return {expand_grad(g[0], p.keep_sizes, p.in_sizes)};
   }
 };
 
 struct SumDimOp : autograd::Function<SumDimOp> {
   static std::string_view name() { return "SumBackward1"; }
+  using State = Plan;
   static Tensor forward(AutogradContext* ctx, const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
-    const Plan p = make_plan(x, dims, keepdim, "sum");
-    ctx->saved_data["in"] = p.in_sizes;
-    ctx->saved_data["keep"] = p.keep_sizes;
+    const Plan& p = ctx->emplace_state<State>(make_plan(x, dims, keepdim, "sum"));
     return sum_kernel(x, p, sum_type(x.dtype()));
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    return {expand_grad(g[0], ctx->saved_data["keep"].toIntVector(), ctx->saved_data["in"].toIntVector())};
+    const Plan& p = ctx->state<State>();
+    return {expand_grad(g[0], p.keep_sizes, p.in_sizes)};
   }
 };
 
 struct MeanOp : autograd::Function<MeanOp> {
   static std::string_view name() { return "MeanBackward0"; }
+  using State = Plan;
   static Tensor forward(AutogradContext* ctx, const Tensor& x) {
-    const Plan p = plan_all(x);
-    ctx->saved_data["in"] = p.in_sizes;
-    ctx->saved_data["n"] = p.count;
+    const Plan& p = ctx->emplace_state<State>(plan_all(x));
     return sum_kernel(x, p, x.dtype(), 1.0 / static_cast<double>(p.count));
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    const auto& in = ctx->saved_data["in"].toIntVector();
-    return {expand_grad(g[0] / ctx->saved_data["n"].toDouble(), std::vector<int64_t>(in.size(), 1), in)};
+    const Plan& p = ctx->state<State>();
+    return {expand_grad(g[0] / static_cast<double>(p.count), p.keep_sizes, p.in_sizes)};
   }
 };
 
 struct MeanDimOp : autograd::Function<MeanDimOp> {
   static std::string_view name() { return "MeanBackward1"; }
+  using State = Plan;
   static Tensor forward(AutogradContext* ctx, const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
-    const Plan p = make_plan(x, dims, keepdim, "mean");
-    ctx->saved_data["in"] = p.in_sizes;
-    ctx->saved_data["keep"] = p.keep_sizes;
-    ctx->saved_data["n"] = p.count;
+    const Plan& p = ctx->emplace_state<State>(make_plan(x, dims, keepdim, "mean"));
     return sum_kernel(x, p, x.dtype(), 1.0 / static_cast<double>(p.count));
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    return {expand_grad(g[0] / ctx->saved_data["n"].toDouble(), ctx->saved_data["keep"].toIntVector(),
-                        ctx->saved_data["in"].toIntVector())};
+    const Plan& p = ctx->state<State>();
+    return {expand_grad(g[0] / static_cast<double>(p.count), p.keep_sizes, p.in_sizes)};
   }
 };
 
@@ -221,11 +215,11 @@ Tensor extreme_kernel(const Tensor& x, const Plan& p, const char* op) {
   Tensor out = make_tensor(p.out_sizes, x.dtype());
   const int64_t nout = out.numel();
   detail::dispatch_all(x.dtype(), op, [&]<typename T>() {
-    T* o = ptr<T>(out);
+    T* o = detail::typed_data<T>(out);
     std::vector<char> seen(static_cast<size_t>(nout), 0);
     const auto as = acc_strides(p);
     const auto& xs = x.impl()->strides;
-    const T* px = ptr<T>(x);
+    const T* px = detail::typed_data<T>(x);
     detail::for_each_row<2>(p.in_sizes, {as.data(), xs.data()}, [&](const auto& base, int64_t n, const auto& st) {
       for (int64_t i = 0; i < n; ++i) {
         const int64_t oi = base[0] + i * st[0];
@@ -279,20 +273,19 @@ struct ExtremeAllOp : autograd::Function<ExtremeAllOp<IsMax>> {
 template <bool IsMax>
 struct AmaxOp : autograd::Function<AmaxOp<IsMax>> {
   static std::string_view name() { return IsMax ? "AmaxBackward0" : "AminBackward0"; }
+  using State = Plan;  // backward splits the gradient over the reduced dims' ties
   static Tensor forward(AutogradContext* ctx, const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
     const char* op = IsMax ? "amax" : "amin";
-    const Plan p = make_plan(x, dims, keepdim, op);
+    const Plan& p = ctx->emplace_state<State>(make_plan(x, dims, keepdim, op));
     XGRAD_CHECK(p.count > 0, ValueError, "{}: cannot reduce over a dimension of size 0 (input sizes {})", op,
                 to_string(x.sizes()));
     Tensor r = extreme_kernel<IsMax>(x, p, op);
     ctx->save_for_backward({x, r});
-    ctx->saved_data["dims"] = dims;
-    ctx->saved_data["keepdim"] = keepdim;
     return r;
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     auto s = ctx->get_saved_variables();
-    const Plan p = make_plan(s[0], ctx->saved_data["dims"].toIntVector(), ctx->saved_data["keepdim"].toBool(), "amax");
+    const Plan& p = ctx->state<State>();
     return {tie_split_grad(g[0], s[0], s[1], p.keep_sizes, p.reduced)};
   }
 };
@@ -315,9 +308,9 @@ std::pair<Tensor, Tensor> extreme_dim_kernel(const Tensor& x, int64_t dim, bool 
   Tensor indices = make_tensor(p.out_sizes, kInt64);
   const Tensor c = x.contiguous();
   detail::dispatch_all(x.dtype(), op, [&]<typename T>() {
-    const T* px = ptr<T>(c);
-    T* pv = ptr<T>(values);
-    int64_t* pi = ptr<int64_t>(indices);
+    const T* px = detail::typed_data<T>(c);
+    T* pv = detail::typed_data<T>(values);
+    int64_t* pi = detail::typed_data<int64_t>(indices);
     if (inner == 1) {
       // Reducing the last dim: one scan per row.
       for (int64_t o = 0; o < outer; ++o) {
@@ -366,9 +359,9 @@ Tensor index_mask(IntArrayRef in_sizes, int64_t dim, const Tensor& indices_keep,
     if (k > dim) inner *= in_sizes[static_cast<size_t>(k)];
   }
   const Tensor idx = indices_keep.contiguous();
-  const int64_t* pi = ptr<int64_t>(idx);
+  const int64_t* pi = detail::typed_data<int64_t>(idx);
   detail::dispatch_floating(t, "max", [&]<typename T>() {
-    T* pm = ptr<T>(mask);
+    T* pm = detail::typed_data<T>(mask);
     for (int64_t o = 0; o < outer; ++o)
       for (int64_t i = 0; i < inner; ++i) pm[(o * n + pi[o * inner + i]) * inner + i] = T(1);
   });
@@ -378,22 +371,26 @@ Tensor index_mask(IntArrayRef in_sizes, int64_t dim, const Tensor& indices_keep,
 template <bool IsMax>
 struct ExtremeDimOp : autograd::Function<ExtremeDimOp<IsMax>> {
   static std::string_view name() { return IsMax ? "MaxBackward0" : "MinBackward0"; }
+  struct State {
+    std::vector<int64_t> input_sizes;
+    int64_t dim;                      // wrapped
+    std::vector<int64_t> keep_sizes;  // input_sizes with `dim` set to 1
+  };
   static variable_list forward(AutogradContext* ctx, const Tensor& x, int64_t dim, bool keepdim) {
     const char* op = IsMax ? "max" : "min";
     auto [values, indices] = extreme_dim_kernel<IsMax>(x, dim, keepdim, op);
     const int64_t d = detail::wrap_dim(dim, x.dim(), op);
     ctx->save_for_backward({indices});
-    ctx->saved_data["in"] = x.sizes();
-    ctx->saved_data["dim"] = d;
-    ctx->saved_data["keep"] = make_plan(x, {d}, true, op).keep_sizes;
+    ctx->emplace_state<State>(x.sizes().vec(), d, make_plan(x, {d}, true, op).keep_sizes);
     ctx->mark_non_differentiable({indices});
     return {values, indices};
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     const Tensor idx = ctx->get_saved_variables()[0];
-    const auto& keep = ctx->saved_data["keep"].toIntVector();
-    const auto& in = ctx->saved_data["in"].toIntVector();
-    const int64_t d = ctx->saved_data["dim"].toInt();
+    const State& s = ctx->state<State>();
+    const auto& keep = s.keep_sizes;
+    const auto& in = s.input_sizes;
+    const int64_t d = s.dim;
     const Tensor ik = idx.sizes() == IntArrayRef(keep) ? idx : idx.reshape(keep);
     const Tensor mask = index_mask(in, d, ik, g[0].dtype());
     const Tensor gk = g[0].sizes() == IntArrayRef(keep) ? g[0] : g[0].reshape(keep);

@@ -8,6 +8,7 @@
 #include <xgrad/autograd/function.hpp>
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/autograd/node.hpp>
+#include <xgrad/nn/functional/linear.hpp>
 #include <xgrad/tensor.hpp>
 
 #include "core/checked.hpp"
@@ -260,38 +261,45 @@ Tensor expand_raw(const Tensor& x, IntArrayRef sizes) {
 
 struct SliceScatterOp : autograd::Function<SliceScatterOp> {
   static std::string_view name() { return "SliceBackwardBackward0"; }
+  using State = SliceArgs;  // the slice whose gradient this scatters
   static Tensor forward(AutogradContext* ctx, const Tensor& g, IntArrayRef input_sizes, SliceArgs a) {
-    ctx->saved_data["args"] = std::vector<int64_t>{a.dim, a.start, a.end, a.step};
+    ctx->emplace_state<State>(a);
     Tensor out = zeros(input_sizes, g.dtype());
     slice_raw(out, a).copy_(g);
     return out;
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    const auto& v = ctx->saved_data["args"].toIntVector();
-    return {g[0].slice(v[0], v[1], v[2], v[3])};
+    const SliceArgs& a = ctx->state<State>();
+    return {g[0].slice(a.dim, a.start, a.end, a.step)};
   }
 };
 
 struct SelectScatterOp : autograd::Function<SelectScatterOp> {
   static std::string_view name() { return "SelectBackwardBackward0"; }
+  struct State {
+    int64_t dim, index;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& g, IntArrayRef input_sizes, int64_t dim, int64_t index) {
-    ctx->saved_data["dim"] = dim;
-    ctx->saved_data["index"] = index;
+    ctx->emplace_state<State>(dim, index);
     Tensor out = zeros(input_sizes, g.dtype());
     select_raw(out, dim, index).copy_(g);
     return out;
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    return {g[0].select(ctx->saved_data["dim"].toInt(), ctx->saved_data["index"].toInt())};
+    const State& s = ctx->state<State>();
+    return {g[0].select(s.dim, s.index)};
   }
 };
 
 // out (zeros of `sizes`) with out.select(dim, index[i]) += g.select(dim, i) for every i.
 struct IndexAddOp : autograd::Function<IndexAddOp> {
   static std::string_view name() { return "IndexSelectBackwardBackward0"; }
+  struct State {
+    int64_t dim;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& g, IntArrayRef sizes, int64_t dim, const Tensor& index) {
     ctx->save_for_backward({index});
-    ctx->saved_data["dim"] = dim;
+    ctx->emplace_state<State>(dim);
     Tensor out = zeros(sizes, g.dtype());
     const Tensor gc = g.contiguous();
     const Tensor idx = index.contiguous();
@@ -316,24 +324,28 @@ struct IndexAddOp : autograd::Function<IndexAddOp> {
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     auto saved = ctx->get_saved_variables();
-    return {g[0].index_select(ctx->saved_data["dim"].toInt(), saved[0]), Tensor()};
+    return {g[0].index_select(ctx->state<State>().dim, saved[0]), Tensor()};
   }
 };
 
 // ---- view ops ------------------------------------------------------------------------------------
 
-// Backward of every op that only reinterprets sizes: reshape the gradient back.
+// Backward of every op that only reinterprets sizes: reshape the gradient back. Its forward
+// stores State{x.sizes().vec()}.
 template <typename Self>
 struct ReshapeLike : autograd::Function<Self> {
+  struct State {
+    std::vector<int64_t> input_sizes;
+  };
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    return {g[0].reshape(ctx->saved_data["sizes"].toIntVector())};
+    return {g[0].reshape(ctx->state<State>().input_sizes)};
   }
 };
 
 struct ViewOp : ReshapeLike<ViewOp> {
   static std::string_view name() { return "ViewBackward0"; }
   static Tensor forward(AutogradContext* ctx, const Tensor& x, IntArrayRef sizes) {
-    ctx->saved_data["sizes"] = x.sizes().vec();
+    ctx->emplace_state<State>(x.sizes().vec());
     return view_raw(x, sizes, "view");
   }
 };
@@ -341,7 +353,7 @@ struct ViewOp : ReshapeLike<ViewOp> {
 struct ReshapeAliasOp : ReshapeLike<ReshapeAliasOp> {
   static std::string_view name() { return "ReshapeAliasBackward0"; }
   static Tensor forward(AutogradContext* ctx, const Tensor& x, IntArrayRef shape, IntArrayRef strides) {
-    ctx->saved_data["sizes"] = x.sizes().vec();
+    ctx->emplace_state<State>(x.sizes().vec());
     return make_view(x, shape, strides, x.storage_offset());
   }
 };
@@ -350,7 +362,7 @@ struct ReshapeAliasOp : ReshapeLike<ReshapeAliasOp> {
 struct UnsafeViewOp : ReshapeLike<UnsafeViewOp> {
   static std::string_view name() { return "UnsafeViewBackward0"; }
   static Tensor forward(AutogradContext* ctx, const Tensor& x, IntArrayRef shape) {
-    ctx->saved_data["sizes"] = x.sizes().vec();
+    ctx->emplace_state<State>(x.sizes().vec());
     return make_view(x, shape, contiguous_strides(shape), x.storage_offset());
   }
 };
@@ -358,7 +370,7 @@ struct UnsafeViewOp : ReshapeLike<UnsafeViewOp> {
 struct SqueezeOp : ReshapeLike<SqueezeOp> {
   static std::string_view name() { return "SqueezeBackward0"; }
   static Tensor forward(AutogradContext* ctx, const Tensor& x) {
-    ctx->saved_data["sizes"] = x.sizes().vec();
+    ctx->emplace_state<State>(x.sizes().vec());
     return squeeze_raw(x, std::nullopt);
   }
 };
@@ -366,19 +378,22 @@ struct SqueezeOp : ReshapeLike<SqueezeOp> {
 struct SqueezeDimOp : ReshapeLike<SqueezeDimOp> {
   static std::string_view name() { return "SqueezeBackward1"; }
   static Tensor forward(AutogradContext* ctx, const Tensor& x, int64_t d) {
-    ctx->saved_data["sizes"] = x.sizes().vec();
+    ctx->emplace_state<State>(x.sizes().vec());
     return squeeze_raw(x, d);
   }
 };
 
 struct UnsqueezeOp : autograd::Function<UnsqueezeOp> {
   static std::string_view name() { return "UnsqueezeBackward0"; }
+  struct State {
+    int64_t dim;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, int64_t d) {
-    ctx->saved_data["dim"] = d;
+    ctx->emplace_state<State>(d);
     return unsqueeze_raw(x, d);
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    return {g[0].squeeze(ctx->saved_data["dim"].toInt())};
+    return {g[0].squeeze(ctx->state<State>().dim)};
   }
 };
 
@@ -390,13 +405,16 @@ struct AliasOp : autograd::Function<AliasOp> {
 
 struct TransposeOp : autograd::Function<TransposeOp> {
   static std::string_view name() { return "TransposeBackward0"; }
+  struct State {
+    int64_t dim0, dim1;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, int64_t d0, int64_t d1) {
-    ctx->saved_data["d0"] = d0;
-    ctx->saved_data["d1"] = d1;
+    ctx->emplace_state<State>(d0, d1);
     return transpose_raw(x, d0, d1);
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    return {g[0].transpose(ctx->saved_data["d0"].toInt(), ctx->saved_data["d1"].toInt())};
+    const State& s = ctx->state<State>();
+    return {g[0].transpose(s.dim0, s.dim1)};
   }
 };
 
@@ -408,53 +426,63 @@ struct TOp : autograd::Function<TOp> {
 
 struct PermuteOp : autograd::Function<PermuteOp> {
   static std::string_view name() { return "PermuteBackward0"; }
+  struct State {
+    std::vector<int64_t> inverse;  // the permutation that undoes forward's
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, const std::vector<int64_t>& perm) {
     std::vector<int64_t> inverse(perm.size());
     for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = static_cast<int64_t>(i);
-    ctx->saved_data["inverse"] = inverse;
+    ctx->emplace_state<State>(std::move(inverse));
     return permute_raw(x, perm);
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    return {g[0].permute(ctx->saved_data["inverse"].toIntVector())};
+    return {g[0].permute(ctx->state<State>().inverse)};
   }
 };
 
 struct SliceOp : autograd::Function<SliceOp> {
   static std::string_view name() { return "SliceBackward0"; }
+  struct State {
+    std::vector<int64_t> input_sizes;
+    SliceArgs slice;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, SliceArgs a) {
-    ctx->saved_data["sizes"] = x.sizes().vec();
-    ctx->saved_data["args"] = std::vector<int64_t>{a.dim, a.start, a.end, a.step};
+    ctx->emplace_state<State>(x.sizes().vec(), a);
     return slice_raw(x, a);
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    const auto& v = ctx->saved_data["args"].toIntVector();
-    return {SliceScatterOp::apply(g[0], IntArrayRef(ctx->saved_data["sizes"].toIntVector()),
-                                  SliceArgs{v[0], v[1], v[2], v[3]})};
+    const State& s = ctx->state<State>();
+    return {SliceScatterOp::apply(g[0], IntArrayRef(s.input_sizes), s.slice)};
   }
 };
 
 struct SelectOp : autograd::Function<SelectOp> {
   static std::string_view name() { return "SelectBackward0"; }
+  struct State {
+    std::vector<int64_t> input_sizes;
+    int64_t dim, index;  // index made non-negative
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, int64_t d, int64_t index) {
-    ctx->saved_data["sizes"] = x.sizes().vec();
-    ctx->saved_data["dim"] = d;
-    ctx->saved_data["index"] = index < 0 ? index + x.size(d) : index;
+    ctx->emplace_state<State>(x.sizes().vec(), d, index < 0 ? index + x.size(d) : index);
     return select_raw(x, d, index);
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    return {SelectScatterOp::apply(g[0], IntArrayRef(ctx->saved_data["sizes"].toIntVector()),
-                                   ctx->saved_data["dim"].toInt(), ctx->saved_data["index"].toInt())};
+    const State& s = ctx->state<State>();
+    return {SelectScatterOp::apply(g[0], IntArrayRef(s.input_sizes), s.dim, s.index)};
   }
 };
 
 struct ExpandOp : autograd::Function<ExpandOp> {
   static std::string_view name() { return "ExpandBackward0"; }
+  struct State {
+    std::vector<int64_t> input_sizes;  // the gradient is summed back to them
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, IntArrayRef sizes) {
-    ctx->saved_data["sizes"] = x.sizes().vec();
+    ctx->emplace_state<State>(x.sizes().vec());
     return expand_raw(x, sizes);
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    return {sum_to(g[0], ctx->saved_data["sizes"].toIntVector())};
+    return {sum_to(g[0], ctx->state<State>().input_sizes)};
   }
 };
 
@@ -487,16 +515,19 @@ Tensor index_select_raw(const Tensor& x, int64_t dim, const Tensor& index) {
 
 struct IndexSelectOp : autograd::Function<IndexSelectOp> {
   static std::string_view name() { return "IndexSelectBackward0"; }
+  struct State {
+    std::vector<int64_t> input_sizes;
+    int64_t dim;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, int64_t dim, const Tensor& index) {
     ctx->save_for_backward({index});
-    ctx->saved_data["sizes"] = x.sizes().vec();
-    ctx->saved_data["dim"] = dim;
+    ctx->emplace_state<State>(x.sizes().vec(), dim);
     return index_select_raw(x, dim, index);
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     auto saved = ctx->get_saved_variables();
-    const int64_t dim = ctx->saved_data["dim"].toInt();
-    return {IndexAddOp::apply(g[0], IntArrayRef(ctx->saved_data["sizes"].toIntVector()), dim, saved[0]), Tensor()};
+    const State& s = ctx->state<State>();
+    return {IndexAddOp::apply(g[0], IntArrayRef(s.input_sizes), s.dim, saved[0]), Tensor()};
   }
 };
 
@@ -775,5 +806,13 @@ Tensor stack(TensorList tensors, int64_t dim) {
   record_cat(out, tensors, d, true, skipped);
   return out;
 }
+
+namespace nn::functional {
+// Declared with linear in nn/functional/linear.hpp, as LibTorch's; a shape op like the others here.
+Tensor flatten(const Tensor& input, int64_t start_dim, int64_t end_dim) {
+  XGRAD_CHECK(input.defined(), ValueError, "flatten: input is an undefined tensor");
+  return input.flatten(start_dim, end_dim);
+}
+}  // namespace nn::functional
 
 }  // namespace xgrad

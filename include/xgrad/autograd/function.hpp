@@ -25,6 +25,7 @@
 #include <typeinfo>
 #include <unordered_map>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <ranges>
 #include <variant>
@@ -115,7 +116,44 @@ class AutogradContext {
   /// Throws IndexError when `i` is not below the number of tensor inputs.
   bool needs_input_grad(size_t i) const;
 
+  /// Non-tensor values for backward, by name (LibTorch's API, for user Functions). The built-in
+  /// ops use the typed state below instead.
   std::unordered_map<std::string, IValue> saved_data;
+
+  /// Typed per-call state for backward, as the built-in ops keep it: the op declares a struct
+  /// (conventionally `struct State`), forward constructs it once with emplace_state and backward
+  /// reads it with state<S>():
+  ///
+  ///     struct State { int64_t dim; std::vector<int64_t> sizes; };
+  ///     ctx->emplace_state<State>(State{d, x.sizes().vec()});      // forward
+  ///     const auto& s = ctx->state<State>();                         // backward
+  ///
+  /// No string keys, no IValue conversions, one allocation per call. Tensors in a State are only
+  /// seen by autograd when the State says where they are, with a member
+  /// `template <typename F> void for_each_tensor(F&& f) { f(mask); }` calling `f(Tensor&)` on
+  /// each: those are then treated like tensors given to save_for_backward: an output of this
+  /// Function is kept without its graph (no reference cycle), their version is recorded when
+  /// forward returns and checked by state<S>() (AutogradError if modified in place since), they
+  /// count in the node's saved_tensors(), and they are freed with the graph by backward() unless
+  /// retain_graph=true, after which state<S>() throws AutogradError. A State without tensors
+  /// outlives backward (as saved_data's non-tensor values), so a node without saved tensors can
+  /// run again. Throws AutogradError when emplace_state is called twice on one context, and when
+  /// state<S>() is asked for another type than the one stored or before any was stored.
+  template <typename S, typename... Args>
+  S& emplace_state(Args&&... args) {
+    static_assert(!std::is_base_of_v<Tensor, S>, "emplace_state: save tensors with save_for_backward");
+    if (state_) refuse_second_state_(typeid(S));
+    auto holder = std::make_unique<StateHolder<S>>(std::forward<Args>(args)...);
+    S& value = holder->value;
+    state_ = std::move(holder);
+    return value;
+  }
+  /// The state stored by emplace_state<S> (see there). Const: backward may run several times
+  /// (retain_graph), so it must not change what the next run reads.
+  template <typename S>
+  const S& state() const {
+    return static_cast<const StateHolder<S>&>(checked_state_(typeid(S))).value;
+  }
 
   // ---- used by Function<T>::apply and its node --------------------------------------------
   void set_node_(const Node* node, size_t num_tensor_inputs) {
@@ -129,7 +167,7 @@ class AutogradContext {
   void pack_saved_(const variable_list& outputs, const std::shared_ptr<Node>& self);
   void release_();
   bool released_() const { return released_flag_; }
-  /// Every tensor this context keeps (saved for backward, and tensors in saved_data).
+  /// Every tensor this context keeps (saved for backward, in saved_data, and in the typed state).
   variable_list saved_tensors_() const;
 
  private:
@@ -137,6 +175,34 @@ class AutogradContext {
   std::vector<SavedVariable> saved_;
   std::vector<TensorImpl*> non_differentiable_;
   std::vector<TensorImpl*> dirty_inputs_;
+  // The typed state, type-erased: the holder knows the type (checked by state<S>()) and how to
+  // reach the tensors the State declares, so pack/release/inspection treat them as saved tensors.
+  struct StateHolderBase {
+    virtual ~StateHolderBase() = default;
+    virtual const std::type_info& type() const = 0;
+    // Calls f(tensor, arg) on each tensor of the state (none unless it has for_each_tensor).
+    virtual void visit_tensors(void (*f)(Tensor&, void*), void* arg) = 0;
+    bool has_tensors = false;
+  };
+  template <typename S>
+  struct StateHolder final : StateHolderBase {
+    template <typename... Args>
+    explicit StateHolder(Args&&... args) : value(std::forward<Args>(args)...) {
+      has_tensors = declares_tensors;
+    }
+    const std::type_info& type() const override { return typeid(S); }
+    void visit_tensors(void (*f)(Tensor&, void*), void* arg) override {
+      if constexpr (declares_tensors) value.for_each_tensor([&](Tensor& t) { f(t, arg); });
+    }
+    static constexpr bool declares_tensors = requires(S& s, void (&f)(Tensor&)) { s.for_each_tensor(f); };
+    S value;
+  };
+  [[noreturn]] void refuse_second_state_(const std::type_info& want) const;
+  const StateHolderBase& checked_state_(const std::type_info& want) const;
+
+  std::unique_ptr<StateHolderBase> state_;
+  std::vector<uint64_t> state_versions_;  // of the state's tensors, recorded by pack_saved_
+  bool state_released_ = false;           // its tensors were freed by release_
   const Node* node_ = nullptr;  // the CppNode owning this context
   size_t num_tensor_inputs_ = 0;
   bool materialize_grads_flag_ = true;

@@ -164,6 +164,26 @@ void Module::apply(const NamedModuleApplyFunction& fn, const std::string& name_p
   apply_to_named_modules(fn, name_prefix, true, seen);
 }
 
+void Module::apply(const ConstModuleApplyFunction& fn) const {
+  std::vector<const Module*> seen;
+  apply_to_named_modules([&](const std::string&, const Module& m) { fn(m); }, std::string(), true, seen);
+}
+
+void Module::apply(const ConstNamedModuleApplyFunction& fn, const std::string& name_prefix) const {
+  std::vector<const Module*> seen;
+  apply_to_named_modules([&](const std::string& key, const Module& m) { fn(key, m); }, name_prefix, true, seen);
+}
+
+// The pointer forms hand out owning pointers, so they go through named_modules, which checks
+// that every module (the root included) is owned by a shared_ptr.
+void Module::apply(const ModulePointerApplyFunction& fn) const {
+  for (const auto& item : named_modules()) fn(item.value());
+}
+
+void Module::apply(const NamedModulePointerApplyFunction& fn, const std::string& name_prefix) const {
+  for (const auto& item : named_modules(name_prefix)) fn(item.key(), item.value());
+}
+
 void Module::train(bool on) {
   is_training_ = on;
   for (const auto& child : children_) child.value()->train(on);

@@ -115,7 +115,11 @@ class RemovableHandle {
 class Module : public std::enable_shared_from_this<Module> {
  public:
   using ModuleApplyFunction = std::function<void(Module&)>;
+  using ConstModuleApplyFunction = std::function<void(const Module&)>;
   using NamedModuleApplyFunction = std::function<void(const std::string&, Module&)>;
+  using ConstNamedModuleApplyFunction = std::function<void(const std::string&, const Module&)>;
+  using ModulePointerApplyFunction = std::function<void(const std::shared_ptr<Module>&)>;
+  using NamedModulePointerApplyFunction = std::function<void(const std::string&, const std::shared_ptr<Module>&)>;
 
   /// A module whose name() is `name`.
   explicit Module(std::string name);
@@ -148,9 +152,24 @@ class Module : public std::enable_shared_from_this<Module> {
   std::vector<std::shared_ptr<Module>> children() const;
   OrderedDict<std::string, std::shared_ptr<Module>> named_children() const;
 
-  /// Calls `fn` on this module and every submodule.
+  /// Calls `fn` on this module and every submodule, depth first in registration order (the
+  /// order of modules()); a module reachable twice is visited once. The overloads are LibTorch's
+  /// `Module::apply` (PyTorch: `model.apply(fn)`, and `named_modules()` for the named forms):
+  ///
+  ///     model->apply([](nn::Module& m) { if (auto* fc = m.as<nn::Linear>()) nn::init::zeros_(fc->bias); });
+  ///     model->apply([](const std::string& path, nn::Module& m) { std::cout << path << '\n'; }, "model");
+  ///     model->apply([](const std::shared_ptr<nn::Module>& m) { keep.push_back(m); });
+  ///
+  /// The named forms get each module's dotted path ("features.0") behind `name_prefix` ("" for
+  /// the root itself, or `name_prefix` alone). The shared_ptr forms need this module to be
+  /// owned by a std::shared_ptr (a holder's module is) and throw ValueError otherwise, as
+  /// named_modules() does.
   void apply(const ModuleApplyFunction& fn);
+  void apply(const ConstModuleApplyFunction& fn) const;
   void apply(const NamedModuleApplyFunction& fn, const std::string& name_prefix = std::string());
+  void apply(const ConstNamedModuleApplyFunction& fn, const std::string& name_prefix = std::string()) const;
+  void apply(const ModulePointerApplyFunction& fn) const;
+  void apply(const NamedModulePointerApplyFunction& fn, const std::string& name_prefix = std::string()) const;
 
   // ---- modes and conversions -------------------------------------------------------------------
   /// Training mode (`true`) or evaluation mode, for this module and all submodules. Affects

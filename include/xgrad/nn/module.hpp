@@ -171,6 +171,13 @@ class Module : public std::enable_shared_from_this<Module> {
   void apply(const ModulePointerApplyFunction& fn) const;
   void apply(const NamedModulePointerApplyFunction& fn, const std::string& name_prefix = std::string()) const;
 
+  // ---- cloning ----------------------------------------------------------------------------------
+  /// A deep copy: the same structure and values in new parameters, buffers and submodules (PyTorch:
+  /// `copy.deepcopy(model)`; LibTorch: `module->clone()`). Implemented by nn::Cloneable<Derived>
+  /// (see nn/cloneable.hpp), which every built-in module derives from; here, for a module that
+  /// does not, it throws TypeError.
+  virtual std::shared_ptr<Module> clone() const;
+
   // ---- modes and conversions -------------------------------------------------------------------
   /// Training mode (`true`) or evaluation mode, for this module and all submodules. Affects
   /// e.g. Dropout.
@@ -319,6 +326,14 @@ class Module : public std::enable_shared_from_this<Module> {
   Tensor call_forward_with_hooks(const Tensor& input, const std::function<Tensor(const Tensor&)>& forward);
 
  protected:
+  /// Used by Cloneable: become a clone of `other` (throws TypeError here).
+  virtual void clone_from_(Module& other);
+  /// Used by Cloneable::clone on the copy: forget the registrations copied from the original.
+  void clear_registrations_for_clone_();
+  /// Used by Cloneable::clone: gives `copy` (after its reset()) this module's values and clones
+  /// of its submodules; checks that reset() registered the same names.
+  void copy_state_for_clone_(Module& copy) const;
+
   OrderedDict<std::string, Tensor> parameters_{"Parameter"};
   OrderedDict<std::string, Tensor> buffers_{"Buffer"};
   OrderedDict<std::string, std::shared_ptr<Module>> children_{"Submodule"};

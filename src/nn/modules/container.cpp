@@ -65,6 +65,15 @@ const std::shared_ptr<Module>& AnyModule::ptr() const {
   return content_->module;
 }
 
+void detail_any::throw_clone_type(const Module& module) {
+  XGRAD_THROW(TypeError, "{}.clone: clone() returned a module of another type", module.name());
+}
+
+AnyModule AnyModule::clone() const {
+  XGRAD_CHECK(content_ != nullptr, ValueError, "AnyModule: cannot clone an empty AnyModule");
+  return AnyModule(content_->clone_module());
+}
+
 const std::type_info& AnyModule::type_info() const {
   XGRAD_CHECK(content_ != nullptr, ValueError, "AnyModule: cannot get the type of an empty AnyModule");
   return *content_->type;
@@ -103,6 +112,18 @@ void SequentialImpl::throw_return_type(const std::type_info& actual, const std::
               detail::type_name(actual), detail::type_name(requested));
 }
 
+// The containers' clones start as copies (name, training flag, hooks) without registrations, then
+// take clones of the modules under the same names: they have no reset() that could create them.
+std::shared_ptr<Module> SequentialImpl::clone() const {
+  NoGradGuard no_grad;
+  auto copy = std::make_shared<SequentialImpl>(*this);
+  copy->clear_registrations_for_clone_();
+  copy->items_.clear();
+  const auto names = children_.keys();  // registered in the order of items_
+  for (size_t i = 0; i < items_.size(); ++i) copy->append(names[i], items_[i].clone());
+  return copy;
+}
+
 std::shared_ptr<Module> SequentialImpl::ptr(size_t index) const {
   XGRAD_CHECK(index < items_.size(), IndexError, "Sequential: index {} is out of range for a Sequential of {} modules",
               index, items_.size());
@@ -132,7 +153,24 @@ void ModuleListImpl::insert_ptr(size_t index, std::shared_ptr<Module> module) {
   register_module(std::to_string(items_.size() - 1), items_.back());
 }
 
+std::shared_ptr<Module> ModuleListImpl::clone() const {
+  NoGradGuard no_grad;
+  auto copy = std::make_shared<ModuleListImpl>(*this);
+  copy->clear_registrations_for_clone_();
+  copy->items_.clear();
+  for (const auto& m : items_) copy->push_back(m->clone());
+  return copy;
+}
+
 // ---- ModuleDict ---------------------------------------------------------------------------------
+
+std::shared_ptr<Module> ModuleDictImpl::clone() const {
+  NoGradGuard no_grad;
+  auto copy = std::make_shared<ModuleDictImpl>(*this);
+  copy->clear_registrations_for_clone_();
+  for (const auto& item : children_) copy->insert_ptr(item.key(), item.value()->clone());
+  return copy;
+}
 
 void ModuleDictImpl::insert_ptr(const std::string& key, std::shared_ptr<Module> module) {
   XGRAD_CHECK(module != nullptr, ValueError, "ModuleDict: cannot insert an empty module under '{}'", key);

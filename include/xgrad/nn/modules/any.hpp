@@ -137,10 +137,12 @@ struct Placeholder {
   virtual ~Placeholder() = default;
   virtual AnyValue forward(std::vector<AnyValue>&& arguments) = 0;
   virtual std::unique_ptr<Placeholder> copy() const = 0;
+  virtual std::unique_ptr<Placeholder> clone_module() const = 0;
   std::shared_ptr<Module> module;
   const std::type_info* type;
 };
 
+[[noreturn]] void throw_clone_type(const Module& module);
 [[noreturn]] void throw_argument_count(const Module& module, size_t expected, size_t received);
 [[noreturn]] void throw_argument_type(const Module& module, size_t index, const std::type_info& expected,
                                       const std::type_info& received);
@@ -157,6 +159,11 @@ struct Holder final : Placeholder {
     return call(arguments, std::index_sequence_for<A...>{});
   }
   std::unique_ptr<Placeholder> copy() const override { return std::make_unique<Holder>(*this); }
+  std::unique_ptr<Placeholder> clone_module() const override {
+    auto clone = std::dynamic_pointer_cast<M>(module->clone());
+    if (clone == nullptr) throw_clone_type(*module);
+    return std::make_unique<Holder>(std::move(clone));
+  }
 
  private:
   template <size_t... I>
@@ -197,6 +204,11 @@ struct TensorHolder final : Placeholder {
     }
   }
   std::unique_ptr<Placeholder> copy() const override { return std::make_unique<TensorHolder>(*this); }
+  std::unique_ptr<Placeholder> clone_module() const override {
+    auto clone = std::dynamic_pointer_cast<M>(module->clone());
+    if (clone == nullptr) throw_clone_type(*module);
+    return std::make_unique<TensorHolder>(std::move(clone));
+  }
   M* typed;
 };
 
@@ -299,12 +311,15 @@ class AnyModule {
     else
       return static_cast<T&>(*ptr<T>());
   }
+  /// An AnyModule holding a deep copy of the module (Module::clone()); ValueError when empty.
+  AnyModule clone() const;
   /// typeid of the module's class; ValueError when empty.
   const std::type_info& type_info() const;
   bool is_empty() const noexcept { return content_ == nullptr; }
 
  private:
   [[noreturn]] void throw_bad_module_cast(const std::type_info& requested) const;
+  explicit AnyModule(std::unique_ptr<detail_any::Placeholder> content) : content_(std::move(content)) {}
   std::unique_ptr<detail_any::Placeholder> content_;
 };
 

@@ -12,7 +12,7 @@
 ///     auto y = net->forward(x);        // or net(x)
 ///     auto conv = net[0]->as<nn::Conv2d>();
 
-#include <xgrad/nn/module.hpp>
+#include <xgrad/nn/cloneable.hpp>
 #include <xgrad/nn/modules/any.hpp>
 
 #include <functional>
@@ -48,7 +48,7 @@ struct impl_of<std::shared_ptr<T>, void> {
 ///     nn::Functional(F::leaky_relu, F::LeakyReLUFuncOptions().negative_slope(0.2));
 ///
 /// ValueError for an empty function.
-class FunctionalImpl : public Module {
+class FunctionalImpl : public Cloneable<FunctionalImpl> {
  public:
   using Function = std::function<Tensor(Tensor)>;
   explicit FunctionalImpl(Function function);
@@ -127,7 +127,7 @@ class NamedModule {
 /// arguments of the wrong number or type, or when `ReturnType` is not the last module's return
 /// type ("the type of the return value is long, but you asked for type float"). Errors inside a
 /// module's forward name the module path ("Sequential/2 (Linear)").
-class SequentialImpl : public Module {
+class SequentialImpl : public Cloneable<SequentialImpl> {
  public:
   using Iterator = std::vector<AnyModule>::iterator;
   using ConstIterator = std::vector<AnyModule>::const_iterator;
@@ -208,6 +208,8 @@ class SequentialImpl : public Module {
   T& at(size_t index) const {
     return *ptr<T>(index);
   }
+  /// A deep copy: a Sequential of clones of the modules, under the same names.
+  std::shared_ptr<Module> clone() const override;
   /// Iterates the modules as AnyModules (`for (auto& m : *seq) m.ptr()->name()`).
   Iterator begin() { return items_.begin(); }
   Iterator end() { return items_.end(); }
@@ -243,7 +245,7 @@ class Sequential : public ModuleHolder<SequentialImpl> {
 ///     blocks->insert(1, nn::Dropout(0.1));       // now Linear, Dropout, ReLU, Linear
 ///     for (const auto& m : *blocks) std::cout << m->name() << '\n';
 ///     x = blocks->at<nn::LinearImpl>(0).forward(x);
-class ModuleListImpl : public Module {
+class ModuleListImpl : public Cloneable<ModuleListImpl> {
  public:
   using Iterator = std::vector<std::shared_ptr<Module>>::iterator;
   using ConstIterator = std::vector<std::shared_ptr<Module>>::const_iterator;
@@ -307,6 +309,8 @@ class ModuleListImpl : public Module {
   ConstIterator begin() const { return items_.begin(); }
   ConstIterator end() const { return items_.end(); }
   void reset() {}
+  /// A deep copy: a ModuleList of clones of the modules.
+  std::shared_ptr<Module> clone() const override;
 
  private:
   template <typename M>
@@ -339,7 +343,7 @@ XGRAD_MODULE(ModuleList);
 ///
 /// As in PyTorch, `pop` and `clear` also unregister the modules (LibTorch 1.13 keeps them
 /// registered, so their parameters would still be trained and saved).
-class ModuleDictImpl : public Module {
+class ModuleDictImpl : public Cloneable<ModuleDictImpl> {
  public:
   using Dict = OrderedDict<std::string, std::shared_ptr<Module>>;
   using Iterator = Dict::iterator;
@@ -412,6 +416,8 @@ class ModuleDictImpl : public Module {
   ConstIterator begin() const { return children_.begin(); }
   ConstIterator end() const { return children_.end(); }
   void reset() {}
+  /// A deep copy: a ModuleDict of clones of the modules, under the same keys.
+  std::shared_ptr<Module> clone() const override;
 
  private:
   void insert_ptr(const std::string& key, std::shared_ptr<Module> module);

@@ -13,13 +13,13 @@
 /// the way `torch::nn::MaxPool2d(2)` does. Inputs are [N, C, H, W] or [C, H, W], float32 or
 /// float64; see nn/functional/pooling.hpp for the output sizes and the errors thrown.
 
-#include <xgrad/nn/module.hpp>
+#include <xgrad/nn/cloneable.hpp>
 #include <xgrad/nn/options/pooling.hpp>
 
 namespace xgrad::nn {
 
 /// Max over kernel_size windows (PyTorch's `nn.MaxPool2d`).
-class MaxPool2dImpl : public Module {
+class MaxPool2dImpl : public Cloneable<MaxPool2dImpl> {
  public:
   /// `MaxPool2d(2)`, `MaxPool2d({3, 2})`: the kernel size, other options at their defaults.
   MaxPool2dImpl(ExpandingArray<2> kernel_size) : MaxPool2dImpl(MaxPool2dOptions(kernel_size)) {}  // NOLINT
@@ -34,7 +34,7 @@ class MaxPool2dImpl : public Module {
 XGRAD_MODULE(MaxPool2d);
 
 /// Average over kernel_size windows (PyTorch's `nn.AvgPool2d`).
-class AvgPool2dImpl : public Module {
+class AvgPool2dImpl : public Cloneable<AvgPool2dImpl> {
  public:
   /// `AvgPool2d(2)`: the kernel size (and stride), other options at their defaults.
   AvgPool2dImpl(ExpandingArray<2> kernel_size) : AvgPool2dImpl(AvgPool2dOptions(kernel_size)) {}  // NOLINT
@@ -49,7 +49,7 @@ XGRAD_MODULE(AvgPool2d);
 /// Average over windows chosen to give exactly `output_size` (PyTorch's `nn.AdaptiveAvgPool2d`);
 /// a `std::nullopt` entry keeps the input's size. ValueError for a negative output size (at
 /// construction). Repr `AdaptiveAvgPool2d(output_size=(None, 7))`.
-class AdaptiveAvgPool2dImpl : public Module {
+class AdaptiveAvgPool2dImpl : public Cloneable<AdaptiveAvgPool2dImpl> {
  public:
   /// `AdaptiveAvgPool2d(1)`, `AdaptiveAvgPool2d({std::nullopt, 7})`.
   AdaptiveAvgPool2dImpl(ExpandingArrayWithOptionalElem<2> output_size)  // NOLINT
@@ -75,7 +75,7 @@ XGRAD_MODULE(AdaptiveAvgPool2d);
 ///     auto [v, idx] = pool->forward_with_indices(x);       // idx: int64 into each H*W plane
 ///
 /// PyTorch's `return_indices=True` is `forward_with_indices` here, as in LibTorch.
-class AdaptiveMaxPool2dImpl : public Module {
+class AdaptiveMaxPool2dImpl : public Cloneable<AdaptiveMaxPool2dImpl> {
  public:
   /// `AdaptiveMaxPool2d(1)`, `AdaptiveMaxPool2d({2, std::nullopt})`.
   AdaptiveMaxPool2dImpl(ExpandingArrayWithOptionalElem<2> output_size)  // NOLINT

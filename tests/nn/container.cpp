@@ -248,6 +248,15 @@ BOOST_AUTO_TEST_CASE(nested_and_named_sequentials_of_any_types) {
   extended->extend(*extended);  // itself: each module appended once
   BOOST_TEST(extended->size() == 6u);
   BOOST_TEST(extended->forward<int>(0) == 8);
+  // extend from a range of shared_ptrs and from a holder; push_back of an AnyModule by name.
+  std::vector<std::shared_ptr<AddIntImpl>> more{std::make_shared<AddIntImpl>(100), std::make_shared<AddIntImpl>(200)};
+  extended->extend(more);
+  extended->extend(nn::Sequential(AddIntImpl(1000)));
+  nn::AnyModule last(AddInt(5000));
+  extended->push_back("last", last);
+  BOOST_TEST(extended->size() == 10u);
+  BOOST_TEST(extended->named_children().keys().back() == "last");
+  BOOST_TEST(extended->forward<int>(0) == 6308);
   // A nested Sequential of Tensor modules, called with one Tensor.
   nn::Sequential tensors{nn::Sequential(nn::ReLU(), nn::Sigmoid()), nn::Identity()};
   check_close(tensors->forward(zeros({3})), full({3}, 0.5), 0, 0);

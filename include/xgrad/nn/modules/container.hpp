@@ -172,6 +172,16 @@ class SequentialImpl : public Cloneable<SequentialImpl> {
   }
   /// Appends every module of another Sequential.
   void extend(const SequentialImpl& other);
+  /// Appends every module of a range (`std::vector<std::shared_ptr<MyImpl>>`, holders,
+  /// AnyModules) or of a Sequential holder, named by position.
+  template <typename Container>
+  void extend(const Container& container) {
+    if constexpr (is_module_holder_v<Container>) {
+      extend(*container);
+    } else {
+      for (const auto& m : container) push_back(m);
+    }
+  }
 
   /// Runs the modules in order, calling each as `module(x)` (so their forward hooks run), and
   /// returns the last one's result as `ReturnType` (AnyValue: the result itself).

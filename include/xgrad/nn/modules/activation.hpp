@@ -14,7 +14,7 @@ namespace xgrad::nn {
 class ReLUImpl : public Cloneable<ReLUImpl> {
  public:
   explicit ReLUImpl(const ReLUOptions& options = {}) : options(options) {}
-  void reset() {}
+  void reset() override {}
   Tensor forward(Tensor input);
   std::string extra_repr() const override;
   ReLUOptions options;
@@ -24,7 +24,7 @@ XGRAD_MODULE(ReLU);
 /// 1 / (1 + exp(-x)).
 class SigmoidImpl : public Cloneable<SigmoidImpl> {
  public:
-  void reset() {}
+  void reset() override {}
   Tensor forward(const Tensor& input);
 };
 XGRAD_MODULE(Sigmoid);
@@ -32,7 +32,7 @@ XGRAD_MODULE(Sigmoid);
 /// tanh(x).
 class TanhImpl : public Cloneable<TanhImpl> {
  public:
-  void reset() {}
+  void reset() override {}
   Tensor forward(const Tensor& input);
 };
 XGRAD_MODULE(Tanh);
@@ -42,7 +42,7 @@ class SoftmaxImpl : public Cloneable<SoftmaxImpl> {
  public:
   explicit SoftmaxImpl(int64_t dim) : options(dim) {}
   explicit SoftmaxImpl(const SoftmaxOptions& options) : options(options) {}
-  void reset() {}
+  void reset() override {}
   Tensor forward(const Tensor& input);
   std::string extra_repr() const override;
   SoftmaxOptions options;
@@ -54,7 +54,7 @@ class LogSoftmaxImpl : public Cloneable<LogSoftmaxImpl> {
  public:
   explicit LogSoftmaxImpl(int64_t dim) : options(dim) {}
   explicit LogSoftmaxImpl(const LogSoftmaxOptions& options) : options(options) {}
-  void reset() {}
+  void reset() override {}
   Tensor forward(const Tensor& input);
   std::string extra_repr() const override;
   LogSoftmaxOptions options;
@@ -65,7 +65,7 @@ XGRAD_MODULE(LogSoftmax);
 class LeakyReLUImpl : public Cloneable<LeakyReLUImpl> {
  public:
   explicit LeakyReLUImpl(const LeakyReLUOptions& options = {}) : options(options) {}
-  void reset() {}
+  void reset() override {}
   Tensor forward(Tensor input);
   std::string extra_repr() const override;
   LeakyReLUOptions options;
@@ -76,7 +76,7 @@ XGRAD_MODULE(LeakyReLU);
 class ELUImpl : public Cloneable<ELUImpl> {
  public:
   explicit ELUImpl(const ELUOptions& options = {}) : options(options) {}
-  void reset() {}
+  void reset() override {}
   Tensor forward(Tensor input);
   std::string extra_repr() const override;
   ELUOptions options;
@@ -88,7 +88,7 @@ XGRAD_MODULE(ELU);
 class GELUImpl : public Cloneable<GELUImpl> {
  public:
   explicit GELUImpl(GELUOptions options = {}) : options(std::move(options)) {}
-  void reset() {}
+  void reset() override {}
   Tensor forward(const Tensor& input);
   std::string extra_repr() const override;
   GELUOptions options;
@@ -98,7 +98,7 @@ XGRAD_MODULE(GELU);
 /// x * sigmoid(x). Repr `SiLU()`.
 class SiLUImpl : public Cloneable<SiLUImpl> {
  public:
-  void reset() {}
+  void reset() override {}
   Tensor forward(const Tensor& input);
 };
 XGRAD_MODULE(SiLU);
@@ -108,7 +108,7 @@ XGRAD_MODULE(SiLU);
 class SoftplusImpl : public Cloneable<SoftplusImpl> {
  public:
   explicit SoftplusImpl(const SoftplusOptions& options = {}) : options(options) {}
-  void reset() {}
+  void reset() override {}
   Tensor forward(const Tensor& input);
   std::string extra_repr() const override;
   SoftplusOptions options;
@@ -120,7 +120,7 @@ XGRAD_MODULE(Softplus);
 class HardtanhImpl : public Cloneable<HardtanhImpl> {
  public:
   explicit HardtanhImpl(const HardtanhOptions& options = {});
-  void reset();
+  void reset() override;
   Tensor forward(Tensor input);
   std::string extra_repr() const override;
   HardtanhOptions options;
@@ -130,7 +130,7 @@ XGRAD_MODULE(Hardtanh);
 /// log(sigmoid(x)). Repr `LogSigmoid()`.
 class LogSigmoidImpl : public Cloneable<LogSigmoidImpl> {
  public:
-  void reset() {}
+  void reset() override {}
   Tensor forward(const Tensor& input);
 };
 XGRAD_MODULE(LogSigmoid);

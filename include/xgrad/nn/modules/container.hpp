@@ -61,7 +61,7 @@ class FunctionalImpl : public Cloneable<FunctionalImpl> {
           return std::apply([&](const auto&... a) { return Tensor(f(std::move(input), a...)); }, bound);
         })) {}
   Tensor forward(Tensor input);
-  void reset() {}
+  void reset() override {}
 
  private:
   Function function_;
@@ -225,7 +225,7 @@ class SequentialImpl : public Cloneable<SequentialImpl> {
   Iterator end() { return items_.end(); }
   ConstIterator begin() const { return items_.begin(); }
   ConstIterator end() const { return items_.end(); }
-  void reset() {}
+  void reset() override {}
 
  private:
   void append(std::string name, AnyModule module) {
@@ -318,7 +318,7 @@ class ModuleListImpl : public Cloneable<ModuleListImpl> {
   Iterator end() { return items_.end(); }
   ConstIterator begin() const { return items_.begin(); }
   ConstIterator end() const { return items_.end(); }
-  void reset() {}
+  void reset() override {}
   /// A deep copy: a ModuleList of clones of the modules.
   std::shared_ptr<Module> clone() const override;
 
@@ -425,7 +425,7 @@ class ModuleDictImpl : public Cloneable<ModuleDictImpl> {
   Iterator end() { return children_.end(); }
   ConstIterator begin() const { return children_.begin(); }
   ConstIterator end() const { return children_.end(); }
-  void reset() {}
+  void reset() override {}
   /// A deep copy: a ModuleDict of clones of the modules, under the same keys.
   std::shared_ptr<Module> clone() const override;
 

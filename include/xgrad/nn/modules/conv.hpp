@@ -21,7 +21,7 @@ class Conv2dImpl : public Cloneable<Conv2dImpl> {
       : Conv2dImpl(Conv2dOptions(in_channels, out_channels, kernel_size)) {}
   explicit Conv2dImpl(Conv2dOptions options);
 
-  void reset();
+  void reset() override;
   void reset_parameters();
   Tensor forward(const Tensor& input);
   std::string extra_repr() const override;

@@ -15,7 +15,7 @@ namespace xgrad::nn {
 class DropoutImpl : public Cloneable<DropoutImpl> {
  public:
   explicit DropoutImpl(const DropoutOptions& options = {});
-  void reset();
+  void reset() override;
   Tensor forward(Tensor input);
   std::string extra_repr() const override;
   DropoutOptions options;

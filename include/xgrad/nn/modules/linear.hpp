@@ -19,7 +19,7 @@ class LinearImpl : public Cloneable<LinearImpl> {
   explicit LinearImpl(const LinearOptions& options);
 
   /// Re-creates and re-initialises the parameters.
-  void reset();
+  void reset() override;
   /// Draws new initial values (PyTorch's reset_parameters).
   void reset_parameters();
   Tensor forward(const Tensor& input);
@@ -36,7 +36,7 @@ XGRAD_MODULE(Linear);
 class FlattenImpl : public Cloneable<FlattenImpl> {
  public:
   explicit FlattenImpl(const FlattenOptions& options = {});
-  void reset() {}
+  void reset() override {}
   Tensor forward(const Tensor& input);
   std::string extra_repr() const override;
 
@@ -48,7 +48,7 @@ XGRAD_MODULE(Flatten);
 /// a variant of a model leaves out. PyTorch's `nn.Identity`; prints as `Identity()`.
 class IdentityImpl : public Cloneable<IdentityImpl> {
  public:
-  void reset() {}
+  void reset() override {}
   Tensor forward(const Tensor& input);
 };
 XGRAD_MODULE(Identity);

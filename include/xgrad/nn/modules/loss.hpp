@@ -15,7 +15,7 @@ namespace xgrad::nn {
   class Name##Impl : public Cloneable<Name##Impl> {                    \
    public:                                                             \
     explicit Name##Impl(Options options = {});                         \
-    void reset();                                                      \
+    void reset() override;                                             \
     Tensor forward(const Tensor& input, const Tensor& target);         \
     Options options;                                                   \
   };                                                                   \
@@ -36,7 +36,7 @@ XGRAD_LOSS_MODULE_(HuberLoss, HuberLossOptions);
 class NLLLossImpl : public Cloneable<NLLLossImpl> {
  public:
   explicit NLLLossImpl(NLLLossOptions options = {});
-  void reset();
+  void reset() override;
   Tensor forward(const Tensor& input, const Tensor& target);
   NLLLossOptions options;
   Tensor weight;
@@ -47,7 +47,7 @@ XGRAD_MODULE(NLLLoss);
 class CrossEntropyLossImpl : public Cloneable<CrossEntropyLossImpl> {
  public:
   explicit CrossEntropyLossImpl(CrossEntropyLossOptions options = {});
-  void reset();
+  void reset() override;
   Tensor forward(const Tensor& input, const Tensor& target);
   CrossEntropyLossOptions options;
   Tensor weight;
@@ -58,7 +58,7 @@ XGRAD_MODULE(CrossEntropyLoss);
 class BCEWithLogitsLossImpl : public Cloneable<BCEWithLogitsLossImpl> {
  public:
   explicit BCEWithLogitsLossImpl(BCEWithLogitsLossOptions options = {});
-  void reset();
+  void reset() override;
   Tensor forward(const Tensor& input, const Tensor& target);
   BCEWithLogitsLossOptions options;
   Tensor weight;

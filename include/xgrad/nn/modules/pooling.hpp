@@ -24,7 +24,7 @@ class MaxPool2dImpl : public Cloneable<MaxPool2dImpl> {
   /// `MaxPool2d(2)`, `MaxPool2d({3, 2})`: the kernel size, other options at their defaults.
   MaxPool2dImpl(ExpandingArray<2> kernel_size) : MaxPool2dImpl(MaxPool2dOptions(kernel_size)) {}  // NOLINT
   explicit MaxPool2dImpl(const MaxPool2dOptions& options);
-  void reset();
+  void reset() override;
   Tensor forward(const Tensor& input);
   /// (values, argmax indices into each flattened H*W plane).
   std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
@@ -39,7 +39,7 @@ class AvgPool2dImpl : public Cloneable<AvgPool2dImpl> {
   /// `AvgPool2d(2)`: the kernel size (and stride), other options at their defaults.
   AvgPool2dImpl(ExpandingArray<2> kernel_size) : AvgPool2dImpl(AvgPool2dOptions(kernel_size)) {}  // NOLINT
   explicit AvgPool2dImpl(const AvgPool2dOptions& options);
-  void reset();
+  void reset() override;
   Tensor forward(const Tensor& input);
   std::string extra_repr() const override;
   AvgPool2dOptions options;
@@ -55,7 +55,7 @@ class AdaptiveAvgPool2dImpl : public Cloneable<AdaptiveAvgPool2dImpl> {
   AdaptiveAvgPool2dImpl(ExpandingArrayWithOptionalElem<2> output_size)  // NOLINT
       : AdaptiveAvgPool2dImpl(AdaptiveAvgPool2dOptions(output_size)) {}
   explicit AdaptiveAvgPool2dImpl(const AdaptiveAvgPool2dOptions& options);
-  void reset();
+  void reset() override;
   Tensor forward(const Tensor& input);
   std::string extra_repr() const override;
   AdaptiveAvgPool2dOptions options;
@@ -82,7 +82,7 @@ class AdaptiveMaxPool2dImpl : public Cloneable<AdaptiveMaxPool2dImpl> {
       : AdaptiveMaxPool2dImpl(AdaptiveMaxPool2dOptions(output_size)) {}
   explicit AdaptiveMaxPool2dImpl(const AdaptiveMaxPool2dOptions& options);
   /// Checks the options (no state to create).
-  void reset();
+  void reset() override;
   /// The pooled values.
   Tensor forward(const Tensor& input);
   /// (values, int64 arg-max indices into each flattened H*W input plane), as

@@ -5,6 +5,8 @@
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/nn/module.hpp>
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <sstream>
 #include <typeinfo>
@@ -164,6 +166,26 @@ void Module::apply(const NamedModuleApplyFunction& fn, const std::string& name_p
   apply_to_named_modules(fn, name_prefix, true, seen);
 }
 
+void Module::apply(const ConstModuleApplyFunction& fn) const {
+  std::vector<const Module*> seen;
+  apply_to_named_modules([&](const std::string&, const Module& m) { fn(m); }, std::string(), true, seen);
+}
+
+void Module::apply(const ConstNamedModuleApplyFunction& fn, const std::string& name_prefix) const {
+  std::vector<const Module*> seen;
+  apply_to_named_modules([&](const std::string& key, const Module& m) { fn(key, m); }, name_prefix, true, seen);
+}
+
+// The pointer forms hand out owning pointers, so they go through named_modules, which checks
+// that every module (the root included) is owned by a shared_ptr.
+void Module::apply(const ModulePointerApplyFunction& fn) const {
+  for (const auto& item : named_modules()) fn(item.value());
+}
+
+void Module::apply(const NamedModulePointerApplyFunction& fn, const std::string& name_prefix) const {
+  for (const auto& item : named_modules(name_prefix)) fn(item.key(), item.value());
+}
+
 void Module::train(bool on) {
   is_training_ = on;
   for (const auto& child : children_) child.value()->train(on);
@@ -190,6 +212,74 @@ void convert_in_place(const Tensor& t, ScalarType dtype) {
   if (impl->grad.defined()) convert_in_place(impl->grad, dtype);
 }
 }  // namespace
+
+// ---- clone ----------------------------------------------------------------------------------------
+
+std::shared_ptr<Module> Module::clone() const {
+  XGRAD_THROW(TypeError,
+              "{}.clone: clone() is not implemented for this module; derive it from nn::Cloneable<{}Impl> (with a "
+              "reset() that registers its parameters, buffers and submodules) instead of nn::Module",
+              name(), name());
+}
+
+void Module::clone_from_(Module& other) {
+  XGRAD_THROW(TypeError, "{}.clone: cannot clone submodule {} into this module: it is not an nn::Cloneable",
+              name(), other.name());
+}
+
+void Module::clear_registrations_for_clone_() {
+  parameters_.clear();
+  buffers_.clear();
+  children_.clear();
+}
+
+namespace {
+// `dst` takes a copy of `src`'s values: its TensorImpl is repointed at new storage, so every
+// handle to `dst` (the module's member, the registration dictionary) sees them. Its
+// requires_grad stays; no gradient is copied.
+void take_copy_of(const Tensor& dst, const Tensor& src) {
+  if (!dst.defined() || !src.defined()) return;
+  const Tensor copy = src.detach().clone().contiguous();
+  TensorImpl* impl = dst.unsafeGetTensorImpl();
+  const TensorImpl* from = copy.unsafeGetTensorImpl();
+  impl->storage = from->storage;
+  impl->storage_offset = from->storage_offset;
+  impl->sizes = from->sizes;
+  impl->strides = from->strides;
+  impl->numel = from->numel;
+  impl->dtype = from->dtype;
+}
+
+template <typename Dict>
+void check_same_keys(const Module& m, const Dict& original, const Dict& copy, const char* what) {
+  XGRAD_CHECK(original.keys() == copy.keys(), ValueError,
+              "{}.clone: after reset() the copy has the {} [{}], the original [{}]; reset() must register every "
+              "{} (register them in reset(), not in the constructor)",
+              m.name(), what, fmt::join(copy.keys(), ", "), fmt::join(original.keys(), ", "), what);
+}
+}  // namespace
+
+void Module::copy_state_for_clone_(Module& copy) const {
+  check_same_keys(*this, parameters_, copy.parameters_, "parameters");
+  check_same_keys(*this, buffers_, copy.buffers_, "buffers");
+  check_same_keys(*this, children_, copy.children_, "submodules");
+  for (const auto& p : parameters_) {
+    Tensor& dst = *copy.parameters_.find(p.key());
+    XGRAD_CHECK(dst.defined() == p.value().defined(), ValueError,
+                "{}.clone: parameter '{}' is {} in the original but {} after reset()", name(), p.key(),
+                p.value().defined() ? "defined" : "undefined", dst.defined() ? "defined" : "undefined");
+    take_copy_of(dst, p.value());
+  }
+  for (const auto& b : buffers_) {
+    Tensor& dst = *copy.buffers_.find(b.key());
+    if (!dst.defined() || !b.value().defined()) {
+      dst = b.value().defined() ? b.value().detach().clone() : Tensor();
+      continue;
+    }
+    take_copy_of(dst, b.value());
+  }
+  for (const auto& c : children_) (*copy.children_.find(c.key()))->clone_from_(*c.value());
+}
 
 void Module::to(ScalarType dtype, bool /*non_blocking*/) {
   XGRAD_CHECK(is_floating_point(dtype), TypeError,

@@ -185,6 +185,8 @@ const std::vector<Entry>& registry() {
       {"AvgPool2d", "AvgPool2d", Kind::kValue, [] { nn::AvgPool2d(nn::AvgPool2dOptions(2).padding(3)); }, ""},
       {"AdaptiveAvgPool2d", "AdaptiveAvgPool2d", Kind::kValue,
        [] { nn::AdaptiveAvgPool2d(nn::AdaptiveAvgPool2dOptions({-2, 2})); }, ""},
+      {"AdaptiveMaxPool2d", "AdaptiveMaxPool2d", Kind::kValue,
+       [] { nn::AdaptiveMaxPool2d(nn::AdaptiveMaxPool2dOptions({2, -1})); }, ""},
       {"DistributedDataParallel", "DistributedDataParallel", Kind::kDistributed,
        [] { nn::parallel::DistributedDataParallel<nn::Linear>(nn::Linear(3, 2)); }, ""},
 
@@ -197,6 +199,13 @@ const std::vector<Entry>& registry() {
       {"Module::replace_module", "Net", Kind::kIndex,
        [] { Net()->replace_module("nope", nn::Linear(3, 2)); }, ""},
       {"Module::unregister_module", "Net", Kind::kIndex, [] { Net()->unregister_module("nope"); }, ""},
+      {"Module::clone", "Net", Kind::kType, [] { Net()->clone(); }, ""},
+      {"Module::apply", "Net", Kind::kValue,
+       [] {
+         NetImpl local;  // not owned by a shared_ptr: cannot be handed out as one
+         local.apply([](const std::shared_ptr<nn::Module>&) {});
+       },
+       ""},
       {"Module::load_state_dict", "state_dict for Net", Kind::kValue,
        [] {
          StateDict sd = Net()->state_dict();

@@ -195,6 +195,64 @@ BOOST_AUTO_TEST_CASE(apply_visits_every_module) {
   BOOST_CHECK_EQUAL(count, 5);
 }
 
+BOOST_AUTO_TEST_CASE(apply_overloads_as_libtorch) {
+  // Every overload of LibTorch's Module::apply visits the modules in named_modules() order.
+  Net net;
+  const std::vector<std::string> expected{"net", "net.features", "net.features.0", "net.features.1", "net.fc"};
+  const std::vector<std::string> types{"Net", "Sequential", "Conv2d", "ReLU", "Linear"};
+  std::vector<std::string> names, seen;
+  net->apply([&](const std::string& name, nn::Module& m) { names.push_back(name), seen.push_back(m.name()); }, "net");
+  BOOST_TEST(names == expected, boost::test_tools::per_element());
+  BOOST_TEST(seen == types, boost::test_tools::per_element());
+
+  // const Module& (on a const module) and (name, const Module&).
+  std::shared_ptr<const NetImpl> cnet = net.ptr();
+  seen.clear();
+  cnet->apply([&](const nn::Module& m) { seen.push_back(m.name()); });
+  BOOST_TEST(seen == types, boost::test_tools::per_element());
+  names.clear();
+  cnet->apply([&](const std::string& name, const nn::Module&) { names.push_back(name); }, "net");
+  BOOST_TEST(names == expected, boost::test_tools::per_element());
+  // On a non-const module a const-reference function is accepted too.
+  int count = 0;
+  net->apply([&](const nn::Module&) { ++count; });
+  BOOST_TEST(count == 5);
+
+  // shared_ptr forms: the pointers are the modules themselves.
+  std::vector<std::shared_ptr<nn::Module>> ptrs;
+  net->apply([&](const std::shared_ptr<nn::Module>& m) { ptrs.push_back(m); });
+  BOOST_REQUIRE_EQUAL(ptrs.size(), 5u);
+  BOOST_TEST(ptrs[0].get() == net.get());
+  BOOST_TEST(ptrs[4].get() == net->fc.get());
+  names.clear();
+  net->apply([&](const std::string& name, const std::shared_ptr<nn::Module>& m) {
+    names.push_back(name);
+    BOOST_TEST(m != nullptr);
+  }, "net");
+  BOOST_TEST(names == expected, boost::test_tools::per_element());
+  names.clear();
+  net->apply([&](const std::string& name, const std::shared_ptr<nn::Module>&) { names.push_back(name); });
+  BOOST_TEST(names.front() == "");
+  BOOST_TEST(names.back() == "fc");
+
+  // A module not owned by a shared_ptr cannot hand itself out as one (LibTorch throws too);
+  // the reference forms work on it.
+  NetImpl local;
+  BOOST_CHECK_THROW(local.apply([](const std::shared_ptr<nn::Module>&) {}), ValueError);
+  count = 0;
+  local.apply([&](nn::Module&) { ++count; });
+  BOOST_TEST(count == 5);
+
+  // apply can change the modules (PyTorch's init idiom).
+  net->apply([](nn::Module& m) {
+    if (auto* fc = m.as<nn::Linear>()) {
+      NoGradGuard guard;
+      fc->bias.fill_(0.25);
+    }
+  });
+  check_values(net->fc->bias, {0.25, 0.25});
+}
+
 BOOST_AUTO_TEST_CASE(training_a_module_end_to_end) {
   // The chapter's kernel-learning loop: Conv2d(1, 1, (1, 2), bias=False) learns [1, -1].
   manual_seed(42);

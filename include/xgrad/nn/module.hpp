@@ -115,7 +115,11 @@ class RemovableHandle {
 class Module : public std::enable_shared_from_this<Module> {
  public:
   using ModuleApplyFunction = std::function<void(Module&)>;
+  using ConstModuleApplyFunction = std::function<void(const Module&)>;
   using NamedModuleApplyFunction = std::function<void(const std::string&, Module&)>;
+  using ConstNamedModuleApplyFunction = std::function<void(const std::string&, const Module&)>;
+  using ModulePointerApplyFunction = std::function<void(const std::shared_ptr<Module>&)>;
+  using NamedModulePointerApplyFunction = std::function<void(const std::string&, const std::shared_ptr<Module>&)>;
 
   /// A module whose name() is `name`.
   explicit Module(std::string name);
@@ -148,9 +152,31 @@ class Module : public std::enable_shared_from_this<Module> {
   std::vector<std::shared_ptr<Module>> children() const;
   OrderedDict<std::string, std::shared_ptr<Module>> named_children() const;
 
-  /// Calls `fn` on this module and every submodule.
+  /// Calls `fn` on this module and every submodule, depth first in registration order (the
+  /// order of modules()); a module reachable twice is visited once. The overloads are LibTorch's
+  /// `Module::apply` (PyTorch: `model.apply(fn)`, and `named_modules()` for the named forms):
+  ///
+  ///     model->apply([](nn::Module& m) { if (auto* fc = m.as<nn::Linear>()) nn::init::zeros_(fc->bias); });
+  ///     model->apply([](const std::string& path, nn::Module& m) { std::cout << path << '\n'; }, "model");
+  ///     model->apply([](const std::shared_ptr<nn::Module>& m) { keep.push_back(m); });
+  ///
+  /// The named forms get each module's dotted path ("features.0") behind `name_prefix` ("" for
+  /// the root itself, or `name_prefix` alone). The shared_ptr forms need this module to be
+  /// owned by a std::shared_ptr (a holder's module is) and throw ValueError otherwise, as
+  /// named_modules() does.
   void apply(const ModuleApplyFunction& fn);
+  void apply(const ConstModuleApplyFunction& fn) const;
   void apply(const NamedModuleApplyFunction& fn, const std::string& name_prefix = std::string());
+  void apply(const ConstNamedModuleApplyFunction& fn, const std::string& name_prefix = std::string()) const;
+  void apply(const ModulePointerApplyFunction& fn) const;
+  void apply(const NamedModulePointerApplyFunction& fn, const std::string& name_prefix = std::string()) const;
+
+  // ---- cloning ----------------------------------------------------------------------------------
+  /// A deep copy: the same structure and values in new parameters, buffers and submodules (PyTorch:
+  /// `copy.deepcopy(model)`; LibTorch: `module->clone()`). Implemented by nn::Cloneable<Derived>
+  /// (see nn/cloneable.hpp), which every built-in module derives from; here, for a module that
+  /// does not, it throws TypeError.
+  virtual std::shared_ptr<Module> clone() const;
 
   // ---- modes and conversions -------------------------------------------------------------------
   /// Training mode (`true`) or evaluation mode, for this module and all submodules. Affects
@@ -300,6 +326,14 @@ class Module : public std::enable_shared_from_this<Module> {
   Tensor call_forward_with_hooks(const Tensor& input, const std::function<Tensor(const Tensor&)>& forward);
 
  protected:
+  /// Used by Cloneable: become a clone of `other` (throws TypeError here).
+  virtual void clone_from_(Module& other);
+  /// Used by Cloneable::clone on the copy: forget the registrations copied from the original.
+  void clear_registrations_for_clone_();
+  /// Used by Cloneable::clone: gives `copy` (after its reset()) this module's values and clones
+  /// of its submodules; checks that reset() registered the same names.
+  void copy_state_for_clone_(Module& copy) const;
+
   OrderedDict<std::string, Tensor> parameters_{"Parameter"};
   OrderedDict<std::string, Tensor> buffers_{"Buffer"};
   OrderedDict<std::string, std::shared_ptr<Module>> children_{"Submodule"};

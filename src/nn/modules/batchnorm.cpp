@@ -96,14 +96,14 @@ std::string BatchNormImplBase::extra_repr() const {
                      py_bool(options.affine()), py_bool(options.track_running_stats()));
 }
 
-BatchNorm1dImpl::BatchNorm1dImpl(const BatchNormOptions& options_) : BatchNormImplBase("BatchNorm1d", options_) {}
+BatchNorm1dImpl::BatchNorm1dImpl(const BatchNormOptions& options_) : Cloneable("BatchNorm1d", options_) {}
 
 void BatchNorm1dImpl::check_input_dim(const Tensor& input) const {
   XGRAD_CHECK(input.dim() == 2 || input.dim() == 3, ShapeError,
               "BatchNorm1d: expected 2D or 3D input (got {}D input of size {})", input.dim(), to_string(input.sizes()));
 }
 
-BatchNorm2dImpl::BatchNorm2dImpl(const BatchNormOptions& options_) : BatchNormImplBase("BatchNorm2d", options_) {}
+BatchNorm2dImpl::BatchNorm2dImpl(const BatchNormOptions& options_) : Cloneable("BatchNorm2d", options_) {}
 
 void BatchNorm2dImpl::check_input_dim(const Tensor& input) const {
   XGRAD_CHECK(input.dim() == 4, ShapeError, "BatchNorm2d: expected 4D input (got {}D input of size {})", input.dim(),

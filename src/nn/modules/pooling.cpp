@@ -84,4 +84,26 @@ std::string AdaptiveAvgPool2dImpl::extra_repr() const {
   return fmt::format("output_size=({}, {})", py_optional(o[0]), py_optional(o[1]));
 }
 
+AdaptiveMaxPool2dImpl::AdaptiveMaxPool2dImpl(const AdaptiveMaxPool2dOptions& options_) : options(options_) {
+  reset();
+}
+
+void AdaptiveMaxPool2dImpl::reset() {
+  for (size_t i = 0; i < 2; ++i) {
+    const auto& v = options.output_size()[i];
+    XGRAD_CHECK(!v || *v >= 0, ValueError, "AdaptiveMaxPool2d: output_size must be non-negative, got {}", *v);
+  }
+}
+
+Tensor AdaptiveMaxPool2dImpl::forward(const Tensor& input) { return functional::adaptive_max_pool2d(input, options); }
+
+std::tuple<Tensor, Tensor> AdaptiveMaxPool2dImpl::forward_with_indices(const Tensor& input) {
+  return functional::adaptive_max_pool2d_with_indices(input, options);
+}
+
+std::string AdaptiveMaxPool2dImpl::extra_repr() const {
+  const auto& o = options.output_size();
+  return fmt::format("output_size=({}, {})", py_optional(o[0]), py_optional(o[1]));
+}
+
 }  // namespace xgrad::nn

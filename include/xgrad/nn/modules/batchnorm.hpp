@@ -14,7 +14,7 @@
 /// PyTorch's state_dict. Forward goes through `functional::batch_norm`; see there for the
 /// formulas and the errors.
 
-#include <xgrad/nn/module.hpp>
+#include <xgrad/nn/cloneable.hpp>
 #include <xgrad/nn/options/batchnorm.hpp>
 
 namespace xgrad::nn {
@@ -52,9 +52,10 @@ class BatchNormImplBase : public Module {
 };
 
 /// Batch norm of (N, C) or (N, C, L) input. PyTorch: `torch.nn.BatchNorm1d`.
-class BatchNorm1dImpl : public BatchNormImplBase {
+class BatchNorm1dImpl : public Cloneable<BatchNorm1dImpl, BatchNormImplBase> {
  public:
   explicit BatchNorm1dImpl(const BatchNormOptions& options);
+  void reset() override { BatchNormImplBase::reset(); }
 
  protected:
   void check_input_dim(const Tensor& input) const override;
@@ -62,9 +63,10 @@ class BatchNorm1dImpl : public BatchNormImplBase {
 XGRAD_MODULE(BatchNorm1d);
 
 /// Batch norm of (N, C, H, W) input. PyTorch: `torch.nn.BatchNorm2d`.
-class BatchNorm2dImpl : public BatchNormImplBase {
+class BatchNorm2dImpl : public Cloneable<BatchNorm2dImpl, BatchNormImplBase> {
  public:
   explicit BatchNorm2dImpl(const BatchNormOptions& options);
+  void reset() override { BatchNormImplBase::reset(); }
 
  protected:
   void check_input_dim(const Tensor& input) const override;

@@ -12,12 +12,14 @@
 ///     auto y = net->forward(x);        // or net(x)
 ///     auto conv = net[0]->as<nn::Conv2d>();
 
-#include <xgrad/nn/module.hpp>
+#include <xgrad/nn/cloneable.hpp>
+#include <xgrad/nn/modules/any.hpp>
 
 #include <functional>
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -38,13 +40,28 @@ struct impl_of<std::shared_ptr<T>, void> {
 };
 }  // namespace detail_container
 
-/// Wraps a function `Tensor(Tensor)` as a module, to put e.g. `xgrad::relu` in a Sequential.
-class FunctionalImpl : public Module {
+/// Wraps a function `Tensor(Tensor)` as a module, to put e.g. `xgrad::relu` in a Sequential
+/// (LibTorch's `nn::Functional`). Extra arguments are bound after the input, as LibTorch:
+///
+///     nn::Functional(xgrad::relu);                                   // relu(x)
+///     nn::Functional(xgrad::elu, 0.5);                               // elu(x, 0.5)
+///     nn::Functional(F::leaky_relu, F::LeakyReLUFuncOptions().negative_slope(0.2));
+///
+/// ValueError for an empty function.
+class FunctionalImpl : public Cloneable<FunctionalImpl> {
  public:
   using Function = std::function<Tensor(Tensor)>;
   explicit FunctionalImpl(Function function);
+  /// `original_function(input, args...)`; the arguments are copied into the module.
+  template <typename SomeFunction, typename... Args>
+    requires(sizeof...(Args) > 0)
+  explicit FunctionalImpl(SomeFunction original_function, Args&&... args)
+      : FunctionalImpl(Function([f = std::move(original_function),
+                                 bound = std::make_tuple(std::forward<Args>(args)...)](Tensor input) {
+          return std::apply([&](const auto&... a) { return Tensor(f(std::move(input), a...)); }, bound);
+        })) {}
   Tensor forward(Tensor input);
-  void reset() {}
+  void reset() override {}
 
  private:
   Function function_;
@@ -52,56 +69,78 @@ class FunctionalImpl : public Module {
 XGRAD_MODULE(Functional);
 
 /// A module with the name it gets in a container: `{"conv1", nn::Conv2d(...)}` (LibTorch's
-/// NamedAnyModule). The module is given as a holder, a shared_ptr or an Impl by value.
+/// NamedAnyModule). The module is given as a holder, a shared_ptr, an Impl by value or an
+/// AnyModule.
 class NamedModule {
  public:
   template <typename M>
   NamedModule(std::string name, M&& module) : name_(std::move(name)) {  // NOLINT: brace-init in lists
     using D = std::remove_cvref_t<M>;
-    using Impl = typename detail_container::impl_of<D>::type;
-    static_assert(std::is_base_of_v<Module, Impl>, "a named module must be an nn::Module (holder, Impl or shared_ptr)");
-    std::shared_ptr<Impl> ptr;
-    if constexpr (is_module_holder_v<D>)
-      ptr = module.ptr();
-    else if constexpr (std::is_base_of_v<Module, D>)
-      ptr = std::make_shared<D>(std::forward<M>(module));
-    else
-      ptr = module;
-    module_ = ptr;
-    // A module without a single-Tensor forward (a ModuleDict entry, a plain nn::Module) has no
-    // forward_; Sequential rejects it.
-    if constexpr (requires(Impl & m, const Tensor& x) { { m.forward(x) } -> std::convertible_to<Tensor>; }) {
-      if (ptr) {
-        auto* raw = ptr.get();
-        forward_ = [raw](const Tensor& x) -> Tensor { return call_module(*raw, x); };
+    if constexpr (std::is_same_v<D, AnyModule>) {
+      XGRAD_CHECK(!module.is_empty(), ValueError, "module '{}' is an empty AnyModule", name_);
+      module_ = module.ptr();
+      any_ = std::forward<M>(module);
+    } else {
+      using Impl = typename detail_container::impl_of<D>::type;
+      static_assert(std::is_base_of_v<Module, Impl>,
+                    "a named module must be an nn::Module (holder, Impl, shared_ptr or AnyModule)");
+      std::shared_ptr<Impl> ptr;
+      if constexpr (is_module_holder_v<D>)
+        ptr = module.ptr();
+      else if constexpr (std::is_base_of_v<Module, D>)
+        ptr = std::make_shared<D>(std::forward<M>(module));
+      else
+        ptr = module;
+      module_ = ptr;
+      // A module without a forward (a ModuleDict entry, a plain nn::Module) has an empty
+      // AnyModule; Sequential rejects it.
+      if constexpr (detail_any::UniqueForward<Impl> || detail_any::TensorForward<Impl>) {
+        if (ptr) any_ = AnyModule(ptr);
       }
     }
   }
   const std::string& name() const noexcept { return name_; }
   const std::shared_ptr<Module>& module() const noexcept { return module_; }
-  /// Calls the module (with its hooks); empty when the module has no forward(Tensor) -> Tensor.
-  const std::function<Tensor(const Tensor&)>& forward() const noexcept { return forward_; }
+  /// The module as an AnyModule; empty when the module has no forward an AnyModule can call.
+  const AnyModule& any_module() const noexcept { return any_; }
 
  private:
   std::string name_;
   std::shared_ptr<Module> module_;
-  std::function<Tensor(const Tensor&)> forward_;
+  AnyModule any_;
 };
 
-/// Modules applied one after the other; each takes one Tensor and returns one. Submodules are
-/// named "0", "1", ... unless pushed with a name.
-class SequentialImpl : public Module {
+/// Modules applied one after the other, as LibTorch's `Sequential`: the first module is called
+/// with forward's arguments, every later one with the previous one's result. Submodules are
+/// named "0", "1", ... unless pushed with a name. The modules are held as AnyModules, so their
+/// forwards may take and return anything:
+///
+///     nn::Sequential net(nn::Linear(4, 8), nn::ReLU(), nn::Linear(8, 2));
+///     Tensor y = net->forward(x);                   // or net(x): ReturnType is Tensor by default
+///     struct AddImpl : nn::Module { Tensor forward(Tensor a, Tensor b) { return a + b; } };
+///     struct CountImpl : nn::Module { int64_t forward(Tensor a) { return a.numel(); } };
+///     nn::Sequential s(AddImpl{}, CountImpl{});
+///     int64_t n = s->forward<int64_t>(a, b);        // the last module's result
+///     nn::AnyValue v = s->forward<nn::AnyValue>(a, b);
+///
+/// Errors: ValueError for forward() on an empty Sequential; TypeError when a module gets
+/// arguments of the wrong number or type, or when `ReturnType` is not the last module's return
+/// type ("the type of the return value is long, but you asked for type float"). Errors inside a
+/// module's forward name the module path ("Sequential/2 (Linear)").
+class SequentialImpl : public Cloneable<SequentialImpl> {
  public:
+  using Iterator = std::vector<AnyModule>::iterator;
+  using ConstIterator = std::vector<AnyModule>::const_iterator;
+
   SequentialImpl() = default;
   /// `Sequential({{"conv", nn::Conv2d(...)}, {"act", nn::ReLU()}})`: named submodules.
   explicit SequentialImpl(std::initializer_list<NamedModule> named_modules) {
     for (const auto& m : named_modules) {
       XGRAD_CHECK(m.module() != nullptr, ValueError, "Sequential: module '{}' is empty", m.name());
-      XGRAD_CHECK(static_cast<bool>(m.forward()), TypeError,
-                  "Sequential: module '{}' ({}) has no forward(Tensor) returning a Tensor", m.name(),
+      XGRAD_CHECK(!m.any_module().is_empty(), TypeError,
+                  "Sequential: module '{}' ({}) has no forward() a Sequential can call", m.name(),
                   m.module()->name());
-      register_module(m.name(), m.module());
-      items_.push_back({m.module(), m.forward()});
+      append(m.name(), m.any_module());
     }
   }
   /// `Sequential(nn::Linear(4, 8), nn::ReLU(), nn::Linear(8, 2))`.
@@ -111,7 +150,8 @@ class SequentialImpl : public Module {
     (push_back(std::forward<Modules>(modules)), ...);
   }
 
-  /// Appends a module given as a holder (`nn::ReLU()`), a shared_ptr, or an Impl by value.
+  /// Appends a module given as a holder (`nn::ReLU()`), a shared_ptr, an Impl by value or an
+  /// AnyModule.
   template <typename M>
   void push_back(M&& module) {
     push_back(std::to_string(items_.size()), std::forward<M>(module));
@@ -120,19 +160,46 @@ class SequentialImpl : public Module {
   template <typename M>
   void push_back(std::string name, M&& module) {
     using D = std::remove_cvref_t<M>;
-    if constexpr (is_module_holder_v<D>) {
-      append(std::move(name), module.ptr());
-    } else if constexpr (std::is_base_of_v<Module, D>) {
-      append(std::move(name), std::make_shared<D>(std::forward<M>(module)));
+    if constexpr (std::is_same_v<D, AnyModule>) {
+      XGRAD_CHECK(!module.is_empty(), ValueError, "Sequential: cannot append an empty AnyModule");
+      append(std::move(name), AnyModule(std::forward<M>(module)));
     } else {
-      append(std::move(name), std::forward<M>(module));  // std::shared_ptr<Impl>
+      static_assert(is_module_holder_v<D> || std::is_base_of_v<Module, D> ||
+                        std::is_base_of_v<Module, typename detail_container::impl_of<D>::type>,
+                    "Sequential holds modules (holders, Impls derived from nn::Module, shared_ptrs, AnyModules)");
+      append(std::move(name), AnyModule(std::forward<M>(module)));
     }
   }
   /// Appends every module of another Sequential.
   void extend(const SequentialImpl& other);
+  /// Appends every module of a range (`std::vector<std::shared_ptr<MyImpl>>`, holders,
+  /// AnyModules) or of a Sequential holder, named by position.
+  template <typename Container>
+  void extend(const Container& container) {
+    if constexpr (is_module_holder_v<Container>) {
+      extend(*container);
+    } else {
+      for (const auto& m : container) push_back(m);
+    }
+  }
 
-  /// Runs the modules in order, calling each as `module(x)` (so their forward hooks run).
-  Tensor forward(const Tensor& input);
+  /// Runs the modules in order, calling each as `module(x)` (so their forward hooks run), and
+  /// returns the last one's result as `ReturnType` (AnyValue: the result itself).
+  template <typename ReturnType = Tensor, typename... InputTypes>
+  ReturnType forward(InputTypes&&... inputs) {
+    std::vector<AnyValue> values;
+    values.reserve(sizeof...(InputTypes));
+    (values.push_back(AnyValue(std::forward<InputTypes>(inputs))), ...);
+    AnyValue out = forward_values(std::move(values));
+    if constexpr (std::is_same_v<ReturnType, AnyValue>) {
+      return out;
+    } else {
+      if (auto* p = out.try_get<ReturnType>()) return std::move(*p);
+      throw_return_type(out.type_info(), typeid(ReturnType));
+    }
+  }
+  /// The chain on type-erased arguments (what forward() calls).
+  AnyValue forward_values(std::vector<AnyValue>&& inputs);
 
   size_t size() const noexcept { return items_.size(); }
   bool is_empty() const noexcept { return items_.empty(); }
@@ -151,25 +218,23 @@ class SequentialImpl : public Module {
   T& at(size_t index) const {
     return *ptr<T>(index);
   }
-  void reset() {}
+  /// A deep copy: a Sequential of clones of the modules, under the same names.
+  std::shared_ptr<Module> clone() const override;
+  /// Iterates the modules as AnyModules (`for (auto& m : *seq) m.ptr()->name()`).
+  Iterator begin() { return items_.begin(); }
+  Iterator end() { return items_.end(); }
+  ConstIterator begin() const { return items_.begin(); }
+  ConstIterator end() const { return items_.end(); }
+  void reset() override {}
 
  private:
-  struct Item {
-    std::shared_ptr<Module> module;
-    std::function<Tensor(const Tensor&)> forward;
-  };
-
-  template <typename Impl>
-  void append(std::string name, std::shared_ptr<Impl> module) {
-    static_assert(std::is_base_of_v<Module, Impl>, "Sequential holds modules (classes derived from nn::Module)");
-    static_assert(requires(Impl & m, const Tensor& x) { { m.forward(x) } -> std::convertible_to<Tensor>; },
-                  "a module in a Sequential needs a forward(Tensor) returning a Tensor");
-    register_module(name, module);
-    Impl* raw = module.get();
-    items_.push_back({module, [raw](const Tensor& x) -> Tensor { return call_module(*raw, x); }});
+  void append(std::string name, AnyModule module) {
+    register_module(std::move(name), module.ptr());
+    items_.push_back(std::move(module));
   }
+  [[noreturn]] void throw_return_type(const std::type_info& actual, const std::type_info& requested) const;
 
-  std::vector<Item> items_;
+  std::vector<AnyModule> items_;
 };
 /// Holder of SequentialImpl; also accepts a braced list of named modules, as LibTorch.
 class Sequential : public ModuleHolder<SequentialImpl> {
@@ -190,7 +255,7 @@ class Sequential : public ModuleHolder<SequentialImpl> {
 ///     blocks->insert(1, nn::Dropout(0.1));       // now Linear, Dropout, ReLU, Linear
 ///     for (const auto& m : *blocks) std::cout << m->name() << '\n';
 ///     x = blocks->at<nn::LinearImpl>(0).forward(x);
-class ModuleListImpl : public Module {
+class ModuleListImpl : public Cloneable<ModuleListImpl> {
  public:
   using Iterator = std::vector<std::shared_ptr<Module>>::iterator;
   using ConstIterator = std::vector<std::shared_ptr<Module>>::const_iterator;
@@ -253,7 +318,9 @@ class ModuleListImpl : public Module {
   Iterator end() { return items_.end(); }
   ConstIterator begin() const { return items_.begin(); }
   ConstIterator end() const { return items_.end(); }
-  void reset() {}
+  void reset() override {}
+  /// A deep copy: a ModuleList of clones of the modules.
+  std::shared_ptr<Module> clone() const override;
 
  private:
   template <typename M>
@@ -286,7 +353,7 @@ XGRAD_MODULE(ModuleList);
 ///
 /// As in PyTorch, `pop` and `clear` also unregister the modules (LibTorch 1.13 keeps them
 /// registered, so their parameters would still be trained and saved).
-class ModuleDictImpl : public Module {
+class ModuleDictImpl : public Cloneable<ModuleDictImpl> {
  public:
   using Dict = OrderedDict<std::string, std::shared_ptr<Module>>;
   using Iterator = Dict::iterator;
@@ -358,7 +425,9 @@ class ModuleDictImpl : public Module {
   Iterator end() { return children_.end(); }
   ConstIterator begin() const { return children_.begin(); }
   ConstIterator end() const { return children_.end(); }
-  void reset() {}
+  void reset() override {}
+  /// A deep copy: a ModuleDict of clones of the modules, under the same keys.
+  std::shared_ptr<Module> clone() const override;
 
  private:
   void insert_ptr(const std::string& key, std::shared_ptr<Module> module);

@@ -7,15 +7,15 @@
 ///     drop->eval();
 ///     auto z = drop(x);      // x unchanged
 
-#include <xgrad/nn/module.hpp>
+#include <xgrad/nn/cloneable.hpp>
 #include <xgrad/nn/options/dropout.hpp>
 
 namespace xgrad::nn {
 
-class DropoutImpl : public Module {
+class DropoutImpl : public Cloneable<DropoutImpl> {
  public:
   explicit DropoutImpl(const DropoutOptions& options = {});
-  void reset();
+  void reset() override;
   Tensor forward(Tensor input);
   std::string extra_repr() const override;
   DropoutOptions options;

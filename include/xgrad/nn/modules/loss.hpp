@@ -6,16 +6,16 @@
 ///     auto l = loss_fn(logits, labels);
 ///     xgrad::nn::MSELoss mse(xgrad::nn::MSELossOptions(xgrad::kSum));
 
-#include <xgrad/nn/module.hpp>
+#include <xgrad/nn/cloneable.hpp>
 #include <xgrad/nn/options/loss.hpp>
 
 namespace xgrad::nn {
 
 #define XGRAD_LOSS_MODULE_(Name, Options)                              \
-  class Name##Impl : public Module {                                   \
+  class Name##Impl : public Cloneable<Name##Impl> {                    \
    public:                                                             \
     explicit Name##Impl(Options options = {});                         \
-    void reset();                                                      \
+    void reset() override;                                             \
     Tensor forward(const Tensor& input, const Tensor& target);         \
     Options options;                                                   \
   };                                                                   \
@@ -33,10 +33,10 @@ XGRAD_LOSS_MODULE_(HuberLoss, HuberLossOptions);
 #undef XGRAD_LOSS_MODULE_
 
 /// Negative log likelihood of log-probabilities; `weight` is registered as a buffer.
-class NLLLossImpl : public Module {
+class NLLLossImpl : public Cloneable<NLLLossImpl> {
  public:
   explicit NLLLossImpl(NLLLossOptions options = {});
-  void reset();
+  void reset() override;
   Tensor forward(const Tensor& input, const Tensor& target);
   NLLLossOptions options;
   Tensor weight;
@@ -44,10 +44,10 @@ class NLLLossImpl : public Module {
 XGRAD_MODULE(NLLLoss);
 
 /// Log-softmax + NLL on logits; `weight` is registered as a buffer.
-class CrossEntropyLossImpl : public Module {
+class CrossEntropyLossImpl : public Cloneable<CrossEntropyLossImpl> {
  public:
   explicit CrossEntropyLossImpl(CrossEntropyLossOptions options = {});
-  void reset();
+  void reset() override;
   Tensor forward(const Tensor& input, const Tensor& target);
   CrossEntropyLossOptions options;
   Tensor weight;
@@ -55,10 +55,10 @@ class CrossEntropyLossImpl : public Module {
 XGRAD_MODULE(CrossEntropyLoss);
 
 /// Sigmoid + binary cross entropy on logits; `weight` and `pos_weight` are buffers.
-class BCEWithLogitsLossImpl : public Module {
+class BCEWithLogitsLossImpl : public Cloneable<BCEWithLogitsLossImpl> {
  public:
   explicit BCEWithLogitsLossImpl(BCEWithLogitsLossOptions options = {});
-  void reset();
+  void reset() override;
   Tensor forward(const Tensor& input, const Tensor& target);
   BCEWithLogitsLossOptions options;
   Tensor weight;

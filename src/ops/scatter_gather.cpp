@@ -90,8 +90,9 @@ Tensor gather_kernel(const Tensor& x, int64_t d, const Tensor& index) {
   detail::dispatch_all(x.dtype(), "gather", [&]<typename T>() {
     const T* px = ptr<T>(x);
     T* po = ptr<T>(out);
-    detail::for_each_element<3>(index.sizes(), {os.data(), is.data(), xs.data()},
-                                [&](const std::array<int64_t, 3>& off) { po[off[0]] = px[off[2] + pi[off[1]] * step]; });
+    detail::for_each_element<3>(index.sizes(), {os.data(), is.data(), xs.data()}, [&](const std::array<int64_t, 3>& off) {
+      po[off[0]] = px[off[2] + pi[off[1]] * step];
+    });
   });
   return out;
 }

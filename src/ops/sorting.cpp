@@ -128,7 +128,9 @@ std::tuple<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool la
   return {r[0], r[1]};
 }
 
-std::tuple<Tensor, Tensor> Tensor::sort(int64_t dim, bool descending) const { return xgrad::sort(*this, dim, descending); }
+std::tuple<Tensor, Tensor> Tensor::sort(int64_t dim, bool descending) const {
+  return xgrad::sort(*this, dim, descending);
+}
 std::tuple<Tensor, Tensor> Tensor::sort(std::optional<bool> stable, int64_t dim, bool descending) const {
   return xgrad::sort(*this, stable, dim, descending);
 }

@@ -163,7 +163,8 @@ struct VarOp : autograd::Function<VarOp<IsStd>> {
     const Tensor gk = keep_shaped(g[0], r.keep_sizes);
     if constexpr (IsStd) {
       const bool graph = GradMode::is_enabled() && x.requires_grad();
-      const Tensor sd = graph ? xgrad::std(x, r.dims, correction, true) : keep_shaped(s[1], r.keep_sizes);
+      const Tensor sd = graph ? xgrad::std(x, r.dims, std::optional<int64_t>(correction), true)
+                              : keep_shaped(s[1], r.keep_sizes);
       return {std_backward(gk, x, sd, r, correction)};
     } else {
       return {var_backward(gk, x, r, correction)};
@@ -194,7 +195,8 @@ struct VarMeanOp : autograd::Function<VarMeanOp<IsStd>> {
       const Tensor gk = keep_shaped(g[0], r.keep_sizes);
       if constexpr (IsStd) {
         const bool graph = GradMode::is_enabled() && x.requires_grad();
-        const Tensor sd = graph ? xgrad::std(x, r.dims, correction, true) : keep_shaped(s[1], r.keep_sizes);
+        const Tensor sd = graph ? xgrad::std(x, r.dims, std::optional<int64_t>(correction), true)
+                              : keep_shaped(s[1], r.keep_sizes);
         gx = std_backward(gk, x, sd, r, correction);
       } else {
         gx = var_backward(gk, x, r, correction);
@@ -465,11 +467,15 @@ Tensor std(const Tensor& x) { return var_impl<true>(x, {}, 1, false); }
 Tensor var(const Tensor& x) { return var_impl<false>(x, {}, 1, false); }
 std::tuple<Tensor, Tensor> std_mean(const Tensor& x) { return var_mean_impl<true>(x, {}, 1, false); }
 std::tuple<Tensor, Tensor> var_mean(const Tensor& x) { return var_mean_impl<false>(x, {}, 1, false); }
-Tensor Tensor::std(IntArrayRef dim, bool unbiased, bool keepdim) const { return xgrad::std(*this, dim, unbiased, keepdim); }
+Tensor Tensor::std(IntArrayRef dim, bool unbiased, bool keepdim) const {
+  return xgrad::std(*this, dim, unbiased, keepdim);
+}
 Tensor Tensor::std(IntArrayRef dim, std::optional<int64_t> correction, bool keepdim) const {
   return xgrad::std(*this, dim, correction, keepdim);
 }
-Tensor Tensor::var(IntArrayRef dim, bool unbiased, bool keepdim) const { return xgrad::var(*this, dim, unbiased, keepdim); }
+Tensor Tensor::var(IntArrayRef dim, bool unbiased, bool keepdim) const {
+  return xgrad::var(*this, dim, unbiased, keepdim);
+}
 Tensor Tensor::var(IntArrayRef dim, std::optional<int64_t> correction, bool keepdim) const {
   return xgrad::var(*this, dim, correction, keepdim);
 }

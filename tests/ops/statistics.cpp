@@ -132,6 +132,14 @@ BOOST_AUTO_TEST_CASE(gradcheck_and_double_backward) {
   check_grads([](const auto& in) { return in[0].std(); }, {x});
   check_grads([](const auto& in) { return in[0].std({0, 2}, true, true); }, {x});
   check_grads([](const auto& in) { return in[0].std(-1, std::optional<int64_t>(0)); }, {x});
+  // correction 2 (not a bool): the recomputed std under create_graph must keep it.
+  check_grads([](const auto& in) { return in[0].std({2}, std::optional<int64_t>(2)); }, {x});
+  check_grads(
+      [](const auto& in) {
+        auto [s, m] = std_mean(in[0], {1}, std::optional<int64_t>(2));
+        return s * m;
+      },
+      {x});
   check_grads([](const auto& in) { return in[0].var(1); }, {x});
   check_grads([](const auto& in) { return in[0].var({1, 2}, false, true); }, {x});
   check_grads([](const auto& in) { return in[0].permute({2, 0, 1}).std(1); }, {x});

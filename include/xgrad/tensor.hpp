@@ -262,6 +262,48 @@ class Tensor {
   Tensor expand(IntArrayRef sizes) const;
   Tensor expand_as(const Tensor& other) const { return expand(other.sizes()); }
 
+  // ---- statistics, sorting, gather/scatter, masking (issue 9 item 3; src/ops/statistics.cpp,
+  // sorting.cpp, scatter_gather.cpp, elementwise.cpp). Same overloads and defaults as LibTorch
+  // 1.13's Tensor methods; each is documented at its free function below. ------------------------
+  // std(unbiased) / var(unbiased) take exactly a bool (a template), so that `x.std({1})` and
+  // `x.std(1)` reduce dim 1 instead of converting 1 to `unbiased` (LibTorch rejects both calls
+  // as ambiguous).
+  Tensor std() const { return std(IntArrayRef{}, true, false); }
+  template <typename B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
+  Tensor std(B unbiased) const { return std(IntArrayRef{}, unbiased, false); }
+  Tensor std(IntArrayRef dim, bool unbiased = true, bool keepdim = false) const;
+  Tensor std(IntArrayRef dim, std::optional<int64_t> correction, bool keepdim = false) const;
+  Tensor var() const { return var(IntArrayRef{}, true, false); }
+  template <typename B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
+  Tensor var(B unbiased) const { return var(IntArrayRef{}, unbiased, false); }
+  Tensor var(IntArrayRef dim, bool unbiased = true, bool keepdim = false) const;
+  Tensor var(IntArrayRef dim, std::optional<int64_t> correction, bool keepdim = false) const;
+  Tensor norm(double p = 2) const;
+  Tensor norm(std::optional<double> p, IntArrayRef dim, bool keepdim = false) const;
+  Tensor logsumexp(IntArrayRef dim, bool keepdim = false) const;
+  Tensor cumsum(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
+  Tensor log1p() const;
+  Tensor expm1() const;
+  Tensor clamp_min(double min) const;
+  Tensor clamp_max(double max) const;
+  Tensor& clamp_min_(double min);
+  Tensor& clamp_max_(double max);
+  Tensor masked_fill(const Tensor& mask, double value) const;
+  Tensor masked_fill(const Tensor& mask, const Tensor& value) const;
+  Tensor& masked_fill_(const Tensor& mask, double value);
+  Tensor& masked_fill_(const Tensor& mask, const Tensor& value);
+  Tensor gather(int64_t dim, const Tensor& index, bool sparse_grad = false) const;
+  Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor& scatter_add_(int64_t dim, const Tensor& index, const Tensor& src);
+  Tensor scatter(int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor scatter(int64_t dim, const Tensor& index, double value) const;
+  Tensor& scatter_(int64_t dim, const Tensor& index, const Tensor& src);
+  Tensor& scatter_(int64_t dim, const Tensor& index, double value);
+  std::tuple<Tensor, Tensor> sort(int64_t dim = -1, bool descending = false) const;
+  std::tuple<Tensor, Tensor> sort(std::optional<bool> stable, int64_t dim = -1, bool descending = false) const;
+  std::tuple<Tensor, Tensor> topk(int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true) const;
+  // ---- end of the issue 9 item 3 block ---------------------------------------------------------
+
   /// PyTorch-format text: `tensor([[1., 2.]], requires_grad=True)`.
   std::string to_string() const;
 
@@ -455,6 +497,117 @@ Tensor stack(TensorList tensors, int64_t dim = 0);
 Tensor sum_to(const Tensor& x, IntArrayRef sizes);
 /// Shape that `a` and `b` broadcast to (NumPy rules); throws ShapeError naming `op` otherwise.
 std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op = "broadcast");
+
+// ---- statistics, sorting, gather/scatter, masking (issue 9 item 3) -------------------------------
+// Free forms of the Tensor methods above, with LibTorch 1.13's names, overloads and defaults.
+// `dim` lists: an empty list reduces over every dimension; a dim outside [-ndim, ndim) or repeated
+// is an IndexError naming the op. Undefined tensors are a ValueError.
+
+/// Standard deviation over `dim` (all dims when omitted or empty), dividing by N - correction
+/// (`unbiased` = correction 1; correction defaults to 1). N - correction <= 0 gives inf/NaN as
+/// PyTorch. Input float32/float64 (else TypeError); result has the input's dtype, sizes with the
+/// reduced dims removed (kept as 1 with keepdim). Differentiable twice (StdBackward0; where the
+/// result is 0 the gradient is 0, as PyTorch). PyTorch: `torch.std`.
+/// (`unbiased` must be a bool: a template, so that `std(x, {1})` and `std(x, 1)` reduce dim 1.)
+Tensor std(const Tensor& x, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
+Tensor std(const Tensor& x);
+template <typename B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
+Tensor std(const Tensor& x, B unbiased) {
+  return std(x, IntArrayRef{}, unbiased, false);
+}
+Tensor std(const Tensor& x, IntArrayRef dim, std::optional<int64_t> correction, bool keepdim = false);
+/// Variance, as std above without the square root (VarBackward0). PyTorch: `torch.var`.
+Tensor var(const Tensor& x, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
+Tensor var(const Tensor& x);
+template <typename B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
+Tensor var(const Tensor& x, B unbiased) {
+  return var(x, IntArrayRef{}, unbiased, false);
+}
+Tensor var(const Tensor& x, IntArrayRef dim, std::optional<int64_t> correction, bool keepdim = false);
+/// (std, mean) in one call, as `torch.std_mean`; both outputs share one node (StdMeanBackward0).
+std::tuple<Tensor, Tensor> std_mean(const Tensor& x, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
+std::tuple<Tensor, Tensor> std_mean(const Tensor& x);
+template <typename B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
+std::tuple<Tensor, Tensor> std_mean(const Tensor& x, B unbiased) {
+  return std_mean(x, IntArrayRef{}, unbiased, false);
+}
+std::tuple<Tensor, Tensor> std_mean(const Tensor& x, IntArrayRef dim, std::optional<int64_t> correction,
+                                    bool keepdim = false);
+/// (var, mean), as `torch.var_mean` (VarMeanBackward0).
+std::tuple<Tensor, Tensor> var_mean(const Tensor& x, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
+std::tuple<Tensor, Tensor> var_mean(const Tensor& x);
+template <typename B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
+std::tuple<Tensor, Tensor> var_mean(const Tensor& x, B unbiased) {
+  return var_mean(x, IntArrayRef{}, unbiased, false);
+}
+std::tuple<Tensor, Tensor> var_mean(const Tensor& x, IntArrayRef dim, std::optional<int64_t> correction,
+                                    bool keepdim = false);
+/// Vector p-norm over all elements (`norm(x, p)`) or over `dim`: (sum |x|^p)^(1/p); p = inf is
+/// max |x|, -inf min |x|, 0 the count of non-zeros; `p` nullopt means 2. Input float32/float64
+/// (else TypeError); result in the input's dtype. Differentiable twice (NormBackward0 without dim,
+/// NormBackward1 with; the gradient is 0 where the norm is 0, and ties of an inf-norm share it).
+/// PyTorch: `torch.norm` / `Tensor::norm` (aten::norm).
+Tensor norm(const Tensor& x, double p = 2);
+Tensor norm(const Tensor& x, std::optional<double> p, IntArrayRef dim, bool keepdim = false);
+/// log(sum(exp(x))) over `dim`, computed as m + log(sum(exp(x - m))) with m the maximum, so large
+/// inputs never overflow. Integral inputs give float32. Differentiable twice (LogsumexpBackward0).
+/// PyTorch: `torch.logsumexp`.
+Tensor logsumexp(const Tensor& x, IntArrayRef dim, bool keepdim = false);
+/// Running sum along `dim` (same sizes). The result dtype is `dtype` when given (x is converted
+/// first), else x's dtype, with int64 for int64 and bool inputs; float32 sums accumulate in
+/// double. Differentiable twice (CumsumBackward0: the gradient is the reversed running sum).
+/// PyTorch: `torch.cumsum`.
+Tensor cumsum(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+/// log(1 + x), accurate for small |x| (Log1PBackward0). Integral inputs give float32. `torch.log1p`.
+Tensor log1p(const Tensor& x);
+/// exp(x) - 1, accurate for small |x| (Expm1Backward0). Integral inputs give float32. `torch.expm1`.
+Tensor expm1(const Tensor& x);
+/// max(x, min) / min(x, max) elementwise, as clamp with one bound (ClampMinBackward0 /
+/// ClampMaxBackward0; the gradient passes where x >= min / x <= max). An int64 x with a
+/// fractional bound gives float32; bool is a TypeError. `torch.clamp_min` / `torch.clamp_max`.
+Tensor clamp_min(const Tensor& x, double min);
+Tensor clamp_max(const Tensor& x, double max);
+/// `x` with `value` where the bool `mask` is true (mask and x broadcast together). `value` is a
+/// number, or a 0-dim tensor (differentiable too: MaskedFillBackward1). A non-bool mask is a
+/// TypeError, a value tensor with dims a ValueError, shapes that do not broadcast a ShapeError.
+/// MaskedFillBackward0. PyTorch: `torch.masked_fill`. The in-place `Tensor::masked_fill_` needs
+/// the mask to broadcast to x's sizes and is not differentiable (as every in-place update).
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
+Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value);
+/// out[i][j][k] = x[index[i][j][k]][j][k] for dim 0 (likewise for other dims): out has index's
+/// sizes and x's dtype. index must be int64 (TypeError) with x's number of dims and
+/// index.size(d) <= x.size(d) for d != dim (ShapeError); an index outside [0, x.size(dim)) is an
+/// IndexError. sparse_grad=true is a ValueError (xgrad has no sparse tensors). Differentiable
+/// twice (GatherBackward0; its gradient is a scatter_add). PyTorch: `torch.gather`.
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index, bool sparse_grad = false);
+/// A copy of x with src[i][j][k] added at x[index[i][j][k]][j][k] (dim 0); duplicate indices
+/// accumulate. index: int64, x's number of dims, index.size(d) <= src.size(d) for every d and
+/// <= x.size(d) for d != dim; src must have x's dtype (TypeError). Errors as gather.
+/// Differentiable in x and src (ScatterAddBackward0). PyTorch: `torch.scatter_add`.
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+/// As scatter_add but writing instead of adding (where indices repeat, the last write in
+/// row-major order of index wins; PyTorch leaves that order unspecified). With a number, writes
+/// that value. Differentiable (ScatterBackward0 in x and src, ScatterBackward1 in x).
+/// PyTorch: `torch.scatter`.
+Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, double value);
+/// (values, indices) of x sorted along `dim` (ascending unless `descending`), always stable:
+/// equal values keep their order. NaN counts as larger than every number, as PyTorch. indices
+/// are int64. Differentiable twice in the values (SortBackward0). PyTorch: `torch.sort`.
+std::tuple<Tensor, Tensor> sort(const Tensor& x, int64_t dim = -1, bool descending = false);
+std::tuple<Tensor, Tensor> sort(const Tensor& x, std::optional<bool> stable, int64_t dim = -1,
+                                bool descending = false);
+/// The k largest (or smallest) elements along `dim` and their int64 indices, in sorted order
+/// (also with sorted=false); equal values keep their order, NaN counts as largest. k outside
+/// [0, x.size(dim)] is a ValueError. Differentiable twice in the values (TopkBackward0).
+/// PyTorch: `torch.topk`.
+std::tuple<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true);
+/// int64 class indices -> int64 one-hot rows: sizes of x plus [num_classes]; num_classes = -1
+/// takes max(x) + 1. A non-int64 x is a TypeError; a negative class, a class >= num_classes,
+/// num_classes < -1 or inferring from an empty tensor is a ValueError. Not differentiable.
+/// PyTorch: `torch.nn.functional.one_hot` (also `xgrad::nn::functional::one_hot`).
+Tensor one_hot(const Tensor& x, int64_t num_classes = -1);
+// ---- end of the issue 9 item 3 block ----------------------------------------------------------
 
 // ---- factories -----------------------------------------------------------------------------------
 

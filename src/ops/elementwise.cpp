@@ -675,6 +675,65 @@ struct ClampOp : autograd::Function<ClampOp> {
   }
 };
 
+// log1p and expm1 (beside exp and log): exact for small |x|, where log(1 + x) and exp(x) - 1
+// lose every digit to cancellation.
+struct Log1pOp : autograd::Function<Log1pOp> {
+  static std::string_view name() { return "Log1PBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    ctx->save_for_backward({x});
+    return unary_float(x, "log1p", [](auto v) { return std::log1p(v); });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {g[0] / (ctx->get_saved_variables()[0] + 1.0)};
+  }
+};
+
+struct Expm1Op : autograd::Function<Expm1Op> {
+  static std::string_view name() { return "Expm1Backward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    Tensor r = unary_float(x, "expm1", [](auto v) { return std::expm1(v); });
+    ctx->save_for_backward({x, r});
+    return r;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {g[0] * (output_for_backward(ctx->get_saved_variables(), [](const Tensor& x) { return x.expm1(); }) + 1.0)};
+  }
+};
+
+// clamp with one bound (clamp_min: IsMin), its own node as in PyTorch.
+template <bool IsMin>
+struct ClampBoundOp : autograd::Function<ClampBoundOp<IsMin>> {
+  static std::string_view name() { return IsMin ? "ClampMinBackward0" : "ClampMaxBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, double bound) {
+    const char* op = IsMin ? "clamp_min" : "clamp_max";
+    XGRAD_CHECK(x.dtype() != kBool, TypeError, "{}: not supported for bool tensors", op);
+    ctx->save_for_backward({x});
+    ctx->saved_data["bound"] = bound;
+    ScalarType t = x.dtype();
+    if (t == kInt64 && !is_integral_value(bound)) t = kFloat32;
+    return unary_kernel(x, t, op, [bound](auto v) {
+      using T = decltype(v);
+      const T b = static_cast<T>(bound);
+      // Written so NaN passes through, as PyTorch.
+      if constexpr (IsMin)
+        return v < b ? b : v;
+      else
+        return v > b ? b : v;
+    });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    const Tensor x = ctx->get_saved_variables()[0];
+    const double bound = ctx->saved_data["bound"].toDouble();
+    Tensor mask;
+    {
+      AutoGradMode guard(false);
+      // The gradient passes where x >= min (x <= max), bound included, as PyTorch.
+      mask = (IsMin ? x >= bound : x <= bound).to(g[0].dtype());
+    }
+    return {g[0] * mask};
+  }
+};
+
 // Ternary loop for where(): out = c ? a : b, all broadcast to `shape`.
 template <typename T>
 void where_loop(const Tensor& out, const Tensor& c, const Tensor& a, const Tensor& b) {
@@ -1020,6 +1079,27 @@ Tensor Tensor::clamp(std::optional<double> min, std::optional<double> max) const
   return xgrad::clamp(*this, min, max);
 }
 
+Tensor log1p(const Tensor& x) {
+  detail::check_defined(x, "log1p");
+  return Log1pOp::apply(x);
+}
+Tensor expm1(const Tensor& x) {
+  detail::check_defined(x, "expm1");
+  return Expm1Op::apply(x);
+}
+Tensor Tensor::log1p() const { return xgrad::log1p(*this); }
+Tensor Tensor::expm1() const { return xgrad::expm1(*this); }
+Tensor clamp_min(const Tensor& x, double min) {
+  detail::check_defined(x, "clamp_min");
+  return ClampBoundOp<true>::apply(x, min);
+}
+Tensor clamp_max(const Tensor& x, double max) {
+  detail::check_defined(x, "clamp_max");
+  return ClampBoundOp<false>::apply(x, max);
+}
+Tensor Tensor::clamp_min(double min) const { return xgrad::clamp_min(*this, min); }
+Tensor Tensor::clamp_max(double max) const { return xgrad::clamp_max(*this, max); }
+
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) { return WhereOp::apply(condition, a, b); }
 Tensor maximum(const Tensor& a, const Tensor& b) {
   detail::check_defined(a, "maximum");
@@ -1175,6 +1255,31 @@ Tensor& Tensor::clamp_(std::optional<double> min, std::optional<double> max) {
   detail::bump_version(*this);
   return *this;
 }
+
+namespace {
+// clamp_min_ / clamp_max_: clamp_'s checks and loop with one bound, under the op's own name.
+template <bool IsMin>
+Tensor& clamp_bound_(Tensor& self, double bound) {
+  const char* op = IsMin ? "clamp_min_" : "clamp_max_";
+  detail::check_defined(self, op);
+  detail::check_inplace(self, op);
+  detail::check_no_internal_overlap(self, op);
+  XGRAD_CHECK(self.dtype() != kBool, TypeError, "{}: not supported for bool tensors", op);
+  check_scalar_fits(self, bound, op);
+  inplace_apply(self, op, [bound](auto v) {
+    using T = decltype(v);
+    const T b = static_cast<T>(bound);
+    if constexpr (IsMin)
+      return v < b ? b : v;
+    else
+      return v > b ? b : v;
+  });
+  detail::bump_version(self);
+  return self;
+}
+}  // namespace
+Tensor& Tensor::clamp_min_(double min) { return clamp_bound_<true>(*this, min); }
+Tensor& Tensor::clamp_max_(double max) { return clamp_bound_<false>(*this, max); }
 
 // ---- sum_to ---------------------------------------------------------------------------------------
 

@@ -201,6 +201,41 @@ std::vector<OpEntry> entries() {
       });
   add("NllLossBackward0", true, [] { return variable_list{leaf({3, 4})}; },
       [](In a) { return one(F::cross_entropy(a[0] * a[0], ids({1, 0, 3}))); });
+
+  // ---- statistics, sorting, gather/scatter, masking (issue 9 item 3)
+  auto x234 = [] { return variable_list{leaf({2, 3, 4})}; };
+  add("StdBackward0", true, x234, [](In a) { return one(a[0].std({0, 2}, true, true)); });
+  add("VarBackward0", true, x234, [](In a) { return one(a[0].var(1) * a[0].var(1)); });
+  add("StdMeanBackward0", true, x234, [](In a) {
+    auto [s, m] = xgrad::std_mean(a[0], {1});
+    return variable_list{s, m * m};
+  });
+  add("VarMeanBackward0", true, x234, [](In a) {
+    auto [v, m] = xgrad::var_mean(a[0], {0, 2}, false, true);
+    return variable_list{v, m * m};
+  });
+  add("NormBackward0", true, x23, [](In a) { return one(a[0].norm(3)); });
+  add("NormBackward1", true, x234, [](In a) { return one(a[0].norm(2, {1})); });
+  add("LogsumexpBackward0", true, x234, [](In a) { return one(a[0].logsumexp({2})); });
+  add("CumsumBackward0", true, x23, [](In a) { return one(a[0].cumsum(1) * a[0]); });
+  add("Log1PBackward0", true, [] { return variable_list{positive({2, 3})}; }, [](In a) { return one(a[0].log1p()); });
+  add("Expm1Backward0", true, x23, [](In a) { return one(a[0].expm1()); });
+  add("ClampMinBackward0", true, x23, [](In a) { return one(a[0].clamp_min(-0.2) * a[0]); });
+  add("ClampMaxBackward0", true, x23, [](In a) { return one(a[0].clamp_max(0.3) * a[0]); });
+  auto mask23 = [] { return xgrad::tensor({{true, false, true}, {false, false, true}}); };
+  add("MaskedFillBackward0", true, x23, [mask23](In a) { return one(a[0].masked_fill(mask23(), 2.0) * a[0]); });
+  add("MaskedFillBackward1", true, [] { return variable_list{leaf({2, 3}), leaf({})}; },
+      [mask23](In a) { return one(a[0].masked_fill(mask23(), a[1]) * a[0] * a[1]); });
+  auto idx = [] { return ids({2, 0, 1, 1}).view({2, 2}); };
+  add("GatherBackward0", true, x23, [idx](In a) { return one(a[0].gather(1, idx()) * a[0].gather(1, idx())); });
+  add("ScatterAddBackward0", true, [] { return variable_list{leaf({2, 3}), leaf({2, 2})}; },
+      [idx](In a) { return one(a[0].scatter_add(1, idx(), a[1]) * a[0]); });
+  auto uidx = [] { return ids({2, 0, 1, 2}).view({2, 2}); };  // unique per row
+  add("ScatterBackward0", true, [] { return variable_list{leaf({2, 3}), leaf({2, 2})}; },
+      [uidx](In a) { return one(a[0].scatter(1, uidx(), a[1]) * a[0].scatter(1, uidx(), a[1])); });
+  add("ScatterBackward1", true, x23, [uidx](In a) { return one(a[0].scatter(1, uidx(), 0.5) * a[0]); });
+  add("SortBackward0", true, x23, [](In a) { return one(std::get<0>(a[0].sort(1, true)) * a[0]); });
+  add("TopkBackward0", true, x23, [](In a) { return one(std::get<0>(a[0].topk(2)) * std::get<0>(a[0].topk(2))); });
   return e;
 }
 

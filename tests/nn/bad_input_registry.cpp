@@ -85,6 +85,8 @@ const std::vector<Entry>& registry() {
        [] { F::conv2d(x4(), randn({4, 3, 3, 3}), F::Conv2dFuncOptions().stride(0)); }, ""},
       // ---- functional/dropout.hpp ---------------------------------------------------------------
       {"dropout", "dropout", Kind::kValue, [] { F::dropout(x4(), F::DropoutFuncOptions().p(1.5)); }, ""},
+      // ---- functional/embedding.hpp -------------------------------------------------------------
+      {"one_hot", "one_hot", Kind::kType, [] { F::one_hot(randn({3})); }, ""},
       // ---- functional/linear.hpp ----------------------------------------------------------------
       {"linear", "linear", Kind::kShape, [] { F::linear(randn({2, 3}), randn({4, 5})); }, ""},
       {"flatten", "flatten", Kind::kIndex, [] { F::flatten(randn({2, 3}), 0, 5); }, ""},

@@ -548,3 +548,82 @@ BOOST_AUTO_TEST_CASE(unrepresentable_scalars_are_rejected) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// log1p, expm1, clamp_min, clamp_max (issue 9 item 3); values from the end of
+// tests/reference/elementwise.py.
+BOOST_AUTO_TEST_SUITE(log1p_expm1_clamp_bounds)
+
+BOOST_AUTO_TEST_CASE(values_match_pytorch) {
+  const Tensor l = tensor({-0.9, -1e-7, 0.0, 1e-8, 0.5, 3.0, 100.0});
+  // Exact for small |x|: 1e-8 survives (log(1 + 1e-8f) would be 0).
+  check_values(l.log1p(), {-2.30258489, -1.00000008e-07, 0, 9.99999994e-09, 0.405465096, 1.38629436, 4.61512041},
+               1e-12);
+  // (check_values compares by difference, which inf - inf makes NaN: the overflow is checked apart.)
+  check_values(xgrad::expm1(l).slice(0, 0, 6),
+               {-0.59343034, -9.99999941e-08, 0, 9.99999994e-09, 0.648721278, 19.085537}, 1e-12);
+  BOOST_TEST(xgrad::expm1(l)[6].item<double>() == std::numeric_limits<double>::infinity());
+  const Tensor i = tensor({0, 1, 3}).log1p();
+  BOOST_CHECK_EQUAL(dtype_name(i.dtype()), dtype_name(kFloat32));
+  check_values(i, {0, 0.693147182, 1.38629436});
+  const Tensor x = tensor({-2.5, -1.0, -0.3, 0.0, 0.4, 1.0, 2.2, 3.7});
+  check_values(x.clamp_min(0.4), {0.4, 0.4, 0.4, 0.4, 0.4, 1, 2.2, 3.7});
+  check_values(xgrad::clamp_max(x, 1.0), {-2.5, -1, -0.3, 0, 0.4, 1, 1, 1});
+  const Tensor ci = tensor({1, 2, 3}).clamp_min(2);
+  BOOST_CHECK_EQUAL(dtype_name(ci.dtype()), dtype_name(kInt64));
+  BOOST_TEST(ci.to_vector<int64_t>() == std::vector<int64_t>({2, 2, 3}), boost::test_tools::per_element());
+  const Tensor cf = tensor({1, 2, 3}).clamp_min(1.5);
+  BOOST_CHECK_EQUAL(dtype_name(cf.dtype()), dtype_name(kFloat32));
+  check_values(cf, {1.5, 2, 3});
+  check_values(tensor({std::nan(""), 1.0}).clamp_min(0.0), {std::nan(""), 1});
+}
+
+BOOST_AUTO_TEST_CASE(gradients_match_pytorch) {
+  Tensor x = tensor({-1.0, 0.0, 0.5, 2.0, 3.0}).requires_grad_();
+  x.clamp_min(0.5).sum().backward();
+  check_values(x.grad(), {0, 0, 1, 1, 1});  // the bound itself passes the gradient
+  x.mutable_grad() = Tensor();
+  x.clamp_max(2.0).sum().backward();
+  check_values(x.grad(), {1, 1, 1, 1, 0});
+  x.mutable_grad() = Tensor();
+  (x.log1p() + x.expm1()).sum().backward();
+  BOOST_TEST(x.grad()[0].item<double>() == std::numeric_limits<double>::infinity());  // 1 / (1 + -1)
+  check_values(x.grad().slice(0, 1), {2, 2.31538796, 7.7223897, 20.335537});
+}
+
+BOOST_AUTO_TEST_CASE(gradcheck_and_double_backward) {
+  manual_seed(41);
+  auto x = randn({3, 4}, kFloat64).requires_grad_();
+  auto p = (rand({3, 4}, kFloat64) + 0.1).requires_grad_();
+  BOOST_CHECK(autograd::gradcheck([](const auto& in) { return in[0].log1p(); }, {p}));
+  BOOST_CHECK(autograd::gradgradcheck([](const auto& in) { return in[0].log1p(); }, {p}));
+  BOOST_CHECK(autograd::gradcheck([](const auto& in) { return in[0].expm1(); }, {x}));
+  BOOST_CHECK(autograd::gradgradcheck([](const auto& in) { return in[0].expm1(); }, {x}));
+  BOOST_CHECK(autograd::gradcheck([](const auto& in) { return in[0].clamp_min(0.2) * in[0]; }, {x}));
+  BOOST_CHECK(autograd::gradgradcheck([](const auto& in) { return in[0].clamp_min(0.2) * in[0]; }, {x}));
+  BOOST_CHECK(autograd::gradcheck([](const auto& in) { return in[0].clamp_max(0.3).pow(3); }, {x}));
+  BOOST_CHECK(autograd::gradgradcheck([](const auto& in) { return in[0].clamp_max(0.3).pow(3); }, {x}));
+  BOOST_CHECK_EQUAL(x.log1p().grad_fn()->name(), "Log1PBackward0");
+  BOOST_CHECK_EQUAL(x.expm1().grad_fn()->name(), "Expm1Backward0");
+  BOOST_CHECK_EQUAL(x.clamp_min(0).grad_fn()->name(), "ClampMinBackward0");
+  BOOST_CHECK_EQUAL(x.clamp_max(0).grad_fn()->name(), "ClampMaxBackward0");
+}
+
+BOOST_AUTO_TEST_CASE(in_place_bounds) {
+  Tensor x = tensor({-1.0, 0.5, 2.0});
+  Tensor& r = x.clamp_min_(0.0);
+  BOOST_TEST(&r == &x);
+  check_values(x, {0, 0.5, 2});
+  x.clamp_max_(1.0);
+  check_values(x, {0, 0.5, 1});
+  Tensor i = tensor({1, 5});
+  i.clamp_max_(3);
+  BOOST_TEST(i.to_vector<int64_t>() == std::vector<int64_t>({1, 3}), boost::test_tools::per_element());
+  BOOST_CHECK_THROW(i.clamp_min_(0.5), TypeError);  // a fractional bound cannot be written into int64
+  BOOST_CHECK_THROW(tensor({true}).clamp_min(0.0), TypeError);
+  BOOST_CHECK_THROW(tensor({true}).clamp_max_(0.0), TypeError);
+  Tensor leaf = zeros({2}, requires_grad());
+  BOOST_CHECK_THROW(leaf.clamp_min_(0.0), AutogradError);
+  BOOST_CHECK_THROW(xgrad::log1p(Tensor()), ValueError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

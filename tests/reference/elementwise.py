@@ -62,3 +62,23 @@ print((torch.tensor([1.0]) + torch.tensor(1.5, dtype=torch.float64)).dtype)   # 
 print((torch.tensor([1, 2]) + torch.tensor(1.5, dtype=torch.float64)).dtype)  # float64
 print(torch.tensor([1, 2]) + torch.tensor([3, 4]), torch.tensor([5, 6]) * torch.tensor([2, 3]))
 print(torch.tensor([0.1], dtype=torch.float32) == 0.1)                        # True
+
+# log1p, expm1, clamp_min, clamp_max (issue 9 item 3)
+L = torch.tensor([-0.9, -1e-7, 0.0, 1e-8, 0.5, 3.0, 100.0])
+show("log1p(L)", L.log1p())
+show("expm1(L)", L.expm1())
+show("log1p(int)", torch.tensor([0, 1, 3]).log1p())
+show("clamp_min(X, 0.4)", X.clamp_min(0.4))
+show("clamp_max(X, 1.0)", X.clamp_max(1.0))
+show("clamp_min(int, 2)", torch.tensor([1, 2, 3]).clamp_min(2))
+show("clamp_min(int, 1.5)", torch.tensor([1, 2, 3]).clamp_min(1.5))
+show("clamp_min(nan)", torch.tensor([float("nan"), 1.0]).clamp_min(0.0))
+x = torch.tensor([-1.0, 0.0, 0.5, 2.0, 3.0], requires_grad=True)
+x.clamp_min(0.5).sum().backward()
+show("clamp_min(0.5) grad", x.grad)
+x.grad = None
+x.clamp_max(2.0).sum().backward()
+show("clamp_max(2) grad", x.grad)
+x.grad = None
+(x.log1p() + x.expm1()).sum().backward()
+show("log1p + expm1 grad", x.grad)

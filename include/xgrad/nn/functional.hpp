@@ -10,6 +10,7 @@
 #include <xgrad/nn/functional/batchnorm.hpp>
 #include <xgrad/nn/functional/conv.hpp>
 #include <xgrad/nn/functional/dropout.hpp>
+#include <xgrad/nn/functional/embedding.hpp>
 #include <xgrad/nn/functional/linear.hpp>
 #include <xgrad/nn/functional/loss.hpp>
 #include <xgrad/nn/functional/pooling.hpp>

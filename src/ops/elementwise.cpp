@@ -704,11 +704,12 @@ struct Expm1Op : autograd::Function<Expm1Op> {
 template <bool IsMin>
 struct ClampBoundOp : autograd::Function<ClampBoundOp<IsMin>> {
   static std::string_view name() { return IsMin ? "ClampMinBackward0" : "ClampMaxBackward0"; }
+  using State = double;  // the bound
   static Tensor forward(AutogradContext* ctx, const Tensor& x, double bound) {
     const char* op = IsMin ? "clamp_min" : "clamp_max";
     XGRAD_CHECK(x.dtype() != kBool, TypeError, "{}: not supported for bool tensors", op);
     ctx->save_for_backward({x});
-    ctx->saved_data["bound"] = bound;
+    ctx->emplace_state<State>(bound);
     ScalarType t = x.dtype();
     if (t == kInt64 && !is_integral_value(bound)) t = kFloat32;
     return unary_kernel(x, t, op, [bound](auto v) {
@@ -723,7 +724,7 @@ struct ClampBoundOp : autograd::Function<ClampBoundOp<IsMin>> {
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     const Tensor x = ctx->get_saved_variables()[0];
-    const double bound = ctx->saved_data["bound"].toDouble();
+    const double bound = ctx->state<State>();
     Tensor mask;
     {
       AutoGradMode guard(false);

@@ -23,10 +23,6 @@ using autograd::variable_list;
 
 namespace {
 
-template <typename T>
-T* ptr(const Tensor& t) {
-  return static_cast<T*>(t.impl()->data());
-}
 
 // Size and stride of `t` along d, a 0-dim tensor counting as one element.
 int64_t size_at(const Tensor& t, int64_t d) { return t.dim() == 0 ? 1 : t.size(d); }
@@ -69,7 +65,7 @@ int64_t check_index_args(const Tensor& self, int64_t dim, const Tensor& index, c
   }
   // Every index value in [0, self.size(d)), checked before anything is read or written.
   const int64_t n = size_at(self, d);
-  const int64_t* pi = ptr<int64_t>(index);
+  const int64_t* pi = detail::typed_data<int64_t>(index);
   const auto& is = index.impl()->strides;
   detail::for_each_element<1>(index.sizes(), {is.data()}, [&](const std::array<int64_t, 1>& off) {
     const int64_t v = pi[off[0]];
@@ -86,10 +82,10 @@ Tensor gather_kernel(const Tensor& x, int64_t d, const Tensor& index) {
   const auto xs = strides_without(x, d);
   const int64_t step = x.dim() == 0 ? 0 : x.stride(d);
   const auto& is = index.impl()->strides;
-  const int64_t* pi = ptr<int64_t>(index);
+  const int64_t* pi = detail::typed_data<int64_t>(index);
   detail::dispatch_all(x.dtype(), "gather", [&]<typename T>() {
-    const T* px = ptr<T>(x);
-    T* po = ptr<T>(out);
+    const T* px = detail::typed_data<T>(x);
+    T* po = detail::typed_data<T>(out);
     detail::for_each_element<3>(index.sizes(), {os.data(), is.data(), xs.data()}, [&](const std::array<int64_t, 3>& off) {
       po[off[0]] = px[off[2] + pi[off[1]] * step];
     });
@@ -106,16 +102,16 @@ void scatter_into(const Tensor& target, int64_t d, const Tensor& index, const Te
   const auto ts = strides_without(target, d);
   const int64_t step = target.dim() == 0 ? 0 : target.stride(d);
   const auto& is = index.impl()->strides;
-  const int64_t* pi = ptr<int64_t>(index);
+  const int64_t* pi = detail::typed_data<int64_t>(index);
   detail::dispatch_all(target.dtype(), op, [&]<typename T>() {
-    T* pt = ptr<T>(target);
+    T* pt = detail::typed_data<T>(target);
     if (!src.defined()) {
       const T v = static_cast<T>(value);
       detail::for_each_element<2>(index.sizes(), {ts.data(), is.data()},
                                   [&](const std::array<int64_t, 2>& off) { pt[off[0] + pi[off[1]] * step] = v; });
       return;
     }
-    const T* ps = ptr<T>(src);
+    const T* ps = detail::typed_data<T>(src);
     const auto& ss = src.impl()->strides;
     detail::for_each_element<3>(index.sizes(), {ts.data(), is.data(), ss.data()},
                                 [&](const std::array<int64_t, 3>& off) {
@@ -157,16 +153,20 @@ Tensor pad_to(Tensor g, IntArrayRef sizes) {
 
 struct GatherOp : autograd::Function<GatherOp> {
   static std::string_view name() { return "GatherBackward0"; }
+  struct State {
+    std::vector<int64_t> in_sizes;  // the input's sizes
+    int64_t dim;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, int64_t d, const Tensor& index) {
     ctx->save_for_backward({index});
-    ctx->saved_data["in"] = x.sizes();
-    ctx->saved_data["dim"] = d;
+    ctx->emplace_state<State>(State{x.sizes().vec(), d});
     return gather_kernel(x, d, index);
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     const Tensor index = ctx->get_saved_variables()[0];
-    const Tensor base = zeros(ctx->saved_data["in"].toIntVector(), g[0].dtype());
-    return {base.scatter_add(ctx->saved_data["dim"].toInt(), index, g[0]), Tensor(), Tensor()};
+    const State& st = ctx->state<State>();
+    const Tensor base = zeros(st.in_sizes, g[0].dtype());
+    return {base.scatter_add(st.dim, index, g[0]), Tensor(), Tensor()};
   }
 };
 
@@ -174,37 +174,42 @@ struct GatherOp : autograd::Function<GatherOp> {
 template <Mode M>
 struct ScatterOp : autograd::Function<ScatterOp<M>> {
   static std::string_view name() { return M == Mode::kAdd ? "ScatterAddBackward0" : "ScatterBackward0"; }
+  struct State {
+    int64_t dim;
+    std::vector<int64_t> src_sizes;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, int64_t d, const Tensor& index, const Tensor& src) {
     const char* op = M == Mode::kAdd ? "scatter_add" : "scatter";
     ctx->save_for_backward({index});
-    ctx->saved_data["dim"] = d;
-    ctx->saved_data["src"] = src.sizes();
+    ctx->emplace_state<State>(State{d, src.sizes().vec()});
     Tensor out = copy_of(x, op);
     scatter_into(out, d, index, src, 0.0, M, op);
     return out;
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     const Tensor index = ctx->get_saved_variables()[0];
-    const int64_t d = ctx->saved_data["dim"].toInt();
+    const State& st = ctx->state<State>();
+    const int64_t d = st.dim;
     Tensor gx, gsrc;
     if (ctx->needs_input_grad(0)) gx = M == Mode::kAdd ? g[0] : g[0].scatter(d, index, 0.0);
-    if (ctx->needs_input_grad(2)) gsrc = pad_to(g[0].gather(d, index), ctx->saved_data["src"].toIntVector());
+    if (ctx->needs_input_grad(2)) gsrc = pad_to(g[0].gather(d, index), st.src_sizes);
     return {gx, Tensor(), Tensor(), gsrc};
   }
 };
 
 struct ScatterValueOp : autograd::Function<ScatterValueOp> {
   static std::string_view name() { return "ScatterBackward1"; }
+  using State = int64_t;  // the dim
   static Tensor forward(AutogradContext* ctx, const Tensor& x, int64_t d, const Tensor& index, double value) {
     ctx->save_for_backward({index});
-    ctx->saved_data["dim"] = d;
+    ctx->emplace_state<State>(d);
     Tensor out = copy_of(x, "scatter");
     scatter_into(out, d, index, Tensor(), value, Mode::kAssign, "scatter");
     return out;
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     const Tensor index = ctx->get_saved_variables()[0];
-    return {g[0].scatter(ctx->saved_data["dim"].toInt(), index, 0.0), Tensor(), Tensor(), Tensor()};
+    return {g[0].scatter(ctx->state<State>(), index, 0.0), Tensor(), Tensor(), Tensor()};
   }
 };
 
@@ -238,10 +243,10 @@ Tensor masked_fill_kernel(const Tensor& x, const Tensor& mask, double value) {
   const auto os = out.strides().vec();
   const auto xs = detail::broadcast_strides(x, shape);
   const auto ms = detail::broadcast_strides(mask, shape);
-  const bool* pm = ptr<bool>(mask);
+  const bool* pm = detail::typed_data<bool>(mask);
   detail::dispatch_all(x.dtype(), "masked_fill", [&]<typename T>() {
-    const T* px = ptr<T>(x);
-    T* po = ptr<T>(out);
+    const T* px = detail::typed_data<T>(x);
+    T* po = detail::typed_data<T>(out);
     const T v = static_cast<T>(value);
     detail::for_each_element<3>(shape, {os.data(), xs.data(), ms.data()}, [&](const std::array<int64_t, 3>& off) {
       po[off[0]] = pm[off[2]] ? v : px[off[1]];
@@ -257,28 +262,30 @@ Tensor kept_grad(const Tensor& g, const Tensor& mask, IntArrayRef x_sizes) {
 
 struct MaskedFillOp : autograd::Function<MaskedFillOp> {
   static std::string_view name() { return "MaskedFillBackward0"; }
+  using State = std::vector<int64_t>;  // the input's sizes
   static Tensor forward(AutogradContext* ctx, const Tensor& x, const Tensor& mask, double value) {
     ctx->save_for_backward({mask});
-    ctx->saved_data["in"] = x.sizes();
+    ctx->emplace_state<State>(x.sizes().vec());
     return masked_fill_kernel(x, mask, value);
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     const Tensor mask = ctx->get_saved_variables()[0];
-    return {kept_grad(g[0], mask, ctx->saved_data["in"].toIntVector()), Tensor(), Tensor()};
+    return {kept_grad(g[0], mask, ctx->state<State>()), Tensor(), Tensor()};
   }
 };
 
 struct MaskedFillTensorOp : autograd::Function<MaskedFillTensorOp> {
   static std::string_view name() { return "MaskedFillBackward1"; }
+  using State = std::vector<int64_t>;  // the input's sizes
   static Tensor forward(AutogradContext* ctx, const Tensor& x, const Tensor& mask, const Tensor& value) {
     ctx->save_for_backward({mask});
-    ctx->saved_data["in"] = x.sizes();
+    ctx->emplace_state<State>(x.sizes().vec());
     return masked_fill_kernel(x, mask, value.item<double>());
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     const Tensor mask = ctx->get_saved_variables()[0];
     Tensor gx, gv;
-    if (ctx->needs_input_grad(0)) gx = kept_grad(g[0], mask, ctx->saved_data["in"].toIntVector());
+    if (ctx->needs_input_grad(0)) gx = kept_grad(g[0], mask, ctx->state<State>());
     // The value received the gradient of every filled element.
     if (ctx->needs_input_grad(2)) gv = (g[0] - g[0].masked_fill(mask, 0.0)).sum();
     return {gx, Tensor(), gv};
@@ -298,9 +305,9 @@ Tensor& masked_fill_inplace(Tensor& self, const Tensor& mask, double value, cons
   check_value_fits(self, value, op);
   const auto& ss = self.impl()->strides;
   const auto ms = detail::broadcast_strides(mask, shape);
-  const bool* pm = ptr<bool>(mask);
+  const bool* pm = detail::typed_data<bool>(mask);
   detail::dispatch_all(self.dtype(), op, [&]<typename T>() {
-    T* ps = ptr<T>(self);
+    T* ps = detail::typed_data<T>(self);
     const T v = static_cast<T>(value);
     detail::for_each_element<2>(shape, {ss.data(), ms.data()}, [&](const std::array<int64_t, 2>& off) {
       if (pm[off[1]]) ps[off[0]] = v;
@@ -404,7 +411,7 @@ Tensor one_hot(const Tensor& x, int64_t num_classes) {
   XGRAD_CHECK(num_classes >= -1, ValueError, "one_hot: num_classes must be -1 (infer) or non-negative, got {}",
               num_classes);
   const Tensor c = x.contiguous();
-  const int64_t* pc = ptr<int64_t>(c);
+  const int64_t* pc = detail::typed_data<int64_t>(c);
   const int64_t n = c.numel();
   int64_t lo = 0, hi = -1;
   for (int64_t i = 0; i < n; ++i) {
@@ -422,7 +429,7 @@ Tensor one_hot(const Tensor& x, int64_t num_classes) {
   std::vector<int64_t> sizes = x.sizes().vec();
   sizes.push_back(num_classes);
   Tensor out = zeros(sizes, kInt64);
-  int64_t* po = ptr<int64_t>(out);
+  int64_t* po = detail::typed_data<int64_t>(out);
   for (int64_t i = 0; i < n; ++i) po[i * num_classes + pc[i]] = 1;
   return out;
 }

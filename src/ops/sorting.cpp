@@ -24,10 +24,6 @@ using autograd::variable_list;
 
 namespace {
 
-template <typename T>
-T* ptr(const Tensor& t) {
-  return static_cast<T*>(t.impl()->data());
-}
 
 // a before b in ascending order, NaN last.
 template <typename T>
@@ -56,9 +52,9 @@ std::pair<Tensor, Tensor> sort_kernel(const Tensor& x, int64_t d, bool descendin
   if (values.numel() == 0) return {values, indices};
   const Tensor c = x.contiguous();
   detail::dispatch_all(x.dtype(), op, [&]<typename T>() {
-    const T* px = ptr<T>(c);
-    T* pv = ptr<T>(values);
-    int64_t* pi = ptr<int64_t>(indices);
+    const T* px = detail::typed_data<T>(c);
+    T* pv = detail::typed_data<T>(values);
+    int64_t* pi = detail::typed_data<int64_t>(indices);
     std::vector<int64_t> order(static_cast<size_t>(n));
     std::vector<T> row(static_cast<size_t>(n));
     for (int64_t o = 0; o < outer; ++o)
@@ -91,17 +87,21 @@ Tensor select_backward(const Tensor& g, IntArrayRef in_sizes, int64_t d, const T
 template <bool IsTopk>
 struct SortOp : autograd::Function<SortOp<IsTopk>> {
   static std::string_view name() { return IsTopk ? "TopkBackward0" : "SortBackward0"; }
+  struct State {
+    std::vector<int64_t> in_sizes;  // the input's sizes
+    int64_t dim;
+  };
   static variable_list forward(AutogradContext* ctx, const Tensor& x, int64_t d, bool descending, int64_t k) {
     auto [values, indices] = sort_kernel(x, d, descending, k, IsTopk ? "topk" : "sort");
     ctx->save_for_backward({indices});
-    ctx->saved_data["in"] = x.sizes();
-    ctx->saved_data["dim"] = d;
+    ctx->emplace_state<State>(State{x.sizes().vec(), d});
     ctx->mark_non_differentiable({indices});
     return {values, indices};
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     const Tensor idx = ctx->get_saved_variables()[0];
-    return {select_backward(g[0], ctx->saved_data["in"].toIntVector(), ctx->saved_data["dim"].toInt(), idx)};
+    const State& st = ctx->state<State>();
+    return {select_backward(g[0], st.in_sizes, st.dim, idx)};
   }
 };
 

@@ -24,10 +24,6 @@ using autograd::variable_list;
 
 namespace {
 
-template <typename T>
-T* ptr(const Tensor& t) {
-  return static_cast<T*>(t.impl()->data());
-}
 
 // Which dims a reduction folds, and the shapes around it. An empty `dims` means every dim.
 struct Reduction {
@@ -96,9 +92,9 @@ void moments(const Tensor& x, const Reduction& r, double divisor, bool take_sqrt
   out = make_tensor(r.out_sizes, x.dtype(), take_sqrt ? "std" : "var");
   mean = make_tensor(r.out_sizes, x.dtype(), "mean");
   detail::dispatch_floating(x.dtype(), take_sqrt ? "std" : "var", [&]<typename T>() {
-    const T* p = ptr<T>(rows);
-    T* o = ptr<T>(out);
-    T* m = ptr<T>(mean);
+    const T* p = detail::typed_data<T>(rows);
+    T* o = detail::typed_data<T>(out);
+    T* m = detail::typed_data<T>(mean);
     const int64_t n = r.count;
     for (int64_t i = 0; i < r.rows; ++i) {
       const T* row = p + i * n;
@@ -143,6 +139,10 @@ Tensor std_backward(const Tensor& g_keep, const Tensor& x, const Tensor& std_kee
 template <bool IsStd>
 struct VarOp : autograd::Function<VarOp<IsStd>> {
   static std::string_view name() { return IsStd ? "StdBackward0" : "VarBackward0"; }
+  struct State {
+    std::vector<int64_t> dims;  // the reduced dims, wrapped
+    int64_t correction;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, std::vector<int64_t> dims, int64_t correction,
                         bool keepdim) {
     const char* op = IsStd ? "std" : "var";
@@ -150,15 +150,14 @@ struct VarOp : autograd::Function<VarOp<IsStd>> {
     Tensor out, mean;
     moments(x, r, dof(r.count, correction), IsStd, out, mean);
     ctx->save_for_backward({x, out});
-    ctx->saved_data["dims"] = r.dims;
-    ctx->saved_data["correction"] = correction;
+    ctx->emplace_state<State>(State{r.dims, correction});
     return out;
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     const auto s = ctx->get_saved_variables();
     const Tensor& x = s[0];
-    const auto& dims = ctx->saved_data["dims"].toIntVector();
-    const int64_t correction = ctx->saved_data["correction"].toInt();
+    const auto& dims = ctx->state<State>().dims;
+    const int64_t correction = ctx->state<State>().correction;
     const Reduction r = make_reduction(x, dims, true, IsStd ? "std" : "var");
     const Tensor gk = keep_shaped(g[0], r.keep_sizes);
     if constexpr (IsStd) {
@@ -175,21 +174,24 @@ struct VarOp : autograd::Function<VarOp<IsStd>> {
 template <bool IsStd>
 struct VarMeanOp : autograd::Function<VarMeanOp<IsStd>> {
   static std::string_view name() { return IsStd ? "StdMeanBackward0" : "VarMeanBackward0"; }
+  struct State {
+    std::vector<int64_t> dims;  // the reduced dims, wrapped
+    int64_t correction;
+  };
   static variable_list forward(AutogradContext* ctx, const Tensor& x, std::vector<int64_t> dims, int64_t correction,
                                bool keepdim) {
     const Reduction r = make_reduction(x, dims, keepdim, IsStd ? "std_mean" : "var_mean");
     Tensor out, mean;
     moments(x, r, dof(r.count, correction), IsStd, out, mean);
     ctx->save_for_backward({x, out});
-    ctx->saved_data["dims"] = r.dims;
-    ctx->saved_data["correction"] = correction;
+    ctx->emplace_state<State>(State{r.dims, correction});
     return {out, mean};
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     const auto s = ctx->get_saved_variables();
     const Tensor& x = s[0];
-    const int64_t correction = ctx->saved_data["correction"].toInt();
-    const Reduction r = make_reduction(x, ctx->saved_data["dims"].toIntVector(), true, "std_mean");
+    const int64_t correction = ctx->state<State>().correction;
+    const Reduction r = make_reduction(x, ctx->state<State>().dims, true, "std_mean");
     Tensor gx;
     if (g[0].defined()) {
       const Tensor gk = keep_shaped(g[0], r.keep_sizes);
@@ -235,8 +237,8 @@ Tensor norm_kernel(const Tensor& x, const Reduction& r, double p) {
   const Tensor rows = as_rows(x, r);
   Tensor out = make_tensor(r.out_sizes, x.dtype(), "norm");
   detail::dispatch_floating(x.dtype(), "norm", [&]<typename T>() {
-    const T* px = ptr<T>(rows);
-    T* o = ptr<T>(out);
+    const T* px = detail::typed_data<T>(rows);
+    T* o = detail::typed_data<T>(out);
     const int64_t n = r.count;
     for (int64_t i = 0; i < r.rows; ++i) {
       const T* row = px + i * n;
@@ -302,21 +304,24 @@ Tensor norm_backward(const Tensor& gk, const Tensor& x, const Tensor& nk, const 
 template <bool WithDim>
 struct NormOp : autograd::Function<NormOp<WithDim>> {
   static std::string_view name() { return WithDim ? "NormBackward1" : "NormBackward0"; }
+  struct State {
+    double p;
+    std::vector<int64_t> dims;  // the reduced dims, wrapped
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, double p, std::vector<int64_t> dims, bool keepdim) {
     const Reduction r = make_reduction(x, dims, keepdim, "norm");
     XGRAD_CHECK(!(std::isinf(p) && p < 0 && r.count == 0), ValueError,
                 "norm: cannot take the -inf norm over an empty dimension (input sizes {})", to_string(x.sizes()));
     Tensor out = norm_kernel(x, r, p);
     ctx->save_for_backward({x, out});
-    ctx->saved_data["p"] = p;
-    ctx->saved_data["dims"] = r.dims;
+    ctx->emplace_state<State>(State{p, r.dims});
     return out;
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     const auto s = ctx->get_saved_variables();
     const Tensor& x = s[0];
-    const double p = ctx->saved_data["p"].toDouble();
-    const Reduction r = make_reduction(x, ctx->saved_data["dims"].toIntVector(), true, "norm");
+    const double p = ctx->state<State>().p;
+    const Reduction r = make_reduction(x, ctx->state<State>().dims, true, "norm");
     const bool graph = GradMode::is_enabled() && x.requires_grad();
     const Tensor nk = graph ? xgrad::norm(x, p, r.dims, true) : keep_shaped(s[1], r.keep_sizes);
     return {norm_backward(keep_shaped(g[0], r.keep_sizes), x, nk, r, p)};
@@ -334,8 +339,8 @@ Tensor logsumexp_kernel(const Tensor& x, const Reduction& r) {
   const Tensor rows = as_rows(x, r);
   Tensor out = make_tensor(r.out_sizes, x.dtype(), "logsumexp");
   detail::dispatch_floating(x.dtype(), "logsumexp", [&]<typename T>() {
-    const T* px = ptr<T>(rows);
-    T* o = ptr<T>(out);
+    const T* px = detail::typed_data<T>(rows);
+    T* o = detail::typed_data<T>(out);
     const int64_t n = r.count;
     for (int64_t i = 0; i < r.rows; ++i) {
       const T* row = px + i * n;
@@ -359,17 +364,18 @@ Tensor logsumexp_kernel(const Tensor& x, const Reduction& r) {
 
 struct LogsumexpOp : autograd::Function<LogsumexpOp> {
   static std::string_view name() { return "LogsumexpBackward0"; }
+  using State = std::vector<int64_t>;  // the reduced dims, wrapped
   static Tensor forward(AutogradContext* ctx, const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
     const Reduction r = make_reduction(x, dims, keepdim, "logsumexp");
     Tensor out = logsumexp_kernel(x, r);
     ctx->save_for_backward({x, out});
-    ctx->saved_data["dims"] = r.dims;
+    ctx->emplace_state<State>(r.dims);
     return out;
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     const auto s = ctx->get_saved_variables();
     const Tensor& x = s[0];
-    const Reduction r = make_reduction(x, ctx->saved_data["dims"].toIntVector(), true, "logsumexp");
+    const Reduction r = make_reduction(x, ctx->state<State>(), true, "logsumexp");
     const bool graph = GradMode::is_enabled() && x.requires_grad();
     const Tensor lk = graph ? xgrad::logsumexp(x, r.dims, true) : keep_shaped(s[1], r.keep_sizes);
     return {keep_shaped(g[0], r.keep_sizes) * (x - lk).exp()};
@@ -396,8 +402,8 @@ Tensor cumsum_kernel(const Tensor& x, int64_t d, bool reverse) {
     } else {
       // float sums in double (as PyTorch's CPU accumulate type); int64 wraps around as PyTorch.
       using Acc = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
-      const T* px = ptr<T>(c);
-      T* po = ptr<T>(out);
+      const T* px = detail::typed_data<T>(c);
+      T* po = detail::typed_data<T>(out);
       std::vector<Acc> acc(static_cast<size_t>(inner));
       for (int64_t o = 0; o < outer; ++o) {
         std::fill(acc.begin(), acc.end(), Acc(0));
@@ -423,13 +429,17 @@ Tensor cumsum_kernel(const Tensor& x, int64_t d, bool reverse) {
 // one node, so any order of derivative works.
 struct CumsumOp : autograd::Function<CumsumOp> {
   static std::string_view name() { return "CumsumBackward0"; }
+  struct State {
+    int64_t dim;
+    bool reverse;
+  };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, int64_t dim, bool reverse) {
-    ctx->saved_data["dim"] = dim;
-    ctx->saved_data["reverse"] = reverse;
+    ctx->emplace_state<State>(State{dim, reverse});
     return cumsum_kernel(x, dim, reverse);
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
-    return {CumsumOp::apply(g[0], ctx->saved_data["dim"].toInt(), !ctx->saved_data["reverse"].toBool())};
+    const State& st = ctx->state<State>();
+    return {CumsumOp::apply(g[0], st.dim, !st.reverse)};
   }
 };
 

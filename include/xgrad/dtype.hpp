@@ -5,6 +5,8 @@
 ///     auto x = xgrad::zeros({2, 3}, xgrad::kFloat64);
 ///     auto w = xgrad::randn({3}, xgrad::TensorOptions().requires_grad(true));
 
+#include <xgrad/device.hpp>
+
 #include <cstdint>
 #include <ostream>
 #include <string_view>
@@ -41,11 +43,24 @@ constexpr ScalarType scalar_type_of<int64_t>() { return kInt64; }
 template <>
 constexpr ScalarType scalar_type_of<bool>() { return kBool; }
 
-/// Options for factories: dtype and requires_grad, chainable as in LibTorch.
+/// Options for factories: dtype, device and requires_grad, chainable as in LibTorch.
+///
+/// The device may only be the CPU: `device(kCUDA)` (and the implicit `TensorOptions(kCUDA)`)
+/// throws ValueError naming the device, so no factory can silently make a CPU tensor where the
+/// program asked for another device.
 class TensorOptions {
  public:
   TensorOptions() = default;
   TensorOptions(ScalarType d) : dtype_(d), has_dtype_(true) {}  // NOLINT: `zeros({2}, kFloat64)` like LibTorch
+  TensorOptions(Device d) { detail::check_cpu_device(d, "TensorOptions"); }  // NOLINT: `zeros({2}, device)`
+  TensorOptions(DeviceType t) : TensorOptions(Device(t)) {}  // NOLINT: `zeros({2}, kCPU)`
+  TensorOptions(const char* device) : TensorOptions(Device(device)) {}  // NOLINT: `zeros({2}, "cpu")`
+
+  /// Throws ValueError for any device but the CPU.
+  TensorOptions device(Device d) const { detail::check_cpu_device(d, "TensorOptions::device"); return *this; }
+  /// Always the CPU.
+  Device device() const { return Device(kCPU); }
+  bool has_device() const { return false; }
 
   TensorOptions dtype(ScalarType d) const { auto o = *this; o.dtype_ = d; o.has_dtype_ = true; return o; }
   TensorOptions requires_grad(bool r) const { auto o = *this; o.requires_grad_ = r; return o; }
@@ -62,6 +77,8 @@ class TensorOptions {
 };
 
 inline TensorOptions dtype(ScalarType d) { return TensorOptions().dtype(d); }
+/// `torch::device(d)`: options with a device (the CPU; any other throws ValueError).
+inline TensorOptions device(Device d) { return TensorOptions().device(d); }
 inline TensorOptions requires_grad(bool r = true) { return TensorOptions().requires_grad(r); }
 
 }  // namespace xgrad

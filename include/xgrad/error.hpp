@@ -30,6 +30,8 @@ class Error : public std::runtime_error {
  public:
   explicit Error(const std::string& what) : std::runtime_error(what), message_(what), what_(what) {}
   const char* what() const noexcept override { return what_.c_str(); }
+  /// Same as what(): xgrad's messages carry no backtrace (LibTorch's `c10::Error` name).
+  const char* what_without_backtrace() const noexcept { return what_.c_str(); }
   /// The message without the module context.
   const std::string& message() const noexcept { return message_; }
   /// The module path ("Sequential/3"); empty when the error was not raised inside a module.

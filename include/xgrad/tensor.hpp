@@ -142,7 +142,22 @@ class Tensor {
   Tensor data() const { return detach(); }
 
   // ---- conversion and copies -----------------------------------------------------------------
-  Tensor to(ScalarType dtype, bool copy = false) const;
+  /// Converts to `dtype`; returns this tensor itself when it has that dtype already, unless
+  /// `copy` (LibTorch's `to(dtype, non_blocking, copy)`; `non_blocking` has no effect on the CPU).
+  Tensor to(ScalarType dtype, bool non_blocking = false, bool copy = false) const;
+  /// `to(device, ...)`: the CPU gives this tensor (a copy if `copy`); any other device throws
+  /// ValueError naming it, as a CPU-only LibTorch build does.
+  Tensor to(Device device, bool non_blocking = false, bool copy = false) const;
+  /// `to(device, dtype, ...)`, the device checked as above.
+  Tensor to(Device device, ScalarType dtype, bool non_blocking = false, bool copy = false) const;
+  /// Always the CPU (`tensor.device()`). These four throw ValueError on an undefined tensor.
+  Device device() const;
+  bool is_cpu() const;
+  bool is_cuda() const;
+  /// This tensor itself, as `tensor.cpu()` on a CPU tensor.
+  Tensor cpu() const;
+  /// Throws ValueError: xgrad has no CUDA device.
+  Tensor cuda() const { return to(Device(kCUDA)); }
   Tensor contiguous() const;
   Tensor clone() const;
   Tensor& copy_(const Tensor& src);

@@ -8,6 +8,10 @@
 #include <xgrad/version.hpp>
 #include <xgrad/error.hpp>
 #include <xgrad/dtype.hpp>
+#include <xgrad/device.hpp>
+#include <xgrad/irange.hpp>
+#include <xgrad/str.hpp>
+#include <xgrad/optional.hpp>
 #include <xgrad/array_ref.hpp>
 #include <xgrad/expanding_array.hpp>
 #include <xgrad/tensor.hpp>

@@ -314,7 +314,7 @@ Tensor Tensor::clone() const {
   return CloneOp::apply(*this);
 }
 
-Tensor Tensor::to(ScalarType dtype, bool copy) const {
+Tensor Tensor::to(ScalarType dtype, bool /*non_blocking*/, bool copy) const {
   detail::check_defined(*this, "to");
   if (dtype == this->dtype() && !copy) return *this;
   if (requires_grad() && GradMode::is_enabled())
@@ -322,6 +322,35 @@ Tensor Tensor::to(ScalarType dtype, bool copy) const {
                 "to: cannot convert a tensor that requires grad to {} (only floating types carry gradients)",
                 dtype_name(dtype));
   return ToCopyOp::apply(*this, dtype);
+}
+
+Device Tensor::device() const {
+  detail::check_defined(*this, "device");
+  return Device(kCPU);
+}
+bool Tensor::is_cpu() const {
+  detail::check_defined(*this, "is_cpu");
+  return true;
+}
+bool Tensor::is_cuda() const {
+  detail::check_defined(*this, "is_cuda");
+  return false;
+}
+Tensor Tensor::cpu() const {
+  detail::check_defined(*this, "cpu");
+  return *this;
+}
+
+Tensor Tensor::to(Device device, bool non_blocking, bool copy) const {
+  detail::check_defined(*this, "to");
+  detail::check_cpu_device(device, "to");
+  return to(dtype(), non_blocking, copy);
+}
+
+Tensor Tensor::to(Device device, ScalarType dtype, bool non_blocking, bool copy) const {
+  detail::check_defined(*this, "to");
+  detail::check_cpu_device(device, "to");
+  return to(dtype, non_blocking, copy);
 }
 
 namespace detail {

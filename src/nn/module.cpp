@@ -291,6 +291,15 @@ void Module::to(ScalarType dtype, bool /*non_blocking*/) {
   });
 }
 
+void Module::to(Device device, bool /*non_blocking*/) {
+  xgrad::detail::check_cpu_device(device, (name() + ".to").c_str());
+}
+
+void Module::to(Device device, ScalarType dtype, bool non_blocking) {
+  xgrad::detail::check_cpu_device(device, (name() + ".to").c_str());
+  to(dtype, non_blocking);
+}
+
 void Module::zero_grad(bool set_to_none) {
   for (auto& p : parameters()) {
     Tensor& g = p.mutable_grad();

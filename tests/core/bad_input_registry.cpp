@@ -202,6 +202,11 @@ const std::vector<Entry>& registry() {
       {"Tensor::data", "detach", Kind::kValue, [] { Tensor().data(); }, ""},
       {"Tensor::to", "to", Kind::kValue, [] { full({1}, std::nan("")).to(kInt64); }, ""},
       {"Tensor::contiguous", "contiguous", Kind::kValue, [] { Tensor().contiguous(); }, ""},
+      {"Tensor::device", "device", Kind::kValue, [] { Tensor().device(); }, ""},
+      {"Tensor::is_cpu", "is_cpu", Kind::kValue, [] { Tensor().is_cpu(); }, ""},
+      {"Tensor::is_cuda", "is_cuda", Kind::kValue, [] { Tensor().is_cuda(); }, ""},
+      {"Tensor::cpu", "cpu", Kind::kValue, [] { Tensor().cpu(); }, ""},
+      {"Tensor::cuda", "cuda", Kind::kValue, [] { ones({1}).cuda(); }, ""},
       {"Tensor::clone", "clone", Kind::kValue, [] { Tensor().clone(); }, ""},
       {"Tensor::copy_", "copy_", Kind::kShape, [] { zeros({2}).copy_(zeros({3})); }, ""},
       {"Tensor::zero_", "zero_", Kind::kValue, [] { Tensor().zero_(); }, ""},
@@ -306,6 +311,7 @@ const std::vector<Entry>& registry() {
       {"is_floating_point", "", Kind::kNone, nullptr, "constexpr predicate: every ScalarType value gets an answer"},
       {"scalar_type_of", "", Kind::kNone, nullptr, "compile-time: an unsupported C++ type does not compile"},
       {"dtype", "", Kind::kNone, nullptr, "only builds TensorOptions; the dtype is checked where the options are used"},
+      {"device", "TensorOptions::device", Kind::kValue, [] { device(kCUDA); }, ""},
       {"requires_grad", "", Kind::kNone, nullptr, "takes a bool; both values are valid"},
       // ---- include/xgrad/serialize.hpp, state_dict.hpp ----------------------------------------
       // File errors (here and in read_idx) name the file, not the function: the path is what the

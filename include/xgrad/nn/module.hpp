@@ -188,6 +188,11 @@ class Module : public std::enable_shared_from_this<Module> {
   /// Converts floating-point parameters and buffers (and their gradients) to `dtype`, in
   /// place: handles held elsewhere (e.g. `linear->weight`) see the change.
   virtual void to(ScalarType dtype, bool non_blocking = false);
+  /// `module->to(device)`: a no-op for the CPU; any other device throws ValueError naming the
+  /// module and the device (xgrad computes on the CPU only).
+  virtual void to(Device device, bool non_blocking = false);
+  /// `module->to(device, dtype)`: the device checked as above, then `to(dtype)`.
+  virtual void to(Device device, ScalarType dtype, bool non_blocking = false);
   /// Clears the gradients of all parameters: zeroes them, or with `set_to_none` resets them to
   /// undefined. LibTorch 1.13's default is `false`.
   virtual void zero_grad(bool set_to_none = false);

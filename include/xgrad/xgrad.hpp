@@ -8,6 +8,7 @@
 #include <xgrad/version.hpp>
 #include <xgrad/error.hpp>
 #include <xgrad/dtype.hpp>
+#include <xgrad/scalar.hpp>
 #include <xgrad/array_ref.hpp>
 #include <xgrad/expanding_array.hpp>
 #include <xgrad/tensor.hpp>

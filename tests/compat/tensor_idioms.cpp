@@ -279,5 +279,6 @@ int main() {
   auto z = (a * a * a).sum();
   z.backward({}, true, /*create_graph=*/true);
   show("a.grad create_graph", a.grad());
+  a.mutable_grad() = xg::Tensor();  // break the grad <-> graph cycle create_graph made
   return 0;
 }

@@ -10,8 +10,11 @@
 ///     auto s = xgrad::tensor(3.);                             // 0-d
 ///
 /// Floating literals give float32 (PyTorch's default dtype), integer literals int64, `bool`
-/// literals bool; mixed literals promote (bool < int64 < float32). A `std::vector<double>` gives
-/// float64, as in LibTorch. Ragged lists (`{{1, 2}, {3}}`) throw ValueError naming the dimension.
+/// literals bool; so do `std::vector<T>` and `ArrayRef<T>` of those types (a
+/// `std::vector<double>` gives float32, as LibTorch 1.13's `torch::tensor`). As in LibTorch all
+/// elements of a braced list must have one C++ type: `tensor({1, 2.0})`, `tensor({true, 1})`
+/// and `tensor({1.0f, 2.0})` throw TypeError naming both types (write `{1., 2.}`). Ragged lists
+/// (`{{1, 2}, {3}}`) throw ValueError naming the dimension.
 ///
 /// Also declared here: `eye(n, m)`, the rectangular identity.
 
@@ -32,18 +35,25 @@ class TensorDataContainer {
  public:
   /// `{}`: an empty 1-D list (`tensor({})` has sizes [0]).
   TensorDataContainer() : kind_(Kind::List) {}
-  TensorDataContainer(bool v) : kind_(Kind::Scalar), type_(kBool), i_(v) {}  // NOLINT: implicit by design
+  TensorDataContainer(bool v) : kind_(Kind::Scalar), type_(kBool), lit_(Literal::Bool), i_(v) {}  // NOLINT: implicit
   template <std::integral T>
     requires(!std::same_as<T, bool>)
-  TensorDataContainer(T v) : kind_(Kind::Scalar), type_(kInt64), i_(static_cast<int64_t>(v)) {}  // NOLINT
+  TensorDataContainer(T v)  // NOLINT
+      : kind_(Kind::Scalar), type_(kInt64), lit_(literal_of<T>()), i_(static_cast<int64_t>(v)) {}
   template <std::floating_point T>
-  TensorDataContainer(T v) : kind_(Kind::Scalar), type_(kFloat32), d_(static_cast<double>(v)) {}  // NOLINT
+  TensorDataContainer(T v)  // NOLINT
+      : kind_(Kind::Scalar), type_(kFloat32), lit_(literal_of<T>()), d_(static_cast<double>(v)) {}
   TensorDataContainer(std::initializer_list<TensorDataContainer> list);  // NOLINT
   TensorDataContainer(const std::vector<float>& v);    // NOLINT
   TensorDataContainer(const std::vector<double>& v);   // NOLINT
   TensorDataContainer(const std::vector<int64_t>& v);  // NOLINT
   TensorDataContainer(const std::vector<int>& v);      // NOLINT
   TensorDataContainer(const std::vector<bool>& v);     // NOLINT
+  TensorDataContainer(ArrayRef<float> v);    // NOLINT
+  TensorDataContainer(ArrayRef<double> v);   // NOLINT
+  TensorDataContainer(ArrayRef<int64_t> v);  // NOLINT
+  TensorDataContainer(ArrayRef<int> v);      // NOLINT
+  TensorDataContainer(ArrayRef<bool> v);     // NOLINT
 
   /// Sizes read along the first element of every level (validated by to_tensor()).
   std::vector<int64_t> sizes() const;
@@ -53,11 +63,29 @@ class TensorDataContainer {
 
  private:
   enum class Kind : uint8_t { Scalar, List, Vector };
+  // The C++ type of the literals (LibTorch's scalar_type() of a container): a braced list
+  // needs one for all its elements. None for an empty `{}`.
+  enum class Literal : uint8_t { None, Bool, Int8, UInt8, Int16, Int32, Int64, Float, Double };
+  template <typename T>
+  static constexpr Literal literal_of() {
+    if constexpr (std::floating_point<T>)
+      return sizeof(T) == sizeof(float) ? Literal::Float : Literal::Double;
+    else if constexpr (sizeof(T) == 1)
+      return std::is_signed_v<T> ? Literal::Int8 : Literal::UInt8;
+    else if constexpr (sizeof(T) == 2)
+      return Literal::Int16;
+    else if constexpr (sizeof(T) == 4)
+      return Literal::Int32;
+    else
+      return Literal::Int64;
+  }
+  static const char* literal_name(Literal l);
   void validate(IntArrayRef sizes, size_t dim) const;
   void fill(const Tensor& out, int64_t& index) const;
 
   Kind kind_;
   ScalarType type_ = kFloat32;
+  Literal lit_ = Literal::None;
   double d_ = 0.0;
   int64_t i_ = 0;
   std::vector<TensorDataContainer> children_;

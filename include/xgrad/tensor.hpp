@@ -13,6 +13,7 @@
 #include <xgrad/array_ref.hpp>
 #include <xgrad/dtype.hpp>
 #include <xgrad/error.hpp>
+#include <xgrad/scalar.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -70,7 +71,7 @@ class Tensor {
   Tensor& operator=(const Tensor& src) && { return copy_(src); }
   Tensor& operator=(Tensor&& src) && { return copy_(src); }
   /// `x[0] = 1.5` fills that view of x with the value.
-  Tensor& operator=(double value) && { return fill_(value); }
+  Tensor& operator=(const Scalar& value) && { return fill_(value); }
 
   // ---- identity and metadata -------------------------------------------------------------
   bool defined() const { return impl_ != nullptr; }
@@ -111,8 +112,8 @@ class Tensor {
 
   // ---- autograd ----------------------------------------------------------------------------
   bool requires_grad() const;
-  Tensor& requires_grad_(bool requires_grad = true);
-  Tensor& set_requires_grad(bool requires_grad) { return requires_grad_(requires_grad); }
+  Tensor& requires_grad_(bool requires_grad = true) const;
+  Tensor& set_requires_grad(bool requires_grad) const { return requires_grad_(requires_grad); }
   bool is_leaf() const;
   /// The accumulated gradient (undefined until a backward pass reaches this tensor).
   const Tensor& grad() const;
@@ -137,7 +138,7 @@ class Tensor {
   void remove_post_accumulate_grad_hook(unsigned handle) const;
   /// A tensor sharing storage but cut from the graph.
   Tensor detach() const;
-  Tensor& detach_();
+  Tensor& detach_() const;
   /// Same as detach(): the chapter's `weight.data`.
   Tensor data() const { return detach(); }
 
@@ -160,41 +161,58 @@ class Tensor {
   Tensor cuda() const { return to(Device(kCUDA)); }
   Tensor contiguous() const;
   Tensor clone() const;
-  Tensor& copy_(const Tensor& src);
+  Tensor& copy_(const Tensor& src) const;
 
   // ---- in-place updates (not differentiable; allowed on parameters under NoGradGuard) ----------
-  Tensor& zero_();
-  Tensor& fill_(double value);
-  Tensor& add_(const Tensor& other, double alpha = 1.0);
-  Tensor& add_(double other);
-  Tensor& sub_(const Tensor& other, double alpha = 1.0);
-  Tensor& sub_(double other);
-  Tensor& mul_(const Tensor& other);
-  Tensor& mul_(double other);
-  Tensor& div_(const Tensor& other);
-  Tensor& div_(double other);
-  Tensor& clamp_(std::optional<double> min, std::optional<double> max = std::nullopt);
-  Tensor& uniform_(double from = 0.0, double to = 1.0);
-  Tensor& normal_(double mean = 0.0, double std = 1.0);
+  // As LibTorch, in-place methods are const: a Tensor is a handle, and `w.grad().zero_()` or
+  // `t.add_(1)` on a `const Tensor&` writes the shared tensor, not the handle.
+  Tensor& zero_() const;
+  /// Every element set to `value` converted to this dtype (a floating value truncates into an
+  /// integer tensor, as PyTorch).
+  Tensor& fill_(const Scalar& value) const;
+  /// `self += alpha * other`; a floating `alpha` for an integral result is a TypeError.
+  Tensor& add_(const Tensor& other, const Scalar& alpha = 1) const;
+  /// `self += other * alpha`; the result type (PyTorch's promotion with a Scalar) must fit this
+  /// tensor's dtype: `int_tensor.add_(1.5)` is a TypeError as in PyTorch.
+  Tensor& add_(const Scalar& other, const Scalar& alpha = 1) const;
+  Tensor& sub_(const Tensor& other, const Scalar& alpha = 1) const;
+  Tensor& sub_(const Scalar& other, const Scalar& alpha = 1) const;
+  Tensor& mul_(const Tensor& other) const;
+  Tensor& mul_(const Scalar& other) const;
+  Tensor& div_(const Tensor& other) const;
+  Tensor& div_(const Scalar& other) const;
+  Tensor& clamp_(const std::optional<Scalar>& min, const std::optional<Scalar>& max = std::nullopt) const;
+  Tensor& uniform_(double from = 0.0, double to = 1.0) const;
+  Tensor& normal_(double mean = 0.0, double std = 1.0) const;
   /// 1 with probability `p`, else 0, in this tensor's dtype (any dtype); ValueError unless
   /// 0 <= p <= 1. PyTorch's `Tensor.bernoulli_(p)` (its CPU stream when built without MKL).
-  Tensor& bernoulli_(double p = 0.5);
+  Tensor& bernoulli_(double p = 0.5) const;
   Tensor& operator+=(const Tensor& other) { return add_(other); }
-  Tensor& operator+=(double other) { return add_(other); }
+  Tensor& operator+=(const Scalar& other) { return add_(other); }
   Tensor& operator-=(const Tensor& other) { return sub_(other); }
-  Tensor& operator-=(double other) { return sub_(other); }
+  Tensor& operator-=(const Scalar& other) { return sub_(other); }
   Tensor& operator*=(const Tensor& other) { return mul_(other); }
-  Tensor& operator*=(double other) { return mul_(other); }
+  Tensor& operator*=(const Scalar& other) { return mul_(other); }
   Tensor& operator/=(const Tensor& other) { return div_(other); }
-  Tensor& operator/=(double other) { return div_(other); }
+  Tensor& operator/=(const Scalar& other) { return div_(other); }
 
   // ---- differentiable elementwise math ---------------------------------------------------------
-  Tensor add(const Tensor& other, double alpha = 1.0) const;
-  Tensor sub(const Tensor& other, double alpha = 1.0) const;
+  Tensor add(const Tensor& other, const Scalar& alpha = 1) const;
+  /// `self + other * alpha` with PyTorch's promotion (`int_tensor.add(1)` stays int64,
+  /// `int_tensor.add(0.5)` is float32, `float32_tensor.add(1e300)` stays float32).
+  Tensor add(const Scalar& other, const Scalar& alpha = 1) const;
+  Tensor sub(const Tensor& other, const Scalar& alpha = 1) const;
+  Tensor sub(const Scalar& other, const Scalar& alpha = 1) const;
   Tensor mul(const Tensor& other) const;
+  Tensor mul(const Scalar& other) const;
   Tensor div(const Tensor& other) const;
+  /// True division: an integral tensor gives float32.
+  Tensor div(const Scalar& other) const;
   Tensor neg() const;
-  Tensor pow(double exponent) const;
+  /// An integral exponent keeps an integral tensor integral (`i.pow(2)` is int64; a negative
+  /// integral exponent of an integral tensor is a ValueError, as PyTorch); a floating one
+  /// gives float32.
+  Tensor pow(const Scalar& exponent) const;
   Tensor pow(const Tensor& exponent) const;
   Tensor exp() const;
   Tensor log() const;
@@ -204,7 +222,8 @@ class Tensor {
   Tensor square() const;
   Tensor sin() const;
   Tensor cos() const;
-  Tensor clamp(std::optional<double> min, std::optional<double> max = std::nullopt) const;
+  /// Bounds are Scalars: a floating bound promotes an integral tensor to float32 (PyTorch 1.13).
+  Tensor clamp(const std::optional<Scalar>& min, const std::optional<Scalar>& max = std::nullopt) const;
   Tensor relu() const;
   Tensor sigmoid() const;
   Tensor tanh() const;
@@ -233,17 +252,17 @@ class Tensor {
 
   // ---- comparisons (not differentiable; kBool results) ---------------------------------------
   Tensor eq(const Tensor& other) const;
-  Tensor eq(double other) const;
+  Tensor eq(const Scalar& other) const;
   Tensor ne(const Tensor& other) const;
-  Tensor ne(double other) const;
+  Tensor ne(const Scalar& other) const;
   Tensor lt(const Tensor& other) const;
-  Tensor lt(double other) const;
+  Tensor lt(const Scalar& other) const;
   Tensor le(const Tensor& other) const;
-  Tensor le(double other) const;
+  Tensor le(const Scalar& other) const;
   Tensor gt(const Tensor& other) const;
-  Tensor gt(double other) const;
+  Tensor gt(const Scalar& other) const;
   Tensor ge(const Tensor& other) const;
-  Tensor ge(double other) const;
+  Tensor ge(const Scalar& other) const;
   bool equal(const Tensor& other) const;
   bool allclose(const Tensor& other, double rtol = 1e-5, double atol = 1e-8) const;
 
@@ -269,10 +288,10 @@ class Tensor {
   Tensor operator[](int64_t index) const { return select(0, index); }
   Tensor index(ArrayRef<indexing::TensorIndex> indices) const;
   Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
-  Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& value);
-  Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, double value);
-  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value);
-  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, double value);
+  Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& value) const;
+  Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Scalar& value) const;
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value) const;
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Scalar& value) const;
   Tensor index_select(int64_t dim, const Tensor& index) const;
   Tensor expand(IntArrayRef sizes) const;
   Tensor expand_as(const Tensor& other) const { return expand(other.sizes()); }
@@ -318,6 +337,38 @@ class Tensor {
   std::tuple<Tensor, Tensor> sort(std::optional<bool> stable, int64_t dim = -1, bool descending = false) const;
   std::tuple<Tensor, Tensor> topk(int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true) const;
   // ---- end of the issue 9 item 3 block ---------------------------------------------------------
+  // ---- LibTorch idioms: untyped access, conversions, storage changes, integer sampling ----------
+  /// Untyped pointer to the first element (LibTorch's `data_ptr()`). An undefined tensor is an
+  /// error naming data_ptr, as the typed form.
+  void* data_ptr() const;
+  /// The single value of a one-element tensor as a Scalar of its kind: floating for float32 /
+  /// float64, integral for int64, boolean for bool (PyTorch's `x.item()`). ValueError when
+  /// numel() != 1.
+  Scalar item() const;
+  /// This tensor converted to `options.dtype()` when options name one (otherwise itself, unless
+  /// `copy`). `non_blocking` is accepted and ignored (CPU only). Options with requires_grad set
+  /// are a ValueError, as in LibTorch (use requires_grad_() on the result).
+  Tensor to(TensorOptions options, bool non_blocking = false, bool copy = false) const;
+  /// Gives this tensor the contiguous `sizes` (PyTorch's `resize_`): the elements that remain
+  /// keep their storage positions from the start of this tensor; new ones are uninitialised;
+  /// the storage grows (keeping its bytes) when it is too small. A tensor that requires grad
+  /// is an AutogradError ("cannot resize variables that require grad"); negative sizes are a
+  /// ValueError.
+  Tensor& resize_(IntArrayRef sizes) const;
+  /// Makes this tensor use `new_data`'s storage, sizes, strides and dtype while keeping its
+  /// own autograd identity (requires_grad, grad, hooks), as LibTorch's `set_data` (Python's
+  /// `x.data = new_data`). Every handle to this tensor sees the change. An undefined
+  /// `new_data` is a ValueError.
+  void set_data(const Tensor& new_data) const;
+  /// Fills with integers drawn from the global generator exactly as PyTorch's CPU `random_()`:
+  /// [0, 2^mantissa] for float32 / float64 (2^24, 2^53), [0, 2^63 - 1] for int64, {0, 1} for
+  /// bool.
+  Tensor& random_() const;
+  /// Integers in [0, to) (PyTorch's `random_(to)`).
+  Tensor& random_(int64_t to) const;
+  /// Integers in [from, to); without `to`, [from, largest integer the dtype holds exactly]
+  /// (PyTorch's `random_(from, to)`). ValueError unless from < to and both fit the dtype.
+  Tensor& random_(int64_t from, std::optional<int64_t> to) const;
 
   /// PyTorch-format text: `tensor([[1., 2.]], requires_grad=True)`.
   std::string to_string() const;
@@ -325,6 +376,11 @@ class Tensor {
  private:
   std::shared_ptr<TensorImpl> impl_;
 };
+
+namespace autograd {
+/// LibTorch's `torch::autograd::Variable`: since PyTorch 1.0 the same type as Tensor.
+using Variable = Tensor;
+}  // namespace autograd
 
 /// What a Tensor handle points at. Users rarely touch this; custom kernels use data_ptr().
 struct TensorImpl {
@@ -341,6 +397,10 @@ struct TensorImpl {
   Tensor grad;
   std::shared_ptr<autograd::Node> grad_fn;
   uint32_t output_nr = 0;
+  // A view made with grad mode off of a tensor that requires grad (`x[0]` under NoGradGuard):
+  // as in PyTorch it reports requires_grad() and is a leaf, but has no gradient edge (backward
+  // through it fills nothing), and an in-place write to it with grad mode on is refused.
+  bool no_grad_view = false;
   std::weak_ptr<autograd::Node> grad_accumulator;
   // Hooks run by AccumulateGrad after each accumulation; removed ones are left empty so
   // handles (indices) stay valid.
@@ -420,22 +480,27 @@ Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);
 Tensor operator*(const Tensor& a, const Tensor& b);
 Tensor operator/(const Tensor& a, const Tensor& b);
-Tensor operator+(const Tensor& a, double b);
-Tensor operator-(const Tensor& a, double b);
-Tensor operator*(const Tensor& a, double b);
-Tensor operator/(const Tensor& a, double b);
-Tensor operator+(double a, const Tensor& b);
-Tensor operator-(double a, const Tensor& b);
-Tensor operator*(double a, const Tensor& b);
-Tensor operator/(double a, const Tensor& b);
+Tensor operator+(const Tensor& a, const Scalar& b);
+Tensor operator-(const Tensor& a, const Scalar& b);
+Tensor operator*(const Tensor& a, const Scalar& b);
+Tensor operator/(const Tensor& a, const Scalar& b);
+Tensor operator+(const Scalar& a, const Tensor& b);
+Tensor operator-(const Scalar& a, const Tensor& b);
+Tensor operator*(const Scalar& a, const Tensor& b);
+Tensor operator/(const Scalar& a, const Tensor& b);
 Tensor operator-(const Tensor& a);
 
-Tensor add(const Tensor& a, const Tensor& b, double alpha = 1.0);
-Tensor sub(const Tensor& a, const Tensor& b, double alpha = 1.0);
+Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha = 1);
+Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha = 1);
 Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);
+/// Tensor-Scalar forms (`xgrad::add(x, 1)`, `xgrad::mul(x, 2.5)`), PyTorch's promotion.
+Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha = 1);
+Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha = 1);
+Tensor mul(const Tensor& a, const Scalar& b);
+Tensor div(const Tensor& a, const Scalar& b);
 Tensor neg(const Tensor& x);
-Tensor pow(const Tensor& x, double exponent);
+Tensor pow(const Tensor& x, const Scalar& exponent);
 Tensor pow(const Tensor& x, const Tensor& exponent);
 Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);
@@ -445,7 +510,7 @@ Tensor abs(const Tensor& x);
 Tensor square(const Tensor& x);
 Tensor sin(const Tensor& x);
 Tensor cos(const Tensor& x);
-Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max = std::nullopt);
+Tensor clamp(const Tensor& x, const std::optional<Scalar>& min, const std::optional<Scalar>& max = std::nullopt);
 Tensor relu(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
 Tensor tanh(const Tensor& x);
@@ -479,18 +544,24 @@ Tensor lt(const Tensor& a, const Tensor& b);
 Tensor le(const Tensor& a, const Tensor& b);
 Tensor gt(const Tensor& a, const Tensor& b);
 Tensor ge(const Tensor& a, const Tensor& b);
+Tensor eq(const Tensor& a, const Scalar& b);
+Tensor ne(const Tensor& a, const Scalar& b);
+Tensor lt(const Tensor& a, const Scalar& b);
+Tensor le(const Tensor& a, const Scalar& b);
+Tensor gt(const Tensor& a, const Scalar& b);
+Tensor ge(const Tensor& a, const Scalar& b);
 Tensor operator==(const Tensor& a, const Tensor& b);
 Tensor operator!=(const Tensor& a, const Tensor& b);
 Tensor operator<(const Tensor& a, const Tensor& b);
 Tensor operator<=(const Tensor& a, const Tensor& b);
 Tensor operator>(const Tensor& a, const Tensor& b);
 Tensor operator>=(const Tensor& a, const Tensor& b);
-Tensor operator==(const Tensor& a, double b);
-Tensor operator!=(const Tensor& a, double b);
-Tensor operator<(const Tensor& a, double b);
-Tensor operator<=(const Tensor& a, double b);
-Tensor operator>(const Tensor& a, double b);
-Tensor operator>=(const Tensor& a, double b);
+Tensor operator==(const Tensor& a, const Scalar& b);
+Tensor operator!=(const Tensor& a, const Scalar& b);
+Tensor operator<(const Tensor& a, const Scalar& b);
+Tensor operator<=(const Tensor& a, const Scalar& b);
+Tensor operator>(const Tensor& a, const Scalar& b);
+Tensor operator>=(const Tensor& a, const Scalar& b);
 bool equal(const Tensor& a, const Tensor& b);
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);
 Tensor isnan(const Tensor& x);

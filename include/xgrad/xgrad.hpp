@@ -12,6 +12,7 @@
 #include <xgrad/irange.hpp>
 #include <xgrad/str.hpp>
 #include <xgrad/optional.hpp>
+#include <xgrad/scalar.hpp>
 #include <xgrad/array_ref.hpp>
 #include <xgrad/expanding_array.hpp>
 #include <xgrad/tensor.hpp>

@@ -198,6 +198,19 @@ std::string demangle(const char* name) {
   return colon == std::string::npos ? s : s.substr(colon + 2);
 }
 
+void mark_no_grad_views(variable_list& outputs, const variable_list& inputs) {
+  for (auto& out : outputs) {
+    if (!out.defined()) continue;
+    for (const auto& in : inputs) {
+      if (!in.defined() || !in.requires_grad() || out.is_same(in)) continue;
+      if (out.impl()->storage == in.impl()->storage) {
+        out.impl()->no_grad_view = true;
+        break;
+      }
+    }
+  }
+}
+
 void wire_function_outputs(const std::shared_ptr<Node>& node, AutogradContext& ctx, variable_list& outputs,
                            const variable_list& inputs) {
   const auto same = [](const Tensor& a, const Tensor& b) {

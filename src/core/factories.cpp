@@ -301,19 +301,58 @@ int type_rank(ScalarType t) {
 }
 }  // namespace
 
-TensorDataContainer::TensorDataContainer(std::initializer_list<TensorDataContainer> list)
-    : kind_(Kind::List), children_(list) {}
+const char* TensorDataContainer::literal_name(Literal l) {
+  switch (l) {
+    case Literal::None: return "none";
+    case Literal::Bool: return "bool";
+    case Literal::Int8: return "int8";
+    case Literal::UInt8: return "uint8";
+    case Literal::Int16: return "int16";
+    case Literal::Int32: return "int";
+    case Literal::Int64: return "int64";
+    case Literal::Float: return "float";
+    case Literal::Double: return "double";
+  }
+  return "unknown";
+}
 
+// As LibTorch, a braced list takes the literal type of its first element and every element
+// must share it: `{1, 2.0}` is refused rather than silently promoted.
+TensorDataContainer::TensorDataContainer(std::initializer_list<TensorDataContainer> list)
+    : kind_(Kind::List), children_(list) {
+  if (list.size() == 0) return;
+  lit_ = list.begin()->lit_;
+  for (const auto& c : list) {
+    XGRAD_CHECK(c.lit_ == lit_ || c.lit_ == Literal::None || lit_ == Literal::None, TypeError,
+                "tensor: expected all elements of the tensor to have the same scalar type: {}, but got element of "
+                "scalar type: {} (write every literal with one type, e.g. {{1., 2.}} for floating values)",
+                literal_name(lit_), literal_name(c.lit_));
+    if (lit_ == Literal::None) lit_ = c.lit_;
+  }
+}
+
+// Floating vectors give float32 (LibTorch's default dtype for float and double data alike),
+// integer vectors int64.
 TensorDataContainer::TensorDataContainer(const std::vector<float>& v)
-    : kind_(Kind::Vector), type_(kFloat32), dvec_(v.begin(), v.end()) {}
+    : kind_(Kind::Vector), type_(kFloat32), lit_(Literal::Float), dvec_(v.begin(), v.end()) {}
 TensorDataContainer::TensorDataContainer(const std::vector<double>& v)
-    : kind_(Kind::Vector), type_(kFloat64), dvec_(v) {}
+    : kind_(Kind::Vector), type_(kFloat32), lit_(Literal::Double), dvec_(v) {}
 TensorDataContainer::TensorDataContainer(const std::vector<int64_t>& v)
-    : kind_(Kind::Vector), type_(kInt64), ivec_(v) {}
+    : kind_(Kind::Vector), type_(kInt64), lit_(Literal::Int64), ivec_(v) {}
 TensorDataContainer::TensorDataContainer(const std::vector<int>& v)
-    : kind_(Kind::Vector), type_(kInt64), ivec_(v.begin(), v.end()) {}
+    : kind_(Kind::Vector), type_(kInt64), lit_(Literal::Int32), ivec_(v.begin(), v.end()) {}
 TensorDataContainer::TensorDataContainer(const std::vector<bool>& v)
-    : kind_(Kind::Vector), type_(kBool), ivec_(v.begin(), v.end()) {}
+    : kind_(Kind::Vector), type_(kBool), lit_(Literal::Bool), ivec_(v.begin(), v.end()) {}
+TensorDataContainer::TensorDataContainer(ArrayRef<float> v)
+    : kind_(Kind::Vector), type_(kFloat32), lit_(Literal::Float), dvec_(v.begin(), v.end()) {}
+TensorDataContainer::TensorDataContainer(ArrayRef<double> v)
+    : kind_(Kind::Vector), type_(kFloat32), lit_(Literal::Double), dvec_(v.begin(), v.end()) {}
+TensorDataContainer::TensorDataContainer(ArrayRef<int64_t> v)
+    : kind_(Kind::Vector), type_(kInt64), lit_(Literal::Int64), ivec_(v.begin(), v.end()) {}
+TensorDataContainer::TensorDataContainer(ArrayRef<int> v)
+    : kind_(Kind::Vector), type_(kInt64), lit_(Literal::Int32), ivec_(v.begin(), v.end()) {}
+TensorDataContainer::TensorDataContainer(ArrayRef<bool> v)
+    : kind_(Kind::Vector), type_(kBool), lit_(Literal::Bool), ivec_(v.begin(), v.end()) {}
 
 std::vector<int64_t> TensorDataContainer::sizes() const {
   std::vector<int64_t> out;
@@ -391,8 +430,7 @@ Tensor TensorDataContainer::to_tensor(TensorOptions options) const {
   validate(shape, 0);
   ScalarType dtype = options.has_dtype() ? options.dtype() : kFloat32;
   if (!options.has_dtype()) {
-    // Floating literals default to float32 (PyTorch's default dtype); only a std::vector<double>
-    // asks for float64, as LibTorch's torch::tensor(std::vector<double>) does.
+    // Floating literals and vectors default to float32 (PyTorch's default dtype), as LibTorch.
     if (auto t = inferred_dtype()) dtype = *t;
   }
   Tensor t = make_tensor(shape, dtype, "tensor");

@@ -20,6 +20,7 @@
 
 #include <xgrad/random.hpp>
 #include <xgrad/tensor.hpp>
+#include <xgrad/warning.hpp>
 
 #include "core/dispatch.hpp"
 #include "core/factory_internal.hpp"
@@ -421,7 +422,7 @@ void set_rng_state(const std::string& state) {
 
 // ---- in-place samplers ------------------------------------------------------------------------------
 
-Tensor& Tensor::uniform_(double from, double to) {
+Tensor& Tensor::uniform_(double from, double to) const {
   detail::check_inplace(*this, "uniform_");
   detail::check_no_internal_overlap(*this, "uniform_");
   check_floating(dtype(), "uniform_");
@@ -435,10 +436,10 @@ Tensor& Tensor::uniform_(double from, double to) {
     fill_uniform<T>(*this, from, to);
   });
   detail::bump_version(*this);
-  return *this;
+  return const_cast<Tensor&>(*this);
 }
 
-Tensor& Tensor::normal_(double mean, double std) {
+Tensor& Tensor::normal_(double mean, double std) const {
   detail::check_inplace(*this, "normal_");
   detail::check_no_internal_overlap(*this, "normal_");
   check_floating(dtype(), "normal_");
@@ -446,10 +447,10 @@ Tensor& Tensor::normal_(double mean, double std) {
   XGRAD_CHECK(std >= 0.0 && std::isfinite(std), ValueError, "normal_: expects std >= 0.0, but found std {}", std);
   detail::dispatch_floating(dtype(), "normal_", [&]<typename T>() { fill_normal<T>(*this, mean, std); });
   detail::bump_version(*this);
-  return *this;
+  return const_cast<Tensor&>(*this);
 }
 
-Tensor& Tensor::bernoulli_(double p) {
+Tensor& Tensor::bernoulli_(double p) const {
   detail::check_inplace(*this, "bernoulli_");
   detail::check_no_internal_overlap(*this, "bernoulli_");
   XGRAD_CHECK(p >= 0.0 && p <= 1.0, ValueError, "bernoulli_: expects p to be in [0, 1], but got p={}", p);
@@ -458,7 +459,171 @@ Tensor& Tensor::bernoulli_(double p) {
     fill_serial<T>(*this, [&](GlobalGenerator& g) { return static_cast<T>(uniform01<double>(g) < p); });
   });
   detail::bump_version(*this);
-  return *this;
+  return const_cast<Tensor&>(*this);
+}
+
+// ---- random_ ---------------------------------------------------------------------------------------
+//
+// PyTorch's CPU random_ (ATen's random_from_to_impl and the uniform_int distributions): one
+// 32-bit draw per element, or one 64-bit draw when the range needs it, reduced modulo the
+// range; elements in memory order, as every serial sampler here.
+
+namespace {
+
+// Largest integer a floating dtype holds with every smaller integer: 2^24 for float32, 2^53 for
+// float64 (std::numeric_limits<T>::digits bits of mantissa).
+template <typename T>
+constexpr int64_t exact_int_max() {
+  return int64_t{1} << std::numeric_limits<T>::digits;
+}
+
+// PyTorch's update_from / update_to for floating dtypes: moves a bound that rounds outward
+// when cast to T to the nearest value inside the range, so no draw can round onto `to`.
+template <typename T>
+int64_t move_from_inward(int64_t from) {
+  const auto from_plus_1 = static_cast<int64_t>(static_cast<T>(from + 1));
+  if (from_plus_1 < from) {
+    int64_t a = std::abs(from + 1);
+    int n = 0;
+    while (a >>= 1) ++n;
+    from = from_plus_1 + (int64_t{1} << (n - std::numeric_limits<T>::digits + 1));
+  }
+  return from;
+}
+template <typename T>
+int64_t move_to_inward(int64_t to) {
+  const auto to_minus_1 = static_cast<int64_t>(static_cast<T>(to - 1));
+  if (to_minus_1 >= to) {
+    int64_t a = std::abs(to - 1);
+    int n = 0;
+    while (a >>= 1) ++n;
+    to = to_minus_1 - (int64_t{1} << (n - std::numeric_limits<T>::digits + 1));
+  }
+  return to;
+}
+
+// PyTorch's check_from_to_in_range: both ends must be values of the dtype; a floating dtype
+// beyond its exact-integer range warns (as PyTorch) because the values are no longer uniform.
+void check_random_bounds(ScalarType dtype, int64_t from, int64_t to_inc) {
+  detail::dispatch_all(dtype, "random_", [&]<typename T>() {
+    if constexpr (std::is_floating_point_v<T>) {
+      // Every int64 is inside float32 / float64's range; only precision matters.
+      constexpr int64_t lim = exact_int_max<T>();
+      if (from < -lim || from > lim)
+        XGRAD_WARN("random_: from={} is out of bounds [-(2^{}), 2^{}]; {} represents a discrete uniform distribution "
+                   "only within this range",
+                   from, std::numeric_limits<T>::digits, std::numeric_limits<T>::digits, dtype_name(dtype));
+      if (to_inc < -lim || to_inc > lim)
+        XGRAD_WARN("random_: to - 1={} is out of bounds [-(2^{}), 2^{}]; {} represents a discrete uniform "
+                   "distribution only within this range",
+                   to_inc, std::numeric_limits<T>::digits, std::numeric_limits<T>::digits, dtype_name(dtype));
+    } else {
+      const auto lo = static_cast<int64_t>(std::numeric_limits<T>::lowest());
+      const auto hi = static_cast<int64_t>(std::numeric_limits<T>::max());
+      XGRAD_CHECK(from >= lo && from <= hi, ValueError, "random_: from={} is out of bounds for {}", from,
+                  dtype_name(dtype));
+      XGRAD_CHECK(to_inc >= lo && to_inc <= hi, ValueError, "random_: to - 1={} is out of bounds for {}", to_inc,
+                  dtype_name(dtype));
+    }
+  });
+}
+
+// Fills `t` with base + (draw mod range); a 64-bit draw when range >= 2^32 (except for bool,
+// as PyTorch's uniform_int_from_to_distribution).
+void fill_random_from_to(const Tensor& t, uint64_t range, int64_t base) {
+  detail::dispatch_all(t.dtype(), "random_", [&]<typename T>() {
+    const bool wide = !std::is_same_v<T, bool> && range >= (uint64_t{1} << 32);
+    fill_serial<T>(t, [&](GlobalGenerator& g) {
+      const uint64_t draw = wide ? g.random64() : g.random();
+      // Unsigned arithmetic: (draw % range) + base wraps exactly as PyTorch's uint64 sum.
+      return static_cast<T>(static_cast<int64_t>(draw % range + static_cast<uint64_t>(base)));
+    });
+  });
+}
+
+}  // namespace
+
+Tensor& Tensor::random_() const {
+  detail::check_inplace(*this, "random_");
+  detail::check_no_internal_overlap(*this, "random_");
+  // [0, 2^digits] for floating dtypes, [0, INT64_MAX] for int64, {0, 1} for bool; a 64-bit draw
+  // for float64 and int64, a 32-bit one otherwise (PyTorch's uniform_int_distribution).
+  detail::dispatch_all(dtype(), "random_", [&]<typename T>() {
+    fill_serial<T>(*this, [](GlobalGenerator& g) {
+      if constexpr (std::is_same_v<T, bool>) {
+        return static_cast<bool>(g.random() & 1u);
+      } else if constexpr (std::is_same_v<T, int64_t>) {
+        return static_cast<int64_t>(g.random64() % (static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + 1));
+      } else {
+        constexpr auto modulus = static_cast<uint64_t>(exact_int_max<T>()) + 1;
+        const uint64_t draw = std::is_same_v<T, double> ? g.random64() : g.random();
+        return static_cast<T>(draw % modulus);
+      }
+    });
+  });
+  detail::bump_version(*this);
+  return const_cast<Tensor&>(*this);
+}
+
+Tensor& Tensor::random_(int64_t to) const { return random_(0, to); }
+
+Tensor& Tensor::random_(int64_t from, std::optional<int64_t> to_opt) const {
+  detail::check_inplace(*this, "random_");
+  detail::check_no_internal_overlap(*this, "random_");
+  const ScalarType dt = dtype();
+  uint64_t range = 0;
+  if (to_opt) {
+    int64_t to = *to_opt;
+    XGRAD_CHECK(from < to, ValueError, "random_: expects 'from' to be less than 'to', but got from={} >= to={}", from,
+                to);
+    if (xgrad::is_floating_point(dt)) {
+      // Beyond 2^62 the cast back from T could leave int64 (undefined behaviour in PyTorch too).
+      XGRAD_CHECK(std::abs(from) <= (int64_t{1} << 62) && std::abs(to) <= (int64_t{1} << 62), ValueError,
+                  "random_: bounds from={} and to={} are out of range for {}", from, to, dtype_name(dt));
+      detail::dispatch_floating(dt, "random_", [&]<typename T>() {
+        from = move_from_inward<T>(from);
+        to = move_to_inward<T>(to);
+      });
+      XGRAD_CHECK(from < to, ValueError,
+                  "random_: expects 'from' cast to {} to be less than 'to' cast to {}, but got from={} >= to={}",
+                  dtype_name(dt), dtype_name(dt), from, to);
+    }
+    check_random_bounds(dt, from, to - 1);
+    range = static_cast<uint64_t>(to) - static_cast<uint64_t>(from);
+  } else if (from != std::numeric_limits<int64_t>::lowest()) {
+    // [from, the largest integer of the dtype]
+    int64_t to_inc = 0;
+    switch (dt) {
+      case ScalarType::Float: to_inc = exact_int_max<float>(); break;
+      case ScalarType::Double: to_inc = exact_int_max<double>(); break;
+      case ScalarType::Long: to_inc = std::numeric_limits<int64_t>::max(); break;
+      case ScalarType::Bool: to_inc = 1; break;
+    }
+    if (xgrad::is_floating_point(dt)) {
+      XGRAD_CHECK(from < to_inc && from >= -(int64_t{1} << 62), ValueError,
+                  "random_: expects 'from' to be less than or equal to {} for {}, but got from={}", to_inc,
+                  dtype_name(dt), from);
+      detail::dispatch_floating(dt, "random_", [&]<typename T>() { from = move_from_inward<T>(from); });
+      XGRAD_CHECK(from < to_inc, ValueError,
+                  "random_: expects 'from' cast to {} to be less than or equal to {}, but got from={}",
+                  dtype_name(dt), to_inc, from);
+    }
+    check_random_bounds(dt, from, to_inc);
+    range = static_cast<uint64_t>(to_inc) - static_cast<uint64_t>(from) + 1;
+  } else {
+    // The full int64 range: the 64-bit draw itself, reinterpreted (PyTorch's full-range kernel,
+    // which has no bool version).
+    XGRAD_CHECK(dt != kBool, TypeError, "random_: the full 64-bit range is not supported for bool");
+    detail::dispatch_all(dt, "random_", [&]<typename T>() {
+      if constexpr (!std::is_same_v<T, bool>)
+        fill_serial<T>(*this, [](GlobalGenerator& g) { return static_cast<T>(static_cast<int64_t>(g.random64())); });
+    });
+    detail::bump_version(*this);
+    return const_cast<Tensor&>(*this);
+  }
+  fill_random_from_to(*this, range, from);
+  detail::bump_version(*this);
+  return const_cast<Tensor&>(*this);
 }
 
 // ---- random factories -----------------------------------------------------------------------------

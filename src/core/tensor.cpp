@@ -13,11 +13,13 @@
 #include "core/allocator.hpp"
 #include "core/checked.hpp"
 #include "core/dispatch.hpp"
+#include "core/factory_internal.hpp"
 #include "core/strided.hpp"
 #include "core/tensor_internal.hpp"
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 namespace xgrad {
 
@@ -380,6 +382,12 @@ std::vector<int64_t> broadcast_shapes_impl(IntArrayRef a, IntArrayRef b, const c
 void check_inplace(const Tensor& self, const char* op) {
   check_defined(self, op);
   if (GradMode::is_enabled() && self.requires_grad()) {
+    const TensorImpl& impl = *self.impl();
+    XGRAD_CHECK(!(impl.no_grad_view && impl.grad_fn == nullptr), AutogradError,
+                "{}: a view was created in no_grad mode and is being modified in place with grad mode enabled; "
+                "this is ambiguous and forbidden (as PyTorch): make both the view and the in-place op inside "
+                "NoGradGuard, or both outside it",
+                op);
     XGRAD_THROW(AutogradError,
                 "{}: in-place operation on a tensor that requires grad ({}, sizes {}) is not differentiable; "
                 "wrap parameter updates in xgrad::NoGradGuard or use an out-of-place op",
@@ -440,7 +448,7 @@ void check_no_internal_overlap(const Tensor& self, const char* op) {
 void bump_version(const Tensor& self) { ++self.impl()->storage->version; }
 }  // namespace detail
 
-Tensor& Tensor::copy_(const Tensor& src) {
+Tensor& Tensor::copy_(const Tensor& src) const {
   detail::check_inplace(*this, "copy_");
   detail::check_no_internal_overlap(*this, "copy_");
   detail::check_defined(src, "copy_");
@@ -457,24 +465,24 @@ Tensor& Tensor::copy_(const Tensor& src) {
   if (source.impl()->storage == impl_->storage) source = source.detach().clone();
   copy_convert(*this, source, "copy_");
   detail::bump_version(*this);
-  return *this;
+  return const_cast<Tensor&>(*this);
 }
 
 // ---- autograd accessors -----------------------------------------------------------------------
 
 bool Tensor::requires_grad() const {
   const auto& impl = *XGRAD_IMPL("requires_grad");
-  return impl.requires_grad || impl.grad_fn != nullptr;
+  return impl.requires_grad || impl.grad_fn != nullptr || impl.no_grad_view;
 }
 
-Tensor& Tensor::requires_grad_(bool requires_grad) {
+Tensor& Tensor::requires_grad_(bool requires_grad) const {
   detail::check_defined(*this, "requires_grad_");
   XGRAD_CHECK(is_leaf() || requires_grad, AutogradError,
               "requires_grad_: cannot set requires_grad=false on a non-leaf tensor; use detach()");
   XGRAD_CHECK(!requires_grad || xgrad::is_floating_point(dtype()), TypeError,
               "requires_grad_: only floating-point tensors can require gradients, got {}", dtype_name(dtype()));
   if (is_leaf()) impl_->requires_grad = requires_grad;
-  return *this;
+  return const_cast<Tensor&>(*this);
 }
 
 bool Tensor::is_leaf() const { return XGRAD_IMPL("is_leaf")->grad_fn == nullptr; }
@@ -543,12 +551,95 @@ Tensor Tensor::detach() const {
   return make_view(*this, sizes(), strides(), storage_offset());
 }
 
-Tensor& Tensor::detach_() {
+Tensor& Tensor::detach_() const {
   detail::check_defined(*this, "detach_");
   impl_->grad_fn.reset();
   impl_->requires_grad = false;
+  impl_->no_grad_view = false;
   impl_->output_nr = 0;
-  return *this;
+  return const_cast<Tensor&>(*this);
+}
+
+// ---- LibTorch idioms: untyped access, conversions, storage changes -------------------------------
+
+void* Tensor::data_ptr() const { return XGRAD_IMPL("data_ptr")->data(); }
+
+Scalar Tensor::item() const {
+  const auto& impl = *XGRAD_IMPL("item");
+  XGRAD_CHECK(impl.numel == 1, ValueError, "item: a tensor with {} elements cannot be converted to a scalar (sizes {})",
+              impl.numel, xgrad::to_string(IntArrayRef(impl.sizes)));
+  const int64_t off = impl.storage_offset;  // one element: every stride is irrelevant
+  const void* base = impl.storage->data;
+  switch (impl.dtype) {
+    case ScalarType::Float: return Scalar(static_cast<const float*>(base)[off]);
+    case ScalarType::Double: return Scalar(static_cast<const double*>(base)[off]);
+    case ScalarType::Long: return Scalar(static_cast<const int64_t*>(base)[off]);
+    case ScalarType::Bool: return Scalar(static_cast<const bool*>(base)[off]);
+  }
+  XGRAD_THROW(ValueError, "item: unknown dtype {}", static_cast<int>(impl.dtype));
+}
+
+Tensor Tensor::to(TensorOptions options, bool non_blocking, bool copy) const {
+  detail::check_defined(*this, "to");
+  // LibTorch refuses requires_grad in the options of an op (it would not be recorded).
+  XGRAD_CHECK(!options.requires_grad(), ValueError,
+              "to: options with requires_grad=true are not supported; call requires_grad_() on the result");
+  return to(options.has_dtype() ? options.dtype() : dtype(), non_blocking, copy);
+}
+
+Tensor& Tensor::resize_(IntArrayRef new_sizes) const {
+  detail::check_defined(*this, "resize_");
+  XGRAD_CHECK(!requires_grad(), AutogradError,
+              "resize_: cannot resize variables that require grad (sizes {}); resize a detach()ed tensor instead",
+              xgrad::to_string(sizes()));
+  detail::check_sizes_nonnegative(new_sizes, "resize_");
+  const int64_t n = detail::checked_numel(new_sizes, "resize_");
+  const size_t elem = xgrad::element_size(impl_->dtype);
+  XGRAD_CHECK(impl_->storage_offset <= (std::numeric_limits<int64_t>::max() / static_cast<int64_t>(elem)) - n,
+              ValueError, "resize_: sizes {} at storage offset {} overflow int64 bytes", xgrad::to_string(new_sizes),
+              impl_->storage_offset);
+  const auto needed = static_cast<size_t>((impl_->storage_offset + n) * static_cast<int64_t>(elem));
+  Storage& st = *impl_->storage;
+  if (n > 0 && needed > st.nbytes) {
+    // Grow the shared storage itself (every view of it sees the new memory, as PyTorch's
+    // StorageImpl resize), keeping the old bytes. Borrowed memory (from_blob) cannot grow.
+    auto* owned = dynamic_cast<OwnedStorage*>(&st);
+    XGRAD_CHECK(owned != nullptr, ValueError,
+                "resize_: trying to resize storage that is not resizable (from_blob memory of {} bytes, {} needed)",
+                st.nbytes, needed);
+    auto fresh = allocate_storage(needed);
+    auto* fresh_owned = static_cast<OwnedStorage*>(fresh.get());
+    std::memcpy(fresh_owned->buffer.data(), owned->buffer.data(), owned->nbytes);
+    owned->buffer.swap(fresh_owned->buffer);
+    owned->data = owned->buffer.data();
+    owned->nbytes = needed;
+    fresh_owned->data = fresh_owned->buffer.data();
+    fresh_owned->nbytes = fresh_owned->buffer.size();
+  }
+  impl_->sizes = new_sizes.vec();
+  impl_->strides = contiguous_strides(new_sizes);
+  impl_->numel = n;
+  return const_cast<Tensor&>(*this);
+}
+
+void Tensor::set_data(const Tensor& new_data) const {
+  detail::check_defined(*this, "set_data");
+  detail::check_defined(new_data, "set_data");
+  const TensorImpl& src = *new_data.impl_;
+  TensorImpl& dst = *impl_;
+  if (&src == &dst) return;
+  // A new dtype invalidates the cached gradient accumulator (LibTorch drops it too): the next
+  // graph makes one that knows the new type.
+  if (src.dtype != dst.dtype) {
+    std::lock_guard<std::recursive_mutex> lock(dst.autograd_mutex);
+    dst.grad_accumulator.reset();
+  }
+  dst.storage = src.storage;
+  dst.storage_offset = src.storage_offset;
+  dst.sizes = src.sizes;
+  dst.strides = src.strides;
+  dst.numel = src.numel;
+  dst.dtype = src.dtype;
 }
 
 #undef XGRAD_IMPL

@@ -55,8 +55,50 @@ ScalarType result_type(const Tensor& a, const Tensor& b) {
   return category(z.dtype()) > category(d.dtype()) ? z.dtype() : d.dtype();
 }
 
-// Tensor combined with a C++ double (a "wrapped number"): integral tensors go to float32.
-ScalarType result_type_scalar(ScalarType t) { return category(t) < 2 ? kFloat32 : t; }
+// The dtype a Scalar takes part with, as PyTorch's wrapped numbers: its category's default.
+ScalarType wrapped_type(const Scalar& s) {
+  if (s.isFloatingPoint()) return kFloat32;
+  return s.isBoolean() ? kBool : kInt64;
+}
+
+// PyTorch's result_type(tensor, scalar): the Scalar's kind, not its value, counts, and only
+// when its category is higher (int64 [n] * 2 -> int64, * 2.5 -> float32; float32 * 2.5 ->
+// float32).
+ScalarType result_type_scalar(ScalarType t, const Scalar& s) {
+  const ScalarType w = wrapped_type(s);
+  return category(w) > category(t) ? w : t;
+}
+
+// `s` converted to the element type T as PyTorch's Scalar::to<T>: an int64 Scalar converts
+// exactly (not through double); a floating one truncates into int64 (ValueError when it
+// cannot).
+template <typename T>
+T scalar_as(const Scalar& s) {
+  if constexpr (std::is_same_v<T, bool>)
+    return s.toBool();
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return s.toLong();
+  else
+    return s.isFloatingPoint() ? static_cast<T>(s.toDouble()) : static_cast<T>(s.toLong());
+}
+
+// PyTorch's alpha_check for add/sub with result dtype `t`.
+void check_alpha(ScalarType t, const Scalar& alpha, const char* name) {
+  XGRAD_CHECK(!alpha.isBoolean() || t == kBool, TypeError,
+              "{}: boolean alpha is only supported for bool results (result type {})", name, dtype_name(t));
+  XGRAD_CHECK(is_floating_point(t) || alpha.isIntegral(true), TypeError,
+              "{}: for integral input tensors, argument alpha must not be a floating point number (alpha {}, "
+              "result type {})",
+              name, alpha.toDouble(), dtype_name(t));
+}
+
+// A result of dtype `need` written into a tensor of dtype `self` (PyTorch's canCast: no
+// floating into integral, nothing but bool into bool).
+void check_can_cast(ScalarType need, ScalarType self, const char* name) {
+  XGRAD_CHECK(category(need) <= category(self), TypeError,
+              "{}: result type {} can't be cast to the desired output type {}", name, dtype_name(need),
+              dtype_name(self));
+}
 
 ScalarType float_type(ScalarType t) { return category(t) < 2 ? kFloat32 : t; }
 
@@ -239,16 +281,16 @@ Tensor unary_float(const Tensor& x, const char* name, Op op) {
   return out;
 }
 
-// Tensor ∘ scalar: the scalar is converted to the computation type first, as PyTorch.
+// Tensor ∘ scalar computed in dtype `t`: the scalar is converted to the computation type
+// first, as PyTorch. `op(x, v)` gets elements and the converted scalar as T.
 template <typename Op>
-Tensor scalar_kernel(const Tensor& a, double s, const char* name, Op op) {
+Tensor scalar_kernel(const Tensor& a, const Scalar& s, ScalarType t, const char* name, Op op) {
   detail::check_defined(a, name);
-  const ScalarType t = result_type_scalar(a.dtype());
   Tensor out = make_tensor(a.sizes(), t, name);
   const Tensor ca = as_type(a, t);
-  detail::dispatch_floating(t, name, [&]<typename T>() {
-    const T v = static_cast<T>(s);
-    unary_loop<T, T>(out, ca, [v, &op](T x) { return op(x, v); });
+  detail::dispatch_all(t, name, [&]<typename T>() {
+    const T v = scalar_as<T>(s);
+    unary_loop<T, T>(out, ca, [v, &op](T x) { return static_cast<T>(op(x, v)); });
   });
   return out;
 }
@@ -272,6 +314,13 @@ Tensor output_for_backward(const variable_list& saved, F recompute) {
 void check_no_bool_sub(const Tensor& a, const Tensor& b, const char* name) {
   XGRAD_CHECK(!(a.dtype() == kBool && b.dtype() == kBool), TypeError,
               "{}: subtraction of two bool tensors is not supported; use logical ops or convert to int64", name);
+}
+// PyTorch's sub_check with a Scalar operand: no bool on either side.
+void check_no_bool_sub(ScalarType a, const Scalar& b, const char* name) {
+  XGRAD_CHECK(a != kBool && !b.isBoolean(), TypeError,
+              "{}: subtraction with a bool tensor or bool Scalar is not supported; use logical_not to invert a "
+              "mask, or convert to int64",
+              name);
 }
 
 // ---- differentiable binary ops ----------------------------------------------------------------
@@ -302,21 +351,15 @@ struct AddSubState {
 struct AddOp : autograd::Function<AddOp> {
   static std::string_view name() { return "AddBackward0"; }
   using State = AddSubState;
-  static Tensor forward(AutogradContext* ctx, const Tensor& a, const Tensor& b, double alpha) {
-    ctx->emplace_state<State>(alpha, operand_meta(a), operand_meta(b));
+  static Tensor forward(AutogradContext* ctx, const Tensor& a, const Tensor& b, const Scalar& alpha) {
     const ScalarType t = result_type(a, b);
-    if (alpha == 1.0)
+    check_alpha(t, alpha, "add");
+    ctx->emplace_state<State>(alpha.toDouble(), operand_meta(a), operand_meta(b));
+    if (alpha.equal(1) || alpha.equal(true))
       return binary_kernel(a, b, t, t, "add", [](auto x, auto y) { return add_w(x, y); });
-    if (t == kInt64 || t == kBool) {
-      XGRAD_CHECK(is_integral_value(alpha), TypeError, "add: alpha {} must be an integer for {} inputs", alpha,
-                  dtype_name(t));
-      const auto al = static_cast<int64_t>(alpha);
-      return binary_kernel(a, b, kInt64, t, "add",
-                           [al](auto x, auto y) { return add_w(x, mul_w(static_cast<decltype(x)>(al), y)); });
-    }
-    return binary_kernel(a, b, t, t, "add", [alpha](auto x, auto y) {
+    return binary_kernel(a, b, t, t, "add", [al = alpha](auto x, auto y) {
       using T = decltype(x);
-      return x + static_cast<T>(alpha) * y;
+      return add_w(x, mul_w(scalar_as<T>(al), y));
     });
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
@@ -328,20 +371,15 @@ struct AddOp : autograd::Function<AddOp> {
 struct SubOp : autograd::Function<SubOp> {
   static std::string_view name() { return "SubBackward0"; }
   using State = AddSubState;
-  static Tensor forward(AutogradContext* ctx, const Tensor& a, const Tensor& b, double alpha) {
+  static Tensor forward(AutogradContext* ctx, const Tensor& a, const Tensor& b, const Scalar& alpha) {
     check_no_bool_sub(a, b, "sub");
-    ctx->emplace_state<State>(alpha, operand_meta(a), operand_meta(b));
     const ScalarType t = result_type(a, b);
-    if (alpha == 1.0) return binary_kernel(a, b, t, t, "sub", [](auto x, auto y) { return sub_w(x, y); });
-    if (t == kInt64) {
-      XGRAD_CHECK(is_integral_value(alpha), TypeError, "sub: alpha {} must be an integer for int64 inputs", alpha);
-      const auto al = static_cast<int64_t>(alpha);
-      return binary_kernel(a, b, t, t, "sub",
-                           [al](auto x, auto y) { return sub_w(x, mul_w(static_cast<decltype(x)>(al), y)); });
-    }
-    return binary_kernel(a, b, t, t, "sub", [alpha](auto x, auto y) {
+    check_alpha(t, alpha, "sub");
+    ctx->emplace_state<State>(alpha.toDouble(), operand_meta(a), operand_meta(b));
+    if (alpha.equal(1)) return binary_kernel(a, b, t, t, "sub", [](auto x, auto y) { return sub_w(x, y); });
+    return binary_kernel(a, b, t, t, "sub", [al = alpha](auto x, auto y) {
       using T = decltype(x);
-      return x - static_cast<T>(alpha) * y;
+      return sub_w(x, mul_w(scalar_as<T>(al), y));
     });
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
@@ -386,14 +424,24 @@ struct DivOp : autograd::Function<DivOp> {
 
 // ---- tensor ∘ scalar --------------------------------------------------------------------------
 
+// a + alpha * s (a - alpha * s for Sub), computed in PyTorch's result type.
 template <bool Sub>
 struct AddScalarOp : autograd::Function<AddScalarOp<Sub>> {
   static std::string_view name() { return Sub ? "SubBackward0" : "AddBackward0"; }
-  static Tensor forward(AutogradContext*, const Tensor& a, double s) {
-    if constexpr (Sub)
-      return scalar_kernel(a, s, "sub", [](auto x, auto v) { return x - v; });
-    else
-      return scalar_kernel(a, s, "add", [](auto x, auto v) { return x + v; });
+  static Tensor forward(AutogradContext*, const Tensor& a, const Scalar& s, const Scalar& alpha) {
+    const char* op = Sub ? "sub" : "add";
+    if constexpr (Sub) check_no_bool_sub(a.dtype(), s, op);
+    const ScalarType t = result_type_scalar(a.dtype(), s);
+    check_alpha(t, alpha, op);
+    const bool unit = alpha.equal(1) || alpha.equal(true);
+    return scalar_kernel(a, s, t, op, [unit, al = alpha](auto x, auto v) {
+      using T = decltype(x);
+      const T w = unit ? v : mul_w(scalar_as<T>(al), v);
+      if constexpr (Sub)
+        return sub_w(x, w);
+      else
+        return add_w(x, w);
+    });
   }
   static variable_list backward(AutogradContext*, variable_list g) { return {g[0]}; }
 };
@@ -403,21 +451,26 @@ struct DivScalarOp : autograd::Function<DivScalarOp> {
   struct State {
     double divisor;
   };
-  static Tensor forward(AutogradContext* ctx, const Tensor& x, double s) {
-    ctx->emplace_state<State>(s);
-    // Dividing (not multiplying by 1/s) keeps results bit-identical to PyTorch.
-    return scalar_kernel(x, s, "div", [](auto v, auto d) { return v / d; });
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, const Scalar& s) {
+    ctx->emplace_state<State>(s.toDouble());
+    // True division: integral tensors and Scalars divide as float32. Dividing (not
+    // multiplying by 1/s) keeps results bit-identical to PyTorch.
+    return scalar_kernel(x, s, float_type(result_type_scalar(x.dtype(), s)), "div",
+                         [](auto v, auto d) { return v / d; });
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     return {g[0] / ctx->state<State>().divisor};
   }
 };
 
-// s - a  (PyTorch's rsub)
+// s - a as LibTorch's C++ operator computes it: a tensor like `a` filled with s (converted to
+// a's dtype), minus a; so the result keeps a's dtype (`2.5 - int_tensor` is int64 2 - a).
 struct RsubScalarOp : autograd::Function<RsubScalarOp> {
   static std::string_view name() { return "RsubBackward1"; }
-  static Tensor forward(AutogradContext*, const Tensor& a, double s) {
-    return scalar_kernel(a, s, "rsub", [](auto x, auto v) { return v - x; });
+  static Tensor forward(AutogradContext*, const Tensor& a, const Scalar& s) {
+    XGRAD_CHECK(a.dtype() != kBool, TypeError,
+                "rsub: subtraction with a bool tensor is not supported; use logical_not to invert a mask");
+    return scalar_kernel(a, s, a.dtype(), "rsub", [](auto x, auto v) { return sub_w(v, x); });
   }
   static variable_list backward(AutogradContext*, variable_list g) { return {-g[0]}; }
 };
@@ -427,25 +480,27 @@ struct MulScalarOp : autograd::Function<MulScalarOp> {
   struct State {
     double factor;
   };
-  static Tensor forward(AutogradContext* ctx, const Tensor& a, double s) {
-    ctx->emplace_state<State>(s);
-    return scalar_kernel(a, s, "mul", [](auto x, auto v) { return x * v; });
+  static Tensor forward(AutogradContext* ctx, const Tensor& a, const Scalar& s) {
+    ctx->emplace_state<State>(s.toDouble());
+    return scalar_kernel(a, s, result_type_scalar(a.dtype(), s), "mul", [](auto x, auto v) { return mul_w(x, v); });
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     return {g[0] * ctx->state<State>().factor};
   }
 };
 
-// s / a
+// s / a as LibTorch's C++ operator computes it: a's dtype filled with s, divided in place by a,
+// so an integral `a` is a TypeError (the float quotient cannot be written into it).
 struct RdivScalarOp : autograd::Function<RdivScalarOp> {
   static std::string_view name() { return "MulBackward0"; }  // PyTorch computes s * a.reciprocal()
   struct State {
     double numerator;
   };
-  static Tensor forward(AutogradContext* ctx, const Tensor& a, double s) {
-    ctx->emplace_state<State>(s);
+  static Tensor forward(AutogradContext* ctx, const Tensor& a, const Scalar& s) {
+    check_can_cast(float_type(a.dtype()), a.dtype(), "div_");
+    ctx->emplace_state<State>(s.toDouble());
     ctx->save_for_backward({a});
-    return scalar_kernel(a, s, "div", [](auto x, auto v) { return v / x; });
+    return scalar_kernel(a, s, a.dtype(), "div", [](auto x, auto v) { return v / x; });
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     auto a = ctx->get_saved_variables()[0];
@@ -576,10 +631,24 @@ struct PowScalarOp : autograd::Function<PowScalarOp> {
   struct State {
     double exponent;
   };
-  static Tensor forward(AutogradContext* ctx, const Tensor& x, double e) {
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, const Scalar& exponent) {
+    const ScalarType t = result_type_scalar(x.dtype(), exponent);
+    if (t == kInt64 || t == kBool) {
+      // Integral base and exponent: exact integer power (wrapping as PyTorch), no graph.
+      const int64_t p = exponent.toLong();
+      XGRAD_CHECK(p >= 0, ValueError, "pow: integers to negative integer powers are not allowed (exponent {})", p);
+      if (t == kBool) return unary_kernel(x, kBool, "pow", [p](bool v) { return p == 0 || v; });
+      return unary_kernel(x, kInt64, "pow", [p](auto b) {
+        using T = decltype(b);
+        T acc = 1;
+        for (int64_t q = p; q > 0; q >>= 1, b = mul_w(b, b))
+          if (q & 1) acc = mul_w(acc, b);
+        return acc;
+      });
+    }
+    const double e = exponent.toDouble();
     ctx->save_for_backward({x});
     ctx->emplace_state<State>(e);
-    const ScalarType t = result_type_scalar(x.dtype());
     if (e == 2.0) return unary_kernel(x, t, "pow", [](auto v) { return v * v; });
     if (e == 1.0) return as_type(x, t).clone();
     if (e == 0.5) return unary_float(x, "pow", [](auto v) { return std::sqrt(v); });
@@ -644,17 +713,24 @@ struct ClampOp : autograd::Function<ClampOp> {
   struct State {
     std::optional<double> lo, hi;  // an absent bound clamps nothing on its side
   };
-  static Tensor forward(AutogradContext* ctx, const Tensor& x, std::optional<double> lo, std::optional<double> hi) {
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, const std::optional<Scalar>& lo,
+                        const std::optional<Scalar>& hi) {
     XGRAD_CHECK(lo.has_value() || hi.has_value(), ValueError, "clamp: at least one of 'min' or 'max' must be given");
     XGRAD_CHECK(x.dtype() != kBool, TypeError, "clamp: not supported for bool tensors");
     ctx->save_for_backward({x});
-    ctx->emplace_state<State>(lo, hi);
+    ctx->emplace_state<State>(lo ? std::optional<double>(lo->toDouble()) : std::nullopt,
+                              hi ? std::optional<double>(hi->toDouble()) : std::nullopt);
+    // The bounds take part in type promotion as Scalars (PyTorch 1.13): int64.clamp(0.5, 2)
+    // is float32, int64.clamp(0, 1) stays int64.
     ScalarType t = x.dtype();
-    if (t == kInt64 && ((lo && !is_integral_value(*lo)) || (hi && !is_integral_value(*hi)))) t = kFloat32;
+    if (lo) t = result_type_scalar(t, *lo);
+    if (hi) t = result_type_scalar(t, *hi);
     return unary_kernel(x, t, "clamp", [lo, hi](auto v) {
       using T = decltype(v);
-      if (lo && v < static_cast<T>(*lo)) v = static_cast<T>(*lo);
-      if (hi && v > static_cast<T>(*hi)) v = static_cast<T>(*hi);
+      if constexpr (!std::is_same_v<T, bool>) {
+        if (lo && v < scalar_as<T>(*lo)) v = scalar_as<T>(*lo);
+        if (hi && v > scalar_as<T>(*hi)) v = scalar_as<T>(*hi);
+      }
       return v;
     });
   }
@@ -857,16 +933,15 @@ Tensor compare(const Tensor& a, const Tensor& b) {
 }
 
 template <Cmp C>
-Tensor compare(const Tensor& a, double s) {
+Tensor compare(const Tensor& a, const Scalar& s) {
   detail::check_defined(a, cmp_name(C));
-  // Integral tensors against an integral value compare exactly in int64 (labels == 3).
-  ScalarType t = a.dtype();
-  if (t == kBool) t = is_integral_value(s) ? kInt64 : kFloat32;
-  if (t == kInt64 && !is_integral_value(s)) t = kFloat32;
+  // Compared in PyTorch's result type: int64 labels == 3 exactly in int64, int64 == 2.5 in
+  // float32, float32 == 0.1 in float32 (0.1 rounded to float first).
+  const ScalarType t = result_type_scalar(a.dtype(), s);
   Tensor out = make_tensor(a.sizes(), kBool, cmp_name(C));
   const Tensor ca = as_type(a, t);
   detail::dispatch_all(t, cmp_name(C), [&]<typename T>() {
-    const T v = static_cast<T>(s);
+    const T v = scalar_as<T>(s);
     unary_loop<bool, T>(out, ca, [v](T x) { return CmpFn<C>{}(x, v); });
   });
   return out;
@@ -876,7 +951,7 @@ Tensor compare(const Tensor& a, double s) {
 
 // self = op(self, other) with `other` broadcast to self's sizes, computed in self's dtype.
 template <typename Op>
-Tensor& inplace_binary(Tensor& self, const Tensor& other, const char* name, ScalarType needed, Op op) {
+void inplace_binary(const Tensor& self, const Tensor& other, const char* name, ScalarType needed, Op op) {
   detail::check_inplace(self, name);
   detail::check_no_internal_overlap(self, name);
   detail::check_defined(other, name);
@@ -888,9 +963,7 @@ Tensor& inplace_binary(Tensor& self, const Tensor& other, const char* name, Scal
   XGRAD_CHECK(IntArrayRef(shape) == self.sizes(), ShapeError,
               "{}: output with shape {} doesn't match the broadcast shape {} (other has shape {})", name,
               to_string(self.sizes()), to_string(shape), to_string(other.sizes()));
-  XGRAD_CHECK(category(needed) <= category(self.dtype()), TypeError,
-              "{}: result type {} can't be cast to the desired output type {}", name, dtype_name(needed),
-              dtype_name(self.dtype()));
+  check_can_cast(needed, self.dtype(), name);
   Tensor src = as_type(other, self.dtype());
   // A source overlapping self in a different layout would be read after being written.
   if (src.impl()->storage == self.impl()->storage &&
@@ -924,12 +997,11 @@ Tensor& inplace_binary(Tensor& self, const Tensor& other, const char* name, Scal
     });
   });
   detail::bump_version(self);
-  return self;
 }
 
 // self = f(self) elementwise, any strides.
 template <typename F>
-void inplace_apply(Tensor& self, const char* name, F f) {
+void inplace_apply(const Tensor& self, const char* name, F f) {
   const auto& st = self.impl()->strides;
   detail::dispatch_all(self.dtype(), name, [&]<typename T>() {
     T* o = detail::typed_data<T>(self);
@@ -945,38 +1017,31 @@ void inplace_apply(Tensor& self, const char* name, F f) {
   });
 }
 
-// Writing a double into an integer tensor in place: only integral values keep PyTorch's
-// "result type can't be cast" rule from being broken silently.
-void check_scalar_fits(const Tensor& self, double v, const char* name) {
-  XGRAD_CHECK(is_floating_point(self.dtype()) || is_integral_value(v), TypeError,
-              "{}: result type float32 (scalar {}) can't be cast to the desired output type {}", name, v,
-              dtype_name(self.dtype()));
-}
-
+// self = op(self, s) computed in self's dtype; `needed` is the op's result type, which must be
+// castable to self's dtype (PyTorch: `int_tensor.add_(1.5)` is an error, `.add_(1)` is not).
 template <typename Op>
-Tensor& inplace_scalar(Tensor& self, double v, const char* name, Op op) {
+void inplace_scalar(const Tensor& self, const Scalar& s, ScalarType needed, const char* name, Op op) {
+  detail::check_defined(self, name);
   detail::check_inplace(self, name);
   detail::check_no_internal_overlap(self, name);
-  check_scalar_fits(self, v, name);
-  XGRAD_CHECK(self.dtype() != kBool, TypeError, "{}: arithmetic on a bool tensor in place is not supported", name);
-  inplace_apply(self, name, [v, &op](auto x) {
+  check_can_cast(needed, self.dtype(), name);
+  inplace_apply(self, name, [&op, &s](auto x) {
     using T = decltype(x);
-    return static_cast<T>(op(x, static_cast<T>(v)));
+    return static_cast<T>(op(x, scalar_as<T>(s)));
   });
   detail::bump_version(self);
-  return self;
 }
 
 }  // namespace
 
 // ---- public: binary arithmetic --------------------------------------------------------------------
 
-Tensor add(const Tensor& a, const Tensor& b, double alpha) {
+Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
   detail::check_defined(a, "add");
   detail::check_defined(b, "add");
   return AddOp::apply(a, b, alpha);
 }
-Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
+Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
   detail::check_defined(a, "sub");
   detail::check_defined(b, "sub");
   return SubOp::apply(a, b, alpha);
@@ -991,15 +1056,35 @@ Tensor div(const Tensor& a, const Tensor& b) {
   detail::check_defined(b, "div");
   return DivOp::apply(a, b);
 }
+Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha) {
+  detail::check_defined(a, "add");
+  return AddScalarOp<false>::apply(a, b, alpha);
+}
+Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha) {
+  detail::check_defined(a, "sub");
+  return AddScalarOp<true>::apply(a, b, alpha);
+}
+Tensor mul(const Tensor& a, const Scalar& b) {
+  detail::check_defined(a, "mul");
+  return MulScalarOp::apply(a, b);
+}
+Tensor div(const Tensor& a, const Scalar& b) {
+  detail::check_defined(a, "div");
+  return DivScalarOp::apply(a, b);
+}
 Tensor neg(const Tensor& x) {
   detail::check_defined(x, "neg");
   return NegOp::apply(x);
 }
 
-Tensor Tensor::add(const Tensor& other, double alpha) const { return xgrad::add(*this, other, alpha); }
-Tensor Tensor::sub(const Tensor& other, double alpha) const { return xgrad::sub(*this, other, alpha); }
+Tensor Tensor::add(const Tensor& other, const Scalar& alpha) const { return xgrad::add(*this, other, alpha); }
+Tensor Tensor::sub(const Tensor& other, const Scalar& alpha) const { return xgrad::sub(*this, other, alpha); }
 Tensor Tensor::mul(const Tensor& other) const { return xgrad::mul(*this, other); }
 Tensor Tensor::div(const Tensor& other) const { return xgrad::div(*this, other); }
+Tensor Tensor::add(const Scalar& other, const Scalar& alpha) const { return xgrad::add(*this, other, alpha); }
+Tensor Tensor::sub(const Scalar& other, const Scalar& alpha) const { return xgrad::sub(*this, other, alpha); }
+Tensor Tensor::mul(const Scalar& other) const { return xgrad::mul(*this, other); }
+Tensor Tensor::div(const Scalar& other) const { return xgrad::div(*this, other); }
 Tensor Tensor::neg() const { return xgrad::neg(*this); }
 
 Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
@@ -1008,29 +1093,17 @@ Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
 Tensor operator-(const Tensor& a) { return neg(a); }
 
-Tensor operator+(const Tensor& a, double b) {
-  detail::check_defined(a, "add");
-  return AddScalarOp<false>::apply(a, b);
-}
-Tensor operator-(const Tensor& a, double b) {
-  detail::check_defined(a, "sub");
-  return AddScalarOp<true>::apply(a, b);
-}
-Tensor operator*(const Tensor& a, double b) {
-  detail::check_defined(a, "mul");
-  return MulScalarOp::apply(a, b);
-}
-Tensor operator/(const Tensor& a, double b) {
-  detail::check_defined(a, "div");
-  return DivScalarOp::apply(a, b);
-}
-Tensor operator+(double a, const Tensor& b) { return b + a; }
-Tensor operator-(double a, const Tensor& b) {
+Tensor operator+(const Tensor& a, const Scalar& b) { return add(a, b); }
+Tensor operator-(const Tensor& a, const Scalar& b) { return sub(a, b); }
+Tensor operator*(const Tensor& a, const Scalar& b) { return mul(a, b); }
+Tensor operator/(const Tensor& a, const Scalar& b) { return div(a, b); }
+Tensor operator+(const Scalar& a, const Tensor& b) { return add(b, a); }
+Tensor operator-(const Scalar& a, const Tensor& b) {
   detail::check_defined(b, "rsub");
   return RsubScalarOp::apply(b, a);
 }
-Tensor operator*(double a, const Tensor& b) { return b * a; }
-Tensor operator/(double a, const Tensor& b) {
+Tensor operator*(const Scalar& a, const Tensor& b) { return mul(b, a); }
+Tensor operator/(const Scalar& a, const Tensor& b) {
   detail::check_defined(b, "div");
   return RdivScalarOp::apply(b, a);
 }
@@ -1053,7 +1126,7 @@ XGRAD_UNARY(sin, SinOp)
 XGRAD_UNARY(cos, CosOp)
 #undef XGRAD_UNARY
 
-Tensor pow(const Tensor& x, double exponent) {
+Tensor pow(const Tensor& x, const Scalar& exponent) {
   detail::check_defined(x, "pow");
   return PowScalarOp::apply(x, exponent);
 }
@@ -1062,7 +1135,7 @@ Tensor pow(const Tensor& x, const Tensor& exponent) {
   detail::check_defined(exponent, "pow");
   return PowTensorOp::apply(x, exponent);
 }
-Tensor Tensor::pow(double exponent) const { return xgrad::pow(*this, exponent); }
+Tensor Tensor::pow(const Scalar& exponent) const { return xgrad::pow(*this, exponent); }
 Tensor Tensor::pow(const Tensor& exponent) const { return xgrad::pow(*this, exponent); }
 Tensor square(const Tensor& x) {
   detail::check_defined(x, "square");
@@ -1072,11 +1145,11 @@ Tensor square(const Tensor& x) {
 }
 Tensor Tensor::square() const { return xgrad::square(*this); }
 
-Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
+Tensor clamp(const Tensor& x, const std::optional<Scalar>& min, const std::optional<Scalar>& max) {
   detail::check_defined(x, "clamp");
   return ClampOp::apply(x, min, max);
 }
-Tensor Tensor::clamp(std::optional<double> min, std::optional<double> max) const {
+Tensor Tensor::clamp(const std::optional<Scalar>& min, const std::optional<Scalar>& max) const {
   return xgrad::clamp(*this, min, max);
 }
 
@@ -1118,9 +1191,10 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
 #define XGRAD_CMP(fn, C, op)                                                              \
   Tensor fn(const Tensor& a, const Tensor& b) { return compare<C>(a, b); }                \
   Tensor Tensor::fn(const Tensor& other) const { return compare<C>(*this, other); }       \
-  Tensor Tensor::fn(double other) const { return compare<C>(*this, other); }              \
+  Tensor fn(const Tensor& a, const Scalar& b) { return compare<C>(a, b); }                \
+  Tensor Tensor::fn(const Scalar& other) const { return compare<C>(*this, other); }       \
   Tensor operator op(const Tensor& a, const Tensor& b) { return compare<C>(a, b); }       \
-  Tensor operator op(const Tensor& a, double b) { return compare<C>(a, b); }
+  Tensor operator op(const Tensor& a, const Scalar& b) { return compare<C>(a, b); }
 
 XGRAD_CMP(eq, Cmp::EQ, ==)
 XGRAD_CMP(ne, Cmp::NE, !=)
@@ -1171,90 +1245,127 @@ Tensor isnan(const Tensor& x) {
 }
 
 // ---- public: in-place -----------------------------------------------------------------------------
+// In-place methods are const (a Tensor is a handle, as in LibTorch): they write the shared
+// tensor and return the handle they were called on.
 
-Tensor& Tensor::fill_(double value) {
+Tensor& Tensor::fill_(const Scalar& value) const {
+  detail::check_defined(*this, "fill_");
   detail::check_inplace(*this, "fill_");
-  // Converting NaN, inf or out-of-range doubles to int64 is undefined: refuse them.
-  XGRAD_CHECK(xgrad::is_floating_point(dtype()) || dtype() == kBool || (std::isfinite(value) && std::abs(value) < 9.2e18),
-              ValueError, "fill_: value {} cannot be converted to {}", value, dtype_name(dtype()));
-  inplace_apply(*this, "fill_", [value](auto x) {
-    using T = decltype(x);
-    return static_cast<T>(value);
+  // A floating value truncates into int64 (as PyTorch); NaN, inf or out-of-range would be
+  // undefined behaviour, so they are refused.
+  if (dtype() == kInt64 && value.isFloatingPoint()) {
+    const double v = value.toDouble();
+    XGRAD_CHECK(std::isfinite(v) && std::abs(v) < 9.2e18, ValueError, "fill_: value {} cannot be converted to {}", v,
+                dtype_name(dtype()));
+  }
+  detail::dispatch_all(dtype(), "fill_", [&]<typename T>() {
+    const T v = scalar_as<T>(value);
+    inplace_apply(*this, "fill_", [v](auto x) { return static_cast<decltype(x)>(v); });
   });
   detail::bump_version(*this);
-  return *this;
+  return const_cast<Tensor&>(*this);
 }
 
-Tensor& Tensor::zero_() {
+Tensor& Tensor::zero_() const {
   detail::check_inplace(*this, "zero_");
-  return fill_(0.0);
+  return fill_(0);
 }
 
-Tensor& Tensor::add_(const Tensor& other, double alpha) {
+Tensor& Tensor::add_(const Tensor& other, const Scalar& alpha) const {
   detail::check_defined(other, "add_");
   detail::check_defined(*this, "add_");
   const ScalarType need = result_type(*this, other);
-  if (alpha == 1.0) return inplace_binary(*this, other, "add_", need, [](auto x, auto y) { return add_w(x, y); });
-  check_scalar_fits(*this, alpha, "add_");
-  return inplace_binary(*this, other, "add_", need, [alpha](auto x, auto y) {
-    using T = decltype(x);
-    return add_w(x, mul_w(static_cast<T>(alpha), y));
-  });
+  check_alpha(need, alpha, "add_");
+  if (alpha.equal(1) || alpha.equal(true))
+    inplace_binary(*this, other, "add_", need, [](auto x, auto y) { return add_w(x, y); });
+  else
+    inplace_binary(*this, other, "add_", need, [&alpha](auto x, auto y) {
+      using T = decltype(x);
+      return add_w(x, mul_w(scalar_as<T>(alpha), y));
+    });
+  return const_cast<Tensor&>(*this);
 }
-Tensor& Tensor::sub_(const Tensor& other, double alpha) {
+Tensor& Tensor::sub_(const Tensor& other, const Scalar& alpha) const {
   detail::check_defined(other, "sub_");
   detail::check_defined(*this, "sub_");
   check_no_bool_sub(*this, other, "sub_");
   const ScalarType need = result_type(*this, other);
-  if (alpha == 1.0) return inplace_binary(*this, other, "sub_", need, [](auto x, auto y) { return sub_w(x, y); });
-  check_scalar_fits(*this, alpha, "sub_");
-  return inplace_binary(*this, other, "sub_", need, [alpha](auto x, auto y) {
-    using T = decltype(x);
-    return sub_w(x, mul_w(static_cast<T>(alpha), y));
-  });
+  check_alpha(need, alpha, "sub_");
+  if (alpha.equal(1))
+    inplace_binary(*this, other, "sub_", need, [](auto x, auto y) { return sub_w(x, y); });
+  else
+    inplace_binary(*this, other, "sub_", need, [&alpha](auto x, auto y) {
+      using T = decltype(x);
+      return sub_w(x, mul_w(scalar_as<T>(alpha), y));
+    });
+  return const_cast<Tensor&>(*this);
 }
-Tensor& Tensor::mul_(const Tensor& other) {
+Tensor& Tensor::mul_(const Tensor& other) const {
   detail::check_defined(other, "mul_");
   detail::check_defined(*this, "mul_");
-  return inplace_binary(*this, other, "mul_", result_type(*this, other), [](auto x, auto y) { return mul_w(x, y); });
+  inplace_binary(*this, other, "mul_", result_type(*this, other), [](auto x, auto y) { return mul_w(x, y); });
+  return const_cast<Tensor&>(*this);
 }
-Tensor& Tensor::div_(const Tensor& other) {
+Tensor& Tensor::div_(const Tensor& other) const {
   detail::check_defined(other, "div_");
   detail::check_defined(*this, "div_");
-  return inplace_binary(*this, other, "div_", float_type(result_type(*this, other)),
-                        [](auto x, auto y) { return x / y; });
+  inplace_binary(*this, other, "div_", float_type(result_type(*this, other)), [](auto x, auto y) { return x / y; });
+  return const_cast<Tensor&>(*this);
 }
-Tensor& Tensor::add_(double other) {
-  return inplace_scalar(*this, other, "add_", [](auto x, auto v) { return add_w(x, v); });
+Tensor& Tensor::add_(const Scalar& other, const Scalar& alpha) const {
+  detail::check_defined(*this, "add_");
+  const ScalarType need = result_type_scalar(dtype(), other);
+  check_alpha(need, alpha, "add_");
+  const bool unit = alpha.equal(1) || alpha.equal(true);
+  inplace_scalar(*this, other, need, "add_", [unit, &alpha](auto x, auto v) {
+    using T = decltype(x);
+    return add_w(x, unit ? v : mul_w(scalar_as<T>(alpha), v));
+  });
+  return const_cast<Tensor&>(*this);
 }
-Tensor& Tensor::sub_(double other) {
-  return inplace_scalar(*this, other, "sub_", [](auto x, auto v) { return sub_w(x, v); });
+Tensor& Tensor::sub_(const Scalar& other, const Scalar& alpha) const {
+  detail::check_defined(*this, "sub_");
+  check_no_bool_sub(dtype(), other, "sub_");
+  const ScalarType need = result_type_scalar(dtype(), other);
+  check_alpha(need, alpha, "sub_");
+  const bool unit = alpha.equal(1);
+  inplace_scalar(*this, other, need, "sub_", [unit, &alpha](auto x, auto v) {
+    using T = decltype(x);
+    return sub_w(x, unit ? v : mul_w(scalar_as<T>(alpha), v));
+  });
+  return const_cast<Tensor&>(*this);
 }
-Tensor& Tensor::mul_(double other) {
-  return inplace_scalar(*this, other, "mul_", [](auto x, auto v) { return mul_w(x, v); });
+Tensor& Tensor::mul_(const Scalar& other) const {
+  detail::check_defined(*this, "mul_");
+  inplace_scalar(*this, other, result_type_scalar(dtype(), other), "mul_",
+                 [](auto x, auto v) { return mul_w(x, v); });
+  return const_cast<Tensor&>(*this);
 }
-Tensor& Tensor::div_(double other) {
+Tensor& Tensor::div_(const Scalar& other) const {
   detail::check_defined(*this, "div_");
-  XGRAD_CHECK(xgrad::is_floating_point(dtype()), TypeError,
-              "div_: result type float32 can't be cast to the desired output type {}", dtype_name(dtype()));
-  return inplace_scalar(*this, other, "div_", [](auto x, auto v) { return x / v; });
+  inplace_scalar(*this, other, float_type(result_type_scalar(dtype(), other)), "div_",
+                 [](auto x, auto v) { return x / v; });
+  return const_cast<Tensor&>(*this);
 }
 
-Tensor& Tensor::clamp_(std::optional<double> min, std::optional<double> max) {
+Tensor& Tensor::clamp_(const std::optional<Scalar>& min, const std::optional<Scalar>& max) const {
+  detail::check_defined(*this, "clamp_");
   detail::check_inplace(*this, "clamp_");
   detail::check_no_internal_overlap(*this, "clamp_");
   XGRAD_CHECK(min.has_value() || max.has_value(), ValueError, "clamp_: at least one of 'min' or 'max' must be given");
   XGRAD_CHECK(dtype() != kBool, TypeError, "clamp_: not supported for bool tensors");
-  if (min) check_scalar_fits(*this, *min, "clamp_");
-  if (max) check_scalar_fits(*this, *max, "clamp_");
-  inplace_apply(*this, "clamp_", [min, max](auto v) {
+  if (min) check_can_cast(result_type_scalar(dtype(), *min), dtype(), "clamp_");
+  if (max) check_can_cast(result_type_scalar(dtype(), *max), dtype(), "clamp_");
+  inplace_apply(*this, "clamp_", [&min, &max](auto v) {
     using T = decltype(v);
-    if (min && v < static_cast<T>(*min)) v = static_cast<T>(*min);
-    if (max && v > static_cast<T>(*max)) v = static_cast<T>(*max);
+    if constexpr (!std::is_same_v<T, bool>) {
+      if (min && v < scalar_as<T>(*min)) v = scalar_as<T>(*min);
+      if (max && v > scalar_as<T>(*max)) v = scalar_as<T>(*max);
+    }
     return v;
   });
   detail::bump_version(*this);
-  return *this;
+  return const_cast<Tensor&>(*this);
 }
 
 namespace {

@@ -351,7 +351,7 @@ Tensor Tensor::index(std::initializer_list<TensorIndex> indices) const {
   return index(ArrayRef<TensorIndex>(indices));
 }
 
-Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Tensor& value) {
+Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Tensor& value) const {
   detail::check_inplace(*this, "index_put_");
   detail::check_defined(value, "index_put_");
   XGRAD_CHECK(!(value.requires_grad() && GradMode::is_enabled()), AutogradError,
@@ -373,30 +373,36 @@ Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Tensor& value) {
     } catch (const ValueError& e) {
       XGRAD_THROW(ValueError, "index_put_: {}", e.what());
     }
-    return *this;
+    return const_cast<Tensor&>(*this);
   }
   Tensor positions = advanced_positions(r.sizes(), adv, "index_put_");
   put_at_positions(r, positions, value, "index_put_");
   detail::bump_version(*this);
-  return *this;
+  return const_cast<Tensor&>(*this);
 }
 
-Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, double value) {
+Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Scalar& value) const {
   detail::check_inplace(*this, "index_put_");
   // A 0-D tensor of self's dtype: it broadcasts to whatever the indices select.
   Tensor v = make_tensor({}, dtype(), "index_put_");
   // Checked: NaN, an infinity or 1e30 has no int64 value (a plain cast is undefined behaviour).
   detail::dispatch_all(dtype(), "index_put_", [&]<typename T>() {
-    *v.data_ptr<T>() = detail::convert_scalar<T>(value, "index_put_");
+    if constexpr (std::is_same_v<T, int64_t>) {
+      // An integral Scalar is written exactly (not through double).
+      *v.data_ptr<T>() = value.isFloatingPoint() ? detail::convert_scalar<T>(value.toDouble(), "index_put_")
+                                                 : value.toLong();
+    } else {
+      *v.data_ptr<T>() = detail::convert_scalar<T>(value.toDouble(), "index_put_");
+    }
   });
   return index_put_(indices, v);
 }
 
-Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Tensor& value) {
+Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Tensor& value) const {
   return index_put_(ArrayRef<TensorIndex>(indices), value);
 }
 
-Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, double value) {
+Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Scalar& value) const {
   return index_put_(ArrayRef<TensorIndex>(indices), value);
 }
 

@@ -129,7 +129,7 @@ std::vector<OpEntry> entries() {
   add("StackBackward0", true, two23, [](In a) { return one(xgrad::stack({a[0] * a[1], a[1]}, 0)); });
   add("CloneBackward0", true, x23, [](In a) { return one((a[0] * a[0]).clone()); });
   add("ToCopyBackward0", true, x23,
-      [](In a) { return one((a[0] * a[0]).to(xgrad::kFloat64, /*copy=*/true)); });
+      [](In a) { return one((a[0] * a[0]).to(xgrad::kFloat64, /*non_blocking=*/false, /*copy=*/true)); });
 
   // ---- activations
   add("ReluBackward0", true, x23, [](In a) { return one(F::relu(a[0]) * a[0]); });
@@ -374,7 +374,7 @@ Tensor fill(std::vector<int64_t> shape, double a, double b, double scale = 1.0) 
   for (auto s : shape) n *= s;
   std::vector<double> v(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = scale * std::sin(a * static_cast<double>(i) + b);
-  return xgrad::tensor(v).reshape(shape).requires_grad_();
+  return xgrad::tensor(v, xgrad::kFloat64).reshape(shape).requires_grad_();
 }
 void expect_values(const Tensor& got, const std::vector<double>& want, const char* what) {
   BOOST_TEST_REQUIRE(got.defined(), what);

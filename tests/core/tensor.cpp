@@ -64,7 +64,7 @@ BOOST_AUTO_TEST_CASE(dtype_conversion) {
   BOOST_TEST(i.dtype() == kInt64);
   BOOST_TEST(i.to_vector<int64_t>() == std::vector<int64_t>({1, -2, 3}), boost::test_tools::per_element());
   BOOST_TEST(x.to(kFloat32).is_same(x));           // no copy when nothing changes
-  BOOST_TEST(!x.to(kFloat32, false, true).is_same(x));    // unless asked
+  BOOST_TEST(!x.to(kFloat32, /*non_blocking=*/false, /*copy=*/true).is_same(x));    // unless asked
 }
 
 BOOST_AUTO_TEST_CASE(to_is_differentiable) {

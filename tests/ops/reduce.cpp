@@ -15,7 +15,8 @@ namespace {
 
 // [2, 3, 4] with ties (three 9s; repeated values along every dim).
 Tensor T() {
-  return tensor({{{3., 1, 4, 1}, {5, 9, 2, 6}, {5, 3, 5, 8}}, {{9, 7, 9, 3}, {2, 3, 8, 4}, {6, 2, 6, 4}}});
+  // One literal type throughout: LibTorch (and xgrad) refuse mixed braced literals.
+  return tensor({{{3., 1., 4., 1.}, {5., 9., 2., 6.}, {5., 3., 5., 8.}}, {{9., 7., 9., 3.}, {2., 3., 8., 4.}, {6., 2., 6., 4.}}});
 }
 
 Tensor leaf64(IntArrayRef sizes) { return randn(sizes, kFloat64).requires_grad_(); }

@@ -14,6 +14,7 @@ run otherwise.
 """
 import math
 import sys
+import warnings
 
 import numpy as np
 import torch
@@ -91,6 +92,30 @@ for seed in SEEDS:
     seeded(seed); record(f"randint/f32/s{seed}/0,1000", torch.randint(0, 1000, (1001,), dtype=torch.float32))
     seeded(seed); record(f"randint/f64/s{seed}/-3,{1 << 35}", torch.randint(-3, 1 << 35, (1001,), dtype=torch.float64))
     seeded(seed); record(f"randint/bool/s{seed}/0,2", torch.randint(0, 2, (1001,), dtype=torch.bool))
+    # Tensor.random_: the three LibTorch overloads, every dtype, the wide (64-bit draw) range,
+    # from-only and the full int64 range, a bound moved inward for float32, memory order.
+    def rnd(key, dt, *args, shape=(1001,)):
+        seeded(seed)
+        t = torch.empty(*shape, dtype=dt)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the out-of-float32-precision bound warns
+            t.random_(*args)
+        record(f"random_/{key}/s{seed}", t)
+    for name, dt in [("f32", torch.float32), ("f64", torch.float64), ("i64", torch.int64), ("bool", torch.bool)]:
+        rnd(f"{name}/full", dt)
+        rnd(f"{name}/to2", dt, 2)
+    rnd("i64/to10", torch.int64, 10)
+    rnd("i64/-5,17", torch.int64, -5, 17)
+    rnd("i64/-7,2^40+3", torch.int64, -7, (1 << 40) + 3)
+    rnd("i64/from-3", torch.int64, -3, None)
+    rnd("i64/int64min", torch.int64, -(1 << 63), None)
+    rnd("f32/0,100", torch.float32, 0, 100)
+    rnd("f32/from5", torch.float32, 5, None)
+    rnd("f32/0,2^25", torch.float32, 0, 1 << 25)
+    rnd("f64/-3,2^35", torch.float64, -3, 1 << 35)
+    rnd("f64/from-9", torch.float64, -9, None)
+    rnd("f32/t7x5/to3", torch.float32, 3, shape=(7, 5))
+    seeded(seed); record(f"random_/f32/transposed/s{seed}", torch.empty(7, 5).t().random_(1000))
     for n in [1, 2, 10, 100, 1000, 5000]:
         seeded(seed); record(f"randperm/i64/s{seed}/n{n}", torch.randperm(n))
     seeded(seed); record(f"randperm/f32/s{seed}/n300", torch.randperm(300, dtype=torch.float32))

@@ -218,6 +218,9 @@ variable_list run_function_backward(AutogradContext& ctx, const Node& node, vari
                                     const std::vector<bool>& is_variable_input,
                                     variable_list (*backward)(AutogradContext*, variable_list));
 /// Wires outputs of a Function call into the graph.
+// With grad mode off, marks the outputs that view an input requiring grad (share its storage)
+// so that they report requires_grad() as PyTorch's views do (see TensorImpl::no_grad_view).
+void mark_no_grad_views(variable_list& outputs, const variable_list& inputs);
 void wire_function_outputs(const std::shared_ptr<Node>& node, AutogradContext& ctx, variable_list& outputs,
                            const variable_list& inputs);
 /// Throws AutogradError when backward runs under create_graph=true (grad mode on) through an op
@@ -381,7 +384,10 @@ struct Function {
         outputs = X::forward(&node->ctx_, std::forward<Args>(args)...);
       }
     }
-    if (record) detail::wire_function_outputs(node, node->ctx_, outputs, inputs);
+    if (record)
+      detail::wire_function_outputs(node, node->ctx_, outputs, inputs);
+    else if (!GradMode::is_enabled())
+      detail::mark_no_grad_views(outputs, inputs);
     if constexpr (std::is_same_v<std::decay_t<Out>, Tensor>)
       return outputs[0];
     else

@@ -74,7 +74,7 @@ Tensor BatchNormImplBase::forward(const Tensor& input) {
   if (is_training() && options.track_running_stats()) {
     {
       NoGradGuard no_grad;
-      num_batches_tracked.add_(1.0);
+      num_batches_tracked.add_(1);  // an int64 buffer: an integral Scalar (1.0 would be float32)
     }
     if (!options.momentum()) factor = 1.0 / static_cast<double>(num_batches_tracked.item<int64_t>());
   }

@@ -146,10 +146,9 @@ class Tensor {
   /// Converts to `dtype`; returns this tensor itself when it has that dtype already, unless
   /// `copy` (LibTorch's `to(dtype, non_blocking, copy)`; `non_blocking` has no effect on the CPU).
   Tensor to(ScalarType dtype, bool non_blocking = false, bool copy = false) const;
-  /// `to(device, ...)`: the CPU gives this tensor (a copy if `copy`); any other device throws
-  /// ValueError naming it, as a CPU-only LibTorch build does.
-  Tensor to(Device device, bool non_blocking = false, bool copy = false) const;
-  /// `to(device, dtype, ...)`, the device checked as above.
+  /// `to(device, dtype, ...)`: the CPU gives `to(dtype, ...)`; any other device throws
+  /// ValueError naming it, as a CPU-only LibTorch build does. (`to(device)` alone goes through
+  /// `to(TensorOptions)`, as in LibTorch, with the same check.)
   Tensor to(Device device, ScalarType dtype, bool non_blocking = false, bool copy = false) const;
   /// Always the CPU (`tensor.device()`). These four throw ValueError on an undefined tensor.
   Device device() const;

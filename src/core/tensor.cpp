@@ -343,12 +343,6 @@ Tensor Tensor::cpu() const {
   return *this;
 }
 
-Tensor Tensor::to(Device device, bool non_blocking, bool copy) const {
-  detail::check_defined(*this, "to");
-  detail::check_cpu_device(device, "to");
-  return to(dtype(), non_blocking, copy);
-}
-
 Tensor Tensor::to(Device device, ScalarType dtype, bool non_blocking, bool copy) const {
   detail::check_defined(*this, "to");
   detail::check_cpu_device(device, "to");

@@ -1377,7 +1377,10 @@ Tensor& clamp_bound_(Tensor& self, double bound) {
   detail::check_inplace(self, op);
   detail::check_no_internal_overlap(self, op);
   XGRAD_CHECK(self.dtype() != kBool, TypeError, "{}: not supported for bool tensors", op);
-  check_scalar_fits(self, bound, op);
+  // The bound is a double here; an integral value is what an integer tensor can take in place.
+  XGRAD_CHECK(is_floating_point(self.dtype()) || is_integral_value(bound), TypeError,
+              "{}: result type float32 (bound {}) can't be cast to the desired output type {}", op, bound,
+              dtype_name(self.dtype()));
   inplace_apply(self, op, [bound](auto v) {
     using T = decltype(v);
     const T b = static_cast<T>(bound);

@@ -18,13 +18,7 @@ using xgrad::testing::check_values;
 
 namespace {
 
-Tensor wave(std::vector<int64_t> shape, double a, double b, double scale = 1.0, ScalarType dtype = kFloat32) {
-  int64_t n = 1;
-  for (auto s : shape) n *= s;
-  std::vector<double> v(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = scale * std::sin(a * static_cast<double>(i) + b);
-  return from_vector(v, shape).to(dtype);
-}
+using xgrad::testing::wave;
 
 Tensor X() { return wave({3, 4}, 0.7, 0.1, 3.0); }
 Tensor S() { return wave({3, 4}, 1.1, 0.3); }

@@ -20,24 +20,11 @@ namespace {
 const double kInf = std::numeric_limits<double>::infinity();
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// scale * sin(a * i + b) at row-major position i, computed in double (as the reference script).
-Tensor wave(std::vector<int64_t> shape, double a, double b, double scale = 1.0, ScalarType dtype = kFloat32) {
-  int64_t n = 1;
-  for (auto s : shape) n *= s;
-  std::vector<double> v(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = scale * std::sin(a * static_cast<double>(i) + b);
-  return from_vector(v, shape).to(dtype);
-}
+using xgrad::testing::wave;
 
 Tensor X() { return wave({2, 3, 4}, 0.7, 0.1, 3.0); }
 
-// x.grad of sum(f(x) * w), x = X() in float64, w a fixed wave of f(x)'s shape (as the script).
-Tensor grad_of(const std::function<Tensor(const Tensor&)>& f) {
-  Tensor x = wave({2, 3, 4}, 0.7, 0.1, 3.0, kFloat64).requires_grad_();
-  Tensor y = f(x);
-  (y * wave(y.sizes().vec(), 1.3, 0.4, 1.0, kFloat64)).sum().backward();
-  return x.grad();
-}
+Tensor grad_of(const std::function<Tensor(const Tensor&)>& f) { return xgrad::testing::wave_weighted_grad(f); }
 
 using Fn = std::function<Tensor(const autograd::variable_list&)>;
 // First and second derivatives against finite differences.

@@ -9,11 +9,32 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace xgrad::testing {
+
+// scale * sin(a * i + b) at row-major position i, computed in double and then converted to
+// `dtype`: deterministic, sign-mixed test inputs that a reference script rebuilds exactly
+// (tests/reference/statistics.py, sorting.py, scatter_gather.py define the same wave()).
+inline Tensor wave(std::vector<int64_t> shape, double a, double b, double scale = 1.0, ScalarType dtype = kFloat32) {
+  int64_t n = 1;
+  for (auto s : shape) n *= s;
+  std::vector<double> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = scale * std::sin(a * static_cast<double>(i) + b);
+  return from_vector(v, shape).to(dtype);
+}
+
+// x.grad of sum(f(x) * w) for x = wave({2, 3, 4}, 0.7, 0.1, 3.0) in float64 and w the fixed
+// wave(.., 1.3, 0.4) of f(x)'s shape: one gradient that checks every output element's weight.
+inline Tensor wave_weighted_grad(const std::function<Tensor(const Tensor&)>& f) {
+  Tensor x = wave({2, 3, 4}, 0.7, 0.1, 3.0, kFloat64).requires_grad_();
+  Tensor y = f(x);
+  (y * wave(y.sizes().vec(), 1.3, 0.4, 1.0, kFloat64)).sum().backward();
+  return x.grad();
+}
 
 inline void check_values(const Tensor& actual, const std::vector<double>& expected, double atol = 1e-5,
                          double rtol = 1e-5) {

@@ -187,8 +187,17 @@ class AutogradContext {
   template <typename S>
   struct StateHolder final : StateHolderBase {
     template <typename... Args>
-    explicit StateHolder(Args&&... args) : value(std::forward<Args>(args)...) {
+    explicit StateHolder(Args&&... args) : value(make_(std::forward<Args>(args)...)) {
       has_tensors = declares_tensors;
+    }
+    // Parentheses for a constructor, braces for an aggregate: clang before 16 has no C++20
+    // parenthesised aggregate initialisation, and the ops' States are mostly plain structs.
+    template <typename... Args>
+    static S make_(Args&&... args) {
+      if constexpr (std::is_constructible_v<S, Args&&...>)
+        return S(std::forward<Args>(args)...);
+      else
+        return S{std::forward<Args>(args)...};
     }
     const std::type_info& type() const override { return typeid(S); }
     void visit_tensors(void (*f)(Tensor&, void*), void* arg) override {

@@ -41,6 +41,7 @@ const char* pass_name(Pass p) {
 }  // namespace
 
 int main() {
+  bench::print_machine();
   const double budget = bench::budget();
   const std::vector<std::vector<int64_t>> shapes = {{256, 6, 28, 28}, {32, 64, 56, 56}, {32, 256, 14, 14}};
   fmt::print("batch-norm kernels: {}\n", xgrad::kernels::batch_norm_kernel_arch());

@@ -1,6 +1,11 @@
 #pragma once
 // Timing helpers shared by the benchmarks.
 
+#include "kernels/gemm.hpp"
+#include "kernels/isa.hpp"
+
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -52,6 +57,26 @@ inline double budget() {
 inline bool selected(const std::string& name) {
   const char* env = std::getenv("XGRAD_BENCH_ONLY");
   return env == nullptr || name.find(env) != std::string::npos;
+}
+
+/// Prints what a reader needs to compare figures across machines: the ISA xgrad's kernels run
+/// (and why), this core's measured float FMA peak at each vector width it has (~0.2 s each), and
+/// the BLAS settings that change LibTorch's figures (its Linear/mm run on OpenBLAS).
+inline void print_machine() {
+  using xgrad::kernels::Isa;
+  fmt::print("xgrad kernels: {}\n", xgrad::kernels::kernel_isa_description());
+  std::string peaks;
+  for (Isa isa : {Isa::kSse2, Isa::kAvx2, Isa::kAvx512f}) {
+    if (!xgrad::kernels::cpu_supports(isa)) continue;
+    const int bits = isa == Isa::kSse2 ? 128 : isa == Isa::kAvx2 ? 256 : 512;
+    peaks += fmt::format("{}{}-bit {:.1f}", peaks.empty() ? "" : ", ", bits,
+                         xgrad::kernels::fma_peak_gflops(isa, 0.2));
+  }
+  fmt::print("measured float FMA peak, one core, GFLOP/s: {} (128-bit: multiply + add)\n", peaks);
+  const char* coretype = std::getenv("OPENBLAS_CORETYPE");
+  const char* blas_threads = std::getenv("OPENBLAS_NUM_THREADS");
+  fmt::print("OPENBLAS_CORETYPE={} OPENBLAS_NUM_THREADS={} (LibTorch's Linear and mm use OpenBLAS)\n",
+             coretype ? coretype : "(unset)", blas_threads ? blas_threads : "(unset)");
 }
 
 }  // namespace bench

@@ -156,8 +156,11 @@ int main() {
     return 0;
   }
   xgrad::manual_seed(0);
-  fmt::print("{:<20} {:>3} | {:>10} {:>10} {:>6} {:>8} | {:>10} {:>10} {:>6} {:>8}\n", "conv2d", "thr", "fwd ms",
-             "torch ms", "ratio", "GFLOP/s", "f+b ms", "torch ms", "ratio", "GFLOP/s");
+  bench::print_machine();
+  const double peak = xgrad::kernels::fma_peak_gflops();
+  fmt::print("'%pk': xgrad's GFLOP/s over the kernels' ISA peak ({:.1f} per core) times the threads\n", peak);
+  fmt::print("{:<20} {:>3} | {:>10} {:>10} {:>6} {:>8} {:>4} | {:>10} {:>10} {:>6} {:>8} {:>4}\n", "conv2d", "thr",
+             "fwd ms", "torch ms", "ratio", "GFLOP/s", "%pk", "f+b ms", "torch ms", "ratio", "GFLOP/s", "%pk");
   for (int threads : bench::thread_counts()) {
     xgrad::set_num_threads(threads);
 #ifdef XGRAD_BENCH_WITH_TORCH
@@ -178,9 +181,11 @@ int main() {
 #endif
       auto ratio = [](double a, double b) { return b > 0 ? fmt::format("{:.2f}", a / b) : std::string("-"); };
       auto ms = [](double v) { return v > 0 ? fmt::format("{:.3f}", v * 1e3) : std::string("-"); };
-      fmt::print("{:<20} {:>3} | {:>10} {:>10} {:>6} {:>8.1f} | {:>10} {:>10} {:>6} {:>8.1f}\n", s.name, threads,
-                 ms(xt.fwd), ms(tt.fwd), ratio(xt.fwd, tt.fwd), fwd_flops / xt.fwd / 1e9, ms(xt.fwd_bwd),
-                 ms(tt.fwd_bwd), ratio(xt.fwd_bwd, tt.fwd_bwd), fb_flops / xt.fwd_bwd / 1e9);
+      const double fwd_gflops = fwd_flops / xt.fwd / 1e9, fb_gflops = fb_flops / xt.fwd_bwd / 1e9;
+      fmt::print("{:<20} {:>3} | {:>10} {:>10} {:>6} {:>8.1f} {:>4.0f} | {:>10} {:>10} {:>6} {:>8.1f} {:>4.0f}\n", s.name,
+                 threads, ms(xt.fwd), ms(tt.fwd), ratio(xt.fwd, tt.fwd), fwd_gflops, 100 * fwd_gflops / (peak * threads),
+                 ms(xt.fwd_bwd), ms(tt.fwd_bwd), ratio(xt.fwd_bwd, tt.fwd_bwd), fb_gflops,
+                 100 * fb_gflops / (peak * threads));
       std::fflush(stdout);
     }
   }

@@ -20,8 +20,9 @@ int main(int argc, char** argv) {
   const int64_t n = argc > 1 ? std::atoll(argv[1]) : 1024;
   const double budget = bench::budget();
   const double flops = 2.0 * static_cast<double>(n) * n * n;
+  bench::print_machine();
   const double peak = xgrad::kernels::fma_peak_gflops();
-  fmt::print("measured FMA peak (float, one core): {:.1f} GFLOP/s\n", peak);
+  fmt::print("'of peak' is of the kernels' ISA ({:.1f} GFLOP/s per core) times the threads\n", peak);
   fmt::print("{:<22} {:>3} | {:>9} {:>9} {:>8}\n", fmt::format("sgemm {}^3", n), "thr", "ms", "GFLOP/s", "of peak");
 
   xgrad::manual_seed(0);

@@ -584,8 +584,8 @@ int main() {
 #else
   const std::string torch_state = "LibTorch not built in (no comparison)";
 #endif
-  fmt::print("bench_lenet: xgrad SIMD kernels {} (the best the CPU has, unless XGRAD_ISA forces one); {}\n",
-             xgrad::kernels::pool_kernel_arch(), torch_state);
+  bench::print_machine();
+  fmt::print("bench_lenet: {}\n", torch_state);
   fmt::print("flush denormal ON for both frameworks (xgrad::set_flush_denormal, "
              "at::globalContext().setFlushDenormal); threads {}; step budget {} s\n",
              fmt::join(threads, ","), budget);

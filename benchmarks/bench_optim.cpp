@@ -70,6 +70,7 @@ size_t torch_state_bytes(torch::optim::Optimizer& opt) {
 }  // namespace
 
 int main() {
+  bench::print_machine();
   const double budget = bench::budget();
   const std::vector<Model> models = {
       {"LeNet", {{6, 1, 5, 5}, {6}, {16, 6, 5, 5}, {16}, {120, 400}, {120}, {84, 120}, {84}, {10, 84}, {10}}},

@@ -44,7 +44,7 @@ int main() {
       {"max 2x2", {8, 64, 56, 56}, true, 2, 2, 0},       {"avg 2x2", {8, 64, 56, 56}, false, 2, 2, 0},
       {"max 3x3 s2 p1", {8, 64, 112, 112}, true, 3, 2, 1},
   };
-  fmt::print("pool kernels: {}\n", xgrad::kernels::pool_kernel_arch());
+  bench::print_machine();
 #ifdef XGRAD_BENCH_WITH_TORCH
   fmt::print("{:<14} {:<18} {:<9} {:>3} {:>10} {:>10} {:>7}\n", "op", "input", "pass", "thr", "xgrad ms",
              "torch ms", "ratio");

@@ -360,7 +360,7 @@ TileKernels<T> tile_kernels(KernelIsa isa) {
   // would pay on every call.
   static const auto avail = xsimd::available_architectures();
   if (isa == KernelIsa::kBest) {
-    // kernel_isa(): the best the CPU has, or the one XGRAD_ISA forces.
+    // kernel_isa(): the fastest the CPU has, or the one XGRAD_ISA forces.
     const Isa best = kernel_isa();
     isa = best == Isa::kAvx512f ? KernelIsa::kAvx512f : best == Isa::kAvx2 ? KernelIsa::kAvx2 : KernelIsa::kSse2;
   }

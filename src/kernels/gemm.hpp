@@ -11,6 +11,8 @@
 // every element of C is computed by the same sequence of operations wherever it falls in the
 // partition (only the fixed depth blocking KC decides the summation order).
 
+#include "kernels/isa.hpp"
+
 #include <cstdint>
 
 #include <xsimd/xsimd.hpp>
@@ -70,8 +72,11 @@ extern template double FmaPeakKernel::operator()<xsimd::sse2>(xsimd::sse2, int64
 extern template double FmaPeakKernel::operator()<xsimd::fma3<xsimd::avx2>>(xsimd::fma3<xsimd::avx2>, int64_t) const;
 extern template double FmaPeakKernel::operator()<xsimd::avx512f>(xsimd::avx512f, int64_t) const;
 
-/// Measured single-thread float FMA peak in GFLOP/s of the best arch (about `seconds` long).
+/// Measured single-thread float FMA peak in GFLOP/s of the kernels' ISA, kernel_isa() (about
+/// `seconds` long).
 double fma_peak_gflops(double seconds = 0.3);
+/// The same for `isa` (SSE2: 128-bit multiply + add, no FMA); 0 when the CPU lacks it.
+double fma_peak_gflops(Isa isa, double seconds = 0.3);
 
 /// Blocking of the packed GEMM (elements). KC is the only one that affects rounding.
 inline constexpr int64_t kGemmKC = 256;

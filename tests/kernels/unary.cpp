@@ -285,3 +285,23 @@ BOOST_AUTO_TEST_CASE(isa_selection) {
     BOOST_CHECK_THROW(exp_forward(&in, &out, 1), xgrad::ValueError);
   }
 }
+
+// "auto" takes AVX-512 only where its FMA rate pays (kAvx512MinSpeedup); the measured ratio of
+// a real core is about 1 (512-bit FMAs split in two halves: Zen 4) or 2 (full width), and the
+// choice is made once per process.
+BOOST_AUTO_TEST_CASE(isa_auto_choice_follows_measured_fma_rate) {
+  const Isa best = resolve_isa("auto");
+  if (!cpu_supports(Isa::kAvx512f)) {
+    BOOST_TEST(avx512_fma_speedup() == 0.0);
+    BOOST_TEST((best == (cpu_supports(Isa::kAvx2) ? Isa::kAvx2 : Isa::kSse2)));
+    return;
+  }
+  const double speedup = avx512_fma_speedup();
+  BOOST_TEST_MESSAGE("512-bit over 256-bit FMA rate: " << speedup);
+  BOOST_TEST(speedup > 0.5);
+  BOOST_TEST(speedup < 3.0);
+  BOOST_TEST(avx512_fma_speedup() == speedup);  // measured once
+  BOOST_TEST((best == (speedup >= kAvx512MinSpeedup ? Isa::kAvx512f : Isa::kAvx2)));
+  const std::string why = kernel_isa_description();
+  BOOST_TEST(why.find(isa_name(kernel_isa())) == 0u);
+}

@@ -6,6 +6,9 @@
 #include <xgrad/memory.hpp>
 
 #include <cstdint>
+#include <set>
+#include <thread>
+#include <vector>
 
 // The storage allocator's cache of large blocks (src/core/allocator.hpp).
 
@@ -56,4 +59,33 @@ BOOST_AUTO_TEST_CASE(a_training_like_loop_keeps_the_cache_bounded) {
   }
   // Each step frees what it allocated: the cache holds one step's large blocks, not twenty.
   BOOST_TEST(cached_bytes() <= 8u * 1024 * 1024);
+}
+
+// Blocks up to 4 KiB come from a per-thread free list (src/core/allocator.cpp): every one is
+// 64-byte aligned, live tensors never share one, and a tensor made on one thread and freed on
+// another (a pool worker) leaves both threads' lists usable.
+BOOST_AUTO_TEST_CASE(small_blocks_are_aligned_distinct_and_survive_other_threads) {
+  std::vector<Tensor> live;
+  for (int64_t n = 1; n <= 1100; n += 7) {
+    auto t = full({n}, static_cast<float>(n));
+    BOOST_TEST(reinterpret_cast<std::uintptr_t>(t.data_ptr<float>()) % 64 == 0u);
+    live.push_back(t);
+  }
+  for (int round = 0; round < 3; ++round) {
+    std::vector<Tensor> made(40);
+    std::thread producer([&] {
+      for (size_t i = 0; i < made.size(); ++i) made[i] = full({static_cast<int64_t>(i % 5 + 40)}, 3.0f);
+    });
+    producer.join();
+    made.clear();  // freed here, allocated there
+    std::vector<Tensor> again;
+    for (int i = 0; i < 40; ++i) again.push_back(full({static_cast<int64_t>(i % 5 + 40)}, static_cast<float>(i)));
+    for (int i = 0; i < 40; ++i) BOOST_TEST(again[static_cast<size_t>(i)].sum().item<double>() == (i % 5 + 40) * i);
+  }
+  std::set<const void*> seen;
+  for (int64_t k = 0; k < static_cast<int64_t>(live.size()); ++k) {
+    const int64_t n = 1 + 7 * k;
+    BOOST_TEST(seen.insert(live[static_cast<size_t>(k)].data_ptr<float>()).second);
+    BOOST_TEST(live[static_cast<size_t>(k)].sum().item<double>() == static_cast<double>(n) * static_cast<double>(n));
+  }
 }

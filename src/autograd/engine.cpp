@@ -111,23 +111,29 @@ struct Capture {
 void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep_graph, bool create_graph,
              const std::vector<Target>* targets, const std::vector<Capture>* captures, variable_list* captured) {
   // 1. Everything reachable from the roots, with dependency counts and, for a limited pass, each
-  //    node's consumers.
-  std::unordered_map<Node*, int> dependencies;
+  //    node's consumers. One map entry per node holds its count and its gradient buffer (one
+  //    allocation per node: small define-by-run steps run this for every backward).
+  struct NodeState {
+    int dependencies = 0;  // -1 once queued
+    InputBuffer buffer;
+  };
+  std::unordered_map<Node*, NodeState> nodes;
+  nodes.reserve(32);
   std::unordered_map<const Node*, std::vector<Node*>> consumers;
   {
-    std::unordered_set<Node*> seen;
     std::vector<Node*> stack;
     for (const auto& r : roots)
-      if (seen.insert(r.function.get()).second) stack.push_back(r.function.get());
+      if (nodes.try_emplace(r.function.get()).second) stack.push_back(r.function.get());
     while (!stack.empty()) {
       Node* n = stack.back();
       stack.pop_back();
       for (const auto& e : n->next_edges()) {
         if (!e.is_valid()) continue;
         Node* next = e.function.get();
-        ++dependencies[next];
+        auto [it, fresh] = nodes.try_emplace(next);
+        ++it->second.dependencies;
         if (targets) consumers[next].push_back(n);
-        if (seen.insert(next).second) stack.push_back(next);
+        if (fresh) stack.push_back(next);
       }
     }
   }
@@ -155,25 +161,25 @@ void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep
       }
     }
     consumers.clear();
-    dependencies.clear();
+    for (auto& [n, st] : nodes) st.dependencies = 0;
     for (const Node* n : info.needed)
       for (const auto& e : n->next_edges())
-        if (e.is_valid() && info.wants(e.function.get())) ++dependencies[e.function.get()];
+        if (e.is_valid() && info.wants(e.function.get())) ++nodes[e.function.get()].dependencies;
   }
 
   AutoGradMode grad_mode(create_graph);
   PassScope pass_scope(info);
   CallbackScope callback_scope;
-  std::unordered_map<Node*, InputBuffer> buffers;
   std::priority_queue<NodeTask> ready;
   for (size_t i = 0; i < roots.size(); ++i) {
     Node* n = roots[i].function.get();
-    buffers[n].add(roots[i].input_nr, std::move(root_grads[i]));
+    nodes[n].buffer.add(roots[i].input_nr, std::move(root_grads[i]));
   }
   for (const auto& r : roots) {
     Node* n = r.function.get();
-    if (dependencies[n] == 0 && info.wants(n)) {
-      dependencies[n] = -1;  // queued
+    NodeState& st = nodes[n];
+    if (st.dependencies == 0 && info.wants(n)) {
+      st.dependencies = -1;  // queued
       ready.push({n});
     }
   }
@@ -181,8 +187,7 @@ void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep
   while (!ready.empty()) {
     Node* node = ready.top().node;
     ready.pop();
-    variable_list inputs = std::move(buffers[node].grads);
-    buffers.erase(node);
+    variable_list inputs = std::move(nodes[node].buffer.grads);
     inputs.resize(node->num_inputs());
 
     if (captures) {
@@ -229,9 +234,10 @@ void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep
       if (!e.is_valid()) continue;
       Node* next = e.function.get();
       if (!info.wants(next)) continue;  // leads to none of the requested inputs
-      if (outputs[i].defined()) buffers[next].add(e.input_nr, validate_grad(*node, e, std::move(outputs[i]), i));
-      if (--dependencies[next] == 0) {
-        dependencies[next] = -1;
+      NodeState& st = nodes[next];
+      if (outputs[i].defined()) st.buffer.add(e.input_nr, validate_grad(*node, e, std::move(outputs[i]), i));
+      if (--st.dependencies == 0) {
+        st.dependencies = -1;
         ready.push({next});
       }
     }

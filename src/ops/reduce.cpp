@@ -128,6 +128,8 @@ ScalarType sum_type(ScalarType t) { return is_floating_point(t) ? t : kInt64; }
 
 // Gradient of a reduction: g (out_sizes) seen as keep_sizes and broadcast to the input.
 Tensor expand_grad(const Tensor& g, const std::vector<int64_t>& keep, const std::vector<int64_t>& in) {
+  // A full reduction's 0-d gradient expands as it is (expand adds the leading dimensions).
+  if (g.dim() == 0) return g.expand(in);
   Tensor k = g.sizes() == IntArrayRef(keep) ? g : g.reshape(keep);
   return k.expand(in);
 }

@@ -120,8 +120,8 @@ void print_passes(double budget) {
                                                        {K::ConvAlgo::kGather, "gather"},
                                                        {K::ConvAlgo::kShift, "shift"},
                                                        {K::ConvAlgo::kScatter, "scatter"}};
-  fmt::print("{:<20} {:>3} {:>7} | {:>10} {:>10} {:>10}   (ms)\n", "conv2d pass", "thr", "path", "forward",
-             "grad-in", "grad-w");
+  fmt::print("{:<20} {:>3} {:>7} | {:>10} {:>10} {:>10}   (ms)  paths: forward / grad-input / grad-weight\n",
+             "conv2d pass", "thr", "algo", "forward", "grad-in", "grad-w");
   for (int threads : bench::thread_counts()) {
     xgrad::set_num_threads(threads);
     for (const auto& sh : kShapes) {
@@ -139,8 +139,10 @@ void print_passes(double budget) {
         const double gi = bench::best_time([&] { K::conv2d_backward_input(s, y.data(), w.data(), gx.data(), cfg); }, budget);
         const double gwt =
             bench::best_time([&] { K::conv2d_backward_weight(s, x.data(), y.data(), gw.data(), gb.data(), cfg); }, budget);
-        fmt::print("{:<20} {:>3} {:>7} | {:>10.3f} {:>10.3f} {:>10.3f}\n", sh.name, threads, name, f * 1e3, gi * 1e3,
-                   gwt * 1e3);
+        const K::ConvPlan plan = K::conv2d_plan<float>(s, cfg);
+        fmt::print("{:<20} {:>3} {:>7} | {:>10.3f} {:>10.3f} {:>10.3f}   {} / {} / {}\n", sh.name, threads, name,
+                   f * 1e3, gi * 1e3, gwt * 1e3, K::conv_path_name(plan.forward), K::conv_path_name(plan.grad_input),
+                   K::conv_path_name(plan.grad_weight));
       }
       std::fflush(stdout);
     }
@@ -151,12 +153,12 @@ void print_passes(double budget) {
 
 int main() {
   const double budget = bench::budget();
+  bench::print_machine();
   if (std::getenv("XGRAD_BENCH_PASSES") != nullptr) {
     print_passes(budget);
     return 0;
   }
   xgrad::manual_seed(0);
-  bench::print_machine();
   const double peak = xgrad::kernels::fma_peak_gflops();
   fmt::print("'%pk': xgrad's GFLOP/s over the kernels' ISA peak ({:.1f} per core) times the threads\n", peak);
   fmt::print("{:<20} {:>3} | {:>10} {:>10} {:>6} {:>8} {:>4} | {:>10} {:>10} {:>6} {:>8} {:>4}\n", "conv2d", "thr",

@@ -763,40 +763,16 @@ void dot_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw, c
 }
 
 // ---- path choice ----------------------------------------------------------------------------------
+// One table (conv2d_plan): shape and forced family -> the path of each pass. `width` is the tile
+// kernels' vector width in elements.
 
-enum class Path { kDirect, kIm2col, kGather, kShift };
-
-Path forward_path(const Conv2dShape& s, ConvAlgo algo, int64_t width) {
-  const bool stride1 = s.sh == 1 && s.sw == 1;
-  switch (algo) {
-    case ConvAlgo::kDirect: return Path::kDirect;
-    case ConvAlgo::kIm2col: return Path::kIm2col;
-    case ConvAlgo::kGather:
-      if (implicit_fits(s)) return Path::kGather;
-      break;
-    case ConvAlgo::kShift:
-      if (implicit_fits(s) && stride1) return Path::kShift;
-      break;
-    case ConvAlgo::kScatter:
-    case ConvAlgo::kAuto: break;
-  }
-  if (conv2d_use_direct(s)) return Path::kDirect;
-  if (s.pointwise() || !implicit_fits(s)) return Path::kIm2col;
-  if (s.cout_g() >= 2 * width) return Path::kGather;
-  if (stride1) return Path::kShift;
-  if (s.cout_g() >= width) return Path::kGather;
-  return Path::kIm2col;
-}
-
-template <typename T>
-void run_forward(Path path, const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y,
-                 const TileKernels<T>& k) {
-  switch (path) {
-    case Path::kDirect: return direct_forward(s, x, w, bias, y);
-    case Path::kIm2col: return im2col_forward(s, x, w, bias, y);
-    case Path::kGather: return gather_forward(s, x, w, bias, y, k);
-    case Path::kShift: return shift_forward(s, x, w, bias, y, k);
-  }
+ConvPath auto_forward(const Conv2dShape& s, int64_t width) {
+  if (conv2d_use_direct(s)) return ConvPath::kDirect;
+  if (s.pointwise() || !implicit_fits(s)) return ConvPath::kIm2col;
+  if (s.cout_g() >= 2 * width) return ConvPath::kGather;
+  if (s.sh == 1 && s.sw == 1) return ConvPath::kShift;
+  if (s.cout_g() >= width) return ConvPath::kGather;
+  return ConvPath::kIm2col;
 }
 
 // The stride-1 convolution whose forward pass is this convolution's grad-input: input dY,
@@ -809,6 +785,70 @@ Conv2dShape transposed_shape(const Conv2dShape& s) {
   t.ph = (s.kh - 1) * s.dh - s.ph;
   t.pw = (s.kw - 1) * s.dw - s.pw;
   return t;
+}
+
+ConvPath auto_grad_input(const Conv2dShape& s, int64_t width) {
+  if (conv2d_use_direct(s)) return ConvPath::kDirect;
+  if (!(s.sh == 1 && s.sw == 1) || s.pointwise()) return ConvPath::kIm2col;
+  const Conv2dShape t = transposed_shape(s);
+  const ConvPath t_path = auto_forward(t, width);
+  // With few input channels the transposed convolution's gather tiles would run mostly empty
+  // and its shift tiles would multiply the zero border of dY: scatter tiles skip both. They
+  // parallelise over images only.
+  if (implicit_fits(s) && t_path != ConvPath::kGather && s.n >= kImagesForWholeTasks) return ConvPath::kScatter;
+  if (!implicit_fits(t)) return ConvPath::kIm2col;
+  return t_path == ConvPath::kGather ? ConvPath::kTransposedGather : ConvPath::kTransposedShift;
+}
+
+ConvPath auto_grad_weight(const Conv2dShape& s, int64_t width) {
+  if (conv2d_use_direct(s)) return ConvPath::kDirect;
+  if (!implicit_fits(s)) return ConvPath::kIm2col;
+  // Few output channels would leave the gather tile's vector lanes empty.
+  if (s.sh == 1 && s.sw == 1 && s.cout_g() < 2 * width && !s.pointwise()) return ConvPath::kDot;
+  return ConvPath::kGather;
+}
+
+ConvPlan plan_for(const Conv2dShape& s, ConvAlgo algo, int64_t width) {
+  ConvPlan p{auto_forward(s, width), auto_grad_input(s, width), auto_grad_weight(s, width)};
+  const bool stride1 = s.sh == 1 && s.sw == 1;
+  const bool fits = implicit_fits(s);
+  const bool transposed_fits = stride1 && implicit_fits(transposed_shape(s));
+  switch (algo) {
+    case ConvAlgo::kAuto:
+      break;
+    case ConvAlgo::kDirect:
+      p = {ConvPath::kDirect, ConvPath::kDirect, ConvPath::kDirect};
+      break;
+    case ConvAlgo::kIm2col:
+      p = {ConvPath::kIm2col, ConvPath::kIm2col, ConvPath::kIm2col};
+      break;
+    case ConvAlgo::kGather:
+      if (fits) p.forward = p.grad_weight = ConvPath::kGather;
+      if (transposed_fits) p.grad_input = ConvPath::kTransposedGather;
+      break;
+    case ConvAlgo::kShift:
+    case ConvAlgo::kScatter:
+      if (fits && stride1) {
+        p.forward = ConvPath::kShift;
+        p.grad_weight = ConvPath::kDot;
+      }
+      if (algo == ConvAlgo::kShift && transposed_fits) p.grad_input = ConvPath::kTransposedShift;
+      if (algo == ConvAlgo::kScatter && fits && stride1) p.grad_input = ConvPath::kScatter;
+      break;
+  }
+  return p;
+}
+
+template <typename T>
+void run_forward(ConvPath path, const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y,
+                 const TileKernels<T>& k) {
+  switch (path) {
+    case ConvPath::kDirect: return direct_forward(s, x, w, bias, y);
+    case ConvPath::kGather: return gather_forward(s, x, w, bias, y, k);
+    case ConvPath::kShift: return shift_forward(s, x, w, bias, y, k);
+    case ConvPath::kIm2col:
+    default: return im2col_forward(s, x, w, bias, y);  // the plan gives forward no other path
+  }
 }
 
 // Weights of the transposed convolution: wt[g*cin_g + c][o][i][j] = w[g*cog + o][c][kh-1-i][kw-1-j].
@@ -827,43 +867,49 @@ std::vector<T> transposed_weight(const Conv2dShape& s, const T* w) {
 
 }  // namespace
 
+const char* conv_path_name(ConvPath p) {
+  switch (p) {
+    case ConvPath::kDirect: return "direct";
+    case ConvPath::kIm2col: return "im2col";
+    case ConvPath::kGather: return "gather";
+    case ConvPath::kShift: return "shift";
+    case ConvPath::kScatter: return "scatter";
+    case ConvPath::kDot: return "dot";
+    case ConvPath::kTransposedGather: return "transposed gather";
+    case ConvPath::kTransposedShift: return "transposed shift";
+  }
+  return "?";
+}
+
+template <typename T>
+ConvPlan conv2d_plan(const Conv2dShape& s, ConvConfig cfg) {
+  return plan_for(s, cfg.algo, tile_kernels<T>(cfg.isa).width);
+}
+
 template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y, ConvConfig cfg) {
   const auto k = tile_kernels<T>(cfg.isa);
-  run_forward(forward_path(s, cfg.algo, k.width), s, x, w, bias, y, k);
+  run_forward(plan_for(s, cfg.algo, k.width).forward, s, x, w, bias, y, k);
 }
 
 template <typename T>
 void conv2d_backward_input(const Conv2dShape& s, const T* gy, const T* w, T* gx, ConvConfig cfg) {
   const auto k = tile_kernels<T>(cfg.isa);
-  const bool stride1 = s.sh == 1 && s.sw == 1;
-  bool implicit = false;
-  switch (cfg.algo) {
-    case ConvAlgo::kDirect: return direct_backward_input(s, gy, w, gx);
-    case ConvAlgo::kIm2col: return im2col_backward_input(s, gy, w, gx);
-    case ConvAlgo::kGather:
-    case ConvAlgo::kShift: implicit = stride1; break;
-    case ConvAlgo::kScatter:
-      if (stride1 && implicit_fits(s)) return scatter_backward_input(s, gy, w, gx, k);
-      break;
-    case ConvAlgo::kAuto:
-      if (conv2d_use_direct(s)) return direct_backward_input(s, gy, w, gx);
-      implicit = stride1 && !s.pointwise();
-      break;
+  switch (plan_for(s, cfg.algo, k.width).grad_input) {
+    case ConvPath::kDirect: return direct_backward_input(s, gy, w, gx);
+    case ConvPath::kScatter: return scatter_backward_input(s, gy, w, gx, k);
+    case ConvPath::kTransposedGather:
+    case ConvPath::kTransposedShift: {
+      const Conv2dShape t = transposed_shape(s);
+      const auto wt = transposed_weight(s, w);
+      const ConvPath tile = plan_for(s, cfg.algo, k.width).grad_input == ConvPath::kTransposedGather
+                                ? ConvPath::kGather
+                                : ConvPath::kShift;
+      return run_forward(tile, t, gy, wt.data(), static_cast<const T*>(nullptr), gx, k);
+    }
+    case ConvPath::kIm2col:
+    default: return im2col_backward_input(s, gy, w, gx);  // the plan gives grad-input no other path
   }
-  const Conv2dShape t = transposed_shape(s);
-  // With few input channels the transposed convolution's gather tiles would run mostly empty
-  // and its shift tiles would multiply the zero border of dY: scatter tiles skip both. They
-  // parallelise over images only.
-  const bool few_input_channels = forward_path(t, ConvAlgo::kAuto, k.width) != Path::kGather;
-  if (cfg.algo == ConvAlgo::kAuto && implicit && implicit_fits(s) && few_input_channels &&
-      s.n >= kImagesForWholeTasks)
-    return scatter_backward_input(s, gy, w, gx, k);
-  if (!implicit || !implicit_fits(t)) return im2col_backward_input(s, gy, w, gx);
-  const auto wt = transposed_weight(s, w);
-  Path path = forward_path(t, cfg.algo, k.width);
-  if (path == Path::kDirect || path == Path::kIm2col) path = Path::kShift;  // t is stride 1
-  run_forward(path, t, gy, wt.data(), static_cast<const T*>(nullptr), gx, k);
 }
 
 template <typename T>
@@ -883,29 +929,19 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw
     return;
   }
   const auto k = tile_kernels<T>(cfg.isa);
-  const bool stride1 = s.sh == 1 && s.sw == 1;
-  switch (cfg.algo) {
-    case ConvAlgo::kDirect: return direct_backward_weight(s, x, gy, gw);
-    case ConvAlgo::kIm2col: return im2col_backward_weight(s, x, gy, gw);
-    case ConvAlgo::kGather:
-      if (implicit_fits(s)) return gather_backward_weight(s, x, gy, gw, k);
-      return im2col_backward_weight(s, x, gy, gw);
-    case ConvAlgo::kShift:
-    case ConvAlgo::kScatter:
-      if (implicit_fits(s) && stride1) return dot_backward_weight(s, x, gy, gw, k);
-      return im2col_backward_weight(s, x, gy, gw);
-    case ConvAlgo::kAuto: break;
+  switch (plan_for(s, cfg.algo, k.width).grad_weight) {
+    case ConvPath::kDirect: return direct_backward_weight(s, x, gy, gw);
+    case ConvPath::kGather: return gather_backward_weight(s, x, gy, gw, k);
+    case ConvPath::kDot: return dot_backward_weight(s, x, gy, gw, k);
+    case ConvPath::kIm2col:
+    default: return im2col_backward_weight(s, x, gy, gw);  // the plan gives grad-weight no other path
   }
-  if (conv2d_use_direct(s)) return direct_backward_weight(s, x, gy, gw);
-  if (!implicit_fits(s)) return im2col_backward_weight(s, x, gy, gw);
-  // Few output channels would leave the gather tile's vector lanes empty.
-  if (stride1 && s.cout_g() < 2 * k.width && !s.pointwise()) return dot_backward_weight(s, x, gy, gw, k);
-  gather_backward_weight(s, x, gy, gw, k);
 }
 
 #define XGRAD_CONV_INSTANTIATE(T)                                                                        \
   template void im2col<T>(const Conv2dShape&, const T*, int64_t, T*);                                    \
   template void col2im_add<T>(const Conv2dShape&, const T*, int64_t, T*);                                \
+  template ConvPlan conv2d_plan<T>(const Conv2dShape&, ConvConfig);                                      \
   template void conv2d_forward<T>(const Conv2dShape&, const T*, const T*, const T*, T*, ConvConfig);     \
   template void conv2d_backward_input<T>(const Conv2dShape&, const T*, const T*, T*, ConvConfig);        \
   template void conv2d_backward_weight<T>(const Conv2dShape&, const T*, const T*, T*, T*, ConvConfig);

@@ -53,9 +53,38 @@ struct Conv2dShape {
   }
 };
 
-/// Which path computes a pass. kAuto picks from the shape; the others force one (a forced path
-/// that cannot serve the shape, e.g. kShift for a strided convolution, falls back to kAuto's
-/// choice among the rest).
+/// The path one pass runs on.
+///   kDirect            loop nest (tiny problems)
+///   kIm2col            im2col + GEMM (grad-input: GEMM + col2im)
+///   kGather            gather tiles (positions x output channels; grad-weight: taps x output channels)
+///   kShift             shift tiles (output channels x consecutive positions), stride 1
+///   kScatter           grad-input: scatter tiles (the adjoint of shift), stride 1
+///   kDot               grad-weight: dot tiles (vectors along positions), stride 1
+///   kTransposedGather  grad-input as the forward convolution of dY with the flipped, transposed
+///   kTransposedShift   weights (stride 1), on gather or shift tiles
+enum class ConvPath { kDirect, kIm2col, kGather, kShift, kScatter, kDot, kTransposedGather, kTransposedShift };
+
+/// "direct", "im2col", "gather", "shift", "scatter", "dot", "transposed gather", "transposed shift".
+const char* conv_path_name(ConvPath p);
+
+/// The paths of the three passes for one convolution.
+struct ConvPlan {
+  ConvPath forward, grad_input, grad_weight;
+};
+
+/// Which paths compute the passes: kAuto picks each from the shape; the others force one tile
+/// family, with the same meaning in every pass:
+///
+///   ConvAlgo   forward   grad-input                    grad-weight
+///   kDirect    direct    direct                        direct
+///   kIm2col    im2col    im2col (col2im)               im2col
+///   kGather    gather    transposed gather (stride 1)  gather
+///   kShift     shift     transposed shift              dot          (stride 1)
+///   kScatter   shift     scatter                       dot          (stride 1)
+///
+/// A forced path that cannot serve the shape (shift, scatter, dot or a transposed path for a
+/// strided convolution; any implicit path whose padded image is too large for int32 offsets)
+/// falls back to kAuto's choice for that pass.
 enum class ConvAlgo { kAuto, kDirect, kIm2col, kGather, kShift, kScatter };
 
 /// Instruction set of the implicit-GEMM tiles: kBest is what the CPU supports; tests force each
@@ -66,6 +95,11 @@ struct ConvConfig {
   ConvAlgo algo = ConvAlgo::kAuto;
   KernelIsa isa = KernelIsa::kBest;
 };
+
+/// The paths conv2d_forward / conv2d_backward_input / conv2d_backward_weight take for this shape,
+/// element type and configuration: the one table of the path choice.
+template <typename T>
+ConvPlan conv2d_plan(const Conv2dShape& s, ConvConfig cfg = {});
 
 /// Number of batch chunks grad-weight sums separately before the ordered reduction.
 inline constexpr int64_t kWeightChunks = 8;

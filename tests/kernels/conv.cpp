@@ -171,3 +171,35 @@ BOOST_AUTO_TEST_CASE(im2col_pads_with_zeros) {
   col2im_add(s, ones.data(), 0, gx.data());
   BOOST_TEST(gx == std::vector<float>({4, 4, 4, 4}), boost::test_tools::per_element());
 }
+
+// The one table of the path choice (conv2d_plan): what each pass of the LeNet layers runs with
+// 8-float (AVX2) tiles, and what each forced family means in every pass (conv.hpp).
+BOOST_AUTO_TEST_CASE(plan_table) {
+  if (!xsimd::available_architectures().fma3_avx2) return;  // the widths below are AVX2's
+  auto names = [](const ConvPlan& p) {
+    return std::string(conv_path_name(p.forward)) + " / " + conv_path_name(p.grad_input) + " / " +
+           conv_path_name(p.grad_weight);
+  };
+  const ConvConfig avx2{ConvAlgo::kAuto, KernelIsa::kAvx2};
+  const auto conv1 = make(256, 1, 28, 28, 6, 5, 5, 1, 2, 1, 1);
+  const auto conv2 = make(256, 6, 14, 14, 16, 5, 5, 1, 0, 1, 1);
+  const auto strided = make(8, 64, 56, 56, 128, 3, 3, 2, 1, 1, 1);
+  const auto chapter = make(1, 1, 6, 8, 1, 1, 2, 1, 0, 1, 1);
+  BOOST_TEST(names(conv2d_plan<float>(conv1, avx2)) == "shift / scatter / dot");
+  BOOST_TEST(names(conv2d_plan<float>(conv2, avx2)) == "gather / scatter / gather");
+  BOOST_TEST(names(conv2d_plan<float>(strided, avx2)) == "gather / im2col / gather");
+  BOOST_TEST(names(conv2d_plan<float>(chapter, avx2)) == "direct / direct / direct");
+  // Double tiles hold half the lanes: conv2's 16 output channels no longer fill two vectors.
+  BOOST_TEST(names(conv2d_plan<double>(conv2, avx2)) == "gather / scatter / gather");
+
+  auto forced = [&](ConvAlgo a, const Conv2dShape& s) { return names(conv2d_plan<float>(s, {a, KernelIsa::kAvx2})); };
+  BOOST_TEST(forced(ConvAlgo::kDirect, conv2) == "direct / direct / direct");
+  BOOST_TEST(forced(ConvAlgo::kIm2col, conv2) == "im2col / im2col / im2col");
+  BOOST_TEST(forced(ConvAlgo::kGather, conv2) == "gather / transposed gather / gather");
+  BOOST_TEST(forced(ConvAlgo::kShift, conv2) == "shift / transposed shift / dot");
+  BOOST_TEST(forced(ConvAlgo::kScatter, conv2) == "shift / scatter / dot");
+  // Families that need stride 1 fall back to the automatic choice of that pass.
+  BOOST_TEST(forced(ConvAlgo::kGather, strided) == "gather / im2col / gather");
+  BOOST_TEST(forced(ConvAlgo::kShift, strided) == names(conv2d_plan<float>(strided, avx2)));
+  BOOST_TEST(forced(ConvAlgo::kScatter, strided) == names(conv2d_plan<float>(strided, avx2)));
+}

@@ -208,12 +208,20 @@ void binary_loop(const Tensor& out, const Tensor& a, const Tensor& b, Op op) {
     for (int64_t i = 0; i < n; ++i) o[i] = static_cast<R>(op(pa[i], pb[i]));
     return;
   }
-  if (a_full && b.numel() == 1) {
+  // One value seen everywhere: a single element, or a view expanded from one (a reduction's
+  // gradient, `g.expand(sizes)`), whose strides are all zero.
+  auto one_value = [](const Tensor& t) {
+    if (t.numel() == 1) return true;
+    for (int64_t st : t.strides())
+      if (st != 0) return false;
+    return true;
+  };
+  if (a_full && one_value(b)) {
     const T s = pb[0];
     for (int64_t i = 0; i < n; ++i) o[i] = static_cast<R>(op(pa[i], s));
     return;
   }
-  if (b_full && a.numel() == 1) {
+  if (b_full && one_value(a)) {
     const T s = pa[0];
     for (int64_t i = 0; i < n; ++i) o[i] = static_cast<R>(op(s, pb[i]));
     return;

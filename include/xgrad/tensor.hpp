@@ -14,6 +14,7 @@
 #include <xgrad/dtype.hpp>
 #include <xgrad/error.hpp>
 #include <xgrad/scalar.hpp>
+#include <xgrad/small_vector.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -385,8 +386,8 @@ using Variable = Tensor;
 struct TensorImpl {
   std::shared_ptr<Storage> storage;
   int64_t storage_offset = 0;  // in elements
-  std::vector<int64_t> sizes;
-  std::vector<int64_t> strides;  // in elements
+  DimVector sizes;
+  DimVector strides;  // in elements
   int64_t numel = 0;
   ScalarType dtype = kFloat32;
 

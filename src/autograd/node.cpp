@@ -44,7 +44,7 @@ Node::~Node() {
   dying_producers = nullptr;
 }
 
-void Node::add_output_meta(const Tensor& output) { output_meta_.push_back({output.sizes().vec(), output.dtype()}); }
+void Node::add_output_meta(const Tensor& output) { output_meta_.push_back({DimVector(output.sizes()), output.dtype()}); }
 
 AccumulateGrad::AccumulateGrad(Tensor variable) : variable_(std::move(variable)) {
   output_meta_.push_back({variable_.sizes().vec(), variable_.dtype()});

@@ -243,8 +243,8 @@ Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, TensorOptio
   const int64_t span = numel == 0 ? 0 : detail::checked_add(max_offset, 1, "from_blob", "storage span");
   impl->storage = std::make_shared<BorrowedStorage>(
       data, detail::checked_nbytes(span, esize, sizes, "from_blob"));
-  impl->sizes = sizes.vec();
-  impl->strides = strides.vec();
+  impl->sizes = sizes;
+  impl->strides = strides;
   impl->numel = numel;
   impl->dtype = options.dtype();
   return detail::finish_factory(Tensor(std::move(impl)), options);

@@ -69,7 +69,7 @@ Values read_values(const TensorImpl& impl, bool summarize, int64_t edge) {
   v.floating = is_floating_point(impl.dtype);
   v.boolean = impl.dtype == kBool;
   const size_t ndim = impl.sizes.size();
-  v.sizes = impl.sizes;
+  v.sizes = impl.sizes.vec();
   v.cut.assign(ndim, false);
   int64_t count = 1;
   for (size_t k = 0; k < ndim; ++k) {

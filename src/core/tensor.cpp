@@ -94,8 +94,11 @@ std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* 
   return detail::broadcast_shapes_impl(a, b, op);
 }
 
-std::vector<int64_t> contiguous_strides(IntArrayRef sizes) {
-  std::vector<int64_t> strides(sizes.size());
+namespace {
+// The row-major strides of `sizes` into `strides` (any container with resize and operator[]).
+template <typename V>
+void fill_contiguous_strides(IntArrayRef sizes, V& strides) {
+  strides.resize(sizes.size());
   int64_t s = 1;
   for (size_t i = sizes.size(); i-- > 0;) {
     strides[i] = s;
@@ -103,6 +106,12 @@ std::vector<int64_t> contiguous_strides(IntArrayRef sizes) {
     // (zeros({0, MAX, MAX}) would otherwise get a wrapped stride).
     s = detail::checked_mul(s, std::max<int64_t>(sizes[i], 1), "contiguous_strides", "stride");
   }
+}
+}  // namespace
+
+std::vector<int64_t> contiguous_strides(IntArrayRef sizes) {
+  std::vector<int64_t> strides;
+  fill_contiguous_strides(sizes, strides);
   return strides;
 }
 
@@ -112,8 +121,8 @@ Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, const char* op) {
   auto impl = std::make_shared<TensorImpl>();
   impl->numel = detail::checked_numel(sizes, op);
   const size_t nbytes = detail::checked_nbytes(impl->numel, element_size(dtype), sizes, op);
-  impl->sizes = sizes.vec();
-  impl->strides = contiguous_strides(sizes);
+  impl->sizes = sizes;
+  fill_contiguous_strides(sizes, impl->strides);
   impl->dtype = dtype;
   try {
     impl->storage = allocate_storage(nbytes);
@@ -146,8 +155,8 @@ Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = base.impl()->storage;
   impl->storage_offset = storage_offset;
-  impl->sizes = sizes.vec();
-  impl->strides = strides.vec();
+  impl->sizes = sizes;
+  impl->strides = strides;
   impl->numel = detail::checked_numel(sizes, "view");
   impl->dtype = base.dtype();
   return Tensor(std::move(impl));
@@ -205,7 +214,7 @@ int64_t read_as_int64(const TensorImpl& impl, int64_t i, const char* op) {
 int64_t Tensor::dim() const { return static_cast<int64_t>(XGRAD_IMPL("dim")->sizes.size()); }
 int64_t Tensor::numel() const { return XGRAD_IMPL("numel")->numel; }
 IntArrayRef Tensor::sizes() const { return XGRAD_IMPL("sizes")->sizes; }
-std::vector<int64_t> Tensor::shape() const { return XGRAD_IMPL("shape")->sizes; }
+std::vector<int64_t> Tensor::shape() const { return XGRAD_IMPL("shape")->sizes.vec(); }
 IntArrayRef Tensor::strides() const { return XGRAD_IMPL("strides")->strides; }
 int64_t Tensor::size(int64_t d) const {
   const auto& s = XGRAD_IMPL("size")->sizes;
@@ -610,8 +619,8 @@ Tensor& Tensor::resize_(IntArrayRef new_sizes) const {
     fresh_owned->data = fresh_owned->buffer.data();
     fresh_owned->nbytes = fresh_owned->buffer.size();
   }
-  impl_->sizes = new_sizes.vec();
-  impl_->strides = contiguous_strides(new_sizes);
+  impl_->sizes = new_sizes;
+  fill_contiguous_strides(new_sizes, impl_->strides);
   impl_->numel = n;
   return const_cast<Tensor&>(*this);
 }

@@ -337,10 +337,10 @@ void check_no_bool_sub(ScalarType a, const Scalar& b, const char* name) {
 // back to) and its dtype (a float32 gradient goes back to a float64 operand as float64). The
 // operand itself is not kept: add/sub/where gradients do not depend on its values.
 struct OperandMeta {
-  std::vector<int64_t> sizes;
+  DimVector sizes;
   ScalarType dtype;
 };
-OperandMeta operand_meta(const Tensor& t) { return {t.sizes().vec(), t.dtype()}; }
+OperandMeta operand_meta(const Tensor& t) { return {DimVector(t.sizes()), t.dtype()}; }
 
 // g * scale summed to operand `m`'s shape, or undefined when input `i` needs no gradient.
 Tensor reduce_grad(AutogradContext* ctx, const Tensor& g, const OperandMeta& m, size_t i, double scale) {

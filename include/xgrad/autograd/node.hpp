@@ -27,7 +27,7 @@ struct Edge {
 
 /// Shape and dtype of one forward output, so backward can check (and zero-fill) its gradient.
 struct OutputMeta {
-  std::vector<int64_t> sizes;
+  DimVector sizes;
   ScalarType dtype = kFloat32;
 };
 

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <xgrad/str.hpp>
+
 namespace xgrad {
 
 /// Root of every exception xgrad throws.
@@ -130,3 +132,24 @@ class OutOfMemoryError : public Error {
 
 /// Throws `kind` unconditionally with a fmt-formatted message.
 #define XGRAD_THROW(kind, ...) throw ::xgrad::kind(::fmt::format(__VA_ARGS__))
+
+namespace xgrad::detail {
+// TORCH_CHECK's message: the arguments concatenated (c10::str), or the condition when none.
+inline std::string torch_check_message(const char* cond) {
+  return std::string("Expected ") + cond + " to be true, but got false.";
+}
+template <typename... Args>
+std::string torch_check_message(const char*, const Args&... args) {
+  return ::xgrad::str(args...);
+}
+}  // namespace xgrad::detail
+
+/// LibTorch's `TORCH_CHECK(cond, args...)`, for programs ported from LibTorch: throws
+/// xgrad::Error (LibTorch's c10::Error) whose message is the arguments concatenated as
+/// `operator<<` prints them. xgrad's own code uses XGRAD_CHECK, which names the error kind.
+#define TORCH_CHECK(cond, ...)                                                                     \
+  do {                                                                                             \
+    if (!(cond)) [[unlikely]] {                                                                    \
+      throw ::xgrad::Error(::xgrad::detail::torch_check_message(#cond __VA_OPT__(, ) __VA_ARGS__)); \
+    }                                                                                              \
+  } while (false)

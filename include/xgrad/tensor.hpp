@@ -96,6 +96,8 @@ class Tensor {
   TensorOptions options() const;
   bool is_contiguous() const;
   bool is_floating_point() const { return xgrad::is_floating_point(dtype()); }
+  /// Whether the dtype holds negative values: false for uint8 and bool (LibTorch's `is_signed()`).
+  bool is_signed() const { return xgrad::is_signed(dtype()); }
   size_t element_size() const;
   /// Number of in-place modifications of this tensor's storage.
   uint64_t _version() const;
@@ -151,6 +153,8 @@ class Tensor {
   /// ValueError naming it, as a CPU-only LibTorch build does. (`to(device)` alone goes through
   /// `to(TensorOptions)`, as in LibTorch, with the same check.)
   Tensor to(Device device, ScalarType dtype, bool non_blocking = false, bool copy = false) const;
+  /// `to(other)`: converts to `other`'s dtype (and device, always the CPU), as LibTorch.
+  Tensor to(const Tensor& other, bool non_blocking = false, bool copy = false) const;
   /// Always the CPU (`tensor.device()`). These four throw ValueError on an undefined tensor.
   Device device() const;
   bool is_cpu() const;
@@ -219,6 +223,9 @@ class Tensor {
   Tensor sqrt() const;
   Tensor rsqrt() const;
   Tensor abs() const;
+  /// -1, 0 or 1 by the sign of each element, in the input's dtype (bool stays bool; uint8 gives
+  /// 0 or 1; NaN stays NaN), as PyTorch's `sign`. Gradient zero.
+  Tensor sign() const;
   Tensor square() const;
   Tensor sin() const;
   Tensor cos() const;
@@ -507,6 +514,7 @@ Tensor log(const Tensor& x);
 Tensor sqrt(const Tensor& x);
 Tensor rsqrt(const Tensor& x);
 Tensor abs(const Tensor& x);
+Tensor sign(const Tensor& x);
 Tensor square(const Tensor& x);
 Tensor sin(const Tensor& x);
 Tensor cos(const Tensor& x);

@@ -106,7 +106,7 @@ Tensor arange_impl(double start, double end, double step, bool integral_args, st
   // PyTorch infers int64 when every argument is of an integer type (the header's templates tell).
   const bool integral = integral_args;
   TensorOptions opts = options ? *options : TensorOptions();
-  if (!opts.has_dtype()) opts = opts.dtype(integral ? kInt64 : kFloat32);
+  if (!opts.has_dtype()) opts = opts.dtype(integral ? kInt64 : get_default_dtype_as_scalartype());
   const double count = std::ceil((end - start) / step);
   XGRAD_CHECK(count <= static_cast<double>(int64_t{1} << 40), ValueError,
               "arange: {} elements ({} -> {} step {}) is too many", count, start, end, step);
@@ -116,17 +116,19 @@ Tensor arange_impl(double start, double end, double step, bool integral_args, st
     T* p = static_cast<T*>(t.impl()->data());
     if constexpr (std::is_same_v<T, bool>) {
       XGRAD_THROW(TypeError, "arange: not implemented for dtype bool");
-    } else if constexpr (std::is_same_v<T, int64_t>) {
+    } else if constexpr (detail::is_int_v<T>) {
       if (integral) {
         // Integer ranges step in integers, exact for values beyond 2^53. Unsigned arithmetic
-        // wraps where an intermediate i * step would overflow; every result lies in [start, end].
+        // wraps where an intermediate i * step would overflow; every result lies in [start, end],
+        // so only the bounds need checking against a narrower T.
         const auto s = static_cast<uint64_t>(detail::convert_scalar<int64_t>(start, "arange"));
         const auto st = static_cast<uint64_t>(detail::convert_scalar<int64_t>(step, "arange"));
-        (void)detail::convert_scalar<int64_t>(end, "arange");
-        for (int64_t i = 0; i < n; ++i) p[i] = static_cast<int64_t>(s + static_cast<uint64_t>(i) * st);
+        (void)detail::convert_scalar<T>(detail::convert_scalar<int64_t>(start, "arange"), "arange");
+        (void)detail::convert_scalar<T>(detail::convert_scalar<int64_t>(end, "arange"), "arange");
+        for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(static_cast<int64_t>(s + static_cast<uint64_t>(i) * st));
       } else {
         for (int64_t i = 0; i < n; ++i)
-          p[i] = detail::convert_scalar<int64_t>(std::trunc(start + static_cast<double>(i) * step), "arange");
+          p[i] = detail::convert_scalar<T>(std::trunc(start + static_cast<double>(i) * step), "arange");
       }
     } else {
       // PyTorch's AVX2 kernel, reproduced so values agree bit for bit: pairs of SIMD vectors of
@@ -296,8 +298,8 @@ int type_rank(ScalarType t) {
     case ScalarType::Long: return 1;
     case ScalarType::Float: return 2;
     case ScalarType::Double: return 3;
+    default: return 0;  // literals are only ever of the four kinds above
   }
-  return 0;
 }
 }  // namespace
 
@@ -428,10 +430,11 @@ void TensorDataContainer::fill(const Tensor& out, int64_t& index) const {
 Tensor TensorDataContainer::to_tensor(TensorOptions options) const {
   const auto shape = sizes();
   validate(shape, 0);
-  ScalarType dtype = options.has_dtype() ? options.dtype() : kFloat32;
+  ScalarType dtype = options.dtype();  // the default dtype when none is given
   if (!options.has_dtype()) {
-    // Floating literals and vectors default to float32 (PyTorch's default dtype), as LibTorch.
-    if (auto t = inferred_dtype()) dtype = *t;
+    // Floating literals and vectors (float or double alike) take the default dtype, integers
+    // int64, bools bool, as LibTorch's torch::tensor.
+    if (auto t = inferred_dtype()) dtype = is_floating_point(*t) ? get_default_dtype_as_scalartype() : *t;
   }
   Tensor t = make_tensor(shape, dtype, "tensor");
   int64_t index = 0;

@@ -3,10 +3,13 @@
 
 #include <xgrad/tensor.hpp>
 
+#include "core/dispatch.hpp"
+
 #include <cmath>
 #include <limits>
 #include <optional>
 #include <type_traits>
+#include <utility>
 
 namespace xgrad::detail {
 
@@ -23,9 +26,14 @@ T convert_scalar(S v, const char* op) {
   if constexpr (std::is_same_v<T, bool>) {
     return v != S(0);
   } else if constexpr (std::is_floating_point_v<S> && std::is_integral_v<T>) {
-    // 2^63 is exactly representable; int64 covers [-2^63, 2^63).
-    XGRAD_CHECK(std::isfinite(v) && v >= -9223372036854775808.0 && v < 9223372036854775808.0, ValueError,
-                "{}: value {} cannot be converted to int64 without overflow", op, v);
+    // Truncates toward zero; NaN, infinities and values outside T are refused (the cast would be
+    // undefined behaviour; PyTorch refuses them too: "value cannot be converted ... without overflow").
+    XGRAD_CHECK(fits_after_trunc<T>(static_cast<double>(v)), ValueError,
+                "{}: value {} cannot be converted to {} without overflow", op, v, dtype_name(scalar_type_of<T>()));
+    return static_cast<T>(v);
+  } else if constexpr (std::is_integral_v<S> && std::is_integral_v<T> && !std::is_same_v<S, T>) {
+    XGRAD_CHECK(std::in_range<T>(v), ValueError, "{}: value {} cannot be converted to {} without overflow", op, v,
+                dtype_name(scalar_type_of<T>()));
     return static_cast<T>(v);
   } else if constexpr (std::is_same_v<S, double> && std::is_same_v<T, float>) {
     XGRAD_CHECK(!std::isfinite(v) || std::abs(v) <= static_cast<double>(std::numeric_limits<float>::max()),

@@ -325,10 +325,13 @@ std::string Tensor::to_string() const {
   if (impl.numel == 0) {
     // No elements to show the dtype by, so int64 and bool are named too (as NumPy/PyTorch).
     if (impl.sizes.size() != 1) suffixes.push_back("size=" + tuple_string(impl.sizes));
-    if (impl.dtype != kFloat32) suffixes.push_back(fmt::format("dtype=torch.{}", dtype_name(impl.dtype)));
+    if (impl.dtype != get_default_dtype_as_scalartype())
+      suffixes.push_back(fmt::format("dtype=torch.{}", dtype_name(impl.dtype)));
     body = "[]";
   } else {
-    if (impl.dtype == kFloat64) suffixes.push_back("dtype=torch.float64");
+    // As torch._tensor_str: the default dtype, int64 and bool go unnamed (their values show them).
+    if (impl.dtype != get_default_dtype_as_scalartype() && impl.dtype != kInt64 && impl.dtype != kBool)
+      suffixes.push_back(fmt::format("dtype=torch.{}", dtype_name(impl.dtype)));
     const Values values = read_values(impl, impl.numel > opts.threshold, opts.edgeitems);
     const Formatter f(values, opts);
     body = Printer(values, f, opts).str(0, 0, indent);

@@ -37,6 +37,7 @@
 #include <optional>
 #include <random>
 #include <sstream>
+#include <utility>
 
 namespace xgrad {
 
@@ -552,8 +553,11 @@ Tensor& Tensor::random_() const {
     fill_serial<T>(*this, [](GlobalGenerator& g) {
       if constexpr (std::is_same_v<T, bool>) {
         return static_cast<bool>(g.random() & 1u);
-      } else if constexpr (std::is_same_v<T, int64_t>) {
-        return static_cast<int64_t>(g.random64() % (static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + 1));
+      } else if constexpr (detail::is_int_v<T>) {
+        // [0, max of T]: a 64-bit draw for int64, a 32-bit one for narrower integers.
+        constexpr auto modulus = static_cast<uint64_t>(std::numeric_limits<T>::max()) + 1;
+        const uint64_t draw = sizeof(T) == 8 ? g.random64() : g.random();
+        return static_cast<T>(draw % modulus);
       } else {
         constexpr auto modulus = static_cast<uint64_t>(exact_int_max<T>()) + 1;
         const uint64_t draw = std::is_same_v<T, double> ? g.random64() : g.random();
@@ -598,6 +602,11 @@ Tensor& Tensor::random_(int64_t from, std::optional<int64_t> to_opt) const {
       case ScalarType::Double: to_inc = exact_int_max<double>(); break;
       case ScalarType::Long: to_inc = std::numeric_limits<int64_t>::max(); break;
       case ScalarType::Bool: to_inc = 1; break;
+      case ScalarType::Int: to_inc = std::numeric_limits<int32_t>::max(); break;
+      case ScalarType::Short: to_inc = std::numeric_limits<int16_t>::max(); break;
+      case ScalarType::Char: to_inc = std::numeric_limits<int8_t>::max(); break;
+      case ScalarType::Byte: to_inc = std::numeric_limits<uint8_t>::max(); break;
+      default: detail::throw_unsupported_dtype(dt, "random_");
     }
     if (xgrad::is_floating_point(dt)) {
       XGRAD_CHECK(from < to_inc && from >= -(int64_t{1} << 62), ValueError,
@@ -675,6 +684,17 @@ Tensor randint(int64_t low, int64_t high, IntArrayRef sizes, TensorOptions optio
       XGRAD_CHECK(low >= 0 && high <= 2, ValueError, "randint: range [{}, {}) does not fit in bool", low, high);
       break;
     case ScalarType::Long: break;
+    case ScalarType::Int:
+    case ScalarType::Short:
+    case ScalarType::Char:
+    case ScalarType::Byte:
+      detail::dispatch_all(dtype, "randint", [&]<typename T>() {
+        if constexpr (detail::is_int_v<T>)
+          XGRAD_CHECK(std::in_range<T>(low) && std::in_range<T>(high - 1), ValueError,
+                      "randint: range [{}, {}) does not fit in {}", low, high, dtype_name(dtype));
+      });
+      break;
+    default: detail::throw_unsupported_dtype(dtype, "randint");
   }
   // high - low may exceed INT64_MAX; it always fits in uint64. As PyTorch: one 32-bit draw
   // modulo the range when the range is below 2^32, else one 64-bit draw (a slight modulo bias

@@ -18,6 +18,7 @@
 #include "core/tensor_internal.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <limits>
 
@@ -75,6 +76,14 @@ std::string_view dtype_name(ScalarType t) {
     case ScalarType::Double: return "float64";
     case ScalarType::Long: return "int64";
     case ScalarType::Bool: return "bool";
+    case ScalarType::Int: return "int32";
+    case ScalarType::Byte: return "uint8";
+    case ScalarType::Char: return "int8";
+    case ScalarType::Short: return "int16";
+    case ScalarType::Half: return "float16";
+    case ScalarType::BFloat16: return "bfloat16";
+    case ScalarType::ComplexFloat: return "complex64";
+    case ScalarType::ComplexDouble: return "complex128";
   }
   // Only a value cast from outside the enum gets here.
   XGRAD_THROW(ValueError, "dtype_name: {} is not a ScalarType value", static_cast<int>(t));
@@ -86,9 +95,46 @@ size_t element_size(ScalarType t) {
     case ScalarType::Double: return 8;
     case ScalarType::Long: return 8;
     case ScalarType::Bool: return 1;
+    case ScalarType::Int: return 4;
+    case ScalarType::Byte: return 1;
+    case ScalarType::Char: return 1;
+    case ScalarType::Short: return 2;
+    case ScalarType::Half: return 2;
+    case ScalarType::BFloat16: return 2;
+    case ScalarType::ComplexFloat: return 8;
+    case ScalarType::ComplexDouble: return 16;
   }
   XGRAD_THROW(ValueError, "element_size: {} is not a ScalarType value", static_cast<int>(t));
 }
+
+namespace {
+// A process-wide setting, as PyTorch's; atomic so that threads reading it while another sets it
+// see one value or the other.
+std::atomic<ScalarType> g_default_dtype{ScalarType::Float};
+}  // namespace
+
+TypeMeta get_default_dtype() { return TypeMeta::fromScalarType(g_default_dtype.load(std::memory_order_relaxed)); }
+ScalarType get_default_dtype_as_scalartype() { return g_default_dtype.load(std::memory_order_relaxed); }
+void set_default_dtype(TypeMeta dtype) {
+  const ScalarType t = dtype.toScalarType();
+  // TypeError, as PyTorch's torch.set_default_dtype(torch.int32).
+  XGRAD_CHECK(t == kFloat32 || t == kFloat64, TypeError,
+              "set_default_dtype: only floating-point types are supported as the default type (xgrad accepts "
+              "float32 and float64), got {}",
+              is_supported(t) || is_floating_point(t) || is_complex(t) ? dtype_name(t) : std::string_view("?"));
+  g_default_dtype.store(t, std::memory_order_relaxed);
+}
+
+namespace detail {
+void throw_unsupported_dtype(ScalarType t, const char* op) {
+  const bool named = static_cast<int>(t) >= 0 && static_cast<int>(t) <= static_cast<int>(ScalarType::ComplexDouble);
+  XGRAD_CHECK(named, ValueError, "{}: {} is not a ScalarType value", op, static_cast<int>(t));
+  XGRAD_THROW(TypeError,
+              "{}: {} tensors are not supported by xgrad; use kFloat32 (xgrad stores float32, float64, int64, "
+              "int32, int16, int8, uint8 and bool)",
+              op, dtype_name(t));
+}
+}  // namespace detail
 
 std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op) {
   return detail::broadcast_shapes_impl(a, b, op);
@@ -118,6 +164,7 @@ std::vector<int64_t> contiguous_strides(IntArrayRef sizes) {
 Tensor make_tensor(IntArrayRef sizes, ScalarType dtype) { return make_tensor(sizes, dtype, "empty"); }
 
 Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, const char* op) {
+  if (!is_supported(dtype)) detail::throw_unsupported_dtype(dtype, op);
   auto impl = std::make_shared<TensorImpl>();
   impl->numel = detail::checked_numel(sizes, op);
   const size_t nbytes = detail::checked_nbytes(impl->numel, element_size(dtype), sizes, op);
@@ -265,12 +312,13 @@ void copy_convert(const Tensor& dst, const Tensor& src, const char* op) {
       detail::for_each_row<2>(d.sizes, strides, [&](const auto& base, int64_t n, const auto& step) {
         D* o = out + base[0];
         const S* p = in + base[1];
-        if constexpr (std::is_floating_point_v<S> && std::is_integral_v<D> && !std::is_same_v<D, bool>) {
-          // A NaN, an infinity or a value outside int64 has no int64 value (the cast would be
-          // undefined behaviour; PyTorch returns INT64_MIN): refuse it.
+        if constexpr (std::is_floating_point_v<S> && detail::is_int_v<D>) {
+          // A NaN, an infinity or a value outside D's range has no D value (the cast would be
+          // undefined behaviour; PyTorch's result is platform-dependent): refuse it. In range,
+          // the conversion truncates toward zero, as PyTorch.
           for (int64_t i = 0; i < n; ++i) {
             const S v = p[i * step[1]];
-            XGRAD_CHECK(v >= S(-9223372036854775808.0) && v < S(9223372036854775808.0), ValueError,
+            XGRAD_CHECK(detail::fits_after_trunc<D>(static_cast<double>(v)), ValueError,
                         "{}: value {} cannot be converted to {} (NaN, infinite or out of range)", op, v,
                         dtype_name(scalar_type_of<D>()));
             o[i * step[0]] = static_cast<D>(v);
@@ -333,6 +381,12 @@ Tensor Tensor::to(ScalarType dtype, bool /*non_blocking*/, bool copy) const {
                 "to: cannot convert a tensor that requires grad to {} (only floating types carry gradients)",
                 dtype_name(dtype));
   return ToCopyOp::apply(*this, dtype);
+}
+
+Tensor Tensor::to(const Tensor& other, bool non_blocking, bool copy) const {
+  detail::check_defined(*this, "to");
+  detail::check_defined(other, "to");
+  return to(other.dtype(), non_blocking, copy);
 }
 
 Device Tensor::device() const {
@@ -578,8 +632,13 @@ Scalar Tensor::item() const {
     case ScalarType::Double: return Scalar(static_cast<const double*>(base)[off]);
     case ScalarType::Long: return Scalar(static_cast<const int64_t*>(base)[off]);
     case ScalarType::Bool: return Scalar(static_cast<const bool*>(base)[off]);
+    case ScalarType::Int: return Scalar(static_cast<int64_t>(static_cast<const int32_t*>(base)[off]));
+    case ScalarType::Byte: return Scalar(static_cast<int64_t>(static_cast<const uint8_t*>(base)[off]));
+    case ScalarType::Char: return Scalar(static_cast<int64_t>(static_cast<const int8_t*>(base)[off]));
+    case ScalarType::Short: return Scalar(static_cast<int64_t>(static_cast<const int16_t*>(base)[off]));
+    default: break;
   }
-  XGRAD_THROW(ValueError, "item: unknown dtype {}", static_cast<int>(impl.dtype));
+  detail::throw_unsupported_dtype(impl.dtype, "item");
 }
 
 Tensor Tensor::to(TensorOptions options, bool non_blocking, bool copy) const {

@@ -19,6 +19,7 @@
 #include <cmath>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 namespace xgrad {
 
@@ -30,20 +31,27 @@ namespace {
 
 // bool < integer < floating, as PyTorch's categories for promotion with 0-dim tensors/scalars.
 int category(ScalarType t) {
-  switch (t) {
-    case ScalarType::Bool: return 0;
-    case ScalarType::Long: return 1;
-    default: return 2;
-  }
+  if (t == kBool) return 0;
+  return is_integral(t, false) ? 1 : 2;
 }
 
+}  // namespace
+
+// PyTorch's promoteTypes over xgrad's storage dtypes: the wider floating type wins; among
+// integers the wider one, except uint8 with int8, which need int16 to hold both ranges.
 ScalarType promote_types(ScalarType a, ScalarType b) {
   if (a == b) return a;
+  if (!is_supported(a)) detail::throw_unsupported_dtype(a, "promote_types");
+  if (!is_supported(b)) detail::throw_unsupported_dtype(b, "promote_types");
   if (a == kFloat64 || b == kFloat64) return kFloat64;
   if (a == kFloat32 || b == kFloat32) return kFloat32;
-  if (a == kInt64 || b == kInt64) return kInt64;
-  return kBool;
+  if (a == kBool) return b;
+  if (b == kBool) return a;
+  if ((a == kUInt8 && b == kInt8) || (a == kInt8 && b == kUInt8)) return kInt16;
+  return element_size(a) >= element_size(b) ? a : b;
 }
+
+namespace {
 
 // PyTorch's result_type for two tensors: a 0-dim tensor only takes part when its category is
 // higher than that of the dimensioned one (float32 [n] + float64 0-dim -> float32).
@@ -57,7 +65,7 @@ ScalarType result_type(const Tensor& a, const Tensor& b) {
 
 // The dtype a Scalar takes part with, as PyTorch's wrapped numbers: its category's default.
 ScalarType wrapped_type(const Scalar& s) {
-  if (s.isFloatingPoint()) return kFloat32;
+  if (s.isFloatingPoint()) return get_default_dtype_as_scalartype();
   return s.isBoolean() ? kBool : kInt64;
 }
 
@@ -69,17 +77,50 @@ ScalarType result_type_scalar(ScalarType t, const Scalar& s) {
   return category(w) > category(t) ? w : t;
 }
 
-// `s` converted to the element type T as PyTorch's Scalar::to<T>: an int64 Scalar converts
-// exactly (not through double); a floating one truncates into int64 (ValueError when it
-// cannot).
+// `s` converted to the element type T as the operand of an arithmetic op: an int64 Scalar
+// converts exactly (not through double) and wraps into a narrower integer type, as PyTorch
+// (uint8 + 300 adds 44); a floating one truncates into int64 (ValueError when it cannot).
 template <typename T>
 T scalar_as(const Scalar& s) {
   if constexpr (std::is_same_v<T, bool>)
     return s.toBool();
-  else if constexpr (std::is_same_v<T, int64_t>)
-    return s.toLong();
+  else if constexpr (detail::is_int_v<T>)
+    return static_cast<T>(s.toLong());
   else
     return s.isFloatingPoint() ? static_cast<T>(s.toDouble()) : static_cast<T>(s.toLong());
+}
+
+// `s` as T where PyTorch converts with an overflow check (clamp bounds, fill_): ValueError when
+// the value does not fit T, as PyTorch's "value cannot be converted to type uint8_t without
+// overflow". A floating value truncates toward zero.
+template <typename T>
+T scalar_checked(const Scalar& s, const char* op) {
+  if constexpr (detail::is_int_v<T>) {
+    if (s.isFloatingPoint()) {
+      const double v = s.toDouble();
+      XGRAD_CHECK(detail::fits_after_trunc<T>(v), ValueError,
+                  "{}: value {} cannot be converted to type {} without overflow", op, v,
+                  dtype_name(scalar_type_of<T>()));
+      return static_cast<T>(v);
+    }
+    const int64_t v = s.toLong();
+    XGRAD_CHECK(std::in_range<T>(v), ValueError, "{}: value {} cannot be converted to type {} without overflow", op,
+                v, dtype_name(scalar_type_of<T>()));
+    return static_cast<T>(v);
+  } else {
+    return scalar_as<T>(s);
+  }
+}
+
+// An integral bound for an integer tensor of dtype t must be a value of t (PyTorch: "value cannot
+// be converted to type int8_t without overflow"); the cast to T would otherwise be undefined.
+void check_int_bound(ScalarType t, double bound, const char* op) {
+  if (!is_integral(t, false)) return;
+  detail::dispatch_all(t, op, [&]<typename T>() {
+    if constexpr (detail::is_int_v<T>)
+      XGRAD_CHECK(detail::fits_after_trunc<T>(bound), ValueError,
+                  "{}: value {} cannot be converted to type {} without overflow", op, bound, dtype_name(t));
+  });
 }
 
 // PyTorch's alpha_check for add/sub with result dtype `t`.
@@ -100,7 +141,8 @@ void check_can_cast(ScalarType need, ScalarType self, const char* name) {
               dtype_name(self));
 }
 
-ScalarType float_type(ScalarType t) { return category(t) < 2 ? kFloat32 : t; }
+// The dtype of true division and floating functions of integers: the default dtype, as PyTorch.
+ScalarType float_type(ScalarType t) { return category(t) < 2 ? get_default_dtype_as_scalartype() : t; }
 
 // `t` converted to `dtype`, never recorded in the graph (used inside kernels only).
 Tensor as_type(const Tensor& t, ScalarType dtype) {
@@ -113,11 +155,11 @@ Tensor as_type(const Tensor& t, ScalarType dtype) {
 bool is_integral_value(double v) { return std::isfinite(v) && v == std::trunc(v) && std::abs(v) < 9.2e18; }
 
 // Integer arithmetic wraps around (two's complement, as PyTorch) instead of overflowing, which
-// would be undefined behaviour for int64_t. bool + is "or", bool * is "and" (PyTorch's results).
+// would be undefined behaviour for signed types: computed in uint64_t, then narrowed modulo 2^n. bool + is "or", bool * is "and" (PyTorch's results).
 template <typename T>
 inline T add_w(T x, T y) {
-  if constexpr (std::is_same_v<T, int64_t>)
-    return static_cast<int64_t>(static_cast<uint64_t>(x) + static_cast<uint64_t>(y));
+  if constexpr (detail::is_int_v<T>)
+    return static_cast<T>(static_cast<uint64_t>(x) + static_cast<uint64_t>(y));
   else if constexpr (std::is_same_v<T, bool>)
     return x || y;
   else
@@ -125,8 +167,8 @@ inline T add_w(T x, T y) {
 }
 template <typename T>
 inline T sub_w(T x, T y) {
-  if constexpr (std::is_same_v<T, int64_t>)
-    return static_cast<int64_t>(static_cast<uint64_t>(x) - static_cast<uint64_t>(y));
+  if constexpr (detail::is_int_v<T>)
+    return static_cast<T>(static_cast<uint64_t>(x) - static_cast<uint64_t>(y));
   else if constexpr (std::is_same_v<T, bool>)
     return x != y;
   else
@@ -134,8 +176,8 @@ inline T sub_w(T x, T y) {
 }
 template <typename T>
 inline T mul_w(T x, T y) {
-  if constexpr (std::is_same_v<T, int64_t>)
-    return static_cast<int64_t>(static_cast<uint64_t>(x) * static_cast<uint64_t>(y));
+  if constexpr (detail::is_int_v<T>)
+    return static_cast<T>(static_cast<uint64_t>(x) * static_cast<uint64_t>(y));
   else if constexpr (std::is_same_v<T, bool>)
     return x && y;
   else
@@ -143,8 +185,8 @@ inline T mul_w(T x, T y) {
 }
 template <typename T>
 inline T neg_w(T x) {
-  if constexpr (std::is_same_v<T, int64_t>)
-    return static_cast<int64_t>(uint64_t{0} - static_cast<uint64_t>(x));
+  if constexpr (detail::is_int_v<T>)
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(x));
   else
     return -x;
 }
@@ -612,6 +654,13 @@ struct AbsOp : autograd::Function<AbsOp> {
   }
 };
 
+// PyTorch's sign: its gradient is zero everywhere.
+struct SignOp : autograd::Function<SignOp> {
+  static std::string_view name() { return "SignBackward0"; }
+  static Tensor forward(AutogradContext*, const Tensor& x) { return sign_of(x); }
+  static variable_list backward(AutogradContext*, variable_list g) { return {zeros_like(g[0])}; }
+};
+
 struct SinOp : autograd::Function<SinOp> {
   static std::string_view name() { return "SinBackward0"; }
   static Tensor forward(AutogradContext* ctx, const Tensor& x) {
@@ -641,12 +690,12 @@ struct PowScalarOp : autograd::Function<PowScalarOp> {
   };
   static Tensor forward(AutogradContext* ctx, const Tensor& x, const Scalar& exponent) {
     const ScalarType t = result_type_scalar(x.dtype(), exponent);
-    if (t == kInt64 || t == kBool) {
+    if (is_integral(t, true)) {
       // Integral base and exponent: exact integer power (wrapping as PyTorch), no graph.
       const int64_t p = exponent.toLong();
       XGRAD_CHECK(p >= 0, ValueError, "pow: integers to negative integer powers are not allowed (exponent {})", p);
       if (t == kBool) return unary_kernel(x, kBool, "pow", [p](bool v) { return p == 0 || v; });
-      return unary_kernel(x, kInt64, "pow", [p](auto b) {
+      return unary_kernel(x, t, "pow", [p](auto b) {
         using T = decltype(b);
         T acc = 1;
         for (int64_t q = p; q > 0; q >>= 1, b = mul_w(b, b))
@@ -687,11 +736,11 @@ struct PowTensorOp : autograd::Function<PowTensorOp> {
   static Tensor forward(AutogradContext* ctx, const Tensor& x, const Tensor& e) {
     const ScalarType t = result_type(x, e);
     Tensor r;
-    if (t == kInt64) {
+    if (is_integral(t, false)) {
       r = binary_kernel(x, e, t, t, "pow", [](auto b, auto p) {
         using T = decltype(b);
-        if constexpr (std::is_same_v<T, int64_t>) {
-          if (p < 0) return T(b == 1 ? 1 : (b == -1 ? ((p & 1) ? -1 : 1) : 0));
+        if constexpr (detail::is_int_v<T>) {
+          if (std::is_signed_v<T> && p < 0) return T(b == 1 ? 1 : (b == -1 ? ((p & 1) ? -1 : 1) : 0));
           T acc = 1;
           for (T base = b; p > 0; p >>= 1, base = mul_w(base, base))
             if (p & 1) acc = mul_w(acc, base);
@@ -743,8 +792,8 @@ struct ClampOp : autograd::Function<ClampOp> {
     return unary_kernel(x, t, "clamp", [lo, hi](auto v) {
       using T = decltype(v);
       if constexpr (!std::is_same_v<T, bool>) {
-        if (lo && v < scalar_as<T>(*lo)) v = scalar_as<T>(*lo);
-        if (hi && v > scalar_as<T>(*hi)) v = scalar_as<T>(*hi);
+        if (lo && v < scalar_checked<T>(*lo, "clamp")) v = scalar_checked<T>(*lo, "clamp");
+        if (hi && v > scalar_checked<T>(*hi, "clamp")) v = scalar_checked<T>(*hi, "clamp");
       }
       return v;
     });
@@ -802,7 +851,8 @@ struct ClampBoundOp : autograd::Function<ClampBoundOp<IsMin>> {
     ctx->save_for_backward({x});
     ctx->emplace_state<State>(bound);
     ScalarType t = x.dtype();
-    if (t == kInt64 && !is_integral_value(bound)) t = kFloat32;
+    if (is_integral(t, false) && !is_integral_value(bound)) t = get_default_dtype_as_scalartype();
+    check_int_bound(t, bound, op);
     return unary_kernel(x, t, op, [bound](auto v) {
       using T = decltype(v);
       const T b = static_cast<T>(bound);
@@ -1137,6 +1187,7 @@ XGRAD_UNARY(log, LogOp)
 XGRAD_UNARY(sqrt, SqrtOp)
 XGRAD_UNARY(rsqrt, RsqrtOp)
 XGRAD_UNARY(abs, AbsOp)
+XGRAD_UNARY(sign, SignOp)
 XGRAD_UNARY(sin, SinOp)
 XGRAD_UNARY(cos, CosOp)
 #undef XGRAD_UNARY
@@ -1155,7 +1206,7 @@ Tensor Tensor::pow(const Tensor& exponent) const { return xgrad::pow(*this, expo
 Tensor square(const Tensor& x) {
   detail::check_defined(x, "square");
   // PyTorch squares integers exactly (an integer exponent); pow(x, 2.0) would give float32.
-  if (x.dtype() == kInt64) return x * x;
+  if (is_integral(x.dtype(), false)) return x * x;
   return pow(x, 2.0);
 }
 Tensor Tensor::square() const { return xgrad::square(*this); }
@@ -1266,15 +1317,10 @@ Tensor isnan(const Tensor& x) {
 Tensor& Tensor::fill_(const Scalar& value) const {
   detail::check_defined(*this, "fill_");
   detail::check_inplace(*this, "fill_");
-  // A floating value truncates into int64 (as PyTorch); NaN, inf or out-of-range would be
-  // undefined behaviour, so they are refused.
-  if (dtype() == kInt64 && value.isFloatingPoint()) {
-    const double v = value.toDouble();
-    XGRAD_CHECK(std::isfinite(v) && std::abs(v) < 9.2e18, ValueError, "fill_: value {} cannot be converted to {}", v,
-                dtype_name(dtype()));
-  }
+  // A floating value truncates into an integer dtype (as PyTorch); NaN, inf or a value out of
+  // the dtype's range would be undefined behaviour, so they are refused (PyTorch refuses too).
   detail::dispatch_all(dtype(), "fill_", [&]<typename T>() {
-    const T v = scalar_as<T>(value);
+    const T v = scalar_checked<T>(value, "fill_");
     inplace_apply(*this, "fill_", [v](auto x) { return static_cast<decltype(x)>(v); });
   });
   detail::bump_version(*this);
@@ -1396,6 +1442,7 @@ Tensor& clamp_bound_(Tensor& self, double bound) {
   XGRAD_CHECK(is_floating_point(self.dtype()) || is_integral_value(bound), TypeError,
               "{}: result type float32 (bound {}) can't be cast to the desired output type {}", op, bound,
               dtype_name(self.dtype()));
+  check_int_bound(self.dtype(), bound, op);
   inplace_apply(self, op, [bound](auto v) {
     using T = decltype(v);
     const T b = static_cast<T>(bound);

@@ -9,6 +9,7 @@
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/indexing.hpp>
 #include <xgrad/tensor.hpp>
+#include <xgrad/warning.hpp>
 
 #include "core/dispatch.hpp"
 #include "core/factory_internal.hpp"
@@ -81,7 +82,28 @@ int64_t checked_position(int64_t i, int64_t size, int64_t dim, const char* op) {
 
 // Applies integers, slices, None, booleans and the ellipsis as views of `self`; returns the
 // view and collects the tensor indices into `adv`.
-Tensor apply_basic(const Tensor& self, ArrayRef<TensorIndex> indices, std::vector<Advanced>& adv, const char* op) {
+// Index tensors in the dtypes indexing takes (int64 positions, bool masks): a uint8 tensor is a
+// mask, as PyTorch (which warns that this is deprecated); an int32 tensor gives positions, as
+// PyTorch 2 (1.13 refuses it). Other dtypes are left for apply_basic to refuse.
+std::vector<TensorIndex> normalize_index_dtypes(ArrayRef<TensorIndex> indices, const char* op) {
+  std::vector<TensorIndex> out(indices.begin(), indices.end());
+  for (auto& idx : out) {
+    if (!idx.is_tensor() || !idx.tensor().defined()) continue;
+    const ScalarType t = idx.tensor().dtype();
+    if (t == kUInt8) {
+      XGRAD_WARN("{}: indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.", op);
+      idx = TensorIndex(idx.tensor().detach().to(kBool));
+    } else if (t == kInt32) {
+      idx = TensorIndex(idx.tensor().detach().to(kInt64));
+    }
+  }
+  return out;
+}
+
+Tensor apply_basic(const Tensor& self, ArrayRef<TensorIndex> raw_indices, std::vector<Advanced>& adv,
+                   const char* op) {
+  const std::vector<TensorIndex> normalized = normalize_index_dtypes(raw_indices, op);
+  const ArrayRef<TensorIndex> indices(normalized);
   const int64_t ndim = self.dim();
   int64_t consumed = 0;
   int ellipses = 0;
@@ -93,7 +115,7 @@ Tensor apply_basic(const Tensor& self, ArrayRef<TensorIndex> indices, std::vecto
       const Tensor& t = idx.tensor();
       XGRAD_CHECK(t.defined(), ValueError, "{}: index #{} is an undefined tensor (indices {})", op, i, describe(indices));
       XGRAD_CHECK(t.dtype() == kInt64 || t.dtype() == kBool, IndexError,
-                  "{}: tensors used as indices must be long or bool tensors, got {} at position {} (indices {})", op,
+                  "{}: tensors used as indices must be long, int, byte or bool tensors, got {} at position {} (indices {})", op,
                   dtype_name(t.dtype()), i, describe(indices));
       consumed += t.dtype() == kBool ? t.dim() : 1;
     }
@@ -387,10 +409,10 @@ Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Scalar& value) c
   Tensor v = make_tensor({}, dtype(), "index_put_");
   // Checked: NaN, an infinity or 1e30 has no int64 value (a plain cast is undefined behaviour).
   detail::dispatch_all(dtype(), "index_put_", [&]<typename T>() {
-    if constexpr (std::is_same_v<T, int64_t>) {
+    if constexpr (detail::is_int_v<T>) {
       // An integral Scalar is written exactly (not through double).
       *v.data_ptr<T>() = value.isFloatingPoint() ? detail::convert_scalar<T>(value.toDouble(), "index_put_")
-                                                 : value.toLong();
+                                                 : detail::convert_scalar<T>(value.toLong(), "index_put_");
     } else {
       *v.data_ptr<T>() = detail::convert_scalar<T>(value.toDouble(), "index_put_");
     }

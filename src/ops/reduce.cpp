@@ -111,7 +111,7 @@ Tensor sum_kernel(const Tensor& x, const Plan& p, ScalarType out_type, double sc
         }
       });
     }
-    detail::dispatch_all(out_type, "sum", [&]<typename R>() {
+    detail::dispatch_std(out_type, "sum", [&]<typename R>() {
       R* o = detail::typed_data<R>(out);
       for (int64_t i = 0; i < nout; ++i) {
         if constexpr (std::is_floating_point_v<R>)

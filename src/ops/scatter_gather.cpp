@@ -120,10 +120,10 @@ void scatter_into(const Tensor& target, int64_t d, const Tensor& index, const Te
                                     dst = ps[off[2]];
                                   } else if constexpr (std::is_same_v<T, bool>) {
                                     dst = dst || ps[off[2]];
-                                  } else if constexpr (std::is_same_v<T, int64_t>) {
+                                  } else if constexpr (detail::is_int_v<T>) {
                                     // Wraps around (as PyTorch) instead of signed-overflow UB.
-                                    dst = static_cast<int64_t>(static_cast<uint64_t>(dst) +
-                                                               static_cast<uint64_t>(ps[off[2]]));
+                                    dst = static_cast<T>(static_cast<uint64_t>(dst) +
+                                                         static_cast<uint64_t>(ps[off[2]]));
                                   } else {
                                     dst += ps[off[2]];
                                   }

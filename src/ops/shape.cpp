@@ -562,13 +562,9 @@ class CatNode final : public autograd::Node {
 };
 
 ScalarType promote_types(TensorList tensors) {
-  bool any_double = false, any_float = false, any_long = false;
-  for (const auto& t : tensors) {
-    any_double |= t.dtype() == kFloat64;
-    any_float |= t.dtype() == kFloat32;
-    any_long |= t.dtype() == kInt64;
-  }
-  return any_double ? kFloat64 : any_float ? kFloat32 : any_long ? kInt64 : kBool;
+  ScalarType t = kBool;
+  for (const auto& x : tensors) t = xgrad::promote_types(t, x.dtype());
+  return t;
 }
 
 void record_cat(Tensor& out, TensorList tensors, int64_t dim, bool stack, const std::vector<bool>& skipped) {

@@ -515,7 +515,7 @@ Tensor cumsum(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype) {
   detail::check_defined(x, "cumsum");
   const int64_t d = detail::wrap_dim(dim, x.dim(), "cumsum");
   ScalarType t = dtype.value_or(x.dtype());
-  if (!dtype && t == kBool) t = kInt64;  // as PyTorch: integral sums are int64
+  if (!dtype && is_integral(t, true)) t = kInt64;  // as PyTorch: integral sums are int64
   XGRAD_CHECK(t != kBool, TypeError, "cumsum: dtype bool is not supported for the result; use int64");
   const Tensor in = x.dtype() == t ? x : x.to(t);
   return CumsumOp::apply(in, d, false);

@@ -52,8 +52,12 @@ const char* safetensors_dtype(ScalarType t) {
     case kFloat64: return "F64";
     case kInt64: return "I64";
     case kBool: return "BOOL";
+    case kInt32: return "I32";
+    case kInt16: return "I16";
+    case kInt8: return "I8";
+    case kUInt8: return "U8";
+    default: return "?";  // never written: make_tensor refuses the named-only dtypes
   }
-  return "?";
 }
 
 bool parse_dtype(const std::string& s, ScalarType& out) {
@@ -61,6 +65,10 @@ bool parse_dtype(const std::string& s, ScalarType& out) {
   else if (s == "F64") out = kFloat64;
   else if (s == "I64") out = kInt64;
   else if (s == "BOOL") out = kBool;
+  else if (s == "I32") out = kInt32;
+  else if (s == "I16") out = kInt16;
+  else if (s == "I8") out = kInt8;
+  else if (s == "U8") out = kUInt8;
   else return false;
   return true;
 }
@@ -231,7 +239,7 @@ class Reader {
     const json& dtype = value["dtype"];
     if (!dtype.is_string()) fail("entry '{}': dtype is a JSON {}, expected a string", name, dtype.type_name());
     if (!parse_dtype(dtype.get<std::string>(), e.dtype))
-      fail("entry '{}' has dtype {}, which xgrad does not support (F32, F64, I64, BOOL)", name, shown(dtype));
+      fail("entry '{}' has dtype {}, which xgrad does not support (F32, F64, I64, I32, I16, I8, U8, BOOL)", name, shown(dtype));
 
     const json& shape = value["shape"];
     if (!shape.is_array()) fail("entry '{}': shape is a JSON {}, expected an array", name, shape.type_name());

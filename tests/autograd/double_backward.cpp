@@ -64,6 +64,7 @@ std::vector<OpEntry> entries() {
   add("SqrtBackward0", true, [] { return variable_list{positive({2, 3})}; }, [](In a) { return one(a[0].sqrt()); });
   add("RsqrtBackward0", true, [] { return variable_list{positive({2, 3})}; }, [](In a) { return one(a[0].rsqrt()); });
   add("AbsBackward0", true, x23, [](In a) { return one(a[0].abs() * a[0]); });
+  add("SignBackward0", true, x23, [](In a) { return one(a[0].sign() * a[0]); });
   add("SinBackward0", true, x23, [](In a) { return one(a[0].sin()); });
   add("CosBackward0", true, x23, [](In a) { return one(a[0].cos()); });
   add("PowBackward0", true, [] { return variable_list{positive({2, 3})}; }, [](In a) { return one(a[0].pow(2.5)); });

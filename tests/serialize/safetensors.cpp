@@ -238,7 +238,7 @@ BOOST_AUTO_TEST_CASE(malformed_headers_each_name_the_problem) {
       {R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"extra":1}})", std::string(4, '\0'),
        "entry 'a' has an unknown field 'extra'"},
       {"{" + entry("a", "F16", "[2]", 0, 4) + "}", std::string(4, '\0'),
-       "entry 'a' has dtype \"F16\", which xgrad does not support (F32, F64, I64, BOOL)"},
+       "entry 'a' has dtype \"F16\", which xgrad does not support (F32, F64, I64, I32, I16, I8, U8, BOOL)"},
       {"{" + entry("a", "Q7", "[2]", 0, 4) + "}", std::string(4, '\0'), "dtype \"Q7\", which xgrad does not support"},
       {R"({"a":{"dtype":32,"shape":[1],"data_offsets":[0,4]}})", std::string(4, '\0'),
        "entry 'a': dtype is a JSON number, expected a string"},

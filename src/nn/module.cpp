@@ -4,6 +4,7 @@
 #include <xgrad/autograd/function.hpp>
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/nn/module.hpp>
+#include <xgrad/warning.hpp>
 
 #include <fmt/ranges.h>
 
@@ -32,33 +33,45 @@ const std::string& Module::name() const {
 }
 
 void Module::check_name(const std::string& name, const char* what) const {
+  // `what` is capitalised ("Parameter", "Buffer", "Submodule"): the messages contain LibTorch's
+  // text, which LibTorch code (and its tests) match by substring.
   XGRAD_CHECK(!name.empty(), ValueError, "{}: {} name must not be empty", this->name(), what);
-  XGRAD_CHECK(name.find('.') == std::string::npos, ValueError, "{}: {} name must not contain a dot ('.'), got '{}'",
+  XGRAD_CHECK(name.find('.') == std::string::npos, ValueError,
+              "{}: {} name must not contain a dot (got '{}'); dots separate the names of nested modules, so "
+              "register a submodule or choose another name",
               this->name(), what, name);
 }
 
 Tensor& Module::register_parameter(std::string name, Tensor tensor, bool requires_grad) {
-  check_name(name, "parameter");
-  XGRAD_CHECK(!parameters_.contains(name), ValueError, "{}: parameter '{}' already defined", this->name(), name);
+  check_name(name, "Parameter");
+  XGRAD_CHECK(!parameters_.contains(name), ValueError, "{}: Parameter '{}' already defined", this->name(), name);
   XGRAD_CHECK(!buffers_.contains(name), ValueError, "{}: '{}' is already a buffer", this->name(), name);
   if (tensor.defined()) {
     XGRAD_CHECK(!requires_grad || tensor.is_floating_point(), TypeError,
                 "{}: parameter '{}' of dtype {} cannot require gradients (only floating-point tensors can)",
                 this->name(), name, dtype_name(tensor.dtype()));
     tensor.set_requires_grad(requires_grad);
+  } else if (requires_grad) {
+    // An undefined parameter (PyTorch's None) has nothing to require gradients; LibTorch warns
+    // with this text rather than failing, and its users match it.
+    XGRAD_WARN(
+        "{}: parameter '{}' is an undefined tensor. Ignoring the `requires_grad=true` function parameter; pass "
+        "requires_grad=false to register an undefined parameter without this warning",
+        this->name(), name);
   }
   return parameters_.insert(std::move(name), std::move(tensor));
 }
 
 Tensor& Module::register_buffer(std::string name, Tensor tensor) {
-  check_name(name, "buffer");
-  XGRAD_CHECK(!buffers_.contains(name), ValueError, "{}: buffer '{}' already defined", this->name(), name);
+  check_name(name, "Buffer");
+  XGRAD_CHECK(!buffers_.contains(name), ValueError, "{}: Buffer '{}' already defined", this->name(), name);
   XGRAD_CHECK(!parameters_.contains(name), ValueError, "{}: '{}' is already a parameter", this->name(), name);
   return buffers_.insert(std::move(name), std::move(tensor));
 }
 
 void Module::unregister_module(const std::string& name) {
-  XGRAD_CHECK(children_.contains(name), IndexError, "{}: no submodule named '{}'", this->name(), name);
+  XGRAD_CHECK(children_.contains(name), IndexError, "{}: No Module with name `{}` is registered (submodules: [{}])",
+              this->name(), name, fmt::join(children_.keys(), ", "));
   children_.erase(name);
 }
 
@@ -84,9 +97,9 @@ OrderedDict<std::string, std::shared_ptr<Module>> Module::named_modules(const st
         // a non-owning pointer would dangle once the caller kept it. LibTorch throws here too.
         std::shared_ptr<Module> ptr = m.weak_from_this().lock();
         XGRAD_CHECK(ptr != nullptr, ValueError,
-                    "{}.named_modules: this module is not owned by a std::shared_ptr, so it cannot be returned as "
-                    "one; create it with std::make_shared (or a module holder such as nn::Linear), or pass "
-                    "include_self=false to modules() / named_modules()",
+                    "{}.named_modules: It looks like you attempted to retrieve your top-level module as a "
+                    "shared_ptr, but it is not owned by a std::shared_ptr; create it with std::make_shared (or a "
+                    "module holder such as nn::Linear), or pass include_self=false to modules() / named_modules()",
                     m.name());
         out.insert(key, std::move(ptr));
       },
@@ -217,7 +230,7 @@ void convert_in_place(const Tensor& t, ScalarType dtype) {
 
 std::shared_ptr<Module> Module::clone() const {
   XGRAD_THROW(TypeError,
-              "{}.clone: clone() is not implemented for this module; derive it from nn::Cloneable<{}Impl> (with a "
+              "{}.clone: clone() has not been implemented for this module; derive it from nn::Cloneable<{}Impl> (with a "
               "reset() that registers its parameters, buffers and submodules) instead of nn::Module",
               name(), name());
 }

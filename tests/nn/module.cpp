@@ -3,7 +3,10 @@
 
 #include "support/testing.hpp"
 
+#include <functional>
 #include <sstream>
+#include <string>
+#include <vector>
 
 // nn::Module: registration and dotted names, traversal, holders, train/eval, zero_grad, to(),
 // printing (strings from tests/reference/nn.py, PyTorch 1.13).
@@ -87,6 +90,73 @@ BOOST_AUTO_TEST_CASE(registration_errors) {
   // An undefined parameter is registered but not listed (PyTorch's None parameter).
   m.register_parameter("none", Tensor());
   BOOST_CHECK_EQUAL(m.parameters(false).size(), 2u);
+}
+
+namespace {
+std::string what_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no exception)";
+}
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+struct TestModelImpl : nn::Module {};
+
+struct WarningCollector : WarningHandler {
+  std::vector<std::string> seen;
+  void process(const SourceLocation&, const std::string& msg, bool) override { seen.push_back(msg); }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(registration_errors_contain_libtorch_text) {
+  // LibTorch code matches LibTorch's phrases by substring; xgrad's messages also name the module.
+  TestModelImpl m;
+  m.register_parameter("p", ones({5}));
+  m.register_buffer("b", ones({5}));
+  m.register_module("linear", nn::Linear(3, 4));
+  const std::vector<std::pair<std::function<void()>, std::string>> cases = {
+      {[&] { m.register_parameter("p", ones({5})); }, "TestModel: Parameter 'p' already defined"},
+      {[&] { m.register_buffer("b", ones({5})); }, "TestModel: Buffer 'b' already defined"},
+      {[&] { m.register_module("linear", nn::Linear(3, 4)); }, "TestModel: Submodule 'linear' already defined"},
+      {[&] { m.register_parameter("name.with.dot", ones({5})); },
+       "Parameter name must not contain a dot (got 'name.with.dot')"},
+      {[&] { m.register_buffer("name.with.dot", ones({5})); }, "Buffer name must not contain a dot (got 'name.with.dot')"},
+      {[&] { m.register_module("name.with.dot", nn::Linear(3, 4)); },
+       "Submodule name must not contain a dot (got 'name.with.dot')"},
+      {[&] { m.register_parameter("", ones({5})); }, "Parameter name must not be empty"},
+      {[&] { m.register_buffer("", ones({5})); }, "Buffer name must not be empty"},
+      {[&] { m.register_module("", nn::Linear(3, 4)); }, "Submodule name must not be empty"},
+      {[&] { m.replace_module("other", nn::Linear(3, 4)); }, "Submodule 'other' is not defined"},
+      {[&] { m.unregister_module("other"); }, "No Module with name `other` is registered (submodules: [linear])"},
+      {[&] { m.modules(); }, "It looks like you attempted to retrieve your top-level module as a shared_ptr"},
+      {[&] { m.clone(); }, "clone() has not been implemented"},
+  };
+  for (const auto& [f, phrase] : cases) {
+    const std::string msg = what_of(f);
+    BOOST_TEST(contains(msg, phrase), msg << "  (expected to contain: " << phrase << ")");
+  }
+  BOOST_CHECK_THROW(m.unregister_module("other"), IndexError);
+  BOOST_CHECK_THROW(m.replace_module("other", nn::Linear(3, 4)), IndexError);
+  BOOST_CHECK_NO_THROW(m.modules(/*include_self=*/false));
+}
+
+BOOST_AUTO_TEST_CASE(undefined_parameter_requiring_grad_warns) {
+  // LibTorch warns once that requires_grad=true is ignored for an undefined tensor.
+  WarningCollector warnings;
+  {
+    Warning::WarningHandlerGuard guard(&warnings);
+    TestModelImpl m;
+    m.register_parameter("quiet", Tensor(), /*requires_grad=*/false);
+    BOOST_CHECK_EQUAL(warnings.seen.size(), 0u);
+    m.register_parameter("none", Tensor());
+    BOOST_CHECK_EQUAL(m.parameters().size(), 0u);
+  }
+  BOOST_REQUIRE_EQUAL(warnings.seen.size(), 1u);
+  BOOST_TEST(contains(warnings.seen[0], "Ignoring the `requires_grad=true` function parameter"), warnings.seen[0]);
+  BOOST_TEST(contains(warnings.seen[0], "'none'"), warnings.seen[0]);
 }
 
 BOOST_AUTO_TEST_CASE(shared_submodule_listed_once) {

@@ -206,9 +206,9 @@ class Module : public std::enable_shared_from_this<Module> {
   /// Registers a submodule; its parameters appear as "name.param".
   template <typename ModuleType>
   std::shared_ptr<ModuleType> register_module(std::string name, std::shared_ptr<ModuleType> module) {
-    check_name(name, "submodule");
+    check_name(name, "Submodule");
     XGRAD_CHECK(module != nullptr, ValueError, "{}: cannot register an empty submodule '{}'", this->name(), name);
-    XGRAD_CHECK(!children_.contains(name), ValueError, "{}: submodule '{}' already defined", this->name(), name);
+    XGRAD_CHECK(!children_.contains(name), ValueError, "{}: Submodule '{}' already defined", this->name(), name);
     children_.insert(std::move(name), module);
     return module;
   }
@@ -225,7 +225,9 @@ class Module : public std::enable_shared_from_this<Module> {
   template <typename ModuleType>
   std::shared_ptr<ModuleType> replace_module(const std::string& name, std::shared_ptr<ModuleType> module) {
     auto* slot = children_.find(name);
-    XGRAD_CHECK(slot != nullptr, IndexError, "{}: no submodule named '{}' to replace", this->name(), name);
+    XGRAD_CHECK(slot != nullptr, IndexError,
+                "{}: Submodule '{}' is not defined, so it cannot be replaced; register it with register_module first",
+                this->name(), name);
     *slot = module;
     return module;
   }

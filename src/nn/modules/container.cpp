@@ -93,7 +93,7 @@ void SequentialImpl::extend(const SequentialImpl& other) {
 }
 
 AnyValue SequentialImpl::forward_values(std::vector<AnyValue>&& inputs) {
-  XGRAD_CHECK(!items_.empty(), ValueError, "Sequential: cannot call forward() on an empty Sequential");
+  XGRAD_CHECK(!items_.empty(), ValueError, "Sequential: Cannot call forward() on an empty Sequential; push_back() a module first");
   // Called as seq->forward(x) rather than seq(x), the Sequential still names its children's
   // module paths in anomaly mode (a no-op when call_module already entered it).
   autograd::detail::AnomalyModuleScope anomaly_scope(*this);
@@ -108,7 +108,7 @@ AnyValue SequentialImpl::forward_values(std::vector<AnyValue>&& inputs) {
 }
 
 void SequentialImpl::throw_return_type(const std::type_info& actual, const std::type_info& requested) const {
-  XGRAD_THROW(TypeError, "Sequential: the type of the return value is {}, but you asked for type {}",
+  XGRAD_THROW(TypeError, "Sequential: The type of the return value is {}, but you asked for type {}",
               detail::type_name(actual), detail::type_name(requested));
 }
 
@@ -125,7 +125,7 @@ std::shared_ptr<Module> SequentialImpl::clone() const {
 }
 
 std::shared_ptr<Module> SequentialImpl::ptr(size_t index) const {
-  XGRAD_CHECK(index < items_.size(), IndexError, "Sequential: index {} is out of range for a Sequential of {} modules",
+  XGRAD_CHECK(index < items_.size(), IndexError, "Sequential: Index out of range: index {} for a Sequential of {} modules",
               index, items_.size());
   return items_[index].ptr();
 }
@@ -144,7 +144,7 @@ AnyValue detail_any::forward_sequential(SequentialImpl& sequential, std::vector<
 
 void ModuleListImpl::insert_ptr(size_t index, std::shared_ptr<Module> module) {
   XGRAD_CHECK(index <= items_.size(), IndexError,
-              "ModuleList.insert: index {} is out of range for a list of {} modules (0 to {} allowed)", index,
+              "ModuleList.insert: Index out of range: index {} for a list of {} modules (0 to {} allowed)", index,
               items_.size(), items_.size());
   items_.insert(items_.begin() + static_cast<std::ptrdiff_t>(index), std::move(module));
   // Names follow positions: every module from `index` on takes the name of its new position; the

@@ -125,7 +125,7 @@ class NamedModule {
 ///
 /// Errors: ValueError for forward() on an empty Sequential; TypeError when a module gets
 /// arguments of the wrong number or type, or when `ReturnType` is not the last module's return
-/// type ("the type of the return value is long, but you asked for type float"). Errors inside a
+/// type ("The type of the return value is long, but you asked for type float"). Errors inside a
 /// module's forward name the module path ("Sequential/2 (Linear)").
 class SequentialImpl : public Cloneable<SequentialImpl> {
  public:
@@ -297,7 +297,7 @@ class ModuleListImpl : public Cloneable<ModuleListImpl> {
   bool is_empty() const noexcept { return items_.empty(); }
   /// The `index`-th module; IndexError when out of range.
   std::shared_ptr<Module> ptr(size_t index) const {
-    XGRAD_CHECK(index < items_.size(), IndexError, "ModuleList: index {} is out of range for a list of {} modules",
+    XGRAD_CHECK(index < items_.size(), IndexError, "ModuleList: Index out of range: index {} for a list of {} modules",
                 index, items_.size());
     return items_[index];
   }

@@ -46,12 +46,12 @@ void AnyValue::throw_not_copyable(const std::type_info& type) {
 }
 
 void detail_any::throw_argument_count(const Module& module, size_t expected, size_t received) {
-  XGRAD_THROW(TypeError, "{}.forward: expected {} argument(s), but received {}", module.name(), expected, received);
+  XGRAD_THROW(TypeError, "{}.forward: expected {} argument(s), but received {}", module.short_name(), expected, received);
 }
 
 void detail_any::throw_argument_type(const Module& module, size_t index, const std::type_info& expected,
                                      const std::type_info& received) {
-  XGRAD_THROW(TypeError, "{}.forward: argument {} must be a {}, but received a {}", module.name(), index,
+  XGRAD_THROW(TypeError, "{}.forward: argument {} must be a {}, but received a {}", module.short_name(), index,
               detail::type_name(expected), detail::type_name(received));
 }
 
@@ -66,7 +66,7 @@ const std::shared_ptr<Module>& AnyModule::ptr() const {
 }
 
 void detail_any::throw_clone_type(const Module& module) {
-  XGRAD_THROW(TypeError, "{}.clone: clone() returned a module of another type", module.name());
+  XGRAD_THROW(TypeError, "{}.clone: clone() returned a module of another type", module.short_name());
 }
 
 AnyModule AnyModule::clone() const {

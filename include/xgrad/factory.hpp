@@ -80,7 +80,7 @@ class TensorDataContainer {
       return Literal::Int64;
   }
   static const char* literal_name(Literal l);
-  void validate(IntArrayRef sizes, size_t dim) const;
+  void check_regular(size_t depth = 0) const;
   void fill(const Tensor& out, int64_t& index) const;
 
   Kind kind_;

@@ -293,6 +293,9 @@ class Tensor {
                std::optional<int64_t> end = std::nullopt, int64_t step = 1) const;
   Tensor select(int64_t dim, int64_t index) const;
   Tensor operator[](int64_t index) const { return select(0, index); }
+  /// Python's `x[...]` (see <xgrad/indexing.hpp>). IndexError, as LibTorch, for an empty index
+  /// list and for any index of a 0-dim tensor ("invalid index"); index_put_ throws ShapeError
+  /// ("shape mismatch") when the value does not broadcast to the indexed part.
   Tensor index(ArrayRef<indexing::TensorIndex> indices) const;
   Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
   Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& value) const;

@@ -85,7 +85,7 @@ bool AnomalyModuleScope::push_module(const nn::Module& module) {
   if (!module_stack.empty() && module_stack.back().module == &module) return false;
   std::string path;
   if (module_stack.empty()) {
-    path = module.name();
+    path = module.short_name();
   } else {
     // The key under which the enclosing module registered this one ("0", "fc1"); a module
     // called from a forward that did not register it is named by its type.
@@ -96,7 +96,7 @@ bool AnomalyModuleScope::push_module(const nn::Module& module) {
         key = item.key();
         break;
       }
-    path = parent.path + "." + (key.empty() ? module.name() : key);
+    path = parent.path + "." + (key.empty() ? module.short_name() : key);
   }
   module_stack.push_back({&module, std::move(path)});
   return true;
@@ -115,7 +115,7 @@ void anomaly_check_forward(Node& node, const variable_list& inputs, const variab
     const ModuleFrame& top = module_stack.back();
     meta->module_path = top.path;
     // The innermost module's type, unless the path already ends with it.
-    const std::string& type = top.module->name();
+    const std::string& type = top.module->short_name();
     if (top.path.size() < type.size() || top.path.compare(top.path.size() - type.size(), type.size(), type) != 0)
       meta->module_path += " (" + type + ")";
   }

@@ -46,8 +46,9 @@ Tensor validate_grad(const Node& producer, const Edge& edge, Tensor g, size_t in
   if (!g.defined()) return g;
   const auto& meta = edge.function->output_meta(edge.input_nr);
   XGRAD_CHECK(g.sizes() == IntArrayRef(meta.sizes), ShapeError,
-              "{}: gradient #{} has sizes {} but the tensor it belongs to has sizes {}", producer.name(), index,
-              to_string(g.sizes()), to_string(meta.sizes));
+              "Function {} returned an invalid gradient at index {} - got {} but expected shape {} (the sizes "
+              "of the tensor it belongs to)",
+              producer.name(), index, to_string(g.sizes()), to_string(meta.sizes));
   if (g.dtype() != meta.dtype && is_floating_point(meta.dtype)) g = g.to(meta.dtype);
   return g;
 }
@@ -323,6 +324,11 @@ void backward(const variable_list& tensors, const variable_list& grad_tensors, s
 
 variable_list grad(const variable_list& outputs, const variable_list& inputs, const variable_list& grad_outputs,
                    std::optional<bool> retain_graph, bool create_graph, bool allow_unused) {
+  // Nothing to differentiate with respect to: an error in LibTorch (and PyTorch), not an empty result.
+  XGRAD_CHECK(!inputs.empty(), ValueError,
+              "grad: grad requires non-empty inputs. Pass the tensors to differentiate with respect to (got {} "
+              "outputs and no inputs); to accumulate into every leaf's .grad(), call backward() instead",
+              outputs.size());
   auto edges = root_edges(outputs, "grad");
   auto grads = root_gradients(outputs, grad_outputs, "grad");
   std::vector<Capture> captures;
@@ -340,8 +346,9 @@ variable_list grad(const variable_list& outputs, const variable_list& inputs, co
   execute(edges, std::move(grads), retain_graph.value_or(create_graph), create_graph, &targets, &captures, &result);
   for (size_t i = 0; i < result.size(); ++i)
     XGRAD_CHECK(allow_unused || result[i].defined(), AutogradError,
-                "grad: input #{} (sizes {}) was not used in the graph; pass allow_unused=true if that is expected", i,
-                to_string(inputs[i].sizes()));
+                "grad: input #{} (sizes {}) appears to not have been used in the graph. Set allow_unused=True "
+                "(allow_unused=true in C++) if this is the desired behavior",
+                i, to_string(inputs[i].sizes()));
   return result;
 }
 

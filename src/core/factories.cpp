@@ -8,6 +8,8 @@
 #include "core/dispatch.hpp"
 #include "core/factory_internal.hpp"
 
+#include <fmt/ranges.h>
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -303,17 +305,18 @@ int type_rank(ScalarType t) {
 }
 }  // namespace
 
+// c10's names of the scalar types, which LibTorch's message uses.
 const char* TensorDataContainer::literal_name(Literal l) {
   switch (l) {
-    case Literal::None: return "none";
-    case Literal::Bool: return "bool";
-    case Literal::Int8: return "int8";
-    case Literal::UInt8: return "uint8";
-    case Literal::Int16: return "int16";
-    case Literal::Int32: return "int";
-    case Literal::Int64: return "int64";
-    case Literal::Float: return "float";
-    case Literal::Double: return "double";
+    case Literal::None: return "None";
+    case Literal::Bool: return "Bool";
+    case Literal::Int8: return "Char";
+    case Literal::UInt8: return "Byte";
+    case Literal::Int16: return "Short";
+    case Literal::Int32: return "Int";
+    case Literal::Int64: return "Long";
+    case Literal::Float: return "Float";
+    case Literal::Double: return "Double";
   }
   return "unknown";
 }
@@ -326,7 +329,7 @@ TensorDataContainer::TensorDataContainer(std::initializer_list<TensorDataContain
   lit_ = list.begin()->lit_;
   for (const auto& c : list) {
     XGRAD_CHECK(c.lit_ == lit_ || c.lit_ == Literal::None || lit_ == Literal::None, TypeError,
-                "tensor: expected all elements of the tensor to have the same scalar type: {}, but got element of "
+                "tensor: Expected all elements of the tensor to have the same scalar type: {}, but got element of "
                 "scalar type: {} (write every literal with one type, e.g. {{1., 2.}} for floating values)",
                 literal_name(lit_), literal_name(c.lit_));
     if (lit_ == Literal::None) lit_ = c.lit_;
@@ -372,26 +375,43 @@ std::vector<int64_t> TensorDataContainer::sizes() const {
   }
 }
 
-void TensorDataContainer::validate(IntArrayRef sizes, size_t dim) const {
-  if (kind_ == Kind::Scalar) {
-    XGRAD_CHECK(dim == sizes.size(), ValueError,
-                "tensor: ragged nested list: expected a sequence of length {} at dim {} (got a scalar)", sizes[dim],
-                dim);
-    return;
+// As LibTorch, every braced list's elements must have the sizes of its first element, checked
+// innermost list first (the order in which C++ builds the literal), with LibTorch's message,
+// which shows the lists in braces and sizes separated by spaces.
+void TensorDataContainer::check_regular(size_t depth) const {
+  if (kind_ != Kind::List) return;  // a scalar or a 1-D vector is regular
+  for (const auto& c : children_) c.check_regular(depth + 1);
+  if (children_.empty()) return;
+  const auto print = [](const TensorDataContainer& node) {
+    std::string out;
+    const auto scalar = [&](bool is_double, double d, int64_t i) {
+      out += is_double ? fmt::format("{}", d) : fmt::format("{}", i);
+    };
+    const auto rec = [&](const auto& self, const TensorDataContainer& n) -> void {
+      const bool dbl = n.type_ == kFloat32 || n.type_ == kFloat64;
+      if (n.kind_ == Kind::Scalar) return scalar(dbl, n.d_, n.i_);
+      out += '{';
+      const size_t count = n.kind_ == Kind::List ? n.children_.size() : dbl ? n.dvec_.size() : n.ivec_.size();
+      for (size_t k = 0; k < count; ++k) {
+        if (k > 0) out += ", ";
+        if (n.kind_ == Kind::List)
+          self(self, n.children_[k]);
+        else
+          scalar(dbl, dbl ? n.dvec_[k] : 0.0, dbl ? 0 : n.ivec_[k]);
+      }
+      out += '}';
+    };
+    rec(rec, node);
+    return out;
+  };
+  const auto first = children_.front().sizes();
+  for (const auto& c : children_) {
+    const auto sz = c.sizes();
+    XGRAD_CHECK(sz == first, ValueError,
+                "tensor: ragged nested list at dim {}: Expected all sub-lists to have sizes: {} (e.g. {}), but got "
+                "sub-list {} with sizes: {}; every list of a tensor literal needs elements of one shape",
+                depth + 1, fmt::join(first, " "), print(children_.front()), print(c), fmt::join(sz, " "));
   }
-  XGRAD_CHECK(dim < sizes.size(), ValueError,
-              "tensor: ragged nested list: expected a scalar at dim {} (got a sequence)", dim);
-  const auto n = static_cast<int64_t>(kind_ == Kind::List ? children_.size()
-                                      : (type_ == kFloat32 || type_ == kFloat64) ? dvec_.size()
-                                                                                 : ivec_.size());
-  XGRAD_CHECK(n == sizes[dim], ValueError,
-              "tensor: ragged nested list: expected a sequence of length {} at dim {} (got {})", sizes[dim], dim, n);
-  if (kind_ == Kind::Vector) {
-    XGRAD_CHECK(dim + 1 == sizes.size(), ValueError,
-                "tensor: ragged nested list: expected a sequence at dim {} (got a scalar)", dim + 1);
-    return;
-  }
-  for (const auto& c : children_) c.validate(sizes, dim + 1);
 }
 
 std::optional<ScalarType> TensorDataContainer::inferred_dtype() const {
@@ -428,8 +448,8 @@ void TensorDataContainer::fill(const Tensor& out, int64_t& index) const {
 }
 
 Tensor TensorDataContainer::to_tensor(TensorOptions options) const {
+  check_regular();
   const auto shape = sizes();
-  validate(shape, 0);
   ScalarType dtype = options.dtype();  // the default dtype when none is given
   if (!options.has_dtype()) {
     // Floating literals and vectors (float or double alike) take the default dtype, integers

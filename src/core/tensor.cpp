@@ -281,6 +281,8 @@ uint64_t Tensor::_version() const { return XGRAD_IMPL("_version")->storage->vers
 
 bool Tensor::is_contiguous() const {
   const auto& impl = *XGRAD_IMPL("is_contiguous");
+  // No elements, no layout to respect: any strides are contiguous (as PyTorch).
+  if (impl.numel == 0) return true;
   int64_t expected = 1;
   for (size_t d = impl.sizes.size(); d-- > 0;) {
     if (impl.sizes[d] == 1) continue;
@@ -445,10 +447,16 @@ void check_inplace(const Tensor& self, const char* op) {
                 "this is ambiguous and forbidden (as PyTorch): make both the view and the in-place op inside "
                 "NoGradGuard, or both outside it",
                 op);
+    // A leaf: PyTorch's own error, in its words (LibTorch code matches them).
+    XGRAD_CHECK(!self.is_leaf(), AutogradError,
+                "{}: a leaf Variable that requires grad is being used in an in-place operation (sizes {}); wrap "
+                "parameter updates in xgrad::NoGradGuard or use an out-of-place op",
+                op, xgrad::to_string(self.sizes()));
+    // A non-leaf: PyTorch records the op in the graph; xgrad's autograd does not (yet).
     XGRAD_THROW(AutogradError,
-                "{}: in-place operation on a tensor that requires grad ({}, sizes {}) is not differentiable; "
-                "wrap parameter updates in xgrad::NoGradGuard or use an out-of-place op",
-                op, self.is_leaf() ? "a leaf" : "a non-leaf", xgrad::to_string(self.sizes()));
+                "{}: in-place operation on a non-leaf tensor that requires grad (sizes {}) is not supported by "
+                "xgrad's autograd (PyTorch records it in the graph); use the out-of-place op",
+                op, xgrad::to_string(self.sizes()));
   }
 }
 namespace {

@@ -4,61 +4,91 @@
 #include <xgrad/autograd/function.hpp>
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/nn/module.hpp>
+#include <xgrad/warning.hpp>
 
 #include <fmt/ranges.h>
 
+#include <cxxabi.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
 #include <typeinfo>
 #include <unordered_set>
 
 namespace xgrad::nn {
 
-Module::Module(std::string name) : name_(std::move(name)) {}
+Module::Module(std::string name) : name_(name), short_name_(std::move(name)) {}
 
 Module::Module() = default;
 
 const std::string& Module::name() const {
   if (!name_) {
     // Computed lazily: typeid(*this) names the most derived class only after construction.
-    std::string full = autograd::detail::demangle(typeid(*this).name());
-    const auto lt = full.find('<');
-    const auto colon = full.rfind("::", lt == std::string::npos ? std::string::npos : lt);
-    std::string n = colon == std::string::npos ? full : full.substr(colon + 2);
-    if (n.size() > 4 && n.compare(n.size() - 4, 4, "Impl") == 0) n.resize(n.size() - 4);
-    name_ = std::move(n);
+    // The whole demangled name, as LibTorch's name() (c10::demangle).
+    const char* mangled = typeid(*this).name();
+    int status = 0;
+    char* out = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
+    name_ = status == 0 && out != nullptr ? std::string(out) : std::string(mangled);
+    std::free(out);
   }
   return *name_;
 }
 
+const std::string& Module::short_name() const {
+  if (!short_name_) {
+    const std::string& full = name();
+    // Strip the namespaces of the class itself, not those inside its template arguments.
+    const auto lt = full.find('<');
+    const auto colon = full.rfind("::", lt == std::string::npos ? std::string::npos : lt);
+    std::string n = colon == std::string::npos ? full : full.substr(colon + 2);
+    if (const auto open = n.find('<'); open != std::string::npos) n.resize(open);
+    if (n.size() > 4 && n.compare(n.size() - 4, 4, "Impl") == 0) n.resize(n.size() - 4);
+    short_name_ = std::move(n);
+  }
+  return *short_name_;
+}
+
 void Module::check_name(const std::string& name, const char* what) const {
-  XGRAD_CHECK(!name.empty(), ValueError, "{}: {} name must not be empty", this->name(), what);
-  XGRAD_CHECK(name.find('.') == std::string::npos, ValueError, "{}: {} name must not contain a dot ('.'), got '{}'",
-              this->name(), what, name);
+  // `what` is capitalised ("Parameter", "Buffer", "Submodule"): the messages contain LibTorch's
+  // text, which LibTorch code (and its tests) match by substring.
+  XGRAD_CHECK(!name.empty(), ValueError, "{}: {} name must not be empty", short_name(), what);
+  XGRAD_CHECK(name.find('.') == std::string::npos, ValueError,
+              "{}: {} name must not contain a dot (got '{}'); dots separate the names of nested modules, so "
+              "register a submodule or choose another name",
+              short_name(), what, name);
 }
 
 Tensor& Module::register_parameter(std::string name, Tensor tensor, bool requires_grad) {
-  check_name(name, "parameter");
-  XGRAD_CHECK(!parameters_.contains(name), ValueError, "{}: parameter '{}' already defined", this->name(), name);
-  XGRAD_CHECK(!buffers_.contains(name), ValueError, "{}: '{}' is already a buffer", this->name(), name);
+  check_name(name, "Parameter");
+  XGRAD_CHECK(!parameters_.contains(name), ValueError, "{}: Parameter '{}' already defined", short_name(), name);
+  XGRAD_CHECK(!buffers_.contains(name), ValueError, "{}: '{}' is already a buffer", short_name(), name);
   if (tensor.defined()) {
     XGRAD_CHECK(!requires_grad || tensor.is_floating_point(), TypeError,
                 "{}: parameter '{}' of dtype {} cannot require gradients (only floating-point tensors can)",
-                this->name(), name, dtype_name(tensor.dtype()));
+                short_name(), name, dtype_name(tensor.dtype()));
     tensor.set_requires_grad(requires_grad);
+  } else if (requires_grad) {
+    // An undefined parameter (PyTorch's None) has nothing to require gradients; LibTorch warns
+    // with this text rather than failing, and its users match it.
+    XGRAD_WARN(
+        "{}: parameter '{}' is an undefined tensor. Ignoring the `requires_grad=true` function parameter; pass "
+        "requires_grad=false to register an undefined parameter without this warning",
+        short_name(), name);
   }
   return parameters_.insert(std::move(name), std::move(tensor));
 }
 
 Tensor& Module::register_buffer(std::string name, Tensor tensor) {
-  check_name(name, "buffer");
-  XGRAD_CHECK(!buffers_.contains(name), ValueError, "{}: buffer '{}' already defined", this->name(), name);
-  XGRAD_CHECK(!parameters_.contains(name), ValueError, "{}: '{}' is already a parameter", this->name(), name);
+  check_name(name, "Buffer");
+  XGRAD_CHECK(!buffers_.contains(name), ValueError, "{}: Buffer '{}' already defined", short_name(), name);
+  XGRAD_CHECK(!parameters_.contains(name), ValueError, "{}: '{}' is already a parameter", short_name(), name);
   return buffers_.insert(std::move(name), std::move(tensor));
 }
 
 void Module::unregister_module(const std::string& name) {
-  XGRAD_CHECK(children_.contains(name), IndexError, "{}: no submodule named '{}'", this->name(), name);
+  XGRAD_CHECK(children_.contains(name), IndexError, "{}: No Module with name `{}` is registered (submodules: [{}])",
+              short_name(), name, fmt::join(children_.keys(), ", "));
   children_.erase(name);
 }
 
@@ -84,10 +114,10 @@ OrderedDict<std::string, std::shared_ptr<Module>> Module::named_modules(const st
         // a non-owning pointer would dangle once the caller kept it. LibTorch throws here too.
         std::shared_ptr<Module> ptr = m.weak_from_this().lock();
         XGRAD_CHECK(ptr != nullptr, ValueError,
-                    "{}.named_modules: this module is not owned by a std::shared_ptr, so it cannot be returned as "
-                    "one; create it with std::make_shared (or a module holder such as nn::Linear), or pass "
-                    "include_self=false to modules() / named_modules()",
-                    m.name());
+                    "{}.named_modules: It looks like you attempted to retrieve your top-level module as a "
+                    "shared_ptr, but it is not owned by a std::shared_ptr; create it with std::make_shared (or a "
+                    "module holder such as nn::Linear), or pass include_self=false to modules() / named_modules()",
+                    m.short_name());
         out.insert(key, std::move(ptr));
       },
       name_prefix, include_self, seen);
@@ -217,14 +247,14 @@ void convert_in_place(const Tensor& t, ScalarType dtype) {
 
 std::shared_ptr<Module> Module::clone() const {
   XGRAD_THROW(TypeError,
-              "{}.clone: clone() is not implemented for this module; derive it from nn::Cloneable<{}Impl> (with a "
-              "reset() that registers its parameters, buffers and submodules) instead of nn::Module",
-              name(), name());
+              "{}.clone: clone() has not been implemented for this module; derive it from nn::Cloneable<{}Impl> "
+              "(with a reset() that registers its parameters, buffers and submodules) instead of nn::Module",
+              short_name(), short_name());
 }
 
 void Module::clone_from_(Module& other) {
   XGRAD_THROW(TypeError, "{}.clone: cannot clone submodule {} into this module: it is not an nn::Cloneable",
-              name(), other.name());
+              short_name(), other.short_name());
 }
 
 void Module::clear_registrations_for_clone_() {
@@ -255,7 +285,7 @@ void check_same_keys(const Module& m, const Dict& original, const Dict& copy, co
   XGRAD_CHECK(original.keys() == copy.keys(), ValueError,
               "{}.clone: after reset() the copy has the {} [{}], the original [{}]; reset() must register every "
               "{} (register them in reset(), not in the constructor)",
-              m.name(), what, fmt::join(copy.keys(), ", "), fmt::join(original.keys(), ", "), what);
+              m.short_name(), what, fmt::join(copy.keys(), ", "), fmt::join(original.keys(), ", "), what);
 }
 }  // namespace
 
@@ -266,7 +296,7 @@ void Module::copy_state_for_clone_(Module& copy) const {
   for (const auto& p : parameters_) {
     Tensor& dst = *copy.parameters_.find(p.key());
     XGRAD_CHECK(dst.defined() == p.value().defined(), ValueError,
-                "{}.clone: parameter '{}' is {} in the original but {} after reset()", name(), p.key(),
+                "{}.clone: parameter '{}' is {} in the original but {} after reset()", short_name(), p.key(),
                 p.value().defined() ? "defined" : "undefined", dst.defined() ? "defined" : "undefined");
     take_copy_of(dst, p.value());
   }
@@ -283,7 +313,8 @@ void Module::copy_state_for_clone_(Module& copy) const {
 
 void Module::to(ScalarType dtype, bool /*non_blocking*/) {
   XGRAD_CHECK(is_floating_point(dtype), TypeError,
-              "{}.to: modules can only be converted to a floating-point dtype (float32 or float64), got {}", name(),
+              "{}.to: modules can only be converted to a floating-point dtype (float32 or float64), got {}",
+              short_name(),
               dtype_name(dtype));
   apply([&](Module& m) {
     for (const auto& p : ModuleAccess::params(m)) convert_in_place(p.value(), dtype);
@@ -292,11 +323,11 @@ void Module::to(ScalarType dtype, bool /*non_blocking*/) {
 }
 
 void Module::to(Device device, bool /*non_blocking*/) {
-  xgrad::detail::check_cpu_device(device, (name() + ".to").c_str());
+  xgrad::detail::check_cpu_device(device, (short_name() + ".to").c_str());
 }
 
 void Module::to(Device device, ScalarType dtype, bool non_blocking) {
-  xgrad::detail::check_cpu_device(device, (name() + ".to").c_str());
+  xgrad::detail::check_cpu_device(device, (short_name() + ".to").c_str());
   to(dtype, non_blocking);
 }
 
@@ -344,7 +375,7 @@ void Module::pretty_print(std::ostream& stream) const {
   std::vector<std::string> child_lines;
   for (const auto& child : children_)
     child_lines.push_back("(" + child.key() + "): " + add_indent(child.value()->repr(), 2));
-  std::string s = name() + "(";
+  std::string s = short_name() + "(";
   if (!extra_lines.empty() || !child_lines.empty()) {
     if (extra_lines.size() == 1 && child_lines.empty()) {
       s += extra_lines[0];
@@ -367,14 +398,14 @@ void detail::add_module_context(Error& error, const Module& module) {
   if (inner == &module) return;  // seq(x) runs call_module, then Sequential::forward: one frame
   if (inner == nullptr) {
     // The innermost module: described by its one-line repr (a container by its type alone).
-    std::string description = module.name();
+    std::string description = module.short_name();
     if (module.children().empty()) {
       std::ostringstream os;
       module.pretty_print(os);
       description = os.str();
       while (!description.empty() && description.back() == '\n') description.pop_back();
     }
-    error.set_module_context_(&module, module.name(), std::move(description));
+    error.set_module_context_(&module, module.short_name(), std::move(description));
     return;
   }
   // An enclosing module: the inner one is named by its key here ("3", "fc1"), when registered.
@@ -384,7 +415,7 @@ void detail::add_module_context(Error& error, const Module& module) {
       key = item.key();
       break;
     }
-  error.push_enclosing_module_(&module, module.name(), std::move(key));
+  error.push_enclosing_module_(&module, module.short_name(), std::move(key));
 }
 
 }  // namespace xgrad::nn
@@ -404,7 +435,8 @@ void RemovableHandle::remove() noexcept {
 }
 
 RemovableHandle Module::register_forward_pre_hook(ForwardPreHook hook) {
-  XGRAD_CHECK(static_cast<bool>(hook), ValueError, "{}.register_forward_pre_hook: the hook must not be empty", name());
+  XGRAD_CHECK(static_cast<bool>(hook), ValueError, "{}.register_forward_pre_hook: the hook must not be empty",
+              short_name());
   const auto& hooks = hooks_.get();
   const uint64_t id = hooks->next_id++;
   hooks->pre.emplace_back(id, std::move(hook));
@@ -412,7 +444,8 @@ RemovableHandle Module::register_forward_pre_hook(ForwardPreHook hook) {
 }
 
 RemovableHandle Module::register_forward_hook(ForwardHook hook) {
-  XGRAD_CHECK(static_cast<bool>(hook), ValueError, "{}.register_forward_hook: the hook must not be empty", name());
+  XGRAD_CHECK(static_cast<bool>(hook), ValueError, "{}.register_forward_hook: the hook must not be empty",
+              short_name());
   const auto& hooks = hooks_.get();
   const uint64_t id = hooks->next_id++;
   hooks->post.emplace_back(id, std::move(hook));
@@ -429,7 +462,7 @@ Tensor Module::call_forward_with_hooks(const Tensor& input, const std::function<
     if (auto replaced = hook(*this, x)) {
       XGRAD_CHECK(replaced->defined(), ValueError,
                   "{}: a forward pre-hook returned an undefined tensor; return std::nullopt to keep the input",
-                  name());
+                  short_name());
       x = std::move(*replaced);
     }
   }
@@ -437,7 +470,8 @@ Tensor Module::call_forward_with_hooks(const Tensor& input, const std::function<
   for (const auto& [id, hook] : post) {
     if (auto replaced = hook(*this, x, out)) {
       XGRAD_CHECK(replaced->defined(), ValueError,
-                  "{}: a forward hook returned an undefined tensor; return std::nullopt to keep the output", name());
+                  "{}: a forward hook returned an undefined tensor; return std::nullopt to keep the output",
+                  short_name());
       out = std::move(*replaced);
     }
   }
@@ -449,7 +483,7 @@ void throw_hooks_need_single_tensor_forward(const Module& module) {
   XGRAD_THROW(TypeError,
               "{}: forward hooks are supported for a forward taking one Tensor and returning one; this module is "
               "called with another signature. Remove its hooks or wrap it in a module with a single-Tensor forward",
-              module.name());
+              module.short_name());
 }
 }  // namespace detail
 

@@ -99,7 +99,7 @@ void Module::load_state_dict(const StateDict& state, bool strict) {
     errors.push_back("Unexpected key(s) in state_dict: " + quoted_list(unexpected) + ". ");
   errors.insert(errors.end(), mismatches.begin(), mismatches.end());
   if (!errors.empty()) {
-    std::string msg = "Error(s) in loading state_dict for " + name() + ":";
+    std::string msg = "Error(s) in loading state_dict for " + short_name() + ":";
     for (const auto& e : errors) msg += "\n\t" + e;
     throw ValueError(msg);
   }

@@ -39,7 +39,7 @@ std::string with_commas(int64_t n) {
 std::string shape_string(IntArrayRef sizes) { return fmt::format("[{}]", fmt::join(sizes.vec(), ", ")); }
 
 std::string display_name(const std::string& path, const nn::Module& m) {
-  return path.empty() ? m.name() : fmt::format("{} ({})", path, m.name());
+  return path.empty() ? m.short_name() : fmt::format("{} ({})", path, m.short_name());
 }
 
 double megabytes(int64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }

@@ -122,6 +122,10 @@ Tensor apply_basic(const Tensor& self, ArrayRef<TensorIndex> raw_indices, std::v
   }
   XGRAD_CHECK(ellipses <= 1, IndexError, "{}: an index can only have a single ellipsis ('...') (indices {})", op,
               describe(indices));
+  // A 0-dim tensor has no dimension to index; PyTorch says "invalid index of a 0-dim tensor".
+  XGRAD_CHECK(ndim > 0 || consumed == 0, IndexError,
+              "{}: invalid index of a 0-dim tensor (indices {}); use tensor.item<T>() to read its value", op,
+              describe(indices));
   XGRAD_CHECK(consumed <= ndim, IndexError, "{}: too many indices for tensor of dimension {} (indices {}, sizes {})", op,
               ndim, describe(indices), xgrad::to_string(self.sizes()));
 
@@ -335,12 +339,27 @@ struct IndexOp : autograd::Function<IndexOp> {
   }
 };
 
+// Whether a value of shape `value` broadcasts to exactly `target` (the indexing result).
+bool broadcasts_to(IntArrayRef value, IntArrayRef target) {
+  if (value.size() > target.size()) return false;
+  const size_t lead = target.size() - value.size();
+  for (size_t i = 0; i < value.size(); ++i)
+    if (value[i] != 1 && value[i] != target[lead + i]) return false;
+  return true;
+}
+
+// PyTorch's "shape mismatch" error of index_put_ (checked here, so that it is this message and
+// not broadcast_shapes' that the user sees).
+void check_value_shape(IntArrayRef value, IntArrayRef target, const char* op) {
+  XGRAD_CHECK(broadcasts_to(value, target), ShapeError,
+              "{}: shape mismatch: value tensor of shape {} cannot be broadcast to indexing result of shape {}", op,
+              xgrad::to_string(value), xgrad::to_string(target));
+}
+
 // Scatters `value` (broadcast to positions' shape) into `r` at `positions`.
 void put_at_positions(const Tensor& r, const Tensor& positions, const Tensor& value, const char* op) {
   const auto shape = positions.sizes();
-  XGRAD_CHECK(broadcast_shapes(shape, value.sizes(), op) == shape, ShapeError,
-              "{}: shape mismatch: value tensor of shape {} cannot be broadcast to indexing result of shape {}", op,
-              xgrad::to_string(value.sizes()), xgrad::to_string(shape));
+  check_value_shape(value.sizes(), shape, op);
   Tensor v;
   try {
     v = value.to(r.dtype()).expand(shape).contiguous();
@@ -362,6 +381,10 @@ void put_at_positions(const Tensor& r, const Tensor& positions, const Tensor& va
 
 Tensor Tensor::index(ArrayRef<TensorIndex> indices) const {
   detail::check_defined(*this, "index");
+  // LibTorch rejects an empty list (Python's x[()] has no C++ spelling); alias() is the no-op view.
+  XGRAD_CHECK(!indices.empty(), IndexError,
+              "index: Passing an empty index list to Tensor::index() is not valid syntax; use the tensor itself "
+              "(or alias() for a view of it)");
   std::vector<Advanced> adv;
   Tensor r = apply_basic(*this, indices, adv, "index");
   if (adv.empty()) return r.is_same(*this) ? detail::alias(*this) : r;
@@ -374,6 +397,9 @@ Tensor Tensor::index(std::initializer_list<TensorIndex> indices) const {
 }
 
 Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Tensor& value) const {
+  XGRAD_CHECK(!indices.empty(), IndexError,
+              "index_put_: Passing an empty index list to Tensor::index_put_() is not valid syntax; use copy_() or "
+              "fill_() to write the whole tensor");
   detail::check_inplace(*this, "index_put_");
   detail::check_defined(value, "index_put_");
   XGRAD_CHECK(!(value.requires_grad() && GradMode::is_enabled()), AutogradError,
@@ -386,9 +412,7 @@ Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Tensor& value) c
     r = apply_basic(*this, indices, adv, "index_put_");
   }
   if (adv.empty()) {
-    XGRAD_CHECK(broadcast_shapes(r.sizes(), value.sizes(), "index_put_") == r.sizes(), ShapeError,
-                "index_put_: shape mismatch: value tensor of shape {} cannot be broadcast to indexing result of shape {}",
-                xgrad::to_string(value.sizes()), xgrad::to_string(r.sizes()));
+    check_value_shape(value.sizes(), r.sizes(), "index_put_");
     NoGradGuard no_grad;
     try {
       r.copy_(value);
@@ -404,6 +428,9 @@ Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Tensor& value) c
 }
 
 Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Scalar& value) const {
+  XGRAD_CHECK(!indices.empty(), IndexError,
+              "index_put_: Passing an empty index list to Tensor::index_put_() is not valid syntax; use fill_() to "
+              "write the whole tensor");
   detail::check_inplace(*this, "index_put_");
   // A 0-D tensor of self's dtype: it broadcasts to whatever the indices select.
   Tensor v = make_tensor({}, dtype(), "index_put_");

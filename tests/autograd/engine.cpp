@@ -217,8 +217,20 @@ BOOST_AUTO_TEST_CASE(grad_reports_unused_inputs) {
   auto u = tensor({1.0}).requires_grad_();
   auto y = (x * 2.0).sum();
   BOOST_CHECK_THROW(autograd::grad({y}, {u}, {}, true), AutogradError);
+  // LibTorch's phrase, naming the input.
+  expect_error<AutogradError>([&] { autograd::grad({y}, {x, u}, {}, true); },
+                              {"input #1 (sizes [1])", "Set allow_unused=True"});
   auto g = autograd::grad({y}, {u}, {}, std::nullopt, false, /*allow_unused=*/true);
   BOOST_TEST(!g[0].defined());
+}
+
+BOOST_AUTO_TEST_CASE(grad_requires_inputs) {
+  // LibTorch: grad({x * 2}, {}, {x}) throws "grad requires non-empty inputs." (grad_outputs {x}
+  // is a valid weighting; the missing inputs are the error).
+  auto x = ones({1}, requires_grad());
+  expect_error<ValueError>([&] { autograd::grad({x * 2.0}, {}, {x}); }, {"grad requires non-empty inputs."});
+  expect_error<ValueError>([&] { autograd::grad({(x * 2.0).sum()}, {}); }, {"grad requires non-empty inputs."});
+  BOOST_TEST(!x.grad().defined());
 }
 
 BOOST_AUTO_TEST_CASE(inplace_change_of_saved_tensor_is_detected) {

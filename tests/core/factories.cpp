@@ -370,6 +370,7 @@ BOOST_AUTO_TEST_CASE(tensor_from_std_vectors) {
 }
 
 BOOST_AUTO_TEST_CASE(ragged_lists_name_the_dimension) {
+  const auto contains = [](const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; };
   auto message = [](auto&& f) {
     try {
       f();
@@ -378,18 +379,32 @@ BOOST_AUTO_TEST_CASE(ragged_lists_name_the_dimension) {
     }
     return std::string("no error");
   };
-  // torch: "expected sequence of length 2 at dim 1 (got 1)"
+  // LibTorch's message (its TensorDataContainer checks every list against its first element,
+  // innermost list first), plus the dim of the sub-lists that disagree (torch's Python message
+  // names the same dim).
   const auto m1 = message([] { tensor({{1, 2}, {3}}); });
-  BOOST_TEST(m1.find("expected a sequence of length 2 at dim 1 (got 1)") != std::string::npos, m1);
-  // torch: "expected sequence of length 1 at dim 2 (got 2)"
+  BOOST_TEST(contains(m1, "at dim 1: Expected all sub-lists to have sizes: 2 (e.g. {1, 2}), but got sub-list {3} "
+                          "with sizes: 1"),
+             m1);
   const auto m2 = message([] { tensor({{{1}, {2}}, {{3}, {4, 5}}}); });
-  BOOST_TEST(m2.find("expected a sequence of length 1 at dim 2 (got 2)") != std::string::npos, m2);
+  BOOST_TEST(contains(m2, "at dim 2: Expected all sub-lists to have sizes: 1 (e.g. {3}), but got sub-list {4, 5} "
+                          "with sizes: 2"),
+             m2);
+  // The innermost ragged list is reported first, as LibTorch.
+  const auto m6 = message([] { tensor({{{2, 3, 4}, {{5, 6}, {7}}}}); });
+  BOOST_TEST(contains(m6, "Expected all sub-lists to have sizes: 2 (e.g. {5, 6}), but got sub-list {7} with sizes: 1"),
+             m6);
+  // Multi-dimensional sizes are separated by spaces; floats print shortest.
+  const auto m7 = message([] { tensor({{{1.5, 2.}, {3., 4.}}, {{5., 6.}}}); });
+  BOOST_TEST(contains(m7, "sizes: 2 2 (e.g. {{1.5, 2}, {3, 4}}), but got sub-list {{5, 6}} with sizes: 1 2"), m7);
   const auto m3 = message([] { tensor({{1, 2}, 3}); });
-  BOOST_TEST(m3.find("at dim 1 (got a scalar)") != std::string::npos, m3);
+  BOOST_TEST(contains(m3, "at dim 1: Expected all sub-lists to have sizes: 2 (e.g. {1, 2}), but got sub-list 3 "
+                          "with sizes: ;"),
+             m3);
   const auto m4 = message([] { tensor({1, {2, 3}}); });
-  BOOST_TEST(m4.find("expected a scalar at dim 1") != std::string::npos, m4);
+  BOOST_TEST(contains(m4, "but got sub-list {2, 3} with sizes: 2"), m4);
   const auto m5 = message([] { tensor({{}, {1.}}); });
-  BOOST_TEST(m5.find("dim 1") != std::string::npos, m5);
+  BOOST_TEST(contains(m5, "sizes: 0 (e.g. {}), but got sub-list {1} with sizes: 1"), m5);
   const std::vector<float> r0 = {1, 2}, r1 = {3};
   BOOST_CHECK_THROW(tensor({r0, r1}), ValueError);
 }

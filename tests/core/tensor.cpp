@@ -178,6 +178,21 @@ BOOST_AUTO_TEST_CASE(assigning_to_a_view_is_checked) {
   BOOST_CHECK_THROW(x[0] = ones({3}), ShapeError);
   auto w = zeros({2}, requires_grad());
   BOOST_CHECK_THROW(w[0] = 1.0, AutogradError);  // in-place on a leaf that requires grad
+  // PyTorch's wording, which LibTorch code matches ("a leaf Variable that requires grad ...").
+  try {
+    w.fill_(1.0);
+    BOOST_FAIL("fill_ on a leaf that requires grad must throw");
+  } catch (const AutogradError& e) {
+    const std::string what = e.what();
+    BOOST_TEST(what.find("fill_: a leaf Variable that requires grad is being used in an in-place operation") !=
+                   std::string::npos,
+               what);
+  }
+  {
+    NoGradGuard no_grad;  // the way to initialise a parameter
+    w.fill_(1.0);
+  }
+  check_values(w, {1, 1});
   auto t = ones({2}, requires_grad());
   BOOST_CHECK_THROW(x[0] = t, AutogradError);  // copy_ from a tensor that requires grad
   // Indexing with a tensor makes a copy: the write does not reach x (as LibTorch).

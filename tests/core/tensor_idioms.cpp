@@ -122,7 +122,11 @@ BOOST_AUTO_TEST_CASE(mixed_braced_literals_are_type_errors) {
   // LibTorch: "Expected all elements of the tensor to have the same scalar type: Int, but got
   // element of scalar type: Double".
   const std::string m = message_of([] { tensor({1, 2.0}); });
-  BOOST_TEST(contains(m, "same scalar type: int, but got element of scalar type: double"), m);
+  BOOST_TEST(contains(m, "Expected all elements of the tensor to have the same scalar type: Int, but got element of "
+                        "scalar type: Double"),
+             m);
+  const std::string b = message_of([] { tensor({{true}, {2}}); });
+  BOOST_TEST(contains(b, "same scalar type: Bool, but got element of scalar type: Int"), b);
   BOOST_CHECK_THROW(tensor({1, 2.0}), TypeError);
   BOOST_CHECK_THROW(tensor({true, 1}), TypeError);
   BOOST_CHECK_THROW(tensor({1.0f, 2.0}), TypeError);

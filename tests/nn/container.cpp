@@ -182,7 +182,7 @@ BOOST_AUTO_TEST_CASE(sequential_chains_any_types) {
   BOOST_TEST(from_nothing->forward<int>() == 15);
   // The wrong return type names both types, as LibTorch.
   const std::string msg = what_of([&] { seq->forward<float>(1); });
-  BOOST_TEST(contains(msg, "the type of the return value is int, but you asked for type float"), msg);
+  BOOST_TEST(contains(msg, "The type of the return value is int, but you asked for type float"), msg);
   BOOST_CHECK_THROW(seq->forward<float>(1), TypeError);
   // AnyValue: the last result itself.
   BOOST_TEST(seq->forward<nn::AnyValue>(0).get<int>() == 6);
@@ -192,6 +192,23 @@ BOOST_AUTO_TEST_CASE(sequential_chains_any_types) {
   int total = 0;
   for (auto& m : *seq) total += m.get<AddIntImpl>().step;
   BOOST_TEST(total == 6);
+}
+
+BOOST_AUTO_TEST_CASE(sequential_errors_contain_libtorch_text) {
+  // LibTorch code matches these phrases by substring; xgrad's messages add the values.
+  nn::Sequential seq(nn::Linear(2, 2), nn::ReLU(), nn::Linear(2, 1));
+  std::string msg = what_of([&] { seq->ptr(4); });
+  BOOST_TEST(contains(msg, "Index out of range"), msg);
+  BOOST_TEST(contains(msg, "index 4 for a Sequential of 3 modules"), msg);
+  BOOST_CHECK_THROW(seq->at<nn::LinearImpl>(3), IndexError);
+  BOOST_TEST(contains(what_of([&] { seq[3]; }), "Index out of range"));
+  nn::Sequential empty;
+  msg = what_of([&] { empty->forward(ones({1})); });
+  BOOST_TEST(contains(msg, "Cannot call forward() on an empty Sequential"), msg);
+  BOOST_CHECK_THROW(empty->forward(ones({1})), ValueError);
+  nn::ModuleList list{nn::ReLU()};
+  BOOST_TEST(contains(what_of([&] { list->ptr(1); }), "Index out of range"));
+  BOOST_TEST(contains(what_of([&] { list->insert(2, nn::ReLU()); }), "Index out of range"));
 }
 
 BOOST_AUTO_TEST_CASE(sequential_of_tensor_tuples_and_counts) {

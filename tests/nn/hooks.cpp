@@ -66,7 +66,7 @@ BOOST_AUTO_TEST_CASE(forward_hook_sees_the_replaced_input) {
   Tensor seen_input, seen_output;
   id->register_forward_pre_hook([](nn::Module&, const Tensor& x) -> std::optional<Tensor> { return x + 1.0; });
   id->register_forward_hook([&](nn::Module& m, const Tensor& x, const Tensor& y) {
-    BOOST_CHECK_EQUAL(m.name(), "Identity");
+    BOOST_CHECK_EQUAL(m.short_name(), "Identity");
     seen_input = x;
     seen_output = y;
   });

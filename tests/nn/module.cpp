@@ -3,7 +3,10 @@
 
 #include "support/testing.hpp"
 
+#include <functional>
 #include <sstream>
+#include <string>
+#include <vector>
 
 // nn::Module: registration and dotted names, traversal, holders, train/eval, zero_grad, to(),
 // printing (strings from tests/reference/nn.py, PyTorch 1.13).
@@ -65,8 +68,11 @@ BOOST_AUTO_TEST_CASE(named_parameters_buffers_and_modules_match_pytorch) {
   BOOST_CHECK(net->scale.requires_grad());
   BOOST_CHECK(!net->steps.requires_grad());
   BOOST_CHECK(net->modules()[0].get() == net.get());
-  BOOST_CHECK_EQUAL(net->name(), "Net");
-  BOOST_CHECK_EQUAL(net->fc->name(), "Linear");
+  // name() is LibTorch's (the qualified type), short_name() PyTorch's class name.
+  BOOST_CHECK_EQUAL(net->name(), "(anonymous namespace)::NetImpl");
+  BOOST_CHECK_EQUAL(net->short_name(), "Net");
+  BOOST_CHECK_EQUAL(net->fc->name(), "xgrad::nn::LinearImpl");
+  BOOST_CHECK_EQUAL(net->fc->short_name(), "Linear");
   BOOST_CHECK_THROW(net->named_parameters()["nope"], IndexError);
 }
 
@@ -83,10 +89,110 @@ BOOST_AUTO_TEST_CASE(registration_errors) {
   m.register_module("lin", nn::Linear(2, 2));
   BOOST_CHECK_THROW(m.register_module("lin", nn::Linear(2, 2)), ValueError);
   BOOST_CHECK_THROW(m.register_module("x", nn::Linear(nullptr)), ValueError);
-  BOOST_CHECK_EQUAL(m.name(), "Module");
+  BOOST_CHECK_EQUAL(m.name(), "xgrad::nn::Module");
+  BOOST_CHECK_EQUAL(m.short_name(), "Module");
   // An undefined parameter is registered but not listed (PyTorch's None parameter).
   m.register_parameter("none", Tensor());
   BOOST_CHECK_EQUAL(m.parameters(false).size(), 2u);
+}
+
+namespace outer {
+struct Unit : nn::Module {};
+template <typename T>
+struct BoxImpl : nn::Module {};
+struct Named : nn::Module {
+  Named() : nn::Module("Foo") {}
+};
+}  // namespace outer
+
+BOOST_AUTO_TEST_CASE(name_is_libtorchs_short_name_pytorchs) {
+  // LibTorch's name(): the demangled type, namespaces and "Impl" kept; computed lazily, so
+  // asked twice.
+  outer::Unit unit;
+  BOOST_CHECK_EQUAL(unit.name(), "outer::Unit");
+  BOOST_CHECK_EQUAL(unit.name(), "outer::Unit");
+  BOOST_CHECK_EQUAL(unit.short_name(), "Unit");
+  BOOST_CHECK_EQUAL(outer::Named().name(), "Foo");
+  BOOST_CHECK_EQUAL(outer::Named().short_name(), "Foo");
+  outer::BoxImpl<nn::LinearImpl> box;
+  BOOST_CHECK_EQUAL(box.name(), "outer::BoxImpl<xgrad::nn::LinearImpl>");
+  BOOST_CHECK_EQUAL(box.short_name(), "Box");
+  BOOST_CHECK_EQUAL(nn::Sequential()->name(), "xgrad::nn::SequentialImpl");
+  // Printing and errors use the short name.
+  BOOST_CHECK_EQUAL(str(nn::Linear(2, 3)), "Linear(in_features=2, out_features=3, bias=True)");
+  try {
+    unit.register_parameter("a.b", ones({1}));
+    BOOST_FAIL("expected ValueError");
+  } catch (const ValueError& e) {
+    BOOST_TEST(std::string(e.what()).rfind("Unit: Parameter name", 0) == 0, e.what());
+  }
+}
+
+namespace {
+std::string what_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no exception)";
+}
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+struct TestModelImpl : nn::Module {};
+
+struct WarningCollector : WarningHandler {
+  std::vector<std::string> seen;
+  void process(const SourceLocation&, const std::string& msg, bool) override { seen.push_back(msg); }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(registration_errors_contain_libtorch_text) {
+  // LibTorch code matches LibTorch's phrases by substring; xgrad's messages also name the module.
+  TestModelImpl m;
+  m.register_parameter("p", ones({5}));
+  m.register_buffer("b", ones({5}));
+  m.register_module("linear", nn::Linear(3, 4));
+  const std::vector<std::pair<std::function<void()>, std::string>> cases = {
+      {[&] { m.register_parameter("p", ones({5})); }, "TestModel: Parameter 'p' already defined"},
+      {[&] { m.register_buffer("b", ones({5})); }, "TestModel: Buffer 'b' already defined"},
+      {[&] { m.register_module("linear", nn::Linear(3, 4)); }, "TestModel: Submodule 'linear' already defined"},
+      {[&] { m.register_parameter("name.with.dot", ones({5})); },
+       "Parameter name must not contain a dot (got 'name.with.dot')"},
+      {[&] { m.register_buffer("name.with.dot", ones({5})); }, "Buffer name must not contain a dot (got 'name.with.dot')"},
+      {[&] { m.register_module("name.with.dot", nn::Linear(3, 4)); },
+       "Submodule name must not contain a dot (got 'name.with.dot')"},
+      {[&] { m.register_parameter("", ones({5})); }, "Parameter name must not be empty"},
+      {[&] { m.register_buffer("", ones({5})); }, "Buffer name must not be empty"},
+      {[&] { m.register_module("", nn::Linear(3, 4)); }, "Submodule name must not be empty"},
+      {[&] { m.replace_module("other", nn::Linear(3, 4)); }, "Submodule 'other' is not defined"},
+      {[&] { m.unregister_module("other"); }, "No Module with name `other` is registered (submodules: [linear])"},
+      {[&] { m.modules(); }, "It looks like you attempted to retrieve your top-level module as a shared_ptr"},
+      {[&] { m.clone(); }, "clone() has not been implemented"},
+  };
+  for (const auto& [f, phrase] : cases) {
+    const std::string msg = what_of(f);
+    BOOST_TEST(contains(msg, phrase), msg << "  (expected to contain: " << phrase << ")");
+  }
+  BOOST_CHECK_THROW(m.unregister_module("other"), IndexError);
+  BOOST_CHECK_THROW(m.replace_module("other", nn::Linear(3, 4)), IndexError);
+  BOOST_CHECK_NO_THROW(m.modules(/*include_self=*/false));
+}
+
+BOOST_AUTO_TEST_CASE(undefined_parameter_requiring_grad_warns) {
+  // LibTorch warns once that requires_grad=true is ignored for an undefined tensor.
+  WarningCollector warnings;
+  {
+    Warning::WarningHandlerGuard guard(&warnings);
+    TestModelImpl m;
+    m.register_parameter("quiet", Tensor(), /*requires_grad=*/false);
+    BOOST_CHECK_EQUAL(warnings.seen.size(), 0u);
+    m.register_parameter("none", Tensor());
+    BOOST_CHECK_EQUAL(m.parameters().size(), 0u);
+  }
+  BOOST_REQUIRE_EQUAL(warnings.seen.size(), 1u);
+  BOOST_TEST(contains(warnings.seen[0], "Ignoring the `requires_grad=true` function parameter"), warnings.seen[0]);
+  BOOST_TEST(contains(warnings.seen[0], "'none'"), warnings.seen[0]);
 }
 
 BOOST_AUTO_TEST_CASE(shared_submodule_listed_once) {
@@ -201,14 +307,14 @@ BOOST_AUTO_TEST_CASE(apply_overloads_as_libtorch) {
   const std::vector<std::string> expected{"net", "net.features", "net.features.0", "net.features.1", "net.fc"};
   const std::vector<std::string> types{"Net", "Sequential", "Conv2d", "ReLU", "Linear"};
   std::vector<std::string> names, seen;
-  net->apply([&](const std::string& name, nn::Module& m) { names.push_back(name), seen.push_back(m.name()); }, "net");
+  net->apply([&](const std::string& name, nn::Module& m) { names.push_back(name), seen.push_back(m.short_name()); }, "net");
   BOOST_TEST(names == expected, boost::test_tools::per_element());
   BOOST_TEST(seen == types, boost::test_tools::per_element());
 
   // const Module& (on a const module) and (name, const Module&).
   std::shared_ptr<const NetImpl> cnet = net.ptr();
   seen.clear();
-  cnet->apply([&](const nn::Module& m) { seen.push_back(m.name()); });
+  cnet->apply([&](const nn::Module& m) { seen.push_back(m.short_name()); });
   BOOST_TEST(seen == types, boost::test_tools::per_element());
   names.clear();
   cnet->apply([&](const std::string& name, const nn::Module&) { names.push_back(name); }, "net");
@@ -334,7 +440,7 @@ BOOST_AUTO_TEST_CASE(module_list_api) {
   list->insert(3, nn::Sigmoid());  // at the end
   list->push_back(nn::Identity().ptr());
   std::vector<std::string> names;
-  for (const auto& mod : *list) names.push_back(mod->name());
+  for (const auto& mod : *list) names.push_back(mod->short_name());
   BOOST_TEST(names == (std::vector<std::string>{"Tanh", "Linear", "ReLU", "Sigmoid", "Identity"}),
              boost::test_tools::per_element());
   BOOST_TEST(list->named_children().keys() == (std::vector<std::string>{"0", "1", "2", "3", "4"}),
@@ -360,7 +466,7 @@ BOOST_AUTO_TEST_CASE(module_dict_api_matches_pytorch) {
   nn::Linear replacement(2, 2);
   d->insert("a", replacement);  // PyTorch: d['a'] = ...; keeps its position
   const auto popped = d->pop("b");
-  BOOST_CHECK_EQUAL(popped->name(), "ReLU");
+  BOOST_CHECK_EQUAL(popped->short_name(), "ReLU");
   d->insert("z", nn::Identity());
   BOOST_TEST(d->keys() == (std::vector<std::string>{"a", "c", "z"}), boost::test_tools::per_element());
   BOOST_TEST(keys(d->named_parameters()) == (std::vector<std::string>{"a.weight", "a.bias"}),

@@ -129,7 +129,7 @@ BOOST_AUTO_TEST_CASE(lenet_sequential_prints_and_runs_like_pytorch) {
   check_sizes(net->forward(zeros({2, 1, 28, 28})), {2, 10});
   check_sizes(net(zeros({2, 1, 28, 28})), {2, 10});
   // Indexing and typed access.
-  BOOST_CHECK_EQUAL(net[0]->name(), "Conv2d");
+  BOOST_CHECK_EQUAL(net[0]->short_name(), "Conv2d");
   check_sizes(net->ptr<nn::Conv2dImpl>(0)->weight, {6, 1, 5, 5});
   check_sizes(net->at<nn::LinearImpl>(11).weight, {10, 84});
   BOOST_CHECK_THROW(net->ptr<nn::LinearImpl>(0), TypeError);
@@ -203,7 +203,7 @@ BOOST_AUTO_TEST_CASE(named_sequential_and_module_list) {
   check_sizes(list->ptr<nn::LinearImpl>(2)->forward(x), {3, 2});
   BOOST_CHECK_THROW(list[3], IndexError);
   int n = 0;
-  for (const auto& m : *list) n += m->name() == "Linear";
+  for (const auto& m : *list) n += m->short_name() == "Linear";
   BOOST_CHECK_EQUAL(n, 2);
 }
 

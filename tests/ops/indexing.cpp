@@ -94,6 +94,58 @@ BOOST_AUTO_TEST_CASE(errors_name_the_index) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(libtorch_index_rules_and_wording) {
+  const auto what_of = [](auto&& f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no exception)");
+  };
+  const auto contains = [](const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; };
+  Tensor x = x24();
+  // An empty index list is refused, as LibTorch (C++ has no spelling of Python's x[()]).
+  BOOST_CHECK_THROW(x.index({}), IndexError);
+  const std::vector<TensorIndex> none;
+  std::string m = what_of([&] { x.index(none); });
+  BOOST_TEST(contains(m, "Passing an empty index list to Tensor::index() is not valid syntax"), m);
+  m = what_of([&] { x.index_put_({}, 1); });
+  BOOST_TEST(contains(m, "Passing an empty index list to Tensor::index_put_() is not valid syntax"), m);
+  m = what_of([&] { x.index_put_(none, ones({2, 3, 4})); });
+  BOOST_TEST(contains(m, "Passing an empty index list to Tensor::index_put_() is not valid syntax"), m);
+  BOOST_CHECK_THROW(x.index_put_(none, 1), IndexError);
+  check_values(x.index({0, 0}), {0, 1, 2, 3});  // unchanged
+  // A 0-dim tensor has nothing to index (PyTorch: "invalid index of a 0-dim tensor").
+  Tensor s = tensor(10);
+  m = what_of([&] { s.index({0}); });
+  BOOST_TEST(contains(m, "invalid index of a 0-dim tensor"), m);
+  BOOST_CHECK_THROW(s.index({Slice()}), IndexError);
+  BOOST_CHECK_THROW(s.index({tensor(int64_t{0})}), IndexError);
+  BOOST_CHECK_THROW(s.index_put_({0}, 1), IndexError);
+  // ... but None, "..." and booleans, which take no dimension, still work on it.
+  check_sizes(s.index({None}), {1});
+  check_sizes(s.index({"..."}), {});
+  check_sizes(s.index({true}), {1});
+  // An empty slice is contiguous (no elements, any strides), with NumPy's strides.
+  Tensor e = randn({2, 3, 4, 5}).index({Slice(), Slice(), Slice(), 1}).index({Slice(), Slice(1, 1), Slice()});
+  check_sizes(e, {2, 0, 4});
+  BOOST_TEST(e.strides() == IntArrayRef({60, 20, 5}), boost::test_tools::per_element());
+  BOOST_TEST(e.is_contiguous());
+  BOOST_TEST(!x.index({Slice(), Slice(), Slice(None, None, 2)}).is_contiguous());
+  // A value that does not broadcast to the indexed part: PyTorch's "shape mismatch".
+  Tensor a = arange(4, kInt64);
+  m = what_of([&] { a.index_put_({a > -1}, tensor(std::vector<int64_t>{})); });
+  BOOST_TEST(contains(m, "shape mismatch: value tensor of shape [0] cannot be broadcast to indexing result of shape "
+                         "[4]"),
+             m);
+  m = what_of([&] { a.index_put_({a > -1}, tensor({1, 2, 3})); });
+  BOOST_TEST(contains(m, "shape mismatch"), m);
+  BOOST_CHECK_THROW(a.index_put_({Slice(None, 1)}, tensor({1, 2, 3})), ShapeError);
+  a.index_put_({a > 1}, tensor({7}));  // [1] broadcasts
+  check_values(a, {0, 1, 7, 7});
+}
+
 BOOST_AUTO_TEST_CASE(grad_fn_names_follow_pytorch) {
   Tensor w = arange(6, kFloat32).view({2, 3}).detach().requires_grad_();
   BOOST_CHECK_EQUAL(grad_fn_name(w.index({w > 2})), "IndexBackward0");

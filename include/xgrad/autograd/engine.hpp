@@ -23,7 +23,8 @@ void backward(const variable_list& tensors, const variable_list& grad_tensors = 
 /// Returns the gradients of `outputs` w.r.t. `inputs` without touching any grad().
 /// Only nodes that lead to one of `inputs` run (a custom Function on an unrelated branch is
 /// never applied, and needs_input_grad() is false for its gradients that lead nowhere wanted).
-/// An input not reached gets an undefined tensor when `allow_unused`, else an error.
+/// An input not reached gets an undefined tensor when `allow_unused`, else AutogradError ("Set
+/// allow_unused=True"). An empty `inputs` is a ValueError, as in LibTorch.
 variable_list grad(const variable_list& outputs, const variable_list& inputs,
                    const variable_list& grad_outputs = {}, std::optional<bool> retain_graph = std::nullopt,
                    bool create_graph = false, bool allow_unused = false);

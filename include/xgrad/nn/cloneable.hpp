@@ -63,7 +63,7 @@ class Cloneable : public Base {
     XGRAD_CHECK(clone != nullptr, TypeError,
                 "{}.clone: the submodule to clone into is a {}, but the original submodule is a {}; reset() must "
                 "register submodules of the same types",
-                this->name(), this->name(), other.name());
+                this->short_name(), this->short_name(), other.short_name());
     static_cast<Derived&>(*this) = std::move(*clone);
   }
 };

@@ -121,9 +121,9 @@ class Module : public std::enable_shared_from_this<Module> {
   using ModulePointerApplyFunction = std::function<void(const std::shared_ptr<Module>&)>;
   using NamedModulePointerApplyFunction = std::function<void(const std::string&, const std::shared_ptr<Module>&)>;
 
-  /// A module whose name() is `name`.
+  /// A module whose name() (and short_name()) is `name`.
   explicit Module(std::string name);
-  /// A module named after its class, without namespace and `Impl` suffix ("Linear", "Net").
+  /// A module named after its class (see name() and short_name()).
   Module();
   virtual ~Module() = default;
   Module(const Module&) = default;
@@ -131,8 +131,14 @@ class Module : public std::enable_shared_from_this<Module> {
   Module(Module&&) = default;
   Module& operator=(Module&&) = default;
 
-  /// The class name PyTorch would print ("Conv2d", "Sequential", or the user's class).
+  /// LibTorch's Module::name(): the demangled, qualified type of the most derived class
+  /// ("xgrad::nn::Conv2dImpl", "test::AGIUnit", "NetImpl"), or the name given to the
+  /// constructor.
   const std::string& name() const;
+  /// The class name PyTorch prints (Python's `type(m).__name__`): name() without namespaces,
+  /// template arguments and the `Impl` suffix ("Conv2d", "Sequential", "Net"), or the name given
+  /// to the constructor. Printing and error messages use it.
+  const std::string& short_name() const;
 
   // ---- parameters, buffers, submodules ----------------------------------------------------------
   /// Parameters of this module and (with `recurse`) of all submodules, depth first, no
@@ -206,9 +212,9 @@ class Module : public std::enable_shared_from_this<Module> {
   /// Registers a submodule; its parameters appear as "name.param".
   template <typename ModuleType>
   std::shared_ptr<ModuleType> register_module(std::string name, std::shared_ptr<ModuleType> module) {
-    check_name(name, "submodule");
-    XGRAD_CHECK(module != nullptr, ValueError, "{}: cannot register an empty submodule '{}'", this->name(), name);
-    XGRAD_CHECK(!children_.contains(name), ValueError, "{}: submodule '{}' already defined", this->name(), name);
+    check_name(name, "Submodule");
+    XGRAD_CHECK(module != nullptr, ValueError, "{}: cannot register an empty submodule '{}'", short_name(), name);
+    XGRAD_CHECK(!children_.contains(name), ValueError, "{}: Submodule '{}' already defined", short_name(), name);
     children_.insert(std::move(name), module);
     return module;
   }
@@ -216,7 +222,7 @@ class Module : public std::enable_shared_from_this<Module> {
   template <typename Holder>
     requires is_module_holder_v<Holder>
   Holder register_module(std::string name, Holder module_holder) {
-    XGRAD_CHECK(!module_holder.is_empty(), ValueError, "{}: cannot register an empty submodule '{}'", this->name(),
+    XGRAD_CHECK(!module_holder.is_empty(), ValueError, "{}: cannot register an empty submodule '{}'", short_name(),
                 name);
     register_module(std::move(name), module_holder.ptr());
     return module_holder;
@@ -225,7 +231,9 @@ class Module : public std::enable_shared_from_this<Module> {
   template <typename ModuleType>
   std::shared_ptr<ModuleType> replace_module(const std::string& name, std::shared_ptr<ModuleType> module) {
     auto* slot = children_.find(name);
-    XGRAD_CHECK(slot != nullptr, IndexError, "{}: no submodule named '{}' to replace", this->name(), name);
+    XGRAD_CHECK(slot != nullptr, IndexError,
+                "{}: Submodule '{}' is not defined, so it cannot be replaced; register it with register_module first",
+                short_name(), name);
     *slot = module;
     return module;
   }
@@ -350,6 +358,7 @@ class Module : public std::enable_shared_from_this<Module> {
                               std::vector<const Module*>& seen) const;
 
   mutable std::optional<std::string> name_;
+  mutable std::optional<std::string> short_name_;
   bool is_training_ = true;
   detail::HookSlot hooks_;  // forward pre-hooks and hooks
 };

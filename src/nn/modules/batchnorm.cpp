@@ -11,12 +11,12 @@ namespace xgrad::nn {
 
 BatchNormImplBase::BatchNormImplBase(std::string name, const BatchNormOptions& options_)
     : Module(std::move(name)), options(options_) {
-  XGRAD_CHECK(options.num_features() > 0, ValueError, "{}: num_features must be positive, got {}", this->name(),
+  XGRAD_CHECK(options.num_features() > 0, ValueError, "{}: num_features must be positive, got {}", short_name(),
               options.num_features());
-  XGRAD_CHECK(options.eps() >= 0, ValueError, "{}: eps must be non-negative, got {}", this->name(), options.eps());
+  XGRAD_CHECK(options.eps() >= 0, ValueError, "{}: eps must be non-negative, got {}", short_name(), options.eps());
   if (options.momentum())
     XGRAD_CHECK(*options.momentum() >= 0.0 && *options.momentum() <= 1.0, ValueError,
-                "{}: momentum must lie in [0, 1] (or be std::nullopt for a cumulative average), got {}", this->name(),
+                "{}: momentum must lie in [0, 1] (or be std::nullopt for a cumulative average), got {}", short_name(),
                 *options.momentum());
   reset();
 }
@@ -56,17 +56,17 @@ void BatchNormImplBase::reset_parameters() {
 }
 
 Tensor BatchNormImplBase::forward(const Tensor& input) {
-  XGRAD_CHECK(input.defined(), ValueError, "{}: input is an undefined tensor", name());
+  XGRAD_CHECK(input.defined(), ValueError, "{}: input is an undefined tensor", short_name());
   check_input_dim(input);
   XGRAD_CHECK(input.size(1) == options.num_features(), ShapeError,
-              "{}: expected input with {} channels (dim 1), got input of size {} with {} channels", name(),
+              "{}: expected input with {} channels (dim 1), got input of size {} with {} channels", short_name(),
               options.num_features(), to_string(input.sizes()), input.size(1));
   const bool use_batch_stats = is_training() || !options.track_running_stats();
   if (use_batch_stats) {
     int64_t per_channel = input.size(0);
     for (int64_t d = 2; d < input.dim(); ++d) per_channel *= input.size(d);
     XGRAD_CHECK(per_channel > 1, ValueError, "{}: Expected more than 1 value per channel when training, got input size {}",
-                name(), to_string(input.sizes()));
+                short_name(), to_string(input.sizes()));
   }
   // PyTorch's _BatchNorm.forward: count the batch, then momentum None means the cumulative
   // average 1 / num_batches_tracked.

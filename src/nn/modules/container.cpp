@@ -46,12 +46,12 @@ void AnyValue::throw_not_copyable(const std::type_info& type) {
 }
 
 void detail_any::throw_argument_count(const Module& module, size_t expected, size_t received) {
-  XGRAD_THROW(TypeError, "{}.forward: expected {} argument(s), but received {}", module.name(), expected, received);
+  XGRAD_THROW(TypeError, "{}.forward: expected {} argument(s), but received {}", module.short_name(), expected, received);
 }
 
 void detail_any::throw_argument_type(const Module& module, size_t index, const std::type_info& expected,
                                      const std::type_info& received) {
-  XGRAD_THROW(TypeError, "{}.forward: argument {} must be a {}, but received a {}", module.name(), index,
+  XGRAD_THROW(TypeError, "{}.forward: argument {} must be a {}, but received a {}", module.short_name(), index,
               detail::type_name(expected), detail::type_name(received));
 }
 
@@ -66,7 +66,7 @@ const std::shared_ptr<Module>& AnyModule::ptr() const {
 }
 
 void detail_any::throw_clone_type(const Module& module) {
-  XGRAD_THROW(TypeError, "{}.clone: clone() returned a module of another type", module.name());
+  XGRAD_THROW(TypeError, "{}.clone: clone() returned a module of another type", module.short_name());
 }
 
 AnyModule AnyModule::clone() const {
@@ -93,7 +93,7 @@ void SequentialImpl::extend(const SequentialImpl& other) {
 }
 
 AnyValue SequentialImpl::forward_values(std::vector<AnyValue>&& inputs) {
-  XGRAD_CHECK(!items_.empty(), ValueError, "Sequential: cannot call forward() on an empty Sequential");
+  XGRAD_CHECK(!items_.empty(), ValueError, "Sequential: Cannot call forward() on an empty Sequential; push_back() a module first");
   // Called as seq->forward(x) rather than seq(x), the Sequential still names its children's
   // module paths in anomaly mode (a no-op when call_module already entered it).
   autograd::detail::AnomalyModuleScope anomaly_scope(*this);
@@ -108,7 +108,7 @@ AnyValue SequentialImpl::forward_values(std::vector<AnyValue>&& inputs) {
 }
 
 void SequentialImpl::throw_return_type(const std::type_info& actual, const std::type_info& requested) const {
-  XGRAD_THROW(TypeError, "Sequential: the type of the return value is {}, but you asked for type {}",
+  XGRAD_THROW(TypeError, "Sequential: The type of the return value is {}, but you asked for type {}",
               detail::type_name(actual), detail::type_name(requested));
 }
 
@@ -125,7 +125,7 @@ std::shared_ptr<Module> SequentialImpl::clone() const {
 }
 
 std::shared_ptr<Module> SequentialImpl::ptr(size_t index) const {
-  XGRAD_CHECK(index < items_.size(), IndexError, "Sequential: index {} is out of range for a Sequential of {} modules",
+  XGRAD_CHECK(index < items_.size(), IndexError, "Sequential: Index out of range: index {} for a Sequential of {} modules",
               index, items_.size());
   return items_[index].ptr();
 }
@@ -144,7 +144,7 @@ AnyValue detail_any::forward_sequential(SequentialImpl& sequential, std::vector<
 
 void ModuleListImpl::insert_ptr(size_t index, std::shared_ptr<Module> module) {
   XGRAD_CHECK(index <= items_.size(), IndexError,
-              "ModuleList.insert: index {} is out of range for a list of {} modules (0 to {} allowed)", index,
+              "ModuleList.insert: Index out of range: index {} for a list of {} modules (0 to {} allowed)", index,
               items_.size(), items_.size());
   items_.insert(items_.begin() + static_cast<std::ptrdiff_t>(index), std::move(module));
   // Names follow positions: every module from `index` on takes the name of its new position; the

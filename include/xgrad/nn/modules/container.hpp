@@ -125,7 +125,7 @@ class NamedModule {
 ///
 /// Errors: ValueError for forward() on an empty Sequential; TypeError when a module gets
 /// arguments of the wrong number or type, or when `ReturnType` is not the last module's return
-/// type ("the type of the return value is long, but you asked for type float"). Errors inside a
+/// type ("The type of the return value is long, but you asked for type float"). Errors inside a
 /// module's forward name the module path ("Sequential/2 (Linear)").
 class SequentialImpl : public Cloneable<SequentialImpl> {
  public:
@@ -139,7 +139,7 @@ class SequentialImpl : public Cloneable<SequentialImpl> {
       XGRAD_CHECK(m.module() != nullptr, ValueError, "Sequential: module '{}' is empty", m.name());
       XGRAD_CHECK(!m.any_module().is_empty(), TypeError,
                   "Sequential: module '{}' ({}) has no forward() a Sequential can call", m.name(),
-                  m.module()->name());
+                  m.module()->short_name());
       append(m.name(), m.any_module());
     }
   }
@@ -211,7 +211,7 @@ class SequentialImpl : public Cloneable<SequentialImpl> {
   std::shared_ptr<T> ptr(size_t index) const {
     auto p = std::dynamic_pointer_cast<T>(ptr(index));
     XGRAD_CHECK(p != nullptr, TypeError, "Sequential: module {} is a {}, not the requested type", index,
-                ptr(index)->name());
+                ptr(index)->short_name());
     return p;
   }
   template <typename T>
@@ -297,7 +297,7 @@ class ModuleListImpl : public Cloneable<ModuleListImpl> {
   bool is_empty() const noexcept { return items_.empty(); }
   /// The `index`-th module; IndexError when out of range.
   std::shared_ptr<Module> ptr(size_t index) const {
-    XGRAD_CHECK(index < items_.size(), IndexError, "ModuleList: index {} is out of range for a list of {} modules",
+    XGRAD_CHECK(index < items_.size(), IndexError, "ModuleList: Index out of range: index {} for a list of {} modules",
                 index, items_.size());
     return items_[index];
   }
@@ -307,7 +307,7 @@ class ModuleListImpl : public Cloneable<ModuleListImpl> {
   std::shared_ptr<typename detail_container::impl_of<T>::type> ptr(size_t index) const {
     auto p = std::dynamic_pointer_cast<typename detail_container::impl_of<T>::type>(ptr(index));
     XGRAD_CHECK(p != nullptr, TypeError, "ModuleList: module {} is a {}, not the requested type", index,
-                ptr(index)->name());
+                ptr(index)->short_name());
     return p;
   }
   template <typename T>
@@ -405,7 +405,7 @@ class ModuleDictImpl : public Cloneable<ModuleDictImpl> {
   typename detail_container::impl_of<T>::type& at(const std::string& key) const {
     auto* p = (*this)[key]->template as<typename detail_container::impl_of<T>::type>();
     XGRAD_CHECK(p != nullptr, TypeError, "ModuleDict: module '{}' is a {}, not the requested type", key,
-                (*this)[key]->name());
+                (*this)[key]->short_name());
     return *p;
   }
   /// Removes the module under `key` (and its registration) and returns it; IndexError when absent.

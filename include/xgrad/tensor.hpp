@@ -136,6 +136,31 @@ class Tensor {
   unsigned register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const;
   /// Removes the hook registered under `handle` (a no-op if it was removed already).
   void remove_post_accumulate_grad_hook(unsigned handle) const;
+  /// Calls `hook(grad)` each time a backward pass computes the gradient of this tensor, before
+  /// it is used: for a leaf, before it is accumulated into grad(); for a non-leaf, before it
+  /// flows into grad_fn (and before retain_grad() keeps it). A hook returning a Tensor (e.g.
+  /// `std::function<Tensor(Tensor)>` or `[](Tensor g) { return g * 2; }`) replaces the gradient
+  /// with that tensor unless it is undefined; a hook returning void only observes it. Hooks run
+  /// in registration order, on the thread running backward, also for autograd::grad. Returns a
+  /// handle for remove_hook. AutogradError on a tensor that does not require grad; ValueError on
+  /// an undefined one. LibTorch's `Tensor::register_hook` (Python `Tensor.register_hook`).
+  template <typename F>
+  unsigned register_hook(F&& hook) const {
+    using R = std::invoke_result_t<std::decay_t<F>&, Tensor>;
+    if constexpr (std::is_void_v<R>)
+      return _register_hook([h = std::forward<F>(hook)](const Tensor& grad) mutable {
+        h(grad);
+        return Tensor();
+      });
+    else
+      return _register_hook([h = std::forward<F>(hook)](const Tensor& grad) mutable { return Tensor(h(grad)); });
+  }
+  /// register_hook's untemplated form (LibTorch's `_register_hook`): the hook's result replaces
+  /// the gradient when it is defined.
+  unsigned _register_hook(std::function<Tensor(const Tensor&)> hook) const;
+  /// Removes the hook registered under `handle`; a handle never returned by register_hook on
+  /// this tensor is an IndexError, as LibTorch ("Invalid index"); removing twice is a no-op.
+  void remove_hook(unsigned handle) const;
   /// A tensor sharing storage but cut from the graph.
   Tensor detach() const;
   Tensor& detach_() const;
@@ -432,6 +457,9 @@ struct TensorImpl {
   // Hooks run by AccumulateGrad after each accumulation; removed ones are left empty so
   // handles (indices) stay valid.
   std::vector<std::function<void(const Tensor&)>> post_accumulate_grad_hooks;
+  // register_hook's hooks, run on this tensor's gradient before it is used (removed ones left
+  // empty so handles stay valid). A non-leaf is also listed in its grad_fn's hooked_tensors.
+  std::vector<std::function<Tensor(const Tensor&)>> grad_hooks;
   // Guards grad_accumulator, a leaf's accumulation into grad and post_accumulate_grad_hooks
   // when several threads run forward/backward through this leaf (LibTorch's AutogradMeta
   // mutex). Recursive: a post-accumulate-grad hook may register hooks or record ops on the leaf.

@@ -560,7 +560,7 @@ unsigned Tensor::_register_hook(std::function<Tensor(const Tensor&)> hook) const
 void Tensor::remove_hook(unsigned handle) const {
   detail::check_defined(*this, "remove_hook");
   std::lock_guard<std::recursive_mutex> lock(impl_->autograd_mutex);
-  XGRAD_CHECK(handle < impl_->grad_hooks.size(), IndexError, "remove_hook: invalid index {} ({} hooks registered)",
+  XGRAD_CHECK(handle < impl_->grad_hooks.size(), IndexError, "remove_hook: Invalid index {} ({} hooks registered on this tensor)",
               handle, impl_->grad_hooks.size());
   impl_->grad_hooks[handle] = nullptr;
 }

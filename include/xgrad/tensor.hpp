@@ -139,6 +139,31 @@ class Tensor {
   unsigned register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const;
   /// Removes the hook registered under `handle` (a no-op if it was removed already).
   void remove_post_accumulate_grad_hook(unsigned handle) const;
+  /// Calls `hook(grad)` each time a backward pass computes the gradient of this tensor, before
+  /// it is used: for a leaf, before it is accumulated into grad(); for a non-leaf, before it
+  /// flows into grad_fn (and before retain_grad() keeps it). A hook returning a Tensor (e.g.
+  /// `std::function<Tensor(Tensor)>` or `[](Tensor g) { return g * 2; }`) replaces the gradient
+  /// with that tensor unless it is undefined; a hook returning void only observes it. Hooks run
+  /// in registration order, on the thread running backward, also for autograd::grad. Returns a
+  /// handle for remove_hook. AutogradError on a tensor that does not require grad; ValueError on
+  /// an undefined one. LibTorch's `Tensor::register_hook` (Python `Tensor.register_hook`).
+  template <typename F>
+  unsigned register_hook(F&& hook) const {
+    using R = std::invoke_result_t<std::decay_t<F>&, Tensor>;
+    if constexpr (std::is_void_v<R>)
+      return _register_hook([h = std::forward<F>(hook)](const Tensor& grad) mutable {
+        h(grad);
+        return Tensor();
+      });
+    else
+      return _register_hook([h = std::forward<F>(hook)](const Tensor& grad) mutable { return Tensor(h(grad)); });
+  }
+  /// register_hook's untemplated form (LibTorch's `_register_hook`): the hook's result replaces
+  /// the gradient when it is defined.
+  unsigned _register_hook(std::function<Tensor(const Tensor&)> hook) const;
+  /// Removes the hook registered under `handle`; a handle never returned by register_hook on
+  /// this tensor is an IndexError, as LibTorch ("Invalid index"); removing twice is a no-op.
+  void remove_hook(unsigned handle) const;
   /// A tensor sharing storage but cut from the graph.
   Tensor detach() const;
   Tensor& detach_() const;
@@ -347,6 +372,34 @@ class Tensor {
   std::tuple<Tensor, Tensor> sort(std::optional<bool> stable, int64_t dim = -1, bool descending = false) const;
   std::tuple<Tensor, Tensor> topk(int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true) const;
   // ---- end of the issue 9 item 3 block ---------------------------------------------------------
+  // ---- LibTorch names (issue 9, names branch; src/ops/elementwise.cpp). Documented at the free
+  // functions below. ------------------------------------------------------------------------------
+  Tensor erf() const;
+  /// Elementwise maximum / minimum with `other` (as xgrad::maximum / minimum).
+  Tensor maximum(const Tensor& other) const;
+  Tensor minimum(const Tensor& other) const;
+  Tensor max(const Tensor& other) const { return maximum(other); }
+  Tensor min(const Tensor& other) const { return minimum(other); }
+  Tensor remainder(const Scalar& other) const;
+  Tensor remainder(const Tensor& other) const;
+  Tensor fmod(const Scalar& other) const;
+  Tensor fmod(const Tensor& other) const;
+  Tensor isnan() const;
+  Tensor isinf() const;
+  Tensor isfinite() const;
+  /// 0-dim kBool: whether every (any) element is non-zero (NaN counts as non-zero).
+  Tensor all() const;
+  Tensor any() const;
+  /// Along `dim` (kBool, the dim removed unless keepdim).
+  Tensor all(int64_t dim, bool keepdim = false) const;
+  Tensor any(int64_t dim, bool keepdim = false) const;
+  Tensor repeat(IntArrayRef repeats) const;
+  /// This tensor converted to `other`'s dtype (itself when it has it already): `to(other.dtype())`
+  /// (PyTorch's `Tensor.type_as`). An undefined tensor is a ValueError naming type_as.
+  Tensor type_as(const Tensor& other) const;
+  Tensor alias() const;
+  Tensor addmm(const Tensor& mat1, const Tensor& mat2, const Scalar& beta = 1, const Scalar& alpha = 1) const;
+  // ---- end of the LibTorch names block ---------------------------------------------------------
   // ---- LibTorch idioms: untyped access, conversions, storage changes, integer sampling ----------
   /// Untyped pointer to the first element (LibTorch's `data_ptr()`). An undefined tensor is an
   /// error naming data_ptr, as the typed form.
@@ -415,6 +468,9 @@ struct TensorImpl {
   // Hooks run by AccumulateGrad after each accumulation; removed ones are left empty so
   // handles (indices) stay valid.
   std::vector<std::function<void(const Tensor&)>> post_accumulate_grad_hooks;
+  // register_hook's hooks, run on this tensor's gradient before it is used (removed ones left
+  // empty so handles stay valid). A non-leaf is also listed in its grad_fn's hooked_tensors.
+  std::vector<std::function<Tensor(const Tensor&)>> grad_hooks;
   // Guards grad_accumulator, a leaf's accumulation into grad and post_accumulate_grad_hooks
   // when several threads run forward/backward through this leaf (LibTorch's AutogradMeta
   // mutex). Recursive: a post-accumulate-grad hook may register hooks or record ops on the leaf.
@@ -705,6 +761,62 @@ std::tuple<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim = -1, bo
 /// PyTorch: `torch.nn.functional.one_hot` (also `xgrad::nn::functional::one_hot`).
 Tensor one_hot(const Tensor& x, int64_t num_classes = -1);
 // ---- end of the issue 9 item 3 block ----------------------------------------------------------
+
+// ---- LibTorch names (issue 9, names branch; src/ops/elementwise.cpp) ------------------------------
+// Undefined tensors are a ValueError naming the op.
+
+/// The Gauss error function, elementwise. Integral or bool input gives float32, else the input's
+/// dtype. Differentiable twice (ErfBackward0: 2/sqrt(pi) exp(-x^2)). PyTorch: `torch.erf`.
+Tensor erf(const Tensor& x);
+/// Elementwise maximum / minimum (LibTorch's `torch::max(a, b)` / `torch::min(a, b)`): the same
+/// as maximum / minimum (broadcasting, PyTorch's type promotion, NaN propagates; ties share the
+/// gradient). PyTorch: `torch.max(input, other)`.
+Tensor max(const Tensor& a, const Tensor& b);
+Tensor min(const Tensor& a, const Tensor& b);
+/// a - b * floor(a / b): the remainder with the sign of the divisor (Python's `%`), broadcasting,
+/// in PyTorch's result type (int64 % int gives int64; a float operand float32/64). An integral
+/// division by zero is a ValueError (PyTorch: "ZeroDivisionError"); a floating one gives NaN.
+/// Differentiable: RemainderBackward0 (Scalar divisor; the gradient passes unchanged) and
+/// RemainderBackward1 (tensor divisor gets -grad * floor(a / b)); twice (the second derivative
+/// is 0). `a % b` is remainder, as in LibTorch. PyTorch: `torch.remainder`.
+Tensor remainder(const Tensor& a, const Scalar& b);
+Tensor remainder(const Tensor& a, const Tensor& b);
+Tensor operator%(const Tensor& a, const Scalar& b);
+Tensor operator%(const Tensor& a, const Tensor& b);
+/// C's fmod: a - b * trunc(a / b), the remainder with the sign of the dividend. Types, errors
+/// and gradients as remainder (FmodBackward0 / FmodBackward1, with trunc). PyTorch: `torch.fmod`.
+Tensor fmod(const Tensor& a, const Scalar& b);
+Tensor fmod(const Tensor& a, const Tensor& b);
+/// kBool, x's sizes: whether each element is +-inf (isinf) / neither inf nor NaN (isfinite);
+/// integral and bool elements are always finite. Not differentiable. `torch.isinf` / `torch.isfinite`.
+Tensor isinf(const Tensor& x);
+Tensor isfinite(const Tensor& x);
+/// A 0-dim kBool tensor: true when every (all) / some (any) element is non-zero; NaN is
+/// non-zero. An empty tensor gives true (all) / false (any). With `dim`: reduced along it (kBool,
+/// the dim removed unless keepdim; a dim out of range is an IndexError). `torch.all` / `torch.any`.
+Tensor all(const Tensor& x);
+Tensor any(const Tensor& x);
+Tensor all(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor any(const Tensor& x, int64_t dim, bool keepdim = false);
+/// x tiled `repeats[d]` times along each dim d: sizes [r0 * s0, r1 * s1, ...]; when repeats has
+/// more entries than x has dims, x gets leading dims of size 1 first. Fewer repeats than dims
+/// or a negative repeat is a ValueError. Always a copy. Differentiable twice (built from
+/// expand and reshape, so its graph shows ReshapeAlias/View and Expand nodes where PyTorch's
+/// has one RepeatBackward0; the gradients are the same: the sum over the tiles).
+/// PyTorch: `Tensor.repeat`.
+Tensor repeat(const Tensor& x, IntArrayRef repeats);
+/// A view of x with the same sizes, strides and storage (a write through either shows in the
+/// other), differentiable as a view of x. PyTorch: `torch.alias` (its node is AliasBackward0;
+/// xgrad's graph shows the slice node it is made with).
+Tensor alias(const Tensor& x);
+/// beta * self + alpha * (mat1 @ mat2): mat1 [n, m], mat2 [m, p] (2-D, else ShapeError; inner
+/// sizes must match), self broadcastable to [n, p] (else ShapeError); the result is [n, p].
+/// beta = 0 ignores self's values (NaN in self does not propagate), as PyTorch. Floating
+/// dtypes. Differentiable twice (composed of mm, mul and add, so the graph shows those nodes
+/// instead of PyTorch's AddmmBackward0; same gradients). PyTorch: `torch.addmm`.
+Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const Scalar& beta = 1,
+             const Scalar& alpha = 1);
+// ---- end of the LibTorch names block ---------------------------------------------------------
 
 // ---- factories -----------------------------------------------------------------------------------
 

@@ -191,6 +191,8 @@ void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep
     variable_list inputs = std::move(nodes[node].buffer.grads);
     inputs.resize(node->num_inputs());
 
+    // register_hook hooks see (and may replace) the gradient before anything uses it.
+    run_tensor_hooks(*node, inputs);
     if (captures) {
       for (const auto& c : *captures)
         if (c.node == node && inputs[c.slot].defined()) (*captured)[c.output_index] = inputs[c.slot];

@@ -96,6 +96,38 @@ variable_list AccumulateGrad::apply(variable_list&& grads) {
   return {};
 }
 
+namespace {
+// The hooks of one tensor on its gradient `grad` (copied first: a hook may register or remove).
+void run_hooks_of(TensorImpl& impl, Tensor& grad) {
+  std::vector<std::function<Tensor(const Tensor&)>> hooks;
+  {
+    std::lock_guard<std::recursive_mutex> lock(impl.autograd_mutex);
+    hooks = impl.grad_hooks;
+  }
+  for (auto& hook : hooks) {
+    if (!hook || !grad.defined()) continue;
+    Tensor r = hook(grad);
+    if (r.defined()) grad = std::move(r);
+  }
+}
+}  // namespace
+
+void run_tensor_hooks(Node& node, variable_list& inputs) {
+  if (auto* acc = dynamic_cast<AccumulateGrad*>(&node)) {
+    TensorImpl* impl = acc->variable().unsafeGetTensorImpl();
+    if (impl != nullptr && !inputs.empty()) run_hooks_of(*impl, inputs[0]);
+    return;
+  }
+  std::vector<std::pair<uint32_t, std::shared_ptr<TensorImpl>>> hooked;
+  {
+    std::lock_guard<std::recursive_mutex> lock(node.mutex());
+    for (const auto& [slot, weak] : node.hooked_tensors)
+      if (auto impl = weak.lock()) hooked.emplace_back(slot, std::move(impl));
+  }
+  for (auto& [slot, impl] : hooked)
+    if (slot < inputs.size()) run_hooks_of(*impl, inputs[slot]);
+}
+
 Edge gradient_edge(const Tensor& t) {
   XGRAD_CHECK(t.defined(), ValueError, "gradient_edge: called on an undefined tensor");
   auto* impl = t.unsafeGetTensorImpl();

@@ -609,6 +609,33 @@ void Tensor::remove_post_accumulate_grad_hook(unsigned handle) const {
   hooks[handle] = nullptr;
 }
 
+unsigned Tensor::_register_hook(std::function<Tensor(const Tensor&)> hook) const {
+  detail::check_defined(*this, "register_hook");
+  XGRAD_CHECK(requires_grad(), AutogradError,
+              "register_hook: cannot register a hook on a tensor that doesn't require gradient");
+  XGRAD_CHECK(static_cast<bool>(hook), ValueError, "register_hook: the hook is empty");
+  if (!is_leaf()) {
+    // The node may be running on another thread's backward (a shared, retained graph).
+    std::lock_guard<std::recursive_mutex> lock(impl_->grad_fn->mutex());
+    auto& hooked = impl_->grad_fn->hooked_tensors;
+    const bool listed = std::any_of(hooked.begin(), hooked.end(), [this](const auto& h) {
+      return h.first == impl_->output_nr && h.second.lock() == impl_;
+    });
+    if (!listed) hooked.emplace_back(impl_->output_nr, impl_);
+  }
+  std::lock_guard<std::recursive_mutex> lock(impl_->autograd_mutex);
+  impl_->grad_hooks.push_back(std::move(hook));
+  return static_cast<unsigned>(impl_->grad_hooks.size() - 1);
+}
+
+void Tensor::remove_hook(unsigned handle) const {
+  detail::check_defined(*this, "remove_hook");
+  std::lock_guard<std::recursive_mutex> lock(impl_->autograd_mutex);
+  XGRAD_CHECK(handle < impl_->grad_hooks.size(), IndexError, "remove_hook: Invalid index {} ({} hooks registered on this tensor)",
+              handle, impl_->grad_hooks.size());
+  impl_->grad_hooks[handle] = nullptr;
+}
+
 bool Tensor::retains_grad() const { return XGRAD_IMPL("retains_grad")->retains_grad; }
 
 Tensor Tensor::detach() const {

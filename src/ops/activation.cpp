@@ -736,6 +736,12 @@ Tensor hardtanh(Tensor input, const HardtanhFuncOptions& options) {
   return xgrad::hardtanh(input, options.min_val(), options.max_val());
 }
 
+Tensor relu6(Tensor input, const ReLU6FuncOptions& options) {
+  // relu6 is hardtanh on [0, 6] in PyTorch too (same node, same gradient at the bounds).
+  XGRAD_CHECK(input.defined(), ValueError, "relu6: input is an undefined tensor");
+  return hardtanh(std::move(input), HardtanhFuncOptions().min_val(0.0).max_val(6.0).inplace(options.inplace()));
+}
+
 }  // namespace nn::functional
 
 Tensor Tensor::relu() const { return xgrad::relu(*this); }

@@ -1483,4 +1483,283 @@ Tensor sum_to(const Tensor& x, IntArrayRef sizes) {
   return r;
 }
 
+
+// ---- LibTorch names (issue 9, names branch): erf, remainder/fmod, isinf/isfinite, all/any,
+// max/min of two tensors, repeat, alias, addmm. ------------------------------------------------------
+
+namespace {
+
+struct ErfOp : autograd::Function<ErfOp> {
+  static std::string_view name() { return "ErfBackward0"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    ctx->save_for_backward({x});
+    return unary_float(x, "erf", [](auto v) { return std::erf(v); });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    // d/dx erf(x) = 2/sqrt(pi) exp(-x^2), written with differentiable ops so create_graph gives
+    // the exact second derivative.
+    const Tensor x = ctx->get_saved_variables()[0];
+    constexpr double two_over_sqrt_pi = 1.12837916709551257390;
+    return {g[0] * ((-(x * x)).exp() * two_over_sqrt_pi)};
+  }
+};
+
+// PyTorch's CPU kernels for remainder (Python's %: the sign of the divisor) and fmod (C's fmod:
+// the sign of the dividend). Integral division by zero has no value: the caller checks first.
+template <bool Python, typename T>
+T mod_value(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    T m = std::fmod(a, b);
+    if constexpr (Python) {
+      if (m != T(0) && ((b < T(0)) != (m < T(0)))) m += b;
+    }
+    return m;
+  } else {
+    // INT64_MIN % -1 overflows in C++; its remainder is 0.
+    if (b == T(-1)) return T(0);
+    T m = static_cast<T>(a % b);
+    if constexpr (Python) {
+      if (m != T(0) && ((b < T(0)) != (m < T(0)))) m = static_cast<T>(m + b);
+    }
+    return m;
+  }
+}
+
+// The quotient whose gradient the divisor gets: floor(a / b) as PyTorch's div(rounding_mode=
+// "floor") (computed from fmod, so it agrees with the remainder), or trunc(a / b) for fmod.
+template <bool Python, typename T>
+T mod_quotient(T a, T b) {
+  if constexpr (!std::is_floating_point_v<T>) {
+    (void)a, (void)b;
+    return T(0);  // only floating tensors take part in autograd
+  } else if constexpr (!Python) {
+    return std::trunc(a / b);
+  } else {
+    if (b == T(0)) return a / b;
+    const T m = std::fmod(a, b);
+    T q = (a - m) / b;
+    if (m != T(0) && ((b < T(0)) != (m < T(0)))) q -= T(1);
+    T fq;
+    if (q != T(0)) {
+      fq = std::floor(q);
+      if (q - fq > T(0.5)) fq += T(1);
+    } else {
+      fq = std::copysign(T(0), a / b);
+    }
+    return fq;
+  }
+}
+
+template <bool Python>
+const char* mod_name() {
+  return Python ? "remainder" : "fmod";
+}
+
+void check_mod_dtype(ScalarType t, const char* op) {
+  XGRAD_CHECK(t != kBool, TypeError, "{}: not implemented for bool tensors; convert to int64 first", op);
+}
+
+template <bool Python>
+struct ModScalarOp : autograd::Function<ModScalarOp<Python>> {
+  static std::string_view name() { return Python ? "RemainderBackward0" : "FmodBackward0"; }
+  static Tensor forward(AutogradContext*, const Tensor& a, const Scalar& s) {
+    const char* op = mod_name<Python>();
+    const ScalarType t = result_type_scalar(a.dtype(), s);
+    check_mod_dtype(t, op);
+    XGRAD_CHECK(is_floating_point(t) || s.toDouble() != 0.0, ValueError,
+                "{}: integer division by zero (ZeroDivisionError in PyTorch)", op);
+    return scalar_kernel(a, s, t, op, [](auto x, auto v) { return mod_value<Python>(x, v); });
+  }
+  // a - s * q(a) has derivative 1 in a wherever it has one, as PyTorch.
+  static variable_list backward(AutogradContext*, variable_list g) { return {g[0]}; }
+};
+
+template <bool Python>
+struct ModTensorOp : autograd::Function<ModTensorOp<Python>> {
+  static std::string_view name() { return Python ? "RemainderBackward1" : "FmodBackward1"; }
+  static Tensor forward(AutogradContext* ctx, const Tensor& a, const Tensor& b) {
+    const char* op = mod_name<Python>();
+    const ScalarType t = result_type(a, b);
+    check_mod_dtype(t, op);
+    ctx->save_for_backward({a, b});
+    if (!is_floating_point(t)) {
+      const Tensor zero = binary_kernel(b, b, t, kBool, op, [](auto y, auto) { return y == 0; });
+      const bool* z = detail::typed_data<bool>(zero);
+      XGRAD_CHECK(std::none_of(z, z + zero.numel(), [](bool v) { return v; }), ValueError,
+                  "{}: integer division by zero (ZeroDivisionError in PyTorch)", op);
+    }
+    return binary_kernel(a, b, t, t, op, [](auto x, auto y) { return mod_value<Python>(x, y); });
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    auto s = ctx->get_saved_variables();
+    Tensor ga, gb;
+    if (ctx->needs_input_grad(0)) ga = grad_like(g[0], s[0]);
+    if (ctx->needs_input_grad(1)) {
+      // The quotient is piecewise constant in a and b: a constant here, so the second
+      // derivative is 0 (as PyTorch's).
+      Tensor q;
+      {
+        AutoGradMode guard(false);
+        const ScalarType t = g[0].dtype();
+        q = binary_kernel(s[0], s[1], t, t, "remainder_backward",
+                          [](auto x, auto y) { return mod_quotient<Python>(x, y); });
+      }
+      gb = grad_like(-(g[0] * q), s[1]);
+    }
+    return {ga, gb};
+  }
+};
+
+// isinf / isfinite of an element (integral elements are finite).
+template <bool Inf>
+Tensor finite_test(const Tensor& x, const char* op) {
+  detail::check_defined(x, op);
+  Tensor out = make_tensor(x.sizes(), kBool, op);
+  detail::dispatch_all(x.dtype(), op, [&]<typename T>() {
+    unary_loop<bool, T>(out, x, [](T v) {
+      if constexpr (std::is_floating_point_v<T>)
+        return Inf ? std::isinf(v) : std::isfinite(v);
+      else
+        return !Inf;
+    });
+  });
+  return out;
+}
+
+// all / any: counts the non-zero elements (NaN is non-zero) along `dims` and compares the count.
+template <bool All>
+Tensor all_any(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
+  const char* op = All ? "all" : "any";
+  detail::check_defined(x, op);
+  AutoGradMode guard(false);
+  const Tensor nonzero = as_type(x.ne(0), kInt64);
+  if (!dim) {
+    const int64_t count = nonzero.sum().item<int64_t>();
+    return full({}, All ? count == x.numel() : count > 0, kBool);
+  }
+  // A 0-dim tensor takes dim 0 or -1, as PyTorch.
+  const int64_t nd = std::max<int64_t>(x.dim(), 1);
+  XGRAD_CHECK(*dim >= -nd && *dim < nd, IndexError,
+              "{}: dimension out of range (expected to be in range of [{}, {}], but got {})", op, -nd, nd - 1, *dim);
+  const int64_t n = x.dim() == 0 ? 1 : x.size(*dim);
+  const Tensor count = x.dim() == 0 ? nonzero : nonzero.sum({*dim}, keepdim);
+  return All ? count.eq(n) : count.gt(0);
+}
+
+}  // namespace
+
+Tensor erf(const Tensor& x) {
+  detail::check_defined(x, "erf");
+  return ErfOp::apply(x);
+}
+Tensor Tensor::erf() const { return xgrad::erf(*this); }
+
+Tensor max(const Tensor& a, const Tensor& b) { return maximum(a, b); }
+Tensor min(const Tensor& a, const Tensor& b) { return minimum(a, b); }
+Tensor Tensor::maximum(const Tensor& other) const { return xgrad::maximum(*this, other); }
+Tensor Tensor::minimum(const Tensor& other) const { return xgrad::minimum(*this, other); }
+
+Tensor remainder(const Tensor& a, const Scalar& b) {
+  detail::check_defined(a, "remainder");
+  return ModScalarOp<true>::apply(a, b);
+}
+Tensor remainder(const Tensor& a, const Tensor& b) {
+  detail::check_defined(a, "remainder");
+  detail::check_defined(b, "remainder");
+  return ModTensorOp<true>::apply(a, b);
+}
+Tensor fmod(const Tensor& a, const Scalar& b) {
+  detail::check_defined(a, "fmod");
+  return ModScalarOp<false>::apply(a, b);
+}
+Tensor fmod(const Tensor& a, const Tensor& b) {
+  detail::check_defined(a, "fmod");
+  detail::check_defined(b, "fmod");
+  return ModTensorOp<false>::apply(a, b);
+}
+Tensor operator%(const Tensor& a, const Scalar& b) { return remainder(a, b); }
+Tensor operator%(const Tensor& a, const Tensor& b) { return remainder(a, b); }
+Tensor Tensor::remainder(const Scalar& other) const { return xgrad::remainder(*this, other); }
+Tensor Tensor::remainder(const Tensor& other) const { return xgrad::remainder(*this, other); }
+Tensor Tensor::fmod(const Scalar& other) const { return xgrad::fmod(*this, other); }
+Tensor Tensor::fmod(const Tensor& other) const { return xgrad::fmod(*this, other); }
+
+Tensor Tensor::isnan() const { return xgrad::isnan(*this); }
+Tensor isinf(const Tensor& x) { return finite_test<true>(x, "isinf"); }
+Tensor isfinite(const Tensor& x) { return finite_test<false>(x, "isfinite"); }
+Tensor Tensor::isinf() const { return xgrad::isinf(*this); }
+Tensor Tensor::isfinite() const { return xgrad::isfinite(*this); }
+
+Tensor all(const Tensor& x) { return all_any<true>(x, std::nullopt, false); }
+Tensor any(const Tensor& x) { return all_any<false>(x, std::nullopt, false); }
+Tensor all(const Tensor& x, int64_t dim, bool keepdim) { return all_any<true>(x, dim, keepdim); }
+Tensor any(const Tensor& x, int64_t dim, bool keepdim) { return all_any<false>(x, dim, keepdim); }
+Tensor Tensor::all() const { return xgrad::all(*this); }
+Tensor Tensor::any() const { return xgrad::any(*this); }
+Tensor Tensor::all(int64_t dim, bool keepdim) const { return xgrad::all(*this, dim, keepdim); }
+Tensor Tensor::any(int64_t dim, bool keepdim) const { return xgrad::any(*this, dim, keepdim); }
+
+Tensor repeat(const Tensor& x, IntArrayRef repeats) {
+  detail::check_defined(x, "repeat");
+  const int64_t n = static_cast<int64_t>(repeats.size());
+  XGRAD_CHECK(n >= x.dim(), ValueError,
+              "repeat: number of dimensions of repeat dims ({}) can not be smaller than number of dimensions of "
+              "tensor ({}); pass one repeat per dim",
+              n, x.dim());
+  for (int64_t r : repeats)
+    XGRAD_CHECK(r >= 0, ValueError, "repeat: repeats {} must be non-negative", to_string(repeats));
+  // x padded to n dims, then each dim d of size s seen as [1, s], expanded to [r, s] and the
+  // pairs merged: tile r of dim d holds x's values again. expand and reshape are
+  // differentiable, and their gradients sum over the tiles.
+  std::vector<int64_t> padded(static_cast<size_t>(n - x.dim()), 1);
+  for (int64_t s : x.sizes()) padded.push_back(s);
+  std::vector<int64_t> paired, expanded, out;
+  for (int64_t d = 0; d < n; ++d) {
+    const int64_t s = padded[static_cast<size_t>(d)], r = repeats[static_cast<size_t>(d)];
+    paired.insert(paired.end(), {1, s});
+    expanded.insert(expanded.end(), {r, s});
+    out.push_back(r * s);
+  }
+  return x.reshape(paired).expand(expanded).contiguous().reshape(out);
+}
+Tensor Tensor::repeat(IntArrayRef repeats) const { return xgrad::repeat(*this, repeats); }
+
+Tensor Tensor::type_as(const Tensor& other) const {
+  detail::check_defined(*this, "type_as");
+  detail::check_defined(other, "type_as");
+  return to(other.dtype());
+}
+
+Tensor alias(const Tensor& x) {
+  detail::check_defined(x, "alias");
+  // A 0-dim tensor has no dim to slice; view({}) of it is already a view with the same layout.
+  if (x.dim() == 0) return x.view({});
+  return x.slice(0);
+}
+Tensor Tensor::alias() const { return xgrad::alias(*this); }
+
+Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const Scalar& beta, const Scalar& alpha) {
+  detail::check_defined(self, "addmm");
+  detail::check_defined(mat1, "addmm");
+  detail::check_defined(mat2, "addmm");
+  XGRAD_CHECK(mat1.dim() == 2 && mat2.dim() == 2, ShapeError, "addmm: mat1 and mat2 must be 2-D, got sizes {} and {}",
+              to_string(mat1.sizes()), to_string(mat2.sizes()));
+  XGRAD_CHECK(mat1.size(1) == mat2.size(0), ShapeError,
+              "addmm: mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", mat1.size(0), mat1.size(1),
+              mat2.size(0), mat2.size(1));
+  const std::vector<int64_t> shape{mat1.size(0), mat2.size(1)};
+  const auto b = broadcast_shapes(self.sizes(), shape, "addmm");
+  XGRAD_CHECK(IntArrayRef(b) == IntArrayRef(shape), ShapeError,
+              "addmm: self of size {} does not broadcast to the product's size {}", to_string(self.sizes()),
+              to_string(IntArrayRef(shape)));
+  Tensor prod = mm(mat1, mat2);
+  if (!(alpha.equal(1) || alpha.equal(true))) prod = prod * alpha;
+  // beta = 0: self is not read (NaN or inf in it must not reach the result), as PyTorch.
+  if (beta.equal(0) || beta.equal(false)) return prod;
+  return (beta.equal(1) || beta.equal(true) ? self : self * beta) + prod;
+}
+Tensor Tensor::addmm(const Tensor& mat1, const Tensor& mat2, const Scalar& beta, const Scalar& alpha) const {
+  return xgrad::addmm(*this, mat1, mat2, beta, alpha);
+}
+
 }  // namespace xgrad

@@ -54,7 +54,7 @@ void check_same_float_dtype(const Tensor& input, const Tensor& other, const char
 
 // ---- pointwise losses ---------------------------------------------------------------------------
 
-enum class Pointwise : int64_t { kMse, kSmoothL1, kHuber, kBceLogits };
+enum class Pointwise : int64_t { kMse, kSmoothL1, kHuber, kBceLogits, kBce };
 
 const char* pointwise_op_name(Pointwise k) {
   switch (k) {
@@ -62,6 +62,7 @@ const char* pointwise_op_name(Pointwise k) {
     case Pointwise::kSmoothL1: return "smooth_l1_loss";
     case Pointwise::kHuber: return "huber_loss";
     case Pointwise::kBceLogits: return "binary_cross_entropy_with_logits";
+    case Pointwise::kBce: return "binary_cross_entropy";
   }
   return "loss";
 }
@@ -95,6 +96,11 @@ struct PointwiseMath {
       (void)w, (void)pw;
       const T z = std::abs(x - t);
       return z < p ? T(0.5) * z * z : p * (z - T(0.5) * p);
+    } else if constexpr (K == Pointwise::kBce) {
+      // PyTorch 1.13's CPU kernel: each log clamped at -100, and log(1 - x) as written (not
+      // log1p(-x): for x = 1e-4 in float32 the two differ in the 4th digit, and PyTorch's is this).
+      (void)pw, (void)p;
+      return w * ((t - T(1)) * std::max(std::log(T(1) - x), T(-100)) - t * std::max(std::log(x), T(-100)));
     } else {
       // -w [pw t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))], written as a sum of two
       // softplus terms that are each >= 0 and exact in both tails. PyTorch's
@@ -117,6 +123,11 @@ struct PointwiseMath {
       (void)w, (void)pw;
       const T d = x - t;
       return d <= -p ? -p : (d >= p ? p : d);
+    } else if constexpr (K == Pointwise::kBce) {
+      // PyTorch's binary_cross_entropy_backward: the denominator kept >= 1e-12, so x = 0 or 1
+      // gives a large finite gradient, not inf or NaN.
+      (void)pw, (void)p;
+      return w * (x - t) / std::max((T(1) - x) * x, T(1e-12));
     } else {
       // (1 - t) sigmoid(x) - pw t sigmoid(-x): sigmoid(x) - t for pw = 1, and each sigmoid is
       // exact in its tail, so the gradient at x = -17, t = 0 is 4.1e-8 (not 1 - (1 - 4e-8) = 0)
@@ -131,6 +142,10 @@ struct PointwiseMath {
       // w (pw softplus(-x) - softplus(x)), with softplus(x) = x + softplus(-x) taken out so
       // pw = 1 gives exactly -w x.
       return w * (-x + (pw - T(1)) * softplus(-x));
+    } else if constexpr (K == Pointwise::kBce) {
+      // PyTorch 1.13's binary_cross_entropy_target_backward: -w logit(x), unclamped.
+      (void)t, (void)pw, (void)p;
+      return -w * std::log(x / (T(1) - x));
     } else {
       return -d_input(x, t, w, pw, p);
     }
@@ -178,6 +193,16 @@ std::pair<Tensor, Tensor> pointwise_grads_composite(const Tensor& input, const T
       if (dx.defined()) dx = dx * weight;
       if (dt.defined()) dt = dt * weight;
     }
+  } else if constexpr (K == Pointwise::kBce) {
+    // dx = w (x - t) / max(x (1 - x), 1e-12); dt = -w logit(x). Differentiable ops, so the
+    // second derivative is exact (PyTorch's binary_cross_entropy_double_backward).
+    (void)pos_weight;
+    if (want_x) dx = (input - target) / ((1.0 - input) * input).clamp_min(1e-12);
+    if (want_t) dt = -(input / (1.0 - input)).log();
+    if (weight.defined()) {
+      if (dx.defined()) dx = dx * weight;
+      if (dt.defined()) dt = dt * weight;
+    }
   } else {
     (void)weight, (void)pos_weight;
     const Tensor d = input - target;
@@ -212,6 +237,7 @@ struct PointwiseLossOp : autograd::Function<PointwiseLossOp<K>> {
       case Pointwise::kSmoothL1: return "SmoothL1LossBackward0";
       case Pointwise::kHuber: return "HuberLossBackward0";
       case Pointwise::kBceLogits: return "BinaryCrossEntropyWithLogitsBackward0";
+      case Pointwise::kBce: return "BinaryCrossEntropyBackward0";
     }
     return "LossBackward0";
   }
@@ -616,6 +642,38 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOption
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossFuncOptions& options) {
   XGRAD_CHECK(options.beta() >= 0.0, ValueError, "smooth_l1_loss: beta must be non-negative, got {}", options.beta());
   return pointwise_loss<Pointwise::kSmoothL1>(input, target, options.reduction(), options.beta());
+}
+
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossFuncOptions& options,
+                      double beta) {
+  return smooth_l1_loss(input, target, SmoothL1LossFuncOptions(options).beta(beta));
+}
+
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BinaryCrossEntropyFuncOptions& options) {
+  const char* op = "binary_cross_entropy";
+  check_operand(input, op, "input");
+  check_operand(target, op, "target");
+  // PyTorch 1.13 refuses a target of another size (no broadcasting between input and target).
+  XGRAD_CHECK(input.sizes() == target.sizes(), ShapeError,
+              "{}: using a target size ({}) that is different to the input size ({}) is not supported; please "
+              "ensure they have the same size",
+              op, to_string(target.sizes()), to_string(input.sizes()));
+  check_same_float_dtype(input, target, op, "target");
+  {
+    AutoGradMode no_grad(false);
+    // The same test as PyTorch's kernel (0 <= x <= 1 fails for NaN too).
+    const bool bad = (input.lt(0.0) + input.gt(1.0) + xgrad::isnan(input)).any().item<bool>();
+    XGRAD_CHECK(!bad, ValueError, "{}: all elements of input should be between 0 and 1", op);
+  }
+  Tensor weight = options.weight();
+  if (weight.defined()) {
+    check_same_float_dtype(input, weight, op, "weight");
+    const auto shape = broadcast_shapes(target.sizes(), weight.sizes(), op);
+    XGRAD_CHECK(IntArrayRef(shape) == target.sizes(), ShapeError,
+                "{}: weight of size {} does not broadcast to the target size {}", op, to_string(weight.sizes()),
+                to_string(target.sizes()));
+  }
+  return pointwise_loss<Pointwise::kBce>(input, target, options.reduction(), 0.0, weight);
 }
 
 Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossFuncOptions& options) {

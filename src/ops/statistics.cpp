@@ -9,6 +9,7 @@
 
 #include <xgrad/autograd/function.hpp>
 #include <xgrad/autograd/grad_mode.hpp>
+#include <xgrad/nn/functional/normalization.hpp>
 #include <xgrad/tensor.hpp>
 
 #include "core/dispatch.hpp"
@@ -521,5 +522,35 @@ Tensor cumsum(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype) {
   return CumsumOp::apply(in, d, false);
 }
 Tensor Tensor::cumsum(int64_t dim, std::optional<ScalarType> dtype) const { return xgrad::cumsum(*this, dim, dtype); }
+
+// ---- nn::functional::normalize (LibTorch names, issue 9) ------------------------------------------
+
+namespace nn::functional {
+
+Tensor normalize(const Tensor& input, NormalizeFuncOptions options) {
+  detail::check_defined(input, "normalize");
+  XGRAD_CHECK(is_floating_point(input.dtype()), TypeError, "normalize: expected a float32 or float64 input, got {}",
+              dtype_name(input.dtype()));
+  const int64_t nd = std::max<int64_t>(input.dim(), 1);
+  XGRAD_CHECK(options.dim() >= -nd && options.dim() < nd, IndexError,
+              "normalize: dimension out of range (expected to be in range of [{}, {}], but got {})", -nd, nd - 1,
+              options.dim());
+  // As PyTorch: the norm kept as a size-1 dim, floored at eps so a zero slice divides by eps
+  // (and stays 0) instead of giving NaN. A 0-dim input is its own slice.
+  const Tensor norm = input.dim() == 0 ? input.unsqueeze(0).norm(options.p(), {0}, false)
+                                       : input.norm(options.p(), {options.dim()}, true);
+  const Tensor result = input / norm.clamp_min(options.eps());
+  if (!options.out()) return result;
+  Tensor out = *options.out();
+  detail::check_defined(out, "normalize");
+  XGRAD_CHECK(!(GradMode::is_enabled() && (input.requires_grad() || out.requires_grad())), AutogradError,
+              "normalize: the out tensor is written in place, which autograd does not support; call it under "
+              "NoGradGuard or leave out(...) unset");
+  if (out.sizes() != result.sizes()) out.resize_(result.sizes());
+  out.copy_(result);
+  return out;
+}
+
+}  // namespace nn::functional
 
 }  // namespace xgrad

@@ -75,6 +75,14 @@ std::vector<OpEntry> entries() {
       [](In a) { return one(xgrad::where(a[0] > 0, a[0] * a[1], a[1] * a[1])); });
   add("MaximumBackward0", true, two23, [](In a) { return one(xgrad::maximum(a[0], a[1]) * a[0]); });
   add("MinimumBackward0", true, two23, [](In a) { return one(xgrad::minimum(a[0], a[1]) * a[1]); });
+  add("ErfBackward0", true, x23, [](In a) { return one(a[0].erf()); });
+  // remainder / fmod: piecewise linear, so products with an input give a non-zero second derivative.
+  add("RemainderBackward0", true, x23, [](In a) { return one((a[0] % 0.7) * a[0]); });
+  add("RemainderBackward1", true, [] { return variable_list{leaf({2, 3}), positive({2, 3})}; },
+      [](In a) { return one(xgrad::remainder(a[0], a[1]) * a[1]); });
+  add("FmodBackward0", true, x23, [](In a) { return one(a[0].fmod(0.7) * a[0]); });
+  add("FmodBackward1", true, [] { return variable_list{leaf({2, 3}), positive({2, 3})}; },
+      [](In a) { return one(xgrad::fmod(a[0], a[1]) * a[0]); });
 
   // ---- reductions
   add("SumBackward0", true, x23, [](In a) { return one((a[0] * a[0]).sum()); });
@@ -191,6 +199,14 @@ std::vector<OpEntry> entries() {
   add("BinaryCrossEntropyWithLogitsBackward0", true,
       [] { return variable_list{leaf({3, 4}), xgrad::rand({3, 4}, xgrad::kFloat64)}; },
       [](In a) { return one(F::binary_cross_entropy_with_logits(a[0] * a[0], a[1])); });
+  // Probabilities kept inside (0.2, 0.8) so finite differences do not cross 0 or 1; the target
+  // gets a gradient too (PyTorch 1.13's binary_cross_entropy_target_backward).
+  add("BinaryCrossEntropyBackward0", true,
+      [] {
+        return variable_list{(xgrad::rand({3, 4}, xgrad::kFloat64) * 0.6 + 0.2).requires_grad_(),
+                             xgrad::rand({3, 4}, xgrad::kFloat64).requires_grad_()};
+      },
+      [](In a) { return one(F::binary_cross_entropy(a[0], a[1])); });
   // Recorded by binary_cross_entropy_with_logits's backward for the target (with pos_weight), under
   // create_graph.
   add("SoftplusBackward0", true,

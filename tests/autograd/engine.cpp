@@ -421,3 +421,50 @@ BOOST_AUTO_TEST_CASE(limited_passes_inside_a_hook_do_not_leak_into_the_outer_pas
   check_values(a.grad(), {-1.0, 1.0});
   check_values(b.grad(), {2.0, 5.0});
 }
+
+// Tensor::register_hook / remove_hook (LibTorch names, issue 9). Hand-worked values: y = x * x,
+// z = 3 * y; dz/dy = 3, dz/dx = 3 * 2x.
+BOOST_AUTO_TEST_SUITE(tensor_hooks)
+
+BOOST_AUTO_TEST_CASE(a_returning_hook_replaces_the_gradient_and_a_void_hook_observes) {
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  Tensor y = x * x;
+  std::vector<double> seen;
+  y.register_hook([&](Tensor g) { seen = g.to_vector<double>(); });  // void: observes
+  y.register_hook(std::function<Tensor(Tensor)>([](Tensor g) { return g * 10.0; }));
+  y.retain_grad();
+  (y * 3.0).sum().backward();
+  check_values(tensor(seen), {3, 3});
+  check_values(y.grad(), {30, 30});  // retain_grad keeps the replaced gradient
+  check_values(x.grad(), {60, 120});
+}
+
+BOOST_AUTO_TEST_CASE(leaf_hooks_run_before_accumulation_and_can_be_removed) {
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  int calls = 0;
+  const unsigned h = x.register_hook([&](const Tensor& g) {
+    ++calls;
+    return g + 1.0;
+  });
+  (x * x).sum().backward();
+  BOOST_CHECK_EQUAL(calls, 1);
+  check_values(x.grad(), {3, 5});  // 2x + 1
+  x.remove_hook(h);
+  x.remove_hook(h);  // twice: a no-op
+  x.mutable_grad() = Tensor();
+  (x * x).sum().backward();
+  BOOST_CHECK_EQUAL(calls, 1);
+  check_values(x.grad(), {2, 4});
+  // autograd::grad sees the hooks too.
+  x.register_hook([](Tensor g) { return g * 0.5; });
+  check_values(autograd::grad({(x * x).sum()}, {x})[0], {1, 2});
+  BOOST_CHECK_THROW(x.remove_hook(7), IndexError);
+}
+
+BOOST_AUTO_TEST_CASE(hooks_errors) {
+  BOOST_CHECK_THROW(tensor({1.0}).register_hook([](Tensor g) { return g; }), AutogradError);
+  BOOST_CHECK_THROW(Tensor().register_hook([](Tensor g) { return g; }), ValueError);
+  BOOST_CHECK_THROW(Tensor().remove_hook(0), ValueError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

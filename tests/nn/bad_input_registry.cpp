@@ -76,6 +76,7 @@ const std::vector<Entry>& registry() {
       // hardtanh clamps any dtype (integral too, as PyTorch) and min_val > max_val is clamp's
       // "everything becomes max_val": the bad input left is an undefined tensor.
       {"hardtanh", "hardtanh", Kind::kValue, [] { F::hardtanh(Tensor()); }, ""},
+      {"relu6", "relu6", Kind::kValue, [] { F::relu6(Tensor()); }, ""},
       {"hardtanh_", "hardtanh_", Kind::kAutograd, [] { Tensor p = param(); xgrad::hardtanh_(p, -2.0, 2.0); }, ""},
       // ---- functional/batchnorm.hpp -------------------------------------------------------------
       {"batch_norm", "batch_norm", Kind::kShape, [] { F::batch_norm(x4(), zeros({4}), ones({4})); }, ""},
@@ -85,6 +86,9 @@ const std::vector<Entry>& registry() {
        [] { F::conv2d(x4(), randn({4, 3, 3, 3}), F::Conv2dFuncOptions().stride(0)); }, ""},
       // ---- functional/dropout.hpp ---------------------------------------------------------------
       {"dropout", "dropout", Kind::kValue, [] { F::dropout(x4(), F::DropoutFuncOptions().p(1.5)); }, ""},
+      {"dropout2d", "dropout2d", Kind::kValue, [] { F::dropout2d(x4(), F::Dropout2dFuncOptions().p(-0.5)); }, ""},
+      {"normalize", "normalize", Kind::kIndex, [] { F::normalize(randn({2, 3}), F::NormalizeFuncOptions().dim(2)); },
+       ""},
       // ---- functional/embedding.hpp -------------------------------------------------------------
       {"one_hot", "one_hot", Kind::kType, [] { F::one_hot(randn({3})); }, ""},
       // ---- functional/linear.hpp ----------------------------------------------------------------
@@ -101,6 +105,8 @@ const std::vector<Entry>& registry() {
        [] { F::nll_loss(randn({2, 3}), tensor({0, 7}, TensorOptions(kInt64))); }, ""},
       {"cross_entropy", "cross_entropy", Kind::kShape,
        [] { F::cross_entropy(randn({2, 3}), tensor({0, 1, 2}, TensorOptions(kInt64))); }, ""},
+      {"binary_cross_entropy", "binary_cross_entropy", Kind::kValue,
+       [] { F::binary_cross_entropy(tensor({0.5, 1.5}), tensor({0.0, 1.0})); }, ""},
       {"binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits", Kind::kShape,
        [] { F::binary_cross_entropy_with_logits(randn({2, 3}), rand({3, 2})); }, ""},
       // ---- functional/pooling.hpp ---------------------------------------------------------------
@@ -169,6 +175,10 @@ const std::vector<Entry>& registry() {
       {"Conv2d", "Conv2d", Kind::kValue, [] { nn::Conv2d(nn::Conv2dOptions(3, 4, 3).groups(2)); }, ""},
       {"Conv2d", "conv2d", Kind::kShape, [] { nn::Conv2d(3, 4, 3)(randn({1, 2, 5, 5})); }, ""},
       {"Dropout", "Dropout", Kind::kValue, [] { nn::Dropout(-0.1); }, ""},
+      {"Dropout2d", "Dropout2d", Kind::kValue, [] { nn::Dropout2d(1.5); }, ""},
+      {"ReLU6", "relu6", Kind::kValue, [] { nn::ReLU6()(Tensor()); }, ""},
+      {"Unflatten", "Unflatten", Kind::kShape, [] { nn::Unflatten(1, std::vector<int64_t>{2, 2})(randn({2, 6})); }, ""},
+      {"BCELoss", "binary_cross_entropy", Kind::kShape, [] { nn::BCELoss()(rand({2, 3}), rand({3})); }, ""},
       {"Linear", "Linear", Kind::kValue, [] { nn::Linear(-1, 2); }, ""},
       {"Linear", "linear", Kind::kShape, [] { nn::Linear(3, 2)(randn({2, 4})); }, ""},
       {"Flatten", "flatten", Kind::kIndex, [] { nn::Flatten(nn::FlattenOptions().start_dim(4))(randn({2, 3})); }, ""},

@@ -344,3 +344,101 @@ BOOST_AUTO_TEST_CASE(loss_modules_forward_to_functional) {
   BOOST_CHECK(ce->weight.dtype() == kFloat64);
   BOOST_CHECK_NO_THROW(ce(x.to(kFloat64), t));
 }
+
+// LibTorch names of issue 9: ReLU6, Dropout2d, Unflatten, BCELoss and the TORCH_MODULE macro.
+// Values from tests/reference/names.py (PyTorch 1.13).
+namespace {
+class TinyNetImpl : public nn::Cloneable<TinyNetImpl> {
+ public:
+  TinyNetImpl() { reset(); }
+  void reset() override { fc = register_module("fc", nn::Linear(2, 1)); }
+  Tensor forward(const Tensor& x) { return fc(x); }
+  nn::Linear fc{nullptr};
+};
+TORCH_MODULE(TinyNet);  // LibTorch's spelling of XGRAD_MODULE
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(torch_module_macro_defines_a_holder) {
+  TinyNet net;
+  check_sizes(net(ones({3, 2})), {3, 1});
+  BOOST_CHECK_EQUAL(net->parameters().size(), 2u);
+  static_assert(std::is_base_of_v<nn::ModuleHolder<TinyNetImpl>, TinyNet>);
+}
+
+BOOST_AUTO_TEST_CASE(relu6_module) {
+  nn::ReLU6 relu6;
+  check_values(relu6(tensor({-1.0, 3.0, 7.5})), {0, 3, 6});
+  nn::ReLU6 in_place(true);
+  Tensor x = tensor({-1.0, 8.0});
+  BOOST_TEST(in_place(x).is_same(x));
+  check_values(x, {0, 6});
+  std::ostringstream a, b;
+  a << *relu6;
+  b << *in_place;
+  BOOST_CHECK_EQUAL(a.str(), "ReLU6()");
+  BOOST_CHECK_EQUAL(b.str(), "ReLU6(inplace=True)");
+}
+
+BOOST_AUTO_TEST_CASE(dropout2d_module) {
+  nn::Dropout2d drop(nn::Dropout2dOptions(0.5));
+  manual_seed(7);
+  check_values(drop(ones({2, 3, 2, 2})), {2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  drop->eval();
+  const Tensor x = ones({2, 2, 10, 10});
+  BOOST_TEST(drop(x).sum().item<double>() == 400.0);
+  std::ostringstream s;
+  s << *drop;
+  BOOST_CHECK_EQUAL(s.str(), "Dropout2d(p=0.5, inplace=False)");
+  // p outside [0, 1]: a ValueError naming the module and the value.
+  try {
+    nn::Dropout2d bad(1.5);
+    BOOST_ERROR("Dropout2d(1.5) did not throw");
+  } catch (const ValueError& e) {
+    const std::string msg = e.what();
+    BOOST_TEST(msg.find("Dropout2d") != std::string::npos, msg);
+    BOOST_TEST(msg.find("1.5") != std::string::npos, msg);
+  }
+  BOOST_CHECK_THROW(nn::Dropout2d(nn::Dropout2dOptions().p(-0.1)), ValueError);
+}
+
+BOOST_AUTO_TEST_CASE(unflatten_module) {
+  nn::Unflatten unflatten(nn::UnflattenOptions(0, {2, 2}));
+  const Tensor out = unflatten->forward(tensor({1, 2, 3, 4}));
+  BOOST_CHECK(xgrad::equal(out, tensor({{1, 2}, {3, 4}})));
+  const Tensor base = arange(12.).reshape({2, 6});
+  const Tensor y = nn::Unflatten(1, std::vector<int64_t>{2, -1})(base);
+  check_sizes(y, {2, 2, 3});
+  check_values(y, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+  BOOST_CHECK(y.data_ptr() == base.data_ptr());  // a view, as PyTorch
+  check_sizes(nn::Unflatten(-1, std::vector<int64_t>{3, 1, 2})(base), {2, 3, 1, 2});
+  Tensor g = ones({2, 6}).requires_grad_();
+  (nn::Unflatten(1, std::vector<int64_t>{3, 2})(g) * 2.0).sum().backward();
+  check_values(g.grad(), std::vector<double>(12, 2.0));
+  std::ostringstream s;
+  s << *unflatten;
+  BOOST_CHECK_EQUAL(s.str(), "Unflatten(dim=0, unflattened_size={2, 2})");
+  BOOST_CHECK_THROW(nn::Unflatten(1, std::vector<int64_t>{5, 2})(base), ShapeError);
+  BOOST_CHECK_THROW(nn::Unflatten(1, std::vector<int64_t>{-1, -1})(base), ValueError);
+  BOOST_CHECK_THROW(nn::Unflatten(2, std::vector<int64_t>{1, 1})(base), IndexError);
+  BOOST_CHECK_THROW(nn::Unflatten(1, std::vector<int64_t>{5, -1})(base), ShapeError);
+  // Named dimensions: accepted by the options, a typed error in forward (no named tensors).
+  nn::Unflatten named(nn::UnflattenOptions("B", {{"B1", 2}, {"B2", 3}}));
+  BOOST_CHECK_THROW(named(base), ValueError);
+}
+
+BOOST_AUTO_TEST_CASE(bce_loss_module_forwards_to_functional) {
+  manual_seed(3);
+  const Tensor input = randn({5, 6}).requires_grad_();
+  const Tensor target = empty({5, 6}).random_(2);
+  nn::BCELoss loss;
+  const Tensor out = loss->forward(sigmoid(input), target);
+  BOOST_CHECK(out.equal(F::binary_cross_entropy(sigmoid(input), target)));
+  BOOST_CHECK_EQUAL(out.dim(), 0);
+  out.backward();
+  check_sizes(input.grad(), {5, 6});
+  BOOST_CHECK(nn::BCELoss()->buffers().empty());
+  const Tensor w = rand({6});
+  BOOST_CHECK(nn::BCELoss(nn::BCELossOptions().weight(w).reduction(xgrad::kSum))(sigmoid(input), target)
+                  .equal(F::binary_cross_entropy(sigmoid(input), target,
+                                                 F::BinaryCrossEntropyFuncOptions().weight(w).reduction(xgrad::kSum))));
+}

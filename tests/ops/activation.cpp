@@ -462,3 +462,33 @@ BOOST_AUTO_TEST_CASE(modules_forward_through_functional) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// F::relu6 (LibTorch names, issue 9); values from tests/reference/names.py.
+BOOST_AUTO_TEST_SUITE(relu6)
+
+BOOST_AUTO_TEST_CASE(values_inplace_and_gradient) {
+  namespace F = xgrad::nn::functional;
+  const Tensor x = tensor({-2.5, -1.0, -0.3, 0.0, 0.4, 1.0, 2.2, 3.7}) * 3.0;
+  check_values(F::relu6(x), {0, 0, 0, 0, 1.20000005, 3, 6, 6});
+  Tensor y = x.clone();
+  Tensor r = F::relu6(y, true);  // `relu6(x, /*inplace=*/true)` as LibTorch
+  BOOST_TEST(r.is_same(y));
+  check_values(y, {0, 0, 0, 0, 1.20000005, 3, 6, 6});
+  Tensor z = x.clone();
+  F::relu6(z, F::ReLU6FuncOptions().inplace(false));
+  check_values(z, x.to_vector<double>());  // not written
+  // An integral tensor is clamped too, as PyTorch.
+  BOOST_TEST(F::relu6(tensor({-3, 2, 9})).to_vector<int64_t>() == std::vector<int64_t>({0, 2, 6}),
+             boost::test_tools::per_element());
+  Tensor g = tensor({-1.0, 0.0, 3.0, 6.0, 7.0}, kFloat64).requires_grad_();
+  Tensor out = F::relu6(g);
+  BOOST_CHECK_EQUAL(out.grad_fn()->name(), "HardtanhBackward0");
+  out.sum().backward();
+  check_values(g.grad(), {0, 0, 1, 0, 0});  // PyTorch passes no gradient at the bounds
+  manual_seed(9);
+  const Tensor in = (randn({3, 4}, kFloat64) * 4.0 + 3.0).requires_grad_();
+  BOOST_CHECK(autograd::gradcheck([](const auto& v) { return F::relu6(v[0]) * v[0]; }, {in}));
+  BOOST_CHECK(autograd::gradgradcheck([](const auto& v) { return F::relu6(v[0]) * v[0]; }, {in}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

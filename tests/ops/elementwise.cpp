@@ -10,6 +10,7 @@
 using namespace xgrad;
 using xgrad::testing::check_sizes;
 using xgrad::testing::check_values;
+using xgrad::testing::check_close;
 
 #define CHECK_DTYPE(t, d) BOOST_CHECK_EQUAL(dtype_name((t).dtype()), dtype_name(d))
 
@@ -627,6 +628,173 @@ BOOST_AUTO_TEST_CASE(in_place_bounds) {
   Tensor leaf = zeros({2}, requires_grad());
   BOOST_CHECK_THROW(leaf.clamp_min_(0.0), AutogradError);
   BOOST_CHECK_THROW(xgrad::log1p(Tensor()), ValueError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// LibTorch names of issue 9 (names branch): erf, remainder / fmod / %, isinf / isfinite,
+// all / any, max / min of two tensors, repeat, type_as, alias, addmm. Values from
+// tests/reference/names.py (PyTorch 1.13).
+BOOST_AUTO_TEST_SUITE(libtorch_names)
+
+BOOST_AUTO_TEST_CASE(erf_values_gradient_and_double_backward) {
+  const Tensor x = X();
+  check_values(xgrad::erf(x),
+               {-0.999593019, -0.842700779, -0.328626782, 0, 0.428392351, 0.842700779, 0.998137176, 0.999999821});
+  CHECK_DTYPE(tensor({0, 1}).erf(), kFloat32);
+  Tensor x64 = x.to(kFloat64).requires_grad_();
+  x64.erf().sum().backward();
+  check_values(x64.grad(), {0.00217828423, 0.415107497, 1.0312609, 1.12837917, 0.961541294, 0.415107497,
+                            0.00892215319, 1.27927363e-06},
+               1e-9, 1e-7);
+  BOOST_CHECK_EQUAL(grad_fn_name(x64.erf()), "ErfBackward0");
+  manual_seed(5);
+  const auto in = leaf64({3, 4});
+  gradcheck([](const auto& a) { return a[0].erf(); }, {in});
+  BOOST_CHECK(autograd::gradgradcheck([](const auto& a) { return a[0].erf(); }, {in}));
+  BOOST_CHECK_THROW(xgrad::erf(Tensor()), ValueError);
+}
+
+BOOST_AUTO_TEST_CASE(remainder_and_fmod_follow_pytorch_signs) {
+  const Tensor a = tensor({-7.5, -3.0, -0.5, 0.0, 2.0, 5.25, 7.0});
+  check_values(xgrad::remainder(a, 2.5), {0, 2, 2, 0, 2, 0.25, 2});
+  check_values(a % -2.5, {0, -0.5, -0.5, 0, -0.5, -2.25, -0.5});
+  check_values(a.fmod(2.5), {0, -0.5, -0.5, 0, 2, 0.25, 2});
+  check_values(xgrad::fmod(a, -2.5), {0, -0.5, -0.5, 0, 2, 0.25, 2});
+  const Tensor i = tensor({-7, -3, -1, 0, 2, 5, 7});
+  const Tensor r = i % 3;
+  CHECK_DTYPE(r, kInt64);
+  BOOST_TEST(r.to_vector<int64_t>() == std::vector<int64_t>({2, 0, 2, 0, 2, 2, 1}), boost::test_tools::per_element());
+  BOOST_TEST((i % -3).to_vector<int64_t>() == std::vector<int64_t>({-1, 0, -1, 0, -1, -1, -2}),
+             boost::test_tools::per_element());
+  BOOST_TEST(i.fmod(3).to_vector<int64_t>() == std::vector<int64_t>({-1, 0, -1, 0, 2, 2, 1}),
+             boost::test_tools::per_element());
+  CHECK_DTYPE(i % 2.5, kFloat32);
+  const Tensor d = tensor({2.0, -1.5, 0.75, 3.0, -4.0, 1.25, -2.0});
+  check_values(a % d, {0.5, 0, 0.25, 0, -2, 0.25, -1});
+  check_values(a.fmod(d), {-1.5, 0, -0.5, 0, 2, 0.25, 1});
+  // Floating division by zero is NaN; integral is an error (PyTorch's ZeroDivisionError).
+  BOOST_TEST(std::isnan((a % 0.0)[0].item<double>()));
+  BOOST_CHECK_THROW(i % 0, ValueError);
+  BOOST_CHECK_THROW(xgrad::fmod(i, tensor({1, 0, 1, 1, 1, 1, 1})), ValueError);
+  // bool % int promotes to int64 (as PyTorch); bool % bool has no kernel (TypeError).
+  BOOST_TEST((tensor({true, false}) % 2).to_vector<int64_t>() == std::vector<int64_t>({1, 0}),
+             boost::test_tools::per_element());
+  BOOST_CHECK_THROW(tensor({true}) % true, TypeError);
+  BOOST_CHECK_THROW(xgrad::fmod(tensor({true}), tensor({true})), TypeError);
+  BOOST_CHECK_THROW(a % tensor({1.0, 2.0}), ShapeError);
+}
+
+BOOST_AUTO_TEST_CASE(remainder_and_fmod_gradients) {
+  Tensor a = tensor({-7.5, -3.0, -0.5, 0.0, 2.0, 5.25, 7.0}, kFloat64).requires_grad_();
+  Tensor d = tensor({2.0, -1.5, 0.75, 3.0, -4.0, 1.25, -2.0}, kFloat64).requires_grad_();
+  xgrad::remainder(a, d).sum().backward();
+  check_values(a.grad(), {1, 1, 1, 1, 1, 1, 1});
+  check_values(d.grad(), {4, -2, 1, 0, 1, -4, 4});
+  a.mutable_grad() = Tensor();
+  d.mutable_grad() = Tensor();
+  xgrad::fmod(a, d).sum().backward();
+  check_values(d.grad(), {3, -2, 0, 0, 0, -4, 3});
+  BOOST_CHECK_EQUAL(grad_fn_name(a % 2.0), "RemainderBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(a % d), "RemainderBackward1");
+  BOOST_CHECK_EQUAL(grad_fn_name(a.fmod(2.0)), "FmodBackward0");
+  BOOST_CHECK_EQUAL(grad_fn_name(a.fmod(d)), "FmodBackward1");
+  manual_seed(6);
+  const auto x = leaf64({2, 3}), y = positive64({2, 3});
+  gradcheck([](const auto& v) { return v[0] % 0.7; }, {x});
+  gradcheck([](const auto& v) { return xgrad::remainder(v[0], v[1]); }, {x, y});
+  gradcheck([](const auto& v) { return xgrad::fmod(v[0], v[1]); }, {x, y});
+  BOOST_CHECK(autograd::gradgradcheck([](const auto& v) { return xgrad::remainder(v[0], v[1]) * v[0]; }, {x, y}));
+  BOOST_CHECK(autograd::gradgradcheck([](const auto& v) { return xgrad::fmod(v[0], v[1]) * v[1]; }, {x, y}));
+}
+
+BOOST_AUTO_TEST_CASE(isinf_isfinite_isnan_all_any) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const Tensor x = tensor({1.0, inf, -inf, std::nan(""), 0.0});
+  BOOST_TEST(x.isinf().to_vector<int64_t>() == std::vector<int64_t>({0, 1, 1, 0, 0}), boost::test_tools::per_element());
+  BOOST_TEST(xgrad::isfinite(x).to_vector<int64_t>() == std::vector<int64_t>({1, 0, 0, 0, 1}),
+             boost::test_tools::per_element());
+  BOOST_TEST(x.isnan().to_vector<int64_t>() == std::vector<int64_t>({0, 0, 0, 1, 0}), boost::test_tools::per_element());
+  CHECK_DTYPE(x.isinf(), kBool);
+  BOOST_TEST(tensor({1, 2}).isfinite().all().item<bool>());
+  // NaN counts as non-zero (true), as PyTorch.
+  BOOST_TEST(tensor({std::nan(""), 1.0}).all().item<bool>());
+  BOOST_TEST(!x.all().item<bool>());
+  BOOST_TEST(x.any().item<bool>());
+  BOOST_TEST(!zeros({3}).any().item<bool>());
+  BOOST_TEST(zeros({0}).all().item<bool>());
+  BOOST_TEST(!zeros({0}).any().item<bool>());
+  CHECK_DTYPE(x.all(), kBool);
+  BOOST_CHECK_EQUAL(x.all().dim(), 0);
+  const Tensor m = tensor({{1.0, 0.0, 2.0}, {3.0, 4.0, 5.0}});
+  BOOST_TEST(m.all(1).to_vector<int64_t>() == std::vector<int64_t>({0, 1}), boost::test_tools::per_element());
+  BOOST_TEST(xgrad::any(m, 0, true).to_vector<int64_t>() == std::vector<int64_t>({1, 1, 1}),
+             boost::test_tools::per_element());
+  check_sizes(xgrad::any(m, 0, true), {1, 3});
+  BOOST_CHECK_THROW(m.all(2), IndexError);
+  BOOST_CHECK_THROW(Tensor().any(), ValueError);
+}
+
+BOOST_AUTO_TEST_CASE(max_min_of_two_tensors_are_maximum_minimum) {
+  const Tensor a = A(), b = B();
+  check_close(xgrad::max(a, b), maximum(a, b), 0, 0);
+  check_close(xgrad::min(a, b), minimum(a, b), 0, 0);
+  check_close(a.max(b), maximum(a, b), 0, 0);
+  check_close(a.minimum(b), minimum(a, b), 0, 0);
+  // The dim overloads are still chosen for an integer argument.
+  check_sizes(std::get<0>(xgrad::max(a, 0)), {1, 4});
+}
+
+BOOST_AUTO_TEST_CASE(repeat_type_as_alias) {
+  const Tensor r = tensor({{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}});
+  const Tensor y = r.repeat({2, 1, 2});
+  check_sizes(y, {2, 2, 6});
+  check_values(y, {1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6, 1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6});
+  Tensor r64 = r.to(kFloat64).requires_grad_();
+  (r64.repeat({2, 3}) * arange(36, kFloat64).reshape({4, 9})).sum().backward();
+  check_values(r64.grad(), {72, 78, 84, 126, 132, 138});
+  check_sizes(r.repeat({0, 2}), {0, 6});
+  BOOST_CHECK_THROW(r.repeat({2}), ValueError);
+  BOOST_CHECK_THROW(r.repeat({2, -1}), ValueError);
+  manual_seed(7);
+  const auto x = leaf64({2, 3});
+  gradcheck([](const auto& v) { return v[0].repeat({3, 1, 2}); }, {x});
+  BOOST_CHECK(autograd::gradgradcheck([](const auto& v) { return v[0].repeat({2, 2}) * v[0].repeat({2, 2}); }, {x}));
+
+  CHECK_DTYPE(tensor({1, 2}).type_as(tensor({1.0})), kFloat32);
+  CHECK_DTYPE(tensor({1.5, 2.0}).type_as(tensor({1})), kInt64);
+  const Tensor same = tensor({1.0});
+  BOOST_TEST(same.type_as(same).is_same(same));
+
+  Tensor base = tensor({{1.0, 2.0}, {3.0, 4.0}}).t();
+  Tensor al = base.alias();
+  BOOST_TEST(al.strides().vec() == base.strides().vec(), boost::test_tools::per_element());
+  BOOST_TEST(!al.is_same(base));
+  al.mul_(10.0);
+  check_values(base, {10, 30, 20, 40});
+  Tensor s = tensor(2.0);
+  xgrad::alias(s).fill_(5.0);
+  BOOST_TEST(s.item<double>() == 5.0);
+  Tensor g = tensor({1.0, 2.0}).requires_grad_();
+  (g.alias() * 3.0).sum().backward();
+  check_values(g.grad(), {3, 3});
+}
+
+BOOST_AUTO_TEST_CASE(addmm_matches_pytorch) {
+  const Tensor m = tensor({1.0, -2.0});
+  const Tensor m1 = tensor({{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}, {-1.0, 0.5, 2.0}});
+  const Tensor m2 = tensor({{0.5, -1.0}, {2.0, 0.25}, {-1.5, 3.0}});
+  check_values(xgrad::addmm(m, m1, m2, 0.5, 2), {0.5, 16, 6.5, 29.5, -4.5, 13.25});
+  check_close(m.addmm(m1, m2), m + m1.mm(m2));
+  // beta = 0: NaN in self does not reach the result.
+  check_close(xgrad::addmm(full({3, 2}, std::nan("")), m1, m2, 0), m1.mm(m2));
+  BOOST_CHECK_THROW(xgrad::addmm(m, m1, m1), ShapeError);
+  BOOST_CHECK_THROW(xgrad::addmm(zeros({4, 2}), m1, m2), ShapeError);
+  BOOST_CHECK_THROW(xgrad::addmm(m, m, m2), ShapeError);
+  manual_seed(8);
+  const auto b = leaf64({3}), x = leaf64({2, 4}), w = leaf64({4, 3});
+  gradcheck([](const auto& v) { return xgrad::addmm(v[0], v[1], v[2], 0.5, -1.5); }, {b, x, w});
+  BOOST_CHECK(autograd::gradgradcheck([](const auto& v) { return xgrad::addmm(v[0], v[1], v[2], 2, 3); }, {b, x, w}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

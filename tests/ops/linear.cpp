@@ -215,3 +215,59 @@ BOOST_AUTO_TEST_CASE(flatten_and_activations) {
   F::relu(b, F::ReLUFuncOptions().inplace(true));
   check_values(b, act_relu, 1e-12);
 }
+
+// F::dropout2d (LibTorch names, issue 9): masks against PyTorch 1.13 after the same manual_seed
+// (tests/reference/names.py).
+BOOST_AUTO_TEST_SUITE(dropout2d)
+
+BOOST_AUTO_TEST_CASE(channel_masks_match_pytorch_for_the_same_seed) {
+  manual_seed(7);
+  const Tensor y = F::dropout2d(ones({2, 3, 2, 2}), F::Dropout2dFuncOptions().p(0.5));
+  check_values(y, {2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  manual_seed(3);
+  const Tensor d = F::dropout2d(ones({4, 5, 1, 3}, kFloat64), F::Dropout2dFuncOptions().p(0.3));
+  const double k = 1.42857143;
+  check_values(d.select(2, 0).select(2, 0),
+               {k, k, 0, k, 0, k, k, k, k, 0, k, k, k, k, 0, k, k, k, 0, k}, 1e-7);
+  // Every element of a channel shares its draw.
+  check_values(d.select(2, 0).select(2, 2), d.select(2, 0).select(2, 0).to_vector<double>(), 0);
+  // A 3-D input is one unbatched [C, H, W] sample, as LibTorch's F::dropout2d.
+  manual_seed(11);
+  const Tensor u = F::dropout2d(ones({6, 4, 5}), F::Dropout2dFuncOptions().p(0.4));
+  check_sizes(u, {6, 4, 5});
+  check_values(u.select(1, 0).select(1, 0), {1.66666663, 0, 0, 0, 1.66666663, 1.66666663});
+}
+
+BOOST_AUTO_TEST_CASE(gradient_inplace_eval_and_errors) {
+  manual_seed(2);
+  const Tensor x = randn({3, 4, 2, 2}, kFloat64).requires_grad_();
+  const Tensor y = F::dropout2d(x, F::Dropout2dFuncOptions().p(0.5));
+  BOOST_CHECK_EQUAL(y.grad_fn()->name(), "MulBackward0");
+  y.sum().backward();
+  // The gradient is the mask (0 or 2 per channel), which y / x also is.
+  check_values(x.grad(), (y / x).detach().to_vector<double>(), 1e-9);
+  manual_seed(4);
+  BOOST_CHECK(autograd::gradcheck(
+      [](const autograd::variable_list& v) {
+        manual_seed(4);  // the same mask at every evaluation
+        return F::dropout2d(v[0], F::Dropout2dFuncOptions().p(0.3)) * v[0];
+      },
+      {randn({2, 3, 2, 1}, kFloat64).requires_grad_()}));
+  Tensor z = ones({2, 50, 2, 2});
+  manual_seed(5);
+  Tensor r = F::dropout2d(z, F::Dropout2dFuncOptions().p(0.5).inplace(true));
+  BOOST_TEST(r.is_same(z));
+  const auto zv = z.to_vector<double>();
+  BOOST_TEST(std::count(zv.begin(), zv.end(), 0.0) > 40);
+  BOOST_TEST(std::count(zv.begin(), zv.end(), 2.0) > 40);
+  const Tensor e = ones({2, 2, 3, 3});
+  BOOST_TEST(F::dropout2d(e, F::Dropout2dFuncOptions().training(false)).is_same(e));
+  check_values(F::dropout2d(e, F::Dropout2dFuncOptions().p(1.0)), std::vector<double>(36, 0.0));
+  BOOST_CHECK_THROW(F::dropout2d(e, F::Dropout2dFuncOptions().p(1.5)), ValueError);
+  BOOST_CHECK_THROW(F::dropout2d(e, F::Dropout2dFuncOptions().p(-0.5)), ValueError);
+  BOOST_CHECK_THROW(F::dropout2d(tensor(1.0)), ShapeError);
+  BOOST_CHECK_THROW(F::dropout2d(ones({2, 2, 2, 2}, kInt64)), TypeError);
+  BOOST_CHECK_THROW(F::dropout2d(Tensor()), ValueError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

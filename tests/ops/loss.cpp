@@ -735,3 +735,73 @@ BOOST_AUTO_TEST_CASE(loss_weights_requiring_grad_throw_at_backward) {
                     AutogradError);
   BOOST_CHECK_THROW(F::nll_loss(x, lng({1, 0, 3}, {3}), F::NLLLossFuncOptions().weight(w4)).backward(), AutogradError);
 }
+
+// F::binary_cross_entropy and smooth_l1_loss's trailing beta (LibTorch names, issue 9); values
+// from tests/reference/names.py (PyTorch 1.13).
+BOOST_AUTO_TEST_SUITE(binary_cross_entropy)
+
+Tensor bce_p() { return tensor({{0.0, 0.1, 0.5}, {0.9, 1.0, 0.3}}); }
+Tensor bce_t() { return tensor({{0.0, 1.0, 0.25}, {1.0, 0.0, 0.7}}); }
+
+BOOST_AUTO_TEST_CASE(values_match_pytorch_with_the_log_clamped_at_minus_100) {
+  check_values(F::binary_cross_entropy(bce_p(), bce_t(), F::BinaryCrossEntropyFuncOptions(kNone)),
+               {0, 2.30258512, 0.693147182, 0.105360545, 100, 0.949783444});
+  check_values(F::binary_cross_entropy(bce_p(), bce_t(), F::BinaryCrossEntropyFuncOptions().weight(tensor({2.0, 0.5, 1.0}))),
+               {8.83415699});
+  check_values(F::binary_cross_entropy(bce_p(), bce_t(), F::BinaryCrossEntropyFuncOptions().reduction(kSum)),
+               {104.050873}, 1e-4);
+  // log(1 - x) as PyTorch writes it (log1p(-x) would give 1.00004996e-4 and 3.00004485e-5).
+  check_values(F::binary_cross_entropy(tensor({1e-4, 3e-5}), zeros({2}), F::BinaryCrossEntropyFuncOptions(kNone)),
+               {0.000100021593, 2.99815856e-05}, 1e-12, 1e-7);
+  nn::BCELoss loss(nn::BCELossOptions().weight(tensor({2.0, 0.5, 1.0})));
+  check_values(loss(bce_p(), bce_t()), {8.83415699});
+  BOOST_TEST(loss->named_buffers().keys() == std::vector<std::string>{"weight"}, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(gradients_match_pytorch) {
+  Tensor p = bce_p().to(kFloat64).requires_grad_();
+  F::binary_cross_entropy(p, bce_t().to(kFloat64), F::BinaryCrossEntropyFuncOptions().weight(tensor({2.0, 0.5, 1.0}, kFloat64)))
+      .backward();
+  // At x = 1 the denominator is floored at 1e-12: a large finite gradient, as PyTorch.
+  check_values(p.grad(), {0, -0.833333321, 0.166666667, -0.37037038, 8.33333337e+10, -0.317460291}, 1e-6, 1e-6);
+  Tensor p2 = tensor({0.2, 0.6, 0.9}, kFloat64).requires_grad_();
+  Tensor t2 = tensor({0.0, 1.0, 0.3}, kFloat64).requires_grad_();
+  Tensor l = F::binary_cross_entropy(p2, t2);
+  BOOST_CHECK_EQUAL(l.grad_fn()->name(), "BinaryCrossEntropyBackward0");
+  l.backward();
+  check_values(t2.grad(), {0.46209812, -0.135155036, -0.732408192}, 1e-8);
+  manual_seed(12);
+  const Tensor x = (rand({2, 3}, kFloat64) * 0.6 + 0.2).requires_grad_();
+  const Tensor t = rand({2, 3}, kFloat64).requires_grad_();
+  const Tensor w = rand({3}, kFloat64) + 0.5;
+  for (const nn::loss_reduction_t& r : {nn::loss_reduction_t(kNone), nn::loss_reduction_t(kMean), nn::loss_reduction_t(kSum)}) {
+    auto fn = [&](const variable_list& v) {
+      return F::binary_cross_entropy(v[0], v[1], F::BinaryCrossEntropyFuncOptions().weight(w).reduction(r));
+    };
+    BOOST_CHECK(autograd::gradcheck(fn, {x, t}));
+    BOOST_CHECK(autograd::gradgradcheck(fn, {x, t}));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(bad_inputs_are_typed_errors) {
+  BOOST_CHECK_THROW(F::binary_cross_entropy(tensor({0.5, 1.5}), tensor({0.0, 1.0})), ValueError);
+  BOOST_CHECK_THROW(F::binary_cross_entropy(tensor({0.5, -0.1}), tensor({0.0, 1.0})), ValueError);
+  BOOST_CHECK_THROW(F::binary_cross_entropy(tensor({0.5, std::nan("")}), tensor({0.0, 1.0})), ValueError);
+  BOOST_CHECK_THROW(F::binary_cross_entropy(rand({2, 3}), rand({3})), ShapeError);
+  BOOST_CHECK_THROW(F::binary_cross_entropy(rand({2}), rand({2}, kFloat64)), TypeError);
+  BOOST_CHECK_THROW(F::binary_cross_entropy(rand({2, 3}), rand({2, 3}), F::BinaryCrossEntropyFuncOptions().weight(rand({2}))),
+                    ShapeError);
+  BOOST_CHECK_THROW(F::binary_cross_entropy(Tensor(), rand({2})), ValueError);
+}
+
+BOOST_AUTO_TEST_CASE(smooth_l1_loss_with_a_trailing_beta) {
+  const Tensor in = tensor({0.1, 1.5, 10.0});
+  const Tensor tg = tensor({0.0, 1.0, 5.0});
+  check_values(F::smooth_l1_loss(in, tg, kMean, 0.5), {1.67000008});
+  check_values(F::smooth_l1_loss(in, tg, F::SmoothL1LossFuncOptions(kSum), 2.0), {4.06500006});
+  // The trailing beta replaces the options' beta.
+  check_values(F::smooth_l1_loss(in, tg, F::SmoothL1LossFuncOptions().beta(3.0), 0.5), {1.67000008});
+  BOOST_CHECK_THROW(F::smooth_l1_loss(in, tg, kMean, -1.0), ValueError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

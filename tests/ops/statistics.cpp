@@ -318,3 +318,49 @@ BOOST_AUTO_TEST_CASE(gradients_gradcheck_and_double_backward) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// F::normalize (LibTorch names, issue 9); values from tests/reference/names.py.
+BOOST_AUTO_TEST_SUITE(normalize)
+
+BOOST_AUTO_TEST_CASE(values_out_and_gradient_match_pytorch) {
+  namespace F = xgrad::nn::functional;
+  const Tensor n = tensor({{3.0, -4.0, 0.0}, {1.0, 2.0, -2.0}});
+  xgrad::testing::check_values(F::normalize(n), {0.6, -0.8, 0, 0.333333343, 0.666666687, -0.666666687});
+  xgrad::testing::check_values(F::normalize(n, F::NormalizeFuncOptions().p(1).dim(0)),
+                               {0.75, -0.666666687, 0, 0.25, 0.333333343, -1});
+  xgrad::testing::check_values(F::normalize(zeros({2, 3})), {0, 0, 0, 0, 0, 0});  // eps, not NaN
+  Tensor out = randn({1});
+  Tensor r = F::normalize(n, F::NormalizeFuncOptions().dim(-1).out(out));
+  BOOST_TEST(r.is_same(out));
+  check_sizes(out, {2, 3});
+  xgrad::testing::check_values(out, {0.6, -0.8, 0, 0.333333343, 0.666666687, -0.666666687});
+  Tensor g = n.to(kFloat64).requires_grad_();
+  (F::normalize(g) * arange(6, kFloat64).reshape({2, 3})).sum().backward();
+  xgrad::testing::check_values(g.grad(), {0.096, 0.072, 0.4, 0.962962963, 1.25925926, 1.74074074}, 1e-9);
+  // A 0-dim input with dim -1 is its own slice.
+  Tensor s = tensor(-2.5).requires_grad_();
+  Tensor ns = F::normalize(s, F::NormalizeFuncOptions().p(1).dim(-1));
+  BOOST_CHECK_EQUAL(ns.dim(), 0);
+  BOOST_TEST(ns.item<double>() == -1.0);
+  ns.backward();
+  BOOST_CHECK_EQUAL(s.grad().numel(), 1);
+  manual_seed(13);
+  const Tensor x = randn({3, 4}, kFloat64).requires_grad_();
+  for (double p : {1.0, 2.0, 3.0}) {
+    auto fn = [p](const autograd::variable_list& v) { return F::normalize(v[0], F::NormalizeFuncOptions().p(p)); };
+    BOOST_CHECK(autograd::gradcheck(fn, {x}));
+    BOOST_CHECK(autograd::gradgradcheck(fn, {x}));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(bad_options_are_typed_errors) {
+  namespace F = xgrad::nn::functional;
+  BOOST_CHECK_THROW(F::normalize(randn({2, 3}), F::NormalizeFuncOptions().dim(2)), IndexError);
+  BOOST_CHECK_THROW(F::normalize(tensor({1, 2})), TypeError);
+  BOOST_CHECK_THROW(F::normalize(Tensor()), ValueError);
+  // out= is a write: refused while the input is recorded by autograd.
+  BOOST_CHECK_THROW(F::normalize(randn({2, 3}).requires_grad_(), F::NormalizeFuncOptions().out(randn({2, 3}))),
+                    AutogradError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -66,6 +66,8 @@ class Node {
   void add_output_meta(const Tensor& output);
   /// Non-leaf outputs of this node that called retain_grad(), by output index. Guarded by mutex().
   std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained_grads;
+  /// Non-leaf outputs of this node with register_hook hooks, by output index. Guarded by mutex().
+  std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> hooked_tensors;
   /// Where this node was recorded (op, input sizes, module path); set only while anomaly mode
   /// is on (see anomaly_mode.hpp), null otherwise.
   std::shared_ptr<const AnomalyMetadata> anomaly_metadata;
@@ -97,6 +99,11 @@ class AccumulateGrad final : public Node {
 /// The edge along which a gradient for `t` flows: its grad_fn, or its leaf accumulator, or an
 /// invalid edge when `t` does not require grad.
 Edge gradient_edge(const Tensor& t);
+
+/// Runs the register_hook hooks of the tensors whose gradients `node` is about to receive (its
+/// hooked non-leaf outputs, or an AccumulateGrad's leaf) on `inputs`, replacing each gradient
+/// with a hook's defined result. Called by the engine before the gradients are used.
+void run_tensor_hooks(Node& node, variable_list& inputs);
 
 /// Makes `t` the `output_nr`-th output of `fn` (sets grad_fn, records metadata).
 void set_history(Tensor& t, const std::shared_ptr<Node>& fn, uint32_t output_nr);

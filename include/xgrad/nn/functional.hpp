@@ -13,4 +13,5 @@
 #include <xgrad/nn/functional/embedding.hpp>
 #include <xgrad/nn/functional/linear.hpp>
 #include <xgrad/nn/functional/loss.hpp>
+#include <xgrad/nn/functional/normalization.hpp>
 #include <xgrad/nn/functional/pooling.hpp>

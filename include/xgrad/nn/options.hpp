@@ -8,4 +8,5 @@
 #include <xgrad/nn/options/dropout.hpp>
 #include <xgrad/nn/options/linear.hpp>
 #include <xgrad/nn/options/loss.hpp>
+#include <xgrad/nn/options/normalization.hpp>
 #include <xgrad/nn/options/pooling.hpp>

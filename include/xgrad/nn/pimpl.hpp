@@ -127,3 +127,7 @@ std::ostream& operator<<(std::ostream& os, const ModuleHolder<Contained>& holder
 
 /// `XGRAD_MODULE(Net)` makes `Net` the holder of `NetImpl`.
 #define XGRAD_MODULE(Name) XGRAD_MODULE_IMPL(Name, Name##Impl)
+
+/// LibTorch's spellings of the two macros above, so `TORCH_MODULE(Net);` compiles unchanged.
+#define TORCH_MODULE_IMPL(Name, ImplType) XGRAD_MODULE_IMPL(Name, ImplType)
+#define TORCH_MODULE(Name) XGRAD_MODULE(Name)

@@ -51,6 +51,9 @@ std::string HardtanhImpl::extra_repr() const {
                      detail::py_float(options.max_val()), options.inplace() ? ", inplace=True" : "");
 }
 
+Tensor ReLU6Impl::forward(Tensor input) { return functional::relu6(std::move(input), options); }
+std::string ReLU6Impl::extra_repr() const { return options.inplace() ? "inplace=True" : ""; }
+
 Tensor LogSigmoidImpl::forward(const Tensor& input) { return functional::logsigmoid(input); }
 
 }  // namespace xgrad::nn

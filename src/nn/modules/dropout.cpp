@@ -29,4 +29,22 @@ std::string DropoutImpl::extra_repr() const {
   return fmt::format("p={}, inplace={}", py_float(options.p()), py_bool(options.inplace()));
 }
 
+// ---- Dropout2d ----------------------------------------------------------------------------------
+
+Dropout2dImpl::Dropout2dImpl(const Dropout2dOptions& options_) : options(options_) { reset(); }
+
+void Dropout2dImpl::reset() {
+  XGRAD_CHECK(options.p() >= 0.0 && options.p() <= 1.0, ValueError,
+              "Dropout2d: dropout probability has to be between 0 and 1, but got {}", options.p());
+}
+
+Tensor Dropout2dImpl::forward(Tensor input) {
+  return functional::dropout2d(
+      input, functional::Dropout2dFuncOptions().p(options.p()).inplace(options.inplace()).training(is_training()));
+}
+
+std::string Dropout2dImpl::extra_repr() const {
+  return fmt::format("p={}, inplace={}", py_float(options.p()), py_bool(options.inplace()));
+}
+
 }  // namespace xgrad::nn

@@ -71,4 +71,13 @@ Tensor BCEWithLogitsLossImpl::forward(const Tensor& input, const Tensor& target)
       input, target, BCEWithLogitsLossOptions(options).weight(weight).pos_weight(pos_weight));
 }
 
+BCELossImpl::BCELossImpl(BCELossOptions options_) : options(std::move(options_)) { reset(); }
+void BCELossImpl::reset() {
+  buffers_.clear();
+  weight = register_buffer("weight", options.weight());
+}
+Tensor BCELossImpl::forward(const Tensor& input, const Tensor& target) {
+  return functional::binary_cross_entropy(input, target, BCELossOptions(options).weight(weight));
+}
+
 }  // namespace xgrad::nn

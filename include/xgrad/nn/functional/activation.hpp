@@ -79,5 +79,11 @@ Tensor softplus(const Tensor& input, const SoftplusFuncOptions& options = {});
 Tensor logsigmoid(const Tensor& input);
 /// x clamped to [min_val, max_val] (`F::hardtanh`); integral input is clamped too.
 Tensor hardtanh(Tensor input, const HardtanhFuncOptions& options = {});
+/// min(max(x, 0), 6) elementwise, any shape; float32/float64 keep their dtype and integral
+/// tensors are clamped too (as hardtanh, which it is: grad_fn HardtanhBackward0, gradient 1
+/// strictly inside (0, 6), differentiable twice). `F::relu6(x, true)` or
+/// `ReLU6FuncOptions().inplace(true)` writes into x and returns it, unless x requires grad with
+/// grad mode on (then a new tensor, as relu). PyTorch: `F.relu6` / LibTorch `F::relu6`.
+Tensor relu6(Tensor input, const ReLU6FuncOptions& options = {});
 
 }  // namespace xgrad::nn::functional

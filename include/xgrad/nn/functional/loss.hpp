@@ -28,6 +28,9 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOpti
 Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOptions& options = {});
 /// Quadratic below `beta`, linear above (divided by beta). grad_fn "SmoothL1LossBackward0".
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossFuncOptions& options = {});
+/// LibTorch 1.13's overload with a trailing beta: `F::smooth_l1_loss(x, t, xgrad::kMean, 0.5)`.
+/// `beta` replaces options.beta(); the reduction comes from options. beta < 0 is a ValueError.
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossFuncOptions& options, double beta);
 /// Quadratic below `delta`, linear above (scaled by delta). grad_fn "HuberLossBackward0".
 Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossFuncOptions& options = {});
 /// -weight[t] * input[t] per sample for log-probabilities `input`; the mean divides by the sum
@@ -54,5 +57,15 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
 /// "BinaryCrossEntropyWithLogitsBackward0".
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BinaryCrossEntropyWithLogitsFuncOptions& options = {});
+/// -weight * (target * log(input) + (1 - target) * log(1 - input)) for probabilities `input`,
+/// each log clamped to >= -100 as PyTorch (so input 0 or 1 gives a finite loss, at most 100 *
+/// weight), then reduced. input and target: the same sizes (else ShapeError) and the same
+/// float32/float64 dtype (TypeError); weight broadcasts to them. An input element outside
+/// [0, 1] (or NaN) is a ValueError. grad_fn "BinaryCrossEntropyBackward0": the input gets
+/// weight * (input - target) / max(input * (1 - input), 1e-12) and the target
+/// -weight * logit(input), as PyTorch 1.13; differentiable twice. PyTorch:
+/// `F.binary_cross_entropy`.
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
+                            const BinaryCrossEntropyFuncOptions& options = {});
 
 }  // namespace xgrad::nn::functional

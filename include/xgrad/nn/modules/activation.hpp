@@ -127,6 +127,18 @@ class HardtanhImpl : public Cloneable<HardtanhImpl> {
 };
 XGRAD_MODULE(Hardtanh);
 
+/// min(max(x, 0), 6) (`F::relu6`), any shape. `ReLU6(true)` works in place. Repr `ReLU6()` or
+/// `ReLU6(inplace=True)`. PyTorch: `nn.ReLU6`.
+class ReLU6Impl : public Cloneable<ReLU6Impl> {
+ public:
+  explicit ReLU6Impl(const ReLU6Options& options = {}) : options(options) {}
+  void reset() override {}
+  Tensor forward(Tensor input);
+  std::string extra_repr() const override;
+  ReLU6Options options;
+};
+XGRAD_MODULE(ReLU6);
+
 /// log(sigmoid(x)). Repr `LogSigmoid()`.
 class LogSigmoidImpl : public Cloneable<LogSigmoidImpl> {
  public:

@@ -44,6 +44,28 @@ class FlattenImpl : public Cloneable<FlattenImpl> {
 };
 XGRAD_MODULE(Flatten);
 
+/// Splits dimension `dim` of its input into `sizes` (the inverse of Flatten): an input
+/// [B, 12] through `Unflatten(1, {3, 4})` gives [B, 3, 4], a view sharing the input's storage
+/// (as PyTorch's Tensor.unflatten). One size may be -1 (inferred). The product of sizes must
+/// equal input.size(dim) (ShapeError), dim must be in range (IndexError), sizes non-empty and
+/// >= -1 (ValueError); an input whose strides do not allow the view is a ShapeError, as
+/// Tensor::view. The named-dimension options are a ValueError in forward (xgrad has no named
+/// tensors). Differentiable (a view). Repr `Unflatten(dim=1, unflattened_size={3, 4})`.
+/// PyTorch: `nn.Unflatten`.
+class UnflattenImpl : public Cloneable<UnflattenImpl> {
+ public:
+  explicit UnflattenImpl(UnflattenOptions options_);
+  UnflattenImpl(int64_t dim, std::vector<int64_t> sizes) : UnflattenImpl(UnflattenOptions(dim, std::move(sizes))) {}
+  UnflattenImpl(std::string dimname, UnflattenOptions::namedshape_t namedshape)
+      : UnflattenImpl(UnflattenOptions(std::move(dimname), std::move(namedshape))) {}
+  void reset() override {}
+  Tensor forward(const Tensor& input);
+  std::string extra_repr() const override;
+
+  UnflattenOptions options;
+};
+XGRAD_MODULE(Unflatten);
+
 /// Returns its input unchanged (the same tensor, not a copy), e.g. to stand in for a layer that
 /// a variant of a model leaves out. PyTorch's `nn.Identity`; prints as `Identity()`.
 class IdentityImpl : public Cloneable<IdentityImpl> {

@@ -66,4 +66,17 @@ class BCEWithLogitsLossImpl : public Cloneable<BCEWithLogitsLossImpl> {
 };
 XGRAD_MODULE(BCEWithLogitsLoss);
 
+/// Binary cross entropy of probabilities (`F::binary_cross_entropy`); `weight` is a buffer.
+/// forward(input, target) as the functional: same sizes, float32/float64, input in [0, 1].
+/// PyTorch: `nn.BCELoss`.
+class BCELossImpl : public Cloneable<BCELossImpl> {
+ public:
+  explicit BCELossImpl(BCELossOptions options = {});
+  void reset() override;
+  Tensor forward(const Tensor& input, const Tensor& target);
+  BCELossOptions options;
+  Tensor weight;
+};
+XGRAD_MODULE(BCELoss);
+
 }  // namespace xgrad::nn

@@ -84,6 +84,14 @@ struct HardtanhOptions {
 };
 using HardtanhFuncOptions = HardtanhOptions;
 
+/// `ReLU6Options(true)` / `ReLU6Options().inplace(true)`: min(max(x, 0), 6), optionally written
+/// into the input. As LibTorch's `ReLU6Options`; `F::relu6` takes the same struct.
+struct ReLU6Options {
+  ReLU6Options(bool inplace = false) : inplace_(inplace) {}  // NOLINT: `ReLU6(true)` as LibTorch
+  XGRAD_ARG(bool, inplace);
+};
+using ReLU6FuncOptions = ReLU6Options;
+
 }  // namespace xgrad::nn
 
 namespace xgrad::nn::functional {
@@ -93,6 +101,7 @@ using nn::HardtanhFuncOptions;
 using nn::LeakyReLUFuncOptions;
 using nn::LogSoftmaxFuncOptions;
 using nn::ReLUFuncOptions;
+using nn::ReLU6FuncOptions;
 using nn::SoftmaxFuncOptions;
 using nn::SoftplusFuncOptions;
 }  // namespace xgrad::nn::functional

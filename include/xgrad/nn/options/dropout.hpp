@@ -24,8 +24,15 @@ struct DropoutFuncOptions {
   XGRAD_ARG(bool, inplace) = false;
 };
 
+/// Options of `nn::Dropout2d` (`Dropout2dOptions(0.2).inplace(true)`): the probability of
+/// zeroing a whole channel. The same struct as DropoutOptions, as in LibTorch.
+using Dropout2dOptions = DropoutOptions;
+/// Options of `functional::dropout2d`: DropoutFuncOptions, as in LibTorch.
+using Dropout2dFuncOptions = DropoutFuncOptions;
+
 }  // namespace xgrad::nn
 
 namespace xgrad::nn::functional {
 using nn::DropoutFuncOptions;
+using nn::Dropout2dFuncOptions;
 }  // namespace xgrad::nn::functional

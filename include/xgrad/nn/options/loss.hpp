@@ -102,11 +102,23 @@ struct BCEWithLogitsLossOptions {
 };
 using BinaryCrossEntropyWithLogitsFuncOptions = BCEWithLogitsLossOptions;
 
+/// `BCELossOptions().weight(w).reduction(xgrad::kSum)` (or `BCELossOptions(xgrad::kNone)`):
+/// binary cross entropy of probabilities. As LibTorch's `BCELossOptions`.
+struct BCELossOptions {
+  using reduction_t = loss_reduction_t;
+  XGRAD_LOSS_REDUCTION_CTORS(BCELossOptions)
+  /// Rescales each element's loss; broadcast to the target's shape.
+  XGRAD_ARG(Tensor, weight) = {};
+  XGRAD_ARG(reduction_t, reduction) = xgrad::kMean;
+};
+using BinaryCrossEntropyFuncOptions = BCELossOptions;
+
 #undef XGRAD_LOSS_REDUCTION_CTORS
 
 }  // namespace xgrad::nn
 
 namespace xgrad::nn::functional {
+using nn::BinaryCrossEntropyFuncOptions;
 using nn::BinaryCrossEntropyWithLogitsFuncOptions;
 using nn::CrossEntropyFuncOptions;
 using nn::HuberLossFuncOptions;

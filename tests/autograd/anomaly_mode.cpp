@@ -7,6 +7,7 @@
 #include <string>
 
 using namespace xgrad;
+using xgrad::testing::contains;
 using autograd::AnomalyMode;
 using autograd::DetectAnomalyGuard;
 
@@ -24,7 +25,6 @@ std::string autograd_error_of(F&& f) {
   return {};
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 }  // namespace
 

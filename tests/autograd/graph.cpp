@@ -7,12 +7,12 @@
 #include <string>
 
 using namespace xgrad;
+using xgrad::testing::contains;
 using autograd::make_dot;
 using autograd::saved_tensors_stats;
 
 namespace {
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 // The DOT id ("n3") of the node whose label starts with `label_start`.
 std::string id_of(const std::string& dot, const std::string& label_start) {

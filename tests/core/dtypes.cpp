@@ -12,13 +12,10 @@
 #include <vector>
 
 using namespace xgrad;
+using xgrad::testing::check_exact;
 using xgrad::testing::check_values;
 
 namespace {
-void check_exact(const Tensor& t, ScalarType dtype, const std::vector<double>& values) {
-  BOOST_TEST(dtype_name(t.dtype()) == dtype_name(dtype));
-  check_values(t, values, 0.0, 0.0);
-}
 
 template <typename E, typename F>
 void check_throws_with(F&& f, const std::string& fragment) {

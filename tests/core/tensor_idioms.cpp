@@ -15,6 +15,7 @@
 // against LibTorch and stores its output) or worked by hand.
 
 using namespace xgrad;
+using xgrad::testing::contains;
 using xgrad::testing::check_sizes;
 using xgrad::testing::check_values;
 
@@ -27,7 +28,6 @@ std::string message_of(const std::function<void()>& f) {
   }
   return "no error";
 }
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(untyped_item_returns_a_scalar_of_the_tensor_kind) {

@@ -11,22 +11,14 @@
 // Values are worked by hand (integer chains) or compared with the same modules called directly.
 
 using namespace xgrad;
+using xgrad::testing::contains;
+using xgrad::testing::what_of;
 namespace nn = xgrad::nn;
 using xgrad::testing::check_close;
 using xgrad::testing::check_sizes;
 
 namespace {
 
-std::string what_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 // forward(int) -> int: adds `step`.
 struct AddIntImpl : nn::Module {

@@ -12,6 +12,8 @@
 // printing (strings from tests/reference/nn.py, PyTorch 1.13).
 
 using namespace xgrad;
+using xgrad::testing::what_of;
+using xgrad::testing::contains;
 namespace nn = xgrad::nn;
 using xgrad::testing::check_values;
 
@@ -129,15 +131,6 @@ BOOST_AUTO_TEST_CASE(name_is_libtorchs_short_name_pytorchs) {
 }
 
 namespace {
-std::string what_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 struct TestModelImpl : nn::Module {};
 

@@ -16,6 +16,20 @@
 
 namespace xgrad::testing {
 
+// What `f` throws as an xgrad::Error ("(no exception)" when it returns): for checking that a
+// message names the op, the values and LibTorch's phrase.
+inline std::string what_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no exception)";
+}
+
+inline bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+
 // scale * sin(a * i + b) at row-major position i, computed in double and then converted to
 // `dtype`: deterministic, sign-mixed test inputs that a reference script rebuilds exactly
 // (tests/reference/statistics.py, sorting.py, scatter_gather.py define the same wave()).
@@ -47,6 +61,12 @@ inline void check_values(const Tensor& actual, const std::vector<double>& expect
     BOOST_TEST_INFO("element " << i << ": got " << got[i] << ", expected " << expected[i]);
     BOOST_REQUIRE(ok);
   }
+}
+
+// t has exactly this dtype and these values.
+inline void check_exact(const Tensor& t, ScalarType dtype, const std::vector<double>& values) {
+  BOOST_TEST(dtype_name(t.dtype()) == dtype_name(dtype));
+  check_values(t, values, 0.0, 0.0);
 }
 
 inline void check_sizes(const Tensor& t, const std::vector<int64_t>& sizes) {

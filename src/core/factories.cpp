@@ -109,7 +109,20 @@ Tensor arange_impl(double start, double end, double step, bool integral_args, st
   const bool integral = integral_args;
   TensorOptions opts = options ? *options : TensorOptions();
   if (!opts.has_dtype()) opts = opts.dtype(integral ? kInt64 : get_default_dtype_as_scalartype());
-  const double count = std::ceil((end - start) / step);
+  double count = std::ceil((end - start) / step);
+  // An integer dtype with non-integral arguments, as PyTorch 1.13: the values step from
+  // trunc(start) by trunc(step), so a step that truncates to 0 is refused; int64 also counts the
+  // elements from the truncated bounds, the narrower integer types from the given ones
+  // (arange(0, 5, 1.5) is [0, 1, 2, 3, 4] as int64 and [0, 1, 2, 3] as int32).
+  const bool truncating = !integral && !is_floating_point(opts.dtype()) && opts.dtype() != kBool;
+  if (truncating) {
+    XGRAD_CHECK(std::trunc(step) != 0.0, ValueError,
+                "arange: step must be nonzero (step {} truncates to 0 for dtype {}; use an integer step or a "
+                "floating dtype)",
+                step, dtype_name(opts.dtype()));
+    if (opts.dtype() == kInt64)
+      count = std::max(0.0, std::ceil((std::trunc(end) - std::trunc(start)) / std::trunc(step)));
+  }
   XGRAD_CHECK(count <= static_cast<double>(int64_t{1} << 40), ValueError,
               "arange: {} elements ({} -> {} step {}) is too many", count, start, end, step);
   const auto n = static_cast<int64_t>(count);
@@ -129,8 +142,8 @@ Tensor arange_impl(double start, double end, double step, bool integral_args, st
         (void)detail::convert_scalar<T>(detail::convert_scalar<int64_t>(end, "arange"), "arange");
         for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(static_cast<int64_t>(s + static_cast<uint64_t>(i) * st));
       } else {
-        for (int64_t i = 0; i < n; ++i)
-          p[i] = detail::convert_scalar<T>(std::trunc(start + static_cast<double>(i) * step), "arange");
+        const double s0 = std::trunc(start), st = std::trunc(step);
+        for (int64_t i = 0; i < n; ++i) p[i] = detail::convert_scalar<T>(s0 + static_cast<double>(i) * st, "arange");
       }
     } else {
       // PyTorch's AVX2 kernel, reproduced so values agree bit for bit: pairs of SIMD vectors of

@@ -292,3 +292,24 @@ BOOST_AUTO_TEST_CASE(torch_check_throws_error_with_concatenated_message) {
   check_throws_with<Error>([] { TORCH_CHECK(false); }, "Expected false to be true");
   TORCH_CHECK(true, "never thrown");
 }
+
+// Integer dtype, non-integral arguments: values from trunc(start) by trunc(step); int64 counts
+// from the truncated bounds, narrower types from the given ones (tests/reference/dtypes.py).
+BOOST_AUTO_TEST_CASE(arange_with_integer_dtype_truncates_as_pytorch) {
+  check_exact(arange(0, 5, 1.5, kInt64), kInt64, {0, 1, 2, 3, 4});
+  check_exact(arange(0, 5, 1.5, kInt32), kInt32, {0, 1, 2, 3});
+  check_exact(arange(0.7, 5.2, 1.0, kInt64), kInt64, {0, 1, 2, 3, 4});
+  check_exact(arange(0.7, 5.2, 1.0, kInt32), kInt32, {0, 1, 2, 3, 4});
+  check_exact(arange(0, 7, 2.5, kInt64), kInt64, {0, 2, 4, 6});
+  check_exact(arange(0, 7, 2.5, kUInt8), kUInt8, {0, 2, 4});
+  check_exact(arange(1.9, 9, 2.9, kInt64), kInt64, {1, 3, 5, 7});
+  check_exact(arange(1.9, 9, 2.9, kInt32), kInt32, {1, 3, 5});
+  for (ScalarType t : {kInt64, kInt32, kUInt8}) {
+    try {
+      arange(0, 5, 0.5, t);
+      BOOST_FAIL("a step truncating to 0 must throw");
+    } catch (const ValueError& e) {
+      BOOST_TEST(std::string(e.what()).find("step must be nonzero") != std::string::npos);
+    }
+  }
+}

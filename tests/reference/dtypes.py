@@ -86,3 +86,12 @@ show("default float64: int*0.5", torch.tensor([1]) * 0.5)
 print("default float64: zeros", torch.zeros(2).dtype, "arange(0.,1.,.5)", torch.arange(0.0, 1.0, 0.5).dtype,
       "arange(3)", torch.arange(3).dtype, "rand", torch.rand(2).dtype, "str", str(torch.tensor([1.5])),
       str(torch.tensor([1.5], dtype=torch.float32)))
+torch.set_default_dtype(torch.float32)
+# arange with an integer dtype and non-integral arguments (tests/core/dtypes.cpp,
+# arange_with_integer_dtype_truncates_as_pytorch).
+for dt in (torch.int64, torch.int32, torch.uint8):
+    for args in ((0, 5, 1.5), (0.7, 5.2, 1.0), (0, 7, 2.5), (1.9, 9, 2.9), (0, 5, 0.5)):
+        try:
+            print("arange", args, dt, torch.arange(*args, dtype=dt).tolist())
+        except Exception as e:  # noqa: BLE001
+            print("arange", args, dt, "->", type(e).__name__, e)

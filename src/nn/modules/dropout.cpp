@@ -11,14 +11,18 @@ namespace xgrad::nn {
 
 using namespace detail;
 
+namespace {
+void check_probability(const char* module, double p) {
+  XGRAD_CHECK(p >= 0.0 && p <= 1.0, ValueError, "{}: dropout probability has to be between 0 and 1, but got {}",
+              module, p);
+}
+}  // namespace
+
 // ---- Dropout ------------------------------------------------------------------------------------
 
 DropoutImpl::DropoutImpl(const DropoutOptions& options_) : options(options_) { reset(); }
 
-void DropoutImpl::reset() {
-  XGRAD_CHECK(options.p() >= 0.0 && options.p() <= 1.0, ValueError,
-              "Dropout: dropout probability has to be between 0 and 1, but got {}", options.p());
-}
+void DropoutImpl::reset() { check_probability("Dropout", options.p()); }
 
 Tensor DropoutImpl::forward(Tensor input) {
   return functional::dropout(
@@ -33,10 +37,7 @@ std::string DropoutImpl::extra_repr() const {
 
 Dropout2dImpl::Dropout2dImpl(const Dropout2dOptions& options_) : options(options_) { reset(); }
 
-void Dropout2dImpl::reset() {
-  XGRAD_CHECK(options.p() >= 0.0 && options.p() <= 1.0, ValueError,
-              "Dropout2d: dropout probability has to be between 0 and 1, but got {}", options.p());
-}
+void Dropout2dImpl::reset() { check_probability("Dropout2d", options.p()); }
 
 Tensor Dropout2dImpl::forward(Tensor input) {
   return functional::dropout2d(

@@ -895,16 +895,15 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias,
 template <typename T>
 void conv2d_backward_input(const Conv2dShape& s, const T* gy, const T* w, T* gx, ConvConfig cfg) {
   const auto k = tile_kernels<T>(cfg.isa);
-  switch (plan_for(s, cfg.algo, k.width).grad_input) {
+  const ConvPath path = plan_for(s, cfg.algo, k.width).grad_input;
+  switch (path) {
     case ConvPath::kDirect: return direct_backward_input(s, gy, w, gx);
     case ConvPath::kScatter: return scatter_backward_input(s, gy, w, gx, k);
     case ConvPath::kTransposedGather:
     case ConvPath::kTransposedShift: {
       const Conv2dShape t = transposed_shape(s);
       const auto wt = transposed_weight(s, w);
-      const ConvPath tile = plan_for(s, cfg.algo, k.width).grad_input == ConvPath::kTransposedGather
-                                ? ConvPath::kGather
-                                : ConvPath::kShift;
+      const ConvPath tile = path == ConvPath::kTransposedGather ? ConvPath::kGather : ConvPath::kShift;
       return run_forward(tile, t, gy, wt.data(), static_cast<const T*>(nullptr), gx, k);
     }
     case ConvPath::kIm2col:

@@ -137,74 +137,74 @@ Tensor std_backward(const Tensor& g_keep, const Tensor& x, const Tensor& std_kee
   return var_backward(gv, x, r, correction);
 }
 
+// What var/std and var_mean/std_mean keep for backward besides x and the result.
+struct MomentState {
+  std::vector<int64_t> dims;  // the reduced dims, wrapped
+  int64_t correction;
+};
+
+// Forward of var/std (IsStd) and of var_mean/std_mean: saves x and the result, returns both
+// moments.
+template <bool IsStd>
+std::pair<Tensor, Tensor> moment_forward(AutogradContext* ctx, const Tensor& x, std::vector<int64_t> dims,
+                                         int64_t correction, bool keepdim, const char* op) {
+  const Reduction r = make_reduction(x, dims, keepdim, op);
+  Tensor out, mean;
+  moments(x, r, dof(r.count, correction), IsStd, out, mean);
+  ctx->save_for_backward({x, out});
+  ctx->emplace_state<MomentState>(MomentState{r.dims, correction});
+  return {out, mean};
+}
+
+// The gradient of var or std (IsStd) for an incoming gradient g of the reduced shape; `out` is the
+// saved forward result. Under create_graph, std is recomputed with the graph so that its own
+// gradient flows into the second derivative.
+template <bool IsStd>
+Tensor moment_backward(const Tensor& g, const Tensor& x, const Tensor& out, const Reduction& r, int64_t correction) {
+  const Tensor gk = keep_shaped(g, r.keep_sizes);
+  if constexpr (IsStd) {
+    const bool graph = GradMode::is_enabled() && x.requires_grad();
+    const Tensor sd = graph ? xgrad::std(x, r.dims, std::optional<int64_t>(correction), true)
+                            : keep_shaped(out, r.keep_sizes);
+    return std_backward(gk, x, sd, r, correction);
+  } else {
+    return var_backward(gk, x, r, correction);
+  }
+}
+
 template <bool IsStd>
 struct VarOp : autograd::Function<VarOp<IsStd>> {
   static std::string_view name() { return IsStd ? "StdBackward0" : "VarBackward0"; }
-  struct State {
-    std::vector<int64_t> dims;  // the reduced dims, wrapped
-    int64_t correction;
-  };
+  using State = MomentState;
   static Tensor forward(AutogradContext* ctx, const Tensor& x, std::vector<int64_t> dims, int64_t correction,
                         bool keepdim) {
-    const char* op = IsStd ? "std" : "var";
-    const Reduction r = make_reduction(x, dims, keepdim, op);
-    Tensor out, mean;
-    moments(x, r, dof(r.count, correction), IsStd, out, mean);
-    ctx->save_for_backward({x, out});
-    ctx->emplace_state<State>(State{r.dims, correction});
-    return out;
+    return moment_forward<IsStd>(ctx, x, std::move(dims), correction, keepdim, IsStd ? "std" : "var").first;
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     const auto s = ctx->get_saved_variables();
-    const Tensor& x = s[0];
-    const auto& dims = ctx->state<State>().dims;
-    const int64_t correction = ctx->state<State>().correction;
-    const Reduction r = make_reduction(x, dims, true, IsStd ? "std" : "var");
-    const Tensor gk = keep_shaped(g[0], r.keep_sizes);
-    if constexpr (IsStd) {
-      const bool graph = GradMode::is_enabled() && x.requires_grad();
-      const Tensor sd = graph ? xgrad::std(x, r.dims, std::optional<int64_t>(correction), true)
-                              : keep_shaped(s[1], r.keep_sizes);
-      return {std_backward(gk, x, sd, r, correction)};
-    } else {
-      return {var_backward(gk, x, r, correction)};
-    }
+    const State& st = ctx->state<State>();
+    const Reduction r = make_reduction(s[0], st.dims, true, IsStd ? "std" : "var");
+    return {moment_backward<IsStd>(g[0], s[0], s[1], r, st.correction)};
   }
 };
 
 template <bool IsStd>
 struct VarMeanOp : autograd::Function<VarMeanOp<IsStd>> {
   static std::string_view name() { return IsStd ? "StdMeanBackward0" : "VarMeanBackward0"; }
-  struct State {
-    std::vector<int64_t> dims;  // the reduced dims, wrapped
-    int64_t correction;
-  };
+  using State = MomentState;
   static variable_list forward(AutogradContext* ctx, const Tensor& x, std::vector<int64_t> dims, int64_t correction,
                                bool keepdim) {
-    const Reduction r = make_reduction(x, dims, keepdim, IsStd ? "std_mean" : "var_mean");
-    Tensor out, mean;
-    moments(x, r, dof(r.count, correction), IsStd, out, mean);
-    ctx->save_for_backward({x, out});
-    ctx->emplace_state<State>(State{r.dims, correction});
+    auto [out, mean] =
+        moment_forward<IsStd>(ctx, x, std::move(dims), correction, keepdim, IsStd ? "std_mean" : "var_mean");
     return {out, mean};
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     const auto s = ctx->get_saved_variables();
     const Tensor& x = s[0];
-    const int64_t correction = ctx->state<State>().correction;
-    const Reduction r = make_reduction(x, ctx->state<State>().dims, true, "std_mean");
+    const State& st = ctx->state<State>();
+    const Reduction r = make_reduction(x, st.dims, true, IsStd ? "std_mean" : "var_mean");
     Tensor gx;
-    if (g[0].defined()) {
-      const Tensor gk = keep_shaped(g[0], r.keep_sizes);
-      if constexpr (IsStd) {
-        const bool graph = GradMode::is_enabled() && x.requires_grad();
-        const Tensor sd = graph ? xgrad::std(x, r.dims, std::optional<int64_t>(correction), true)
-                              : keep_shaped(s[1], r.keep_sizes);
-        gx = std_backward(gk, x, sd, r, correction);
-      } else {
-        gx = var_backward(gk, x, r, correction);
-      }
-    }
+    if (g[0].defined()) gx = moment_backward<IsStd>(g[0], x, s[1], r, st.correction);
     if (g[1].defined()) {
       const Tensor gm = (keep_shaped(g[1], r.keep_sizes) / static_cast<double>(r.count)).expand(x.sizes());
       gx = gx.defined() ? gx + gm : gm;

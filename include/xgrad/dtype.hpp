@@ -144,6 +144,7 @@ class TensorOptions {
   TensorOptions(ScalarType d) : dtype_(d), has_dtype_(true) {}  // NOLINT: `zeros({2}, kFloat64)` like LibTorch
   TensorOptions(Device d) { detail::check_cpu_device(d, "TensorOptions"); }  // NOLINT: `zeros({2}, device)`
   TensorOptions(DeviceType t) : TensorOptions(Device(t)) {}  // NOLINT: `zeros({2}, kCPU)`
+  TensorOptions(const char* device) : TensorOptions(Device(device)) {}  // NOLINT: `zeros({2}, "cpu")`
   /// `x.to({kCUDA, 0})`, as LibTorch's options made from a device's arguments: ValueError for
   /// an index outside [-1, 127] and, as above, for any device but the CPU.
   TensorOptions(DeviceType t, int64_t index) : TensorOptions(Device(t, checked_device_index(index))) {}

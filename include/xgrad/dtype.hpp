@@ -6,8 +6,10 @@
 ///     auto w = xgrad::randn({3}, xgrad::TensorOptions().requires_grad(true));
 
 #include <xgrad/device.hpp>
+#include <xgrad/error.hpp>
 
 #include <cstdint>
+#include <limits>
 #include <ostream>
 #include <string_view>
 
@@ -143,6 +145,9 @@ class TensorOptions {
   TensorOptions(Device d) { detail::check_cpu_device(d, "TensorOptions"); }  // NOLINT: `zeros({2}, device)`
   TensorOptions(DeviceType t) : TensorOptions(Device(t)) {}  // NOLINT: `zeros({2}, kCPU)`
   TensorOptions(const char* device) : TensorOptions(Device(device)) {}  // NOLINT: `zeros({2}, "cpu")`
+  /// `x.to({kCUDA, 0})`, as LibTorch's options made from a device's arguments: ValueError for
+  /// an index outside [-1, 127] and, as above, for any device but the CPU.
+  TensorOptions(DeviceType t, int64_t index) : TensorOptions(Device(t, checked_device_index(index))) {}
 
   /// Throws ValueError for any device but the CPU.
   TensorOptions device(Device d) const { detail::check_cpu_device(d, "TensorOptions::device"); return *this; }
@@ -160,6 +165,13 @@ class TensorOptions {
   bool has_dtype() const { return has_dtype_; }
 
  private:
+  static Device::DeviceIndex checked_device_index(int64_t index) {
+    XGRAD_CHECK(index >= -1 && index <= std::numeric_limits<Device::DeviceIndex>::max(), ValueError,
+                "TensorOptions: device index {} is out of range [-1, {}]", index,
+                int{std::numeric_limits<Device::DeviceIndex>::max()});
+    return static_cast<Device::DeviceIndex>(index);
+  }
+
   ScalarType dtype_ = kFloat32;
   bool has_dtype_ = false;
   bool requires_grad_ = false;

@@ -22,6 +22,7 @@
 
 #include <concepts>
 #include <initializer_list>
+#include <iosfwd>
 #include <optional>
 #include <vector>
 
@@ -55,6 +56,24 @@ class TensorDataContainer {
   TensorDataContainer(ArrayRef<int> v);      // NOLINT
   TensorDataContainer(ArrayRef<bool> v);     // NOLINT
 
+  /// The node's kind, as LibTorch's: a scalar literal, a braced list, or a 1-D std::vector /
+  /// ArrayRef of values (which LibTorch holds as a tensor).
+  bool is_scalar() const { return kind_ == Kind::Scalar; }
+  bool is_init_list() const { return kind_ == Kind::List; }
+  bool is_tensor() const { return kind_ == Kind::Vector; }
+  /// The literal's value. ValueError unless is_scalar(), with LibTorch's message
+  /// ("Can only call `scalar()` on a TensorDataContainer that has `is_scalar() == true`").
+  Scalar scalar() const;
+  /// The elements of a braced list (LibTorch returns the std::initializer_list; this view
+  /// iterates the same way). ValueError unless is_init_list(), with LibTorch's message.
+  ArrayRef<TensorDataContainer> init_list() const;
+  /// The values of a std::vector / ArrayRef node as a new 1-D tensor of the element type
+  /// (float: kFloat32, double: kFloat64, int: kInt32, int64_t: kInt64, bool: kBool), as
+  /// LibTorch holds them. ValueError unless is_tensor(), with LibTorch's message.
+  Tensor tensor() const;
+  /// The C++ type of the literals as a ScalarType (a `double` literal is kFloat64, an `int`
+  /// kInt32 ...), as LibTorch's `scalar_type()`; for an empty `{}`, the default dtype.
+  ScalarType scalar_type() const;
   /// Sizes read along the first element of every level (validated by to_tensor()).
   std::vector<int64_t> sizes() const;
   /// The promoted literal type, or nullopt when there are no scalars at all (`{{}, {}}`).
@@ -62,6 +81,7 @@ class TensorDataContainer {
   Tensor to_tensor(TensorOptions options) const;
 
  private:
+  friend std::ostream& operator<<(std::ostream& os, const TensorDataContainer& data);
   enum class Kind : uint8_t { Scalar, List, Vector };
   // The C++ type of the literals (LibTorch's scalar_type() of a container): a braced list
   // needs one for all its elements. None for an empty `{}`.
@@ -92,6 +112,11 @@ class TensorDataContainer {
   std::vector<double> dvec_;   // std::vector<float/double> payload
   std::vector<int64_t> ivec_;  // std::vector<int64_t/int/bool> payload
 };
+
+/// LibTorch's text of a literal tree: a scalar as `operator<<` prints its C++ type (`1.1`,
+/// `2`; a bool as `1`/`0`), a list or vector in braces with ", " (`{{1, 2}, {3, 4}}`, `{}`).
+/// (LibTorch streams an int8/uint8 literal as a character; xgrad prints its number.)
+std::ostream& operator<<(std::ostream& os, const TensorDataContainer& data);
 
 }  // namespace detail
 

@@ -13,6 +13,7 @@
 #include <xgrad/array_ref.hpp>
 #include <xgrad/dtype.hpp>
 #include <xgrad/error.hpp>
+#include <xgrad/layout.hpp>
 #include <xgrad/scalar.hpp>
 #include <xgrad/small_vector.hpp>
 
@@ -44,12 +45,72 @@ using TensorList = ArrayRef<Tensor>;
 
 /// Raw memory shared by a tensor and all its views. Allocated 64-byte aligned by xgrad, or
 /// borrowed from the user by `from_blob`. `version` counts in-place writes, so autograd can
-/// detect a saved tensor modified after it was saved.
+/// detect a saved tensor modified after it was saved. Not copyable: it is shared through
+/// `std::shared_ptr` (TensorImpl::storage) and, for users, through `Tensor::storage()`.
 struct Storage {
+  Storage() = default;
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
   virtual ~Storage() = default;
+  /// The context of the memory's deleter (LibTorch's `DataPtr::get_context()`): the object
+  /// that frees the memory when the storage dies; nullptr when nothing frees it (`from_blob`
+  /// without a deleter, whose memory stays the caller's).
+  virtual void* context() const { return const_cast<Storage*>(this); }
   void* data = nullptr;
   size_t nbytes = 0;
   uint64_t version = 0;
+};
+
+/// LibTorch's `c10::DataPtr` as `Tensor::storage().data_ptr()` gives it: the start of the
+/// storage's memory and its deleter's context. It does not own the memory; keep the
+/// StorageHandle (or a tensor) alive while using it.
+class DataPtr {
+ public:
+  DataPtr() = default;
+  DataPtr(void* ptr, void* context) : ptr_(ptr), context_(context) {}
+  void* get() const { return ptr_; }
+  /// See Storage::context(); nullptr for memory nobody frees (`from_blob` without a deleter).
+  void* get_context() const { return context_; }
+  explicit operator bool() const { return ptr_ != nullptr; }
+  /// Always the CPU.
+  Device device() const { return Device(kCPU); }
+
+ private:
+  void* ptr_ = nullptr;
+  void* context_ = nullptr;
+};
+
+/// What `Tensor::storage()` returns: a shared handle to the memory a tensor and all its views
+/// use (LibTorch's `c10::Storage`, with its usual accessors). It keeps the storage alive.
+///
+///     auto s = x.storage();
+///     s.nbytes();                 // bytes of the whole storage, not just x's elements
+///     s.data_ptr().get();         // start of the storage (x.data_ptr() adds x's offset)
+///     x.storage().is_alias_of(x.view({-1}).storage());   // true
+class StorageHandle {
+ public:
+  StorageHandle() = default;
+  explicit StorageHandle(std::shared_ptr<Storage> storage) : storage_(std::move(storage)) {}
+  /// Whether it refers to a storage (false for the storage of an undefined tensor).
+  bool defined() const { return storage_ != nullptr; }
+  explicit operator bool() const { return defined(); }
+  /// Size of the memory in bytes (0 for an undefined handle).
+  size_t nbytes() const { return storage_ ? storage_->nbytes : 0; }
+  /// Start of the memory (nullptr for an undefined handle).
+  void* data() const { return storage_ ? storage_->data : nullptr; }
+  DataPtr data_ptr() const { return storage_ ? DataPtr(storage_->data, storage_->context()) : DataPtr(); }
+  /// Number of owners: tensors (with their views) and handles sharing this storage.
+  long use_count() const { return storage_.use_count(); }
+  bool unique() const { return use_count() == 1; }
+  /// Whether both refer to the same storage (false when either is undefined).
+  bool is_alias_of(const StorageHandle& other) const { return storage_ && storage_ == other.storage_; }
+  /// Always the CPU.
+  Device device() const { return Device(kCPU); }
+  /// The shared Storage itself (LibTorch's `unsafeGetStorageImpl()`).
+  Storage* unsafeGetStorageImpl() const { return storage_.get(); }
+
+ private:
+  std::shared_ptr<Storage> storage_;
 };
 
 /// Allocates uninitialised, 64-byte aligned storage for `nbytes` bytes; OutOfMemoryError when the
@@ -94,6 +155,18 @@ class Tensor {
   ScalarType dtype() const;
   ScalarType scalar_type() const { return dtype(); }
   TensorOptions options() const;
+  /// Always kStrided (xgrad has no sparse tensors); ValueError on an undefined tensor.
+  /// LibTorch's `Tensor::layout()`.
+  Layout layout() const;
+  /// The device index: -1 for a CPU tensor (every xgrad tensor), as LibTorch's
+  /// `Tensor::get_device()`; ValueError on an undefined tensor.
+  int64_t get_device() const;
+  /// Handle to the memory this tensor and its views share (LibTorch's `Tensor::storage()`;
+  /// see StorageHandle). ValueError on an undefined tensor.
+  StorageHandle storage() const;
+  /// Whether both tensors use the same storage (views of one another, or of one base).
+  /// False when either is undefined. LibTorch's `Tensor::is_alias_of`.
+  bool is_alias_of(const Tensor& other) const;
   bool is_contiguous() const;
   bool is_floating_point() const { return xgrad::is_floating_point(dtype()); }
   /// Whether the dtype holds negative values: false for uint8 and bool (LibTorch's `is_signed()`).
@@ -327,9 +400,18 @@ class Tensor {
   Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Scalar& value) const;
   Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value) const;
   Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Scalar& value) const;
+  /// ATen's form, one optional tensor per dimension (`x.index_put_({mask}, values, true)`):
+  /// with `accumulate`, adds instead of writing (repeated indices add every value). See
+  /// xgrad::index_put_ in <xgrad/indexing.hpp>.
+  Tensor& index_put_(ArrayRef<std::optional<Tensor>> indices, const Tensor& values, bool accumulate = false) const;
+  /// Out-of-place, differentiable form (xgrad::index_put).
+  Tensor index_put(ArrayRef<std::optional<Tensor>> indices, const Tensor& values, bool accumulate = false) const;
   Tensor index_select(int64_t dim, const Tensor& index) const;
   Tensor expand(IntArrayRef sizes) const;
   Tensor expand_as(const Tensor& other) const { return expand(other.sizes()); }
+  /// A view with the given sizes and strides over this tensor's storage, from `storage_offset`
+  /// (this tensor's own offset when omitted), as xgrad::as_strided.
+  Tensor as_strided(IntArrayRef size, IntArrayRef stride, std::optional<int64_t> storage_offset = std::nullopt) const;
 
   // ---- statistics, sorting, gather/scatter, masking (issue 9 item 3; src/ops/statistics.cpp,
   // sorting.cpp, scatter_gather.cpp, elementwise.cpp). Same overloads and defaults as LibTorch
@@ -645,6 +727,23 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
 Tensor select(const Tensor& x, int64_t dim, int64_t index);
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
 Tensor cat(TensorList tensors, int64_t dim = 0);
+/// A copy of x (`x.clone()`), as `torch::clone`.
+Tensor clone(const Tensor& x);
+/// A view of x's storage with the given sizes and strides (in elements), starting at
+/// `storage_offset` (x's own offset when omitted): element i of the result is storage element
+/// storage_offset + sum(i_d * stride[d]). Elements may overlap (stride 0). ShapeError when
+/// sizes and strides differ in length, ValueError for a negative size, stride or offset, or
+/// when the view reaches past the end of the storage. Differentiable (AsStridedBackward0: the
+/// gradient is scattered back through the storage positions; where x's own elements overlap,
+/// each gets its share, as PyTorch). PyTorch: `torch.as_strided`.
+Tensor as_strided(const Tensor& x, IntArrayRef size, IntArrayRef stride,
+                  std::optional<int64_t> storage_offset = std::nullopt);
+/// The view reshape() returns when one exists, with the sizes and strides given (LibTorch's
+/// private `_reshape_alias`): as as_strided from x's own offset, with the same checks. Its
+/// gradient is the incoming gradient reshaped to x's sizes (ReshapeAliasBackward0), so, as in
+/// PyTorch, it is meant for sizes with x's number of elements (otherwise backward throws
+/// ShapeError).
+Tensor _reshape_alias(const Tensor& x, IntArrayRef size, IntArrayRef stride);
 Tensor stack(TensorList tensors, int64_t dim = 0);
 /// Reduces a broadcast gradient back to `sizes` by summing over the broadcast dimensions.
 Tensor sum_to(const Tensor& x, IntArrayRef sizes);
@@ -879,6 +978,13 @@ void manual_seed(uint64_t seed);
 /// Wraps user memory without copying; the memory must outlive the tensor (as LibTorch).
 Tensor from_blob(void* data, IntArrayRef sizes, TensorOptions options = {});
 Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, TensorOptions options = {});
+/// As above, and `deleter(data)` is called once, when the last tensor (or StorageHandle) sharing
+/// the memory is destroyed, as LibTorch's `from_blob(data, sizes, deleter, options)`. The
+/// deleter must not throw (it runs in a destructor; an exception escaping it terminates).
+/// When from_blob itself throws (bad sizes, strides, alignment), the deleter is not called.
+Tensor from_blob(void* data, IntArrayRef sizes, const std::function<void(void*)>& deleter, TensorOptions options = {});
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const std::function<void(void*)>& deleter,
+                 TensorOptions options = {});
 /// Copies `values` into a new tensor of the given sizes (1-D when sizes are omitted).
 Tensor from_vector(const std::vector<float>& values, std::optional<std::vector<int64_t>> sizes = std::nullopt,
                    TensorOptions options = {});

@@ -219,23 +219,53 @@ Tensor eye(int64_t n, int64_t m, TensorOptions options) {
 
 namespace {
 
-// Memory owned by the caller of from_blob: the tensor never frees it.
+// Memory owned by the caller of from_blob: the tensor never frees it, unless the caller gave a
+// deleter, which the last owner's release calls (once, from this destructor).
 struct BorrowedStorage final : Storage {
-  BorrowedStorage(void* p, size_t n) {
+  BorrowedStorage(void* p, size_t n, std::function<void(void*)> del) : deleter(std::move(del)) {
     data = p;
     nbytes = n;
   }
+  BorrowedStorage(const BorrowedStorage&) = delete;
+  BorrowedStorage& operator=(const BorrowedStorage&) = delete;
+  ~BorrowedStorage() override {
+    if (deleter) deleter(data);
+  }
+  // Without a deleter nothing frees the memory: LibTorch's null deleter context.
+  void* context() const override { return deleter ? const_cast<BorrowedStorage*>(this) : nullptr; }
+  std::function<void(void*)> deleter;
 };
+
+Tensor from_blob_impl(void* data, IntArrayRef sizes, IntArrayRef strides, const std::function<void(void*)>& deleter,
+                      TensorOptions options);
 
 }  // namespace
 
 Tensor from_blob(void* data, IntArrayRef sizes, TensorOptions options) {
   detail::checked_numel(sizes, "from_blob");  // before the strides, whose products it bounds
   const auto strides = contiguous_strides(sizes);
-  return from_blob(data, sizes, strides, options);
+  return from_blob_impl(data, sizes, strides, nullptr, options);
 }
 
 Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, TensorOptions options) {
+  return from_blob_impl(data, sizes, strides, nullptr, options);
+}
+
+Tensor from_blob(void* data, IntArrayRef sizes, const std::function<void(void*)>& deleter, TensorOptions options) {
+  detail::checked_numel(sizes, "from_blob");
+  const auto strides = contiguous_strides(sizes);
+  return from_blob_impl(data, sizes, strides, deleter, options);
+}
+
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const std::function<void(void*)>& deleter,
+                 TensorOptions options) {
+  return from_blob_impl(data, sizes, strides, deleter, options);
+}
+
+namespace {
+
+Tensor from_blob_impl(void* data, IntArrayRef sizes, IntArrayRef strides, const std::function<void(void*)>& deleter,
+                      TensorOptions options) {
   XGRAD_CHECK(sizes.size() == strides.size(), ShapeError,
               "from_blob: sizes {} and strides {} have different lengths", to_string(sizes), to_string(strides));
   const int64_t numel = detail::checked_numel(sizes, "from_blob");
@@ -258,14 +288,20 @@ Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, TensorOptio
               data, esize, dtype_name(options.dtype()));
   auto impl = std::make_shared<TensorImpl>();
   const int64_t span = numel == 0 ? 0 : detail::checked_add(max_offset, 1, "from_blob", "storage span");
-  impl->storage = std::make_shared<BorrowedStorage>(
-      data, detail::checked_nbytes(span, esize, sizes, "from_blob"));
+  auto storage = std::make_shared<BorrowedStorage>(data, detail::checked_nbytes(span, esize, sizes, "from_blob"),
+                                                   nullptr);
+  impl->storage = storage;
   impl->sizes = sizes;
   impl->strides = strides;
   impl->numel = numel;
   impl->dtype = options.dtype();
-  return detail::finish_factory(Tensor(std::move(impl)), options);
+  Tensor t = detail::finish_factory(Tensor(std::move(impl)), options);
+  // Armed only once nothing can throw: a refused call leaves the memory to the caller.
+  storage->deleter = deleter;
+  return t;
 }
+
+}  // namespace
 
 namespace {
 
@@ -371,6 +407,91 @@ TensorDataContainer::TensorDataContainer(ArrayRef<int> v)
     : kind_(Kind::Vector), type_(kInt64), lit_(Literal::Int32), ivec_(v.begin(), v.end()) {}
 TensorDataContainer::TensorDataContainer(ArrayRef<bool> v)
     : kind_(Kind::Vector), type_(kBool), lit_(Literal::Bool), ivec_(v.begin(), v.end()) {}
+
+ScalarType TensorDataContainer::scalar_type() const {
+  switch (lit_) {
+    case Literal::None: return get_default_dtype_as_scalartype();
+    case Literal::Bool: return kBool;
+    case Literal::Int8: return kInt8;
+    case Literal::UInt8: return kUInt8;
+    case Literal::Int16: return kInt16;
+    case Literal::Int32: return kInt32;
+    case Literal::Int64: return kInt64;
+    case Literal::Float: return kFloat32;
+    case Literal::Double: return kFloat64;
+  }
+  return kFloat32;
+}
+
+Scalar TensorDataContainer::scalar() const {
+  XGRAD_CHECK(is_scalar(), ValueError,
+              "TensorDataContainer::scalar: Can only call `scalar()` on a TensorDataContainer that has `is_scalar() == "
+              "true` (this one is {})",
+              is_init_list() ? "a braced list" : "a vector of values");
+  if (lit_ == Literal::Bool) return Scalar(i_ != 0);
+  if (type_ == kFloat32 || type_ == kFloat64) return Scalar(d_);
+  return Scalar(i_);
+}
+
+ArrayRef<TensorDataContainer> TensorDataContainer::init_list() const {
+  XGRAD_CHECK(is_init_list(), ValueError,
+              "TensorDataContainer::init_list: Can only call `init_list()` on a TensorDataContainer that has "
+              "`is_init_list() == true` (this one is {})",
+              is_scalar() ? "a scalar" : "a vector of values");
+  return ArrayRef<TensorDataContainer>(children_);
+}
+
+Tensor TensorDataContainer::tensor() const {
+  XGRAD_CHECK(is_tensor(), ValueError,
+              "TensorDataContainer::tensor: Can only call `tensor()` on a TensorDataContainer that has `is_tensor() == "
+              "true` (this one is {})",
+              is_scalar() ? "a scalar" : "a braced list");
+  const ScalarType dtype = scalar_type();
+  const auto n = static_cast<int64_t>(dvec_.empty() ? ivec_.size() : dvec_.size());
+  Tensor t = make_tensor({n}, dtype, "TensorDataContainer::tensor");
+  int64_t index = 0;
+  fill(t, index);
+  return t;
+}
+
+std::ostream& operator<<(std::ostream& os, const TensorDataContainer& data) {
+  // Each value as its C++ literal type prints (a float literal through float, so that the
+  // stream's precision applies to the same value LibTorch prints).
+  const auto value = [&](double d, int64_t i) {
+    switch (data.lit_) {
+      case TensorDataContainer::Literal::Float: os << static_cast<float>(d); break;
+      case TensorDataContainer::Literal::Double: os << d; break;
+      case TensorDataContainer::Literal::Bool: os << (i != 0 ? 1 : 0); break;
+      default: os << i; break;
+    }
+  };
+  switch (data.kind_) {
+    case TensorDataContainer::Kind::Scalar: value(data.d_, data.i_); break;
+    case TensorDataContainer::Kind::Vector: {
+      os << '{';
+      const size_t n = data.dvec_.empty() ? data.ivec_.size() : data.dvec_.size();
+      for (size_t k = 0; k < n; ++k) {
+        if (k > 0) os << ", ";
+        if (data.dvec_.empty())
+          value(0.0, data.ivec_[k]);
+        else
+          value(data.dvec_[k], 0);
+      }
+      os << '}';
+      break;
+    }
+    case TensorDataContainer::Kind::List: {
+      os << '{';
+      for (size_t k = 0; k < data.children_.size(); ++k) {
+        if (k > 0) os << ", ";
+        os << data.children_[k];
+      }
+      os << '}';
+      break;
+    }
+  }
+  return os;
+}
 
 std::vector<int64_t> TensorDataContainer::sizes() const {
   std::vector<int64_t> out;

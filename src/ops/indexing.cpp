@@ -30,7 +30,43 @@ namespace indexing {
 
 TensorIndex::TensorIndex(const char* str) : type_(Type::Ellipsis) {
   XGRAD_CHECK(str != nullptr && std::string_view(str) == "...", ValueError,
-              "TensorIndex: expected \"...\" to represent an ellipsis index, got \"{}\"", str ? str : "(null)");
+              "TensorIndex: Expected \"...\" to represent an ellipsis index, but got \"{}\"", str ? str : "(null)");
+}
+
+// The defaults depend on the step's sign, as Python's slice.indices(): a backward slice starts
+// at the end. Stored resolved, as LibTorch, so that start()/stop() are plain integers.
+Slice::Slice(std::optional<int64_t> start, std::optional<int64_t> stop, std::optional<int64_t> step)
+    : step_(step.value_or(1)) {
+  XGRAD_CHECK(step_ != 0, ValueError, "Slice: slice step cannot be zero");
+  // -INDEX_MAX - 1 has no positive counterpart; code reversing a slice negates the step.
+  if (step_ < -INDEX_MAX) step_ = -INDEX_MAX;
+  start_ = start.value_or(step_ < 0 ? INDEX_MAX : 0);
+  stop_ = stop.value_or(step_ < 0 ? INDEX_MIN : INDEX_MAX);
+}
+
+std::ostream& operator<<(std::ostream& os, const Slice& slice) {
+  return os << slice.start() << ':' << slice.stop() << ':' << slice.step();
+}
+
+std::ostream& operator<<(std::ostream& os, const TensorIndex& index) {
+  switch (index.type()) {
+    case TensorIndex::Type::None: return os << "None";
+    case TensorIndex::Type::Ellipsis: return os << "...";
+    case TensorIndex::Type::Integer: return os << index.integer();
+    case TensorIndex::Type::Boolean: return os << (index.boolean() ? "true" : "false");
+    case TensorIndex::Type::Slice: return os << index.slice();
+    case TensorIndex::Type::Tensor: return os << index.tensor();
+  }
+  return os;
+}
+
+std::ostream& operator<<(std::ostream& os, const std::vector<TensorIndex>& indices) {
+  os << '(';
+  for (size_t i = 0; i < indices.size(); ++i) {
+    if (i > 0) os << ", ";
+    os << indices[i];
+  }
+  return os << ')';
 }
 
 std::string to_string(const TensorIndex& index) {
@@ -40,9 +76,13 @@ std::string to_string(const TensorIndex& index) {
     case TensorIndex::Type::Integer: return std::to_string(index.integer());
     case TensorIndex::Type::Boolean: return index.boolean() ? "True" : "False";
     case TensorIndex::Type::Slice: {
+      // Python's spelling: bounds equal to their defaults are left out.
       const auto& s = index.slice();
-      std::string out = fmt::format("{}:{}", s.start() ? std::to_string(*s.start()) : std::string(),
-                                    s.stop() ? std::to_string(*s.stop()) : std::string());
+      const bool back = s.step() < 0;
+      const bool default_start = s.start() == (back ? INDEX_MAX : 0);
+      const bool default_stop = s.stop() == (back ? INDEX_MIN : INDEX_MAX);
+      std::string out = fmt::format("{}:{}", default_start ? std::string() : std::to_string(s.start()),
+                                    default_stop ? std::string() : std::to_string(s.stop()));
       if (s.step() != 1) out += fmt::format(":{}", s.step());
       return out;
     }
@@ -80,26 +120,42 @@ int64_t checked_position(int64_t i, int64_t size, int64_t dim, const char* op) {
   return i < 0 ? i + size : i;
 }
 
-// Applies integers, slices, None, booleans and the ellipsis as views of `self`; returns the
-// view and collects the tensor indices into `adv`.
-// Index tensors in the dtypes indexing takes (int64 positions, bool masks): a uint8 tensor is a
-// mask, as PyTorch (which warns that this is deprecated); an int32 tensor gives positions, as
-// PyTorch 2 (1.13 refuses it). Other dtypes are left for apply_basic to refuse.
+// An index tensor in the dtypes the position arithmetic takes (int64 positions, bool masks): a
+// uint8 tensor is a mask, as PyTorch (which warns that this is deprecated, except for a 0-dim
+// one, which it reads as a boolean without a warning); an int32 tensor gives positions, as
+// PyTorch. Other dtypes are left for the callers to refuse.
+Tensor normalize_index_dtype(const Tensor& t, const char* op) {
+  if (!t.defined()) return t;
+  if (t.dtype() == kUInt8) {
+    if (t.dim() > 0)
+      XGRAD_WARN("{}: indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.", op);
+    return t.detach().to(kBool);
+  }
+  if (t.dtype() == kInt32) return t.detach().to(kInt64);
+  return t;
+}
+
 std::vector<TensorIndex> normalize_index_dtypes(ArrayRef<TensorIndex> indices, const char* op) {
   std::vector<TensorIndex> out(indices.begin(), indices.end());
   for (auto& idx : out) {
-    if (!idx.is_tensor() || !idx.tensor().defined()) continue;
-    const ScalarType t = idx.tensor().dtype();
-    if (t == kUInt8) {
-      XGRAD_WARN("{}: indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.", op);
-      idx = TensorIndex(idx.tensor().detach().to(kBool));
-    } else if (t == kInt32) {
-      idx = TensorIndex(idx.tensor().detach().to(kInt64));
-    }
+    if (!idx.is_tensor()) continue;
+    const Tensor& t = idx.tensor();
+    // A 0-dim integer tensor of any width is an integer index (a view), read as such below.
+    if (t.defined() && t.dim() == 0 && is_integral(t.dtype(), false) && t.dtype() != kUInt8) continue;
+    idx = TensorIndex(normalize_index_dtype(t, op));
   }
   return out;
 }
 
+// PyTorch's message for an index tensor of a dtype indexing does not take.
+void check_index_dtype(const Tensor& t, size_t position, const std::string& indices, const char* op) {
+  XGRAD_CHECK(t.dtype() == kInt64 || t.dtype() == kBool, IndexError,
+              "{}: tensors used as indices must be long, int, byte or bool tensors, got {} at position {} (indices {})",
+              op, dtype_name(t.dtype()), position, indices);
+}
+
+// Applies integers, slices, None, booleans and the ellipsis as views of `self`; returns the
+// view and collects the tensor indices into `adv`.
 Tensor apply_basic(const Tensor& self, ArrayRef<TensorIndex> raw_indices, std::vector<Advanced>& adv,
                    const char* op) {
   const std::vector<TensorIndex> normalized = normalize_index_dtypes(raw_indices, op);
@@ -114,9 +170,11 @@ Tensor apply_basic(const Tensor& self, ArrayRef<TensorIndex> raw_indices, std::v
     if (idx.is_tensor()) {
       const Tensor& t = idx.tensor();
       XGRAD_CHECK(t.defined(), ValueError, "{}: index #{} is an undefined tensor (indices {})", op, i, describe(indices));
-      XGRAD_CHECK(t.dtype() == kInt64 || t.dtype() == kBool, IndexError,
-                  "{}: tensors used as indices must be long, int, byte or bool tensors, got {} at position {} (indices {})", op,
-                  dtype_name(t.dtype()), i, describe(indices));
+      if (t.dim() == 0 && is_integral(t.dtype(), false)) {  // an integer index (normalized: not uint8)
+        ++consumed;
+        continue;
+      }
+      check_index_dtype(t, i, describe(indices), op);
       consumed += t.dtype() == kBool ? t.dim() : 1;
     }
   }
@@ -259,6 +317,13 @@ Tensor advanced_positions(IntArrayRef sizes, const std::vector<Advanced>& adv, c
 
   int64_t bnumel = 1;
   for (auto s : bshape) bnumel *= s;
+  // No position exists in a dimension of size 0, so a non-empty index into one is out of bounds
+  // whatever its values (PyTorch's check and message).
+  for (const auto& c : coords)
+    XGRAD_CHECK(sizes[c.dim] != 0 || bnumel == 0, IndexError,
+                "{}: index is out of bounds for dimension with size 0 (dimension {} of the indexed sizes {}, index "
+                "shape {})",
+                op, c.dim, xgrad::to_string(sizes), xgrad::to_string(bshape));
   std::vector<int64_t> base(static_cast<size_t>(bnumel), 0);
   for (const auto& c : coords) {
     const auto v = c.values.expand(bshape).to_vector<int64_t>();
@@ -356,26 +421,132 @@ void check_value_shape(IntArrayRef value, IntArrayRef target, const char* op) {
               xgrad::to_string(value), xgrad::to_string(target));
 }
 
-// Scatters `value` (broadcast to positions' shape) into `r` at `positions`.
-void put_at_positions(const Tensor& r, const Tensor& positions, const Tensor& value, const char* op) {
+// Scatters `value` (broadcast to positions' shape) into `r` at `positions`; with `accumulate`,
+// adds it instead, one position after the other, so repeated positions add every value.
+void put_at_positions(const Tensor& r, const Tensor& positions, const Tensor& value, const char* op,
+                      bool accumulate = false) {
   const auto shape = positions.sizes();
   check_value_shape(value.sizes(), shape, op);
   Tensor v;
   try {
+    NoGradGuard no_grad;  // the values are read, not differentiated through (see IndexPutOp)
     v = value.to(r.dtype()).expand(shape).contiguous();
   } catch (const ValueError& e) {  // a NaN or out-of-range float written into an integer tensor
     XGRAD_THROW(ValueError, "{}: {}", op, e.what());
   }
   if (v.impl()->storage == r.impl()->storage) v = v.clone();
+  const int64_t* pos = positions.data_ptr<int64_t>();
+  if (accumulate) {
+    detail::dispatch_all(r.dtype(), op, [&]<typename T>() {
+      T* dst = static_cast<T*>(r.impl()->data());
+      const T* src = static_cast<const T*>(v.impl()->data());
+      for (int64_t k = 0; k < positions.numel(); ++k) {
+        T& d = dst[physical_offset(r.sizes(), r.strides(), pos[k])];
+        if constexpr (std::is_same_v<T, bool>)
+          d = d || src[k];  // bool addition saturates, as PyTorch's
+        else
+          d = static_cast<T>(d + src[k]);
+      }
+    });
+    return;
+  }
   const size_t es = r.element_size();
   auto* dst = static_cast<char*>(r.impl()->data());
   const auto* src = static_cast<const char*>(v.impl()->data());
-  const int64_t* pos = positions.data_ptr<int64_t>();
   for (int64_t k = 0; k < positions.numel(); ++k) {
     const int64_t off = physical_offset(r.sizes(), r.strides(), pos[k]);
     std::memcpy(dst + static_cast<size_t>(off) * es, src + static_cast<size_t>(k) * es, es);
   }
 }
+
+// NumPy's and PyTorch's set-item rule: a value's leading dimensions of size 1 are dropped before
+// it is broadcast to the indexed part, so a [1, 1, 3] value fills a row of 3.
+Tensor strip_leading_ones(const Tensor& value) {
+  NoGradGuard no_grad;
+  Tensor v = value;
+  while (v.dim() > 0 && v.size(0) == 1) v = v.squeeze(0);
+  return v;
+}
+
+// ATen's index list (one optional tensor per dimension, an empty one keeping the dimension):
+// the flat positions in `self` of the elements it selects, shaped like the result.
+Tensor aten_positions(const Tensor& self, ArrayRef<std::optional<Tensor>> indices, const char* op) {
+  auto describe_list = [&] {
+    std::string out = "[";
+    for (size_t i = 0; i < indices.size(); ++i) {
+      const auto& t = indices[i];
+      out += i ? ", " : "";
+      out += t && t->defined() ? fmt::format("Tensor(sizes={}, dtype={})", xgrad::to_string(t->sizes()),
+                                             dtype_name(t->dtype()))
+                               : std::string("None");
+    }
+    return out + "]";
+  };
+  std::vector<Advanced> adv;
+  int64_t d = 0;
+  for (size_t i = 0; i < indices.size(); ++i) {
+    if (!indices[i] || !indices[i]->defined()) {
+      ++d;
+      continue;
+    }
+    Tensor t = normalize_index_dtype(*indices[i], op);
+    check_index_dtype(t, i, describe_list(), op);
+    XGRAD_CHECK(t.dim() > 0 || t.dtype() != kBool, IndexError,
+                "{}: a 0-dim mask is not an index of this form (indices {}); use Tensor::index / index_put_ with it",
+                op, describe_list());
+    adv.push_back({d, t, i});
+    d += t.dtype() == kBool ? t.dim() : 1;
+  }
+  XGRAD_CHECK(d <= self.dim(), IndexError, "{}: too many indices for tensor of dimension {} (got {}; indices {})", op,
+              self.dim(), d, describe_list());
+  XGRAD_CHECK(!adv.empty(), IndexError,
+              "{}: expected at least one defined index tensor (indices {}); use Tensor::index for basic indexing", op,
+              describe_list());
+  return advanced_positions(self.sizes(), adv, op);
+}
+
+// PyTorch's index_put requires the values in self's dtype (set-item, Tensor::index_put_ with
+// TensorIndex, converts instead).
+void check_values_dtype(const Tensor& self, const Tensor& values, const char* op) {
+  XGRAD_CHECK(self.dtype() == values.dtype(), TypeError,
+              "{}: Index put requires the source and destination dtypes match, got {} for the destination and {} for "
+              "the source",
+              op, dtype_name(self.dtype()), dtype_name(values.dtype()));
+}
+
+// out = self with values written (or added) at positions. The gradient of self is the incoming
+// one with the written positions zeroed (kept when accumulating); that of values is the incoming
+// gradient at the positions, summed over the broadcast dimensions.
+struct IndexPutOp : autograd::Function<IndexPutOp> {
+  static std::string_view name() { return "IndexPutBackward0"; }
+  struct State {
+    std::vector<int64_t> values_sizes;
+    bool accumulate;
+  };
+  static Tensor forward(AutogradContext* ctx, const Tensor& self, const Tensor& values, const Tensor& positions,
+                        bool accumulate) {
+    ctx->save_for_backward({positions});
+    ctx->emplace_state<State>(State{values.sizes().vec(), accumulate});
+    Tensor out = self.contiguous().clone();
+    put_at_positions(out, positions, values, "index_put", accumulate);
+    return out;
+  }
+  static autograd::variable_list backward(AutogradContext* ctx, autograd::variable_list g) {
+    const Tensor positions = ctx->get_saved_variables()[0];
+    const auto& st = ctx->state<State>();
+    const Tensor flat_pos = positions.reshape({-1});
+    Tensor grad_self = g[0];
+    if (!st.accumulate) {
+      // A constant mask: ones, zero where a value was written.
+      Tensor keep = ones(g[0].sizes(), g[0].dtype());
+      put_at_positions(keep, positions, zeros({}, g[0].dtype()), "index_put");
+      grad_self = g[0] * keep;
+    }
+    Tensor at_positions = g[0].reshape({-1}).index_select(0, flat_pos).view(positions.sizes());
+    Tensor grad_values = sum_to(at_positions, st.values_sizes);
+    return {grad_self, grad_values, Tensor()};
+  }
+};
 
 }  // namespace
 
@@ -396,13 +567,14 @@ Tensor Tensor::index(std::initializer_list<TensorIndex> indices) const {
   return index(ArrayRef<TensorIndex>(indices));
 }
 
-Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Tensor& value) const {
+Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Tensor& value_in) const {
   XGRAD_CHECK(!indices.empty(), IndexError,
               "index_put_: Passing an empty index list to Tensor::index_put_() is not valid syntax; use copy_() or "
               "fill_() to write the whole tensor");
   detail::check_inplace(*this, "index_put_");
-  detail::check_defined(value, "index_put_");
-  XGRAD_CHECK(!(value.requires_grad() && GradMode::is_enabled()), AutogradError,
+  detail::check_defined(value_in, "index_put_");
+  const Tensor value = strip_leading_ones(value_in);
+  XGRAD_CHECK(!(value_in.requires_grad() && GradMode::is_enabled()), AutogradError,
               "index_put_: writing a value that requires grad is not differentiable; detach() it or use NoGradGuard");
   std::vector<Advanced> adv;
   Tensor r;
@@ -453,6 +625,46 @@ Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Ten
 
 Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Scalar& value) const {
   return index_put_(ArrayRef<TensorIndex>(indices), value);
+}
+
+// ---- ATen forms: one optional tensor per dimension ---------------------------------------------
+
+Tensor index(const Tensor& self, ArrayRef<std::optional<Tensor>> indices) {
+  detail::check_defined(self, "index");
+  Tensor positions = aten_positions(self, indices, "index");
+  return IndexOp::apply(self, positions);
+}
+
+Tensor& index_put_(const Tensor& self, ArrayRef<std::optional<Tensor>> indices, const Tensor& values,
+                   bool accumulate) {
+  detail::check_defined(self, "index_put_");
+  detail::check_defined(values, "index_put_");
+  detail::check_inplace(self, "index_put_");
+  XGRAD_CHECK(!(values.requires_grad() && GradMode::is_enabled()), AutogradError,
+              "index_put_: writing values that require grad is not differentiable in place; use xgrad::index_put "
+              "(out of place) or detach() them");
+  check_values_dtype(self, values, "index_put_");
+  Tensor positions = aten_positions(self, indices, "index_put_");
+  put_at_positions(self, positions, values, "index_put_", accumulate);
+  detail::bump_version(self);
+  return const_cast<Tensor&>(self);
+}
+
+Tensor index_put(const Tensor& self, ArrayRef<std::optional<Tensor>> indices, const Tensor& values, bool accumulate) {
+  detail::check_defined(self, "index_put");
+  detail::check_defined(values, "index_put");
+  check_values_dtype(self, values, "index_put");
+  Tensor positions = aten_positions(self, indices, "index_put");
+  check_value_shape(values.sizes(), positions.sizes(), "index_put");
+  return IndexPutOp::apply(self, values, positions, accumulate);
+}
+
+Tensor& Tensor::index_put_(ArrayRef<std::optional<Tensor>> indices, const Tensor& values, bool accumulate) const {
+  return xgrad::index_put_(*this, indices, values, accumulate);
+}
+
+Tensor Tensor::index_put(ArrayRef<std::optional<Tensor>> indices, const Tensor& values, bool accumulate) const {
+  return xgrad::index_put(*this, indices, values, accumulate);
 }
 
 }  // namespace xgrad

@@ -8,6 +8,7 @@
 #include <xgrad/autograd/function.hpp>
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/autograd/node.hpp>
+#include <xgrad/indexing.hpp>
 #include <xgrad/nn/functional/linear.hpp>
 #include <xgrad/tensor.hpp>
 
@@ -357,6 +358,98 @@ struct ReshapeAliasOp : ReshapeLike<ReshapeAliasOp> {
     return make_view(x, shape, strides, x.storage_offset());
   }
 };
+
+// Storage positions, relative to `lo`, of the elements of a strided geometry in row-major order.
+Tensor storage_positions(IntArrayRef sizes, IntArrayRef strides, int64_t offset, int64_t lo) {
+  Tensor pos = make_tensor(sizes, kInt64, "as_strided");
+  int64_t* out = pos.data_ptr<int64_t>();
+  const int64_t n = pos.numel();
+  std::vector<int64_t> idx(sizes.size(), 0);
+  int64_t off = offset - lo;
+  for (int64_t k = 0; k < n; ++k) {
+    out[k] = off;
+    for (size_t d = sizes.size(); d-- > 0;) {  // odometer increment, last dimension fastest
+      if (++idx[d] < sizes[d]) {
+        off += strides[d];
+        break;
+      }
+      off -= (sizes[d] - 1) * strides[d];
+      idx[d] = 0;
+    }
+  }
+  return pos;
+}
+
+// Last storage element a geometry reaches (its offset when it is empty).
+int64_t last_position(IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
+  int64_t hi = offset;
+  for (size_t d = 0; d < sizes.size(); ++d)
+    if (sizes[d] > 0) hi += (sizes[d] - 1) * strides[d];
+  return hi;
+}
+
+// as_strided's gradient, as PyTorch's as_strided_backward: the output gradient is added into a
+// buffer standing for the storage both geometries touch (so output elements sharing a storage
+// element add up), then read back at the input's positions; input elements that share a storage
+// element split what arrived there evenly. Built from differentiable ops, so it has a gradient too.
+struct AsStridedOp : autograd::Function<AsStridedOp> {
+  static std::string_view name() { return "AsStridedBackward0"; }
+  struct State {
+    std::vector<int64_t> in_sizes, in_strides, out_sizes, out_strides;
+    int64_t in_offset, out_offset;
+  };
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, IntArrayRef size, IntArrayRef stride, int64_t offset) {
+    ctx->emplace_state<State>(State{x.sizes().vec(), x.strides().vec(), size.vec(), stride.vec(), x.storage_offset(),
+                                    offset});
+    return make_view(x, size, stride, offset);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    const auto& s = ctx->state<State>();
+    const int64_t lo = std::min(s.in_offset, s.out_offset);
+    const int64_t hi = std::max(last_position(s.in_sizes, s.in_strides, s.in_offset),
+                                last_position(s.out_sizes, s.out_strides, s.out_offset));
+    Tensor buffer = zeros({hi - lo + 1}, g[0].dtype());
+    Tensor out_pos = storage_positions(s.out_sizes, s.out_strides, s.out_offset, lo).reshape({-1});
+    Tensor in_pos = storage_positions(s.in_sizes, s.in_strides, s.in_offset, lo).reshape({-1});
+    if (out_pos.numel() > 0) buffer = index_put(buffer, {out_pos}, g[0].reshape({-1}), /*accumulate=*/true);
+    Tensor grad = buffer.index_select(0, in_pos);
+    // How many input elements share each storage element (1 unless the input overlaps itself).
+    std::vector<int64_t> count(static_cast<size_t>(hi - lo + 1), 0);
+    bool overlaps = false;
+    for (int64_t p : in_pos.to_vector<int64_t>()) overlaps |= ++count[static_cast<size_t>(p)] > 1;
+    if (overlaps) {
+      Tensor c = make_tensor({in_pos.numel()}, g[0].dtype(), "as_strided");
+      const auto pos = in_pos.to_vector<int64_t>();
+      detail::dispatch_floating(g[0].dtype(), "as_strided", [&]<typename T>() {
+        T* p = c.data_ptr<T>();
+        for (size_t k = 0; k < pos.size(); ++k) p[k] = static_cast<T>(count[static_cast<size_t>(pos[k])]);
+      });
+      grad = grad / c;
+    }
+    return {grad.view(s.in_sizes)};
+  }
+};
+
+// The checks as_strided and _reshape_alias make before building the view, naming the op.
+void check_strided_geometry(const Tensor& x, IntArrayRef size, IntArrayRef stride, int64_t offset, const char* op) {
+  XGRAD_CHECK(size.size() == stride.size(), ShapeError, "{}: mismatch in length of strides and shape (sizes {}, strides {})",
+              op, sizes_str(size), sizes_str(stride));
+  for (size_t d = 0; d < size.size(); ++d) {
+    XGRAD_CHECK(size[d] >= 0, ValueError, "{}: negative size {} at dimension {} (sizes {})", op, size[d], d,
+                sizes_str(size));
+    XGRAD_CHECK(stride[d] >= 0, ValueError, "{}: negative stride {} at dimension {} (strides {}); xgrad views have "
+                "non-negative strides", op, stride[d], d, sizes_str(stride));
+  }
+  XGRAD_CHECK(offset >= 0, ValueError, "{}: negative storage offset {}", op, offset);
+  const int64_t numel = detail::checked_numel(size, op);
+  const auto capacity = static_cast<int64_t>(x.impl()->storage->nbytes / x.element_size());
+  const int64_t needed = numel == 0 ? 0 : last_position(size, stride, offset) + 1;
+  XGRAD_CHECK(needed <= capacity, ValueError,
+              "{}: sizes {}, strides {}, storage offset {}, and itemsize {} requiring a storage size of {} are out of "
+              "bounds for storage of size {}",
+              op, sizes_str(size), sizes_str(stride), offset, x.element_size(),
+              needed * static_cast<int64_t>(x.element_size()), capacity * static_cast<int64_t>(x.element_size()));
+}
 
 // View of a fresh contiguous copy (what reshape does when no view exists).
 struct UnsafeViewOp : ReshapeLike<UnsafeViewOp> {
@@ -739,6 +832,28 @@ Tensor Tensor::index_select(int64_t d, const Tensor& index) const {
 }
 
 Tensor reshape(const Tensor& x, IntArrayRef sizes) { return x.reshape(sizes); }
+Tensor clone(const Tensor& x) {
+  detail::check_defined(x, "clone");
+  return x.clone();
+}
+
+Tensor Tensor::as_strided(IntArrayRef size, IntArrayRef stride, std::optional<int64_t> storage_offset) const {
+  detail::check_defined(*this, "as_strided");
+  const int64_t offset = storage_offset.value_or(this->storage_offset());
+  check_strided_geometry(*this, size, stride, offset, "as_strided");
+  return AsStridedOp::apply(*this, size, stride, offset);
+}
+
+Tensor as_strided(const Tensor& x, IntArrayRef size, IntArrayRef stride, std::optional<int64_t> storage_offset) {
+  detail::check_defined(x, "as_strided");
+  return x.as_strided(size, stride, storage_offset);
+}
+
+Tensor _reshape_alias(const Tensor& x, IntArrayRef size, IntArrayRef stride) {
+  detail::check_defined(x, "_reshape_alias");
+  check_strided_geometry(x, size, stride, x.storage_offset(), "_reshape_alias");
+  return ReshapeAliasOp::apply(x, size, stride);
+}
 Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) { return x.flatten(start_dim, end_dim); }
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) { return x.transpose(dim0, dim1); }
 Tensor t(const Tensor& x) { return x.t(); }

@@ -408,3 +408,113 @@ BOOST_AUTO_TEST_CASE(ragged_lists_name_the_dimension) {
   const std::vector<float> r0 = {1, 2}, r1 = {3};
   BOOST_CHECK_THROW(tensor({r0, r1}), ValueError);
 }
+
+// ---- from_blob with a deleter ------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(from_blob_calls_the_deleter_when_the_last_owner_dies) {
+  std::vector<int32_t> v = {1, 2, 3};
+  int calls = 0;
+  void* freed = nullptr;
+  auto deleter = [&](void* p) {
+    ++calls;
+    freed = p;
+  };
+  {
+    Tensor t = from_blob(v.data(), v.size(), deleter, kInt32);
+    check_exact(t, {1, 2, 3});
+    BOOST_CHECK(t.storage().data_ptr().get_context() != nullptr);  // something frees this memory
+    Tensor view = t.slice(0, 1);
+    StorageHandle handle = t.storage();
+    t = Tensor();
+    view = Tensor();
+    BOOST_CHECK_EQUAL(calls, 0);  // the handle still owns it
+    BOOST_CHECK(handle.data() == v.data());
+  }
+  BOOST_CHECK_EQUAL(calls, 1);
+  BOOST_CHECK(freed == v.data());
+  // With strides, too.
+  {
+    Tensor s = from_blob(v.data(), {3}, {1}, deleter, kInt32);
+    check_exact(s, {1, 2, 3});
+  }
+  BOOST_CHECK_EQUAL(calls, 2);
+  // Without a deleter nothing frees the memory: LibTorch's null deleter context.
+  BOOST_CHECK(from_blob(v.data(), {3}, kInt32).storage().data_ptr().get_context() == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(from_blob_that_throws_leaves_the_memory_to_the_caller) {
+  std::vector<int32_t> v = {1, 2, 3};
+  int calls = 0;
+  auto deleter = [&](void*) { ++calls; };
+  BOOST_CHECK_THROW(from_blob(v.data(), {2, -1}, deleter, kInt32), ValueError);
+  BOOST_CHECK_THROW(from_blob(nullptr, {3}, deleter, kInt32), ValueError);
+  // requires_grad on an integer dtype is refused after the storage exists: still not freed.
+  BOOST_CHECK_THROW(from_blob(v.data(), {3}, deleter, TensorOptions(kInt32).requires_grad(true)), Error);
+  BOOST_CHECK_EQUAL(calls, 0);
+}
+
+// ---- TensorDataContainer: LibTorch's accessors and printing --------------------------------------
+
+BOOST_AUTO_TEST_CASE(tensor_data_container_accessors) {
+  using detail::TensorDataContainer;
+  using xgrad::testing::contains;
+  using xgrad::testing::what_of;
+  const TensorDataContainer scalar(1.5);
+  BOOST_CHECK(scalar.is_scalar());
+  BOOST_CHECK(!scalar.is_init_list() && !scalar.is_tensor());
+  BOOST_CHECK_EQUAL(scalar.scalar().toDouble(), 1.5);
+  BOOST_CHECK(scalar.scalar_type() == kFloat64);
+  BOOST_CHECK(TensorDataContainer(true).scalar().isBoolean());
+  BOOST_CHECK_EQUAL(TensorDataContainer(int64_t{-7}).scalar().toLong(), -7);
+  BOOST_CHECK(TensorDataContainer(1.5f).scalar_type() == kFloat32);
+  BOOST_CHECK(TensorDataContainer(int16_t{2}).scalar_type() == kInt16);
+
+  const TensorDataContainer list({{1, 2}, {3, 4}});
+  BOOST_CHECK(list.is_init_list());
+  BOOST_REQUIRE_EQUAL(list.init_list().size(), 2u);
+  BOOST_CHECK(list.init_list()[1].is_init_list());
+  BOOST_CHECK_EQUAL(list.init_list()[1].init_list()[0].scalar().toLong(), 3);
+  BOOST_CHECK(list.scalar_type() == kInt32);  // `int` literals
+
+  const TensorDataContainer vec(std::vector<double>{1.25, 2.5});
+  BOOST_CHECK(vec.is_tensor());
+  const Tensor t = vec.tensor();
+  BOOST_CHECK(t.dtype() == kFloat64);  // the literal type, as LibTorch holds it
+  check_exact(t, {1.25, 2.5});
+  BOOST_CHECK(TensorDataContainer(std::vector<int>{4, 5}).tensor().dtype() == kInt32);
+  BOOST_CHECK(TensorDataContainer(std::vector<bool>{true}).tensor().dtype() == kBool);
+  check_exact(TensorDataContainer(ArrayRef<float>({0.5f})).tensor(), {0.5});
+
+  // Wrong accessor: ValueError with LibTorch's wording.
+  const auto init_msg = what_of([] { TensorDataContainer(1.1).init_list(); });
+  BOOST_CHECK(contains(init_msg,
+                       "Can only call `init_list()` on a TensorDataContainer that has `is_init_list() == true`"));
+  BOOST_CHECK(contains(what_of([] { TensorDataContainer(1.1).tensor(); }),
+                       "Can only call `tensor()` on a TensorDataContainer that has `is_tensor() == true`"));
+  BOOST_CHECK(contains(what_of([] { TensorDataContainer({1.1, 2.2}).scalar(); }),
+                       "Can only call `scalar()` on a TensorDataContainer that has `is_scalar() == true`"));
+  BOOST_CHECK(contains(what_of([] { TensorDataContainer(std::vector<double>{1.1}).init_list(); }),
+                       "Can only call `init_list()`"));
+  BOOST_CHECK_THROW(TensorDataContainer({1, 2}).tensor(), ValueError);
+}
+
+BOOST_AUTO_TEST_CASE(tensor_data_container_prints_as_libtorch) {
+  using detail::TensorDataContainer;
+  BOOST_CHECK_EQUAL(str(TensorDataContainer(1.1)), "1.1");
+  BOOST_CHECK_EQUAL(str(TensorDataContainer(1.1f)), "1.1");
+  BOOST_CHECK_EQUAL(str(TensorDataContainer(true)), "1");
+  BOOST_CHECK_EQUAL(str(TensorDataContainer({1.1, 2.2})), "{1.1, 2.2}");
+  BOOST_CHECK_EQUAL(str(TensorDataContainer({{1, 2}, {3, 4}})), "{{1, 2}, {3, 4}}");
+  BOOST_CHECK_EQUAL(str(TensorDataContainer({{{{{{{{{{}}}}}}}}}})), "{{{{{{{{{{}}}}}}}}}}");
+  BOOST_CHECK_EQUAL(str(TensorDataContainer({{{1.5}}, {{2.5}}})), "{{{1.5}}, {{2.5}}}");
+  BOOST_CHECK_EQUAL(str(TensorDataContainer(std::vector<double>{1.1, 2.2})), "{1.1, 2.2}");
+  BOOST_CHECK_EQUAL(str(TensorDataContainer(ArrayRef<double>({1.1, 2.2}))), "{1.1, 2.2}");
+  BOOST_CHECK_EQUAL(str(TensorDataContainer(std::vector<int64_t>{-3, 4})), "{-3, 4}");
+  BOOST_CHECK_EQUAL(str(TensorDataContainer(std::vector<bool>{true, false})), "{1, 0}");
+  BOOST_CHECK_EQUAL(str(TensorDataContainer(std::vector<float>{})), "{}");
+  // The stream's precision applies, as to any value written to it.
+  std::ostringstream os;
+  os.precision(3);
+  os << TensorDataContainer({3.14159, 2.0});
+  BOOST_CHECK_EQUAL(os.str(), "{3.14, 2}");
+}

@@ -34,8 +34,8 @@ BOOST_AUTO_TEST_CASE(index_kinds_construct) {
   BOOST_CHECK(TensorIndex(tensor({1, 2})).is_tensor());
   BOOST_CHECK_THROW(TensorIndex("..x"), ValueError);
   Slice s(None, 3);
-  BOOST_CHECK(!s.start().has_value());
-  BOOST_CHECK_EQUAL(*s.stop(), 3);
+  BOOST_CHECK_EQUAL(s.start(), 0);
+  BOOST_CHECK_EQUAL(s.stop(), 3);
   BOOST_CHECK_EQUAL(s.step(), 1);
   BOOST_CHECK_EQUAL(indexing::to_string(Slice(1, None, 2)), "1::2");
   BOOST_CHECK_EQUAL(indexing::to_string(Slice()), ":");
@@ -349,3 +349,201 @@ BOOST_AUTO_TEST_CASE(out_of_bounds_names_the_dimension_of_the_index_list) {
   BOOST_TEST(message({0, None, 5}).find("index 5 is out of bounds for dimension 2 with size 3") != std::string::npos);
   BOOST_TEST(message({tensor(0), 5}).find("index 5 is out of bounds for dimension 1 with size 3") != std::string::npos);
 }
+
+// ---- LibTorch parity (reference values: the "LibTorch parity" part of tests/reference/indexing.py) --
+
+BOOST_AUTO_TEST_SUITE(libtorch_parity)
+
+using xgrad::testing::contains;
+using xgrad::testing::what_of;
+
+BOOST_AUTO_TEST_CASE(slice_bounds_resolve_and_print_as_libtorch) {
+  const Slice s(1, 2, 3);
+  BOOST_CHECK_EQUAL(str(s), "1:2:3");
+  // Omitted bounds: 0 / INDEX_MAX forwards, INDEX_MAX / INDEX_MIN backwards.
+  BOOST_CHECK_EQUAL(Slice().start(), 0);
+  BOOST_CHECK_EQUAL(Slice().stop(), INDEX_MAX);
+  BOOST_CHECK_EQUAL(Slice(None, None, -1).start(), INDEX_MAX);
+  BOOST_CHECK_EQUAL(Slice(None, None, -1).stop(), INDEX_MIN);
+  BOOST_CHECK_EQUAL(str(Slice(1, None, -1)), "1:-9223372036854775808:-1");
+  BOOST_CHECK_EQUAL(str(Slice(None, 3)), "0:3:1");
+  BOOST_CHECK_EQUAL(str(Slice()), "0:9223372036854775807:1");
+  // The step closest to -2^63 is clamped so that negating it stays defined.
+  BOOST_CHECK_EQUAL(Slice(None, None, INDEX_MIN).step(), -INDEX_MAX);
+  BOOST_CHECK(contains(what_of([] { Slice(0, 1, 0); }), "slice step cannot be zero"));
+  BOOST_CHECK_THROW(Slice(0, 1, 0), ValueError);
+  // Messages keep Python's short spelling.
+  BOOST_CHECK_EQUAL(indexing::to_string(Slice(None, None, -1)), "::-1");
+  BOOST_CHECK_EQUAL(indexing::to_string(Slice(2, 5)), "2:5");
+  // A backward slice is refused when applied, as LibTorch.
+  BOOST_CHECK(contains(what_of([] { arange(4).index({Slice(None, None, -1)}); }), "step must be greater than zero"));
+}
+
+BOOST_AUTO_TEST_CASE(tensor_index_prints_as_libtorch) {
+  const std::vector<TensorIndex> indices = {None, "...", Ellipsis, 0, true, Slice(1, None, 2)};
+  BOOST_CHECK_EQUAL(str(indices), "(None, ..., ..., 0, true, 1:9223372036854775807:2)");
+  BOOST_CHECK_EQUAL(str(TensorIndex(false)), "false");
+  BOOST_CHECK_EQUAL(str(TensorIndex(-3)), "-3");
+  BOOST_CHECK_EQUAL(str(std::vector<TensorIndex>{}), "()");
+  const Tensor t = tensor({1, 2});
+  BOOST_CHECK_EQUAL(str(TensorIndex(t)), str(t));
+  const std::string msg = what_of([] { TensorIndex(".."); });
+  BOOST_CHECK(contains(msg, "Expected \"...\" to represent an ellipsis index, but got \"..\""));
+}
+
+BOOST_AUTO_TEST_CASE(zero_dim_integer_tensors_of_any_width_are_integer_indices) {
+  Tensor x = arange(12, kFloat32).view({3, 4});
+  // x[int16 2] and x[:, int8 -1]: views, as torch 1.13.
+  Tensor r = x.index({tensor(2, kInt16)});
+  check_sizes(r, {4});
+  check_values(r, {8, 9, 10, 11});
+  BOOST_CHECK(r.data_ptr() == x.index({2}).data_ptr());
+  check_values(x.index({Slice(), tensor(-1, kInt8)}), {3, 7, 11});
+  BOOST_CHECK(x.index({tensor(1, kInt32)}).data_ptr() == x.index({1}).data_ptr());
+  BOOST_CHECK(x.index({tensor(1, kInt64), tensor(2, kInt16)}).data_ptr() == x.index({1, 2}).data_ptr());
+  // A 0-dim uint8 tensor is a boolean (a new dimension), as a 0-dim bool one.
+  check_sizes(x.index({tensor(1, kUInt8)}), {1, 3, 4});
+  check_sizes(x.index({tensor(0, kUInt8)}), {0, 3, 4});
+  BOOST_CHECK_THROW(x.index({tensor(3, kInt16)}), IndexError);
+  BOOST_CHECK_THROW(tensor(1.0).index({tensor(0, kInt16)}), IndexError);  // a 0-dim tensor has no dimension
+  // A 1-D int16 index tensor is still refused, as in torch 1.13.
+  BOOST_CHECK(contains(what_of([&] { x.index({tensor({0, 1}, kInt16)}); }),
+                       "tensors used as indices must be long, int, byte or bool tensors"));
+  x.index_put_({tensor(1, kInt16)}, 0);
+  check_values(x, {0, 1, 2, 3, 0, 0, 0, 0, 8, 9, 10, 11});
+}
+
+BOOST_AUTO_TEST_CASE(index_into_a_dimension_of_size_0_names_it) {
+  Tensor x = empty({10, 0});
+  check_sizes(x.index({tensor({1, 2})}), {2, 0});
+  check_sizes(x.index({tensor(std::vector<int64_t>{}), tensor(std::vector<int64_t>{})}), {0});
+  const std::string msg = what_of([&] { x.index({Slice(), tensor({0, 1})}); });
+  BOOST_CHECK(contains(msg, "index: index is out of bounds for dimension with size 0"));
+  BOOST_CHECK(contains(msg, "[10, 0]"));
+  BOOST_CHECK_THROW(x.index({Slice(), tensor({0, 1})}), IndexError);
+  BOOST_CHECK_THROW(x.index_put_({Slice(), tensor({0})}, 1.0), IndexError);
+  // An empty index into it is fine: nothing is selected.
+  check_sizes(x.index({Slice(), tensor(std::vector<int64_t>{})}), {10, 0});
+}
+
+BOOST_AUTO_TEST_CASE(setitem_drops_the_values_leading_ones) {
+  // a[1] = [[[9, 8, 7]]]; a[[0]] = [[[-1, -2, -3]]]  (PyTorch: {-1, -2, -3, 9, 8, 7})
+  Tensor a = arange(6, kFloat32).view({2, 3});
+  a.index_put_({1}, tensor({{{9.f, 8.f, 7.f}}}));
+  a.index_put_({tensor({0})}, tensor({{{-1.f, -2.f, -3.f}}}));
+  check_values(a, {-1, -2, -3, 9, 8, 7});
+  // b[None] = [[5.]] on a 0-dim b.
+  Tensor b = tensor(3.f);
+  b.index_put_({None}, tensor({{5.f}}));
+  check_values(b, {5});
+  b.index_put_({"..."}, ones({1, 1, 1}) * 4);
+  check_values(b, {4});
+  b.index_put_({true}, ones({1, 1}) * 2);
+  check_values(b, {2});
+  // Only leading ones go: [1, 2, 3] is [2, 3], which a row of 3 cannot take.
+  const std::string msg = what_of([&] { a.index_put_({0}, ones({1, 2, 3})); });
+  BOOST_CHECK(contains(msg, "shape mismatch: value tensor of shape [2, 3] cannot be broadcast to indexing result "
+                            "of shape [3]"));
+  BOOST_CHECK_THROW(a.index_put_({0}, ones({1, 2, 3})), ShapeError);
+  BOOST_CHECK_THROW(b.index_put_({Slice()}, ones({1, 1})), IndexError);
+  check_values(a, {-1, -2, -3, 9, 8, 7});
+}
+
+BOOST_AUTO_TEST_CASE(aten_index_takes_one_optional_tensor_per_dimension) {
+  Tensor x = arange(12, kFloat32).view({3, 4});
+  BOOST_CHECK(xgrad::index(x, {tensor({0, 2})}).equal(x.index({tensor({0, 2})})));
+  Tensor cols = xgrad::index(x, {std::nullopt, tensor({3, 0})});
+  check_sizes(cols, {3, 2});
+  check_values(cols, {3, 0, 7, 4, 11, 8});
+  // A 0-dim index is advanced indexing here: a copy.
+  Tensor row = xgrad::index(x, {tensor(1)});
+  check_values(row, {4, 5, 6, 7});
+  BOOST_CHECK(!row.is_alias_of(x));
+  check_values(xgrad::index(x, {x > 8}), {9, 10, 11});
+  BOOST_CHECK(contains(what_of([&] { xgrad::index(x, {std::nullopt}); }), "expected at least one defined index"));
+  BOOST_CHECK_THROW(xgrad::index(x, {tensor(true)}), IndexError);
+  BOOST_CHECK_THROW(xgrad::index(x, {tensor({0}), tensor({0}), tensor({0})}), IndexError);
+  BOOST_CHECK_THROW(xgrad::index(x, {tensor({0.5})}), IndexError);
+}
+
+BOOST_AUTO_TEST_CASE(index_put_accumulate_adds_repeated_indices) {
+  Tensor rows = tensor({{1.f, 2.f, 3.f, 4.f}, {10.f, 20.f, 30.f, 40.f}, {100.f, 200.f, 300.f, 400.f}});
+  Tensor y = arange(12, kFloat32).view({3, 4});
+  y.index_put_({tensor({0, 2, 0})}, rows, /*accumulate=*/true);
+  check_values(y, {101, 203, 305, 407, 4, 5, 6, 7, 18, 29, 40, 51});
+  y = arange(12, kFloat32).view({3, 4});
+  y.index_put_({tensor({1, 1}), tensor({3, 3})}, tensor(0.5f), true);
+  check_values(y, {0, 1, 2, 3, 4, 5, 6, 8, 8, 9, 10, 11});
+  Tensor yi = arange(12).view({3, 4});
+  Tensor mask = tensor({{true, false, false, true}, {false, false, false, false}, {true, true, true, true}});
+  yi.index_put_({mask}, tensor(7), true);
+  xgrad::testing::check_exact(yi, kInt64, {7, 1, 2, 10, 4, 5, 6, 7, 15, 16, 17, 18});
+  // Without accumulate the ATen form writes.
+  y = arange(12, kFloat32).view({3, 4});
+  xgrad::index_put_(y, {tensor({1})}, zeros({4}));
+  check_values(y, {0, 1, 2, 3, 0, 0, 0, 0, 8, 9, 10, 11});
+  // An all-false mask selects nothing: nothing changes (LibTorch's TestBoolIndicesAccumulate).
+  Tensor o = ones({10, 10});
+  Tensor none = zeros({10}, kBool);
+  o.index_put_({none}, o.index({none}), true);
+  BOOST_CHECK(o.equal(ones({10, 10})));
+  // Through a non-contiguous view, into the base.
+  Tensor base = zeros({3, 2});
+  base.t().index_put_({tensor({1, 1})}, tensor({1.f, 2.f, 3.f}), true);
+  check_values(base, {0, 2, 0, 4, 0, 6});
+}
+
+BOOST_AUTO_TEST_CASE(index_put_aten_errors) {
+  Tensor y = zeros({3, 4});
+  BOOST_CHECK(contains(what_of([&] { y.index_put_({tensor({0})}, zeros({4}, kFloat64), true); }),
+                       "Index put requires the source and destination dtypes match, got float32 for the destination "
+                       "and float64 for the source"));
+  BOOST_CHECK_THROW(y.index_put_({tensor({0})}, zeros({4}, kFloat64), true), TypeError);
+  BOOST_CHECK(contains(what_of([&] { y.index_put_({tensor({0})}, zeros({5}), true); }), "shape mismatch"));
+  BOOST_CHECK_THROW(y.index_put_({tensor({3})}, zeros({4}), true), IndexError);
+  Tensor leaf = zeros({3}, requires_grad());
+  BOOST_CHECK_THROW(leaf.index_put_({tensor({0})}, zeros({1}), true), AutogradError);
+  BOOST_CHECK_THROW(y.index_put_({tensor({0})}, zeros({4}, requires_grad()), true), AutogradError);
+  check_values(y, std::vector<double>(12, 0.0));
+}
+
+BOOST_AUTO_TEST_CASE(index_put_out_of_place_gradients) {
+  // index_put(s, ([1, 1, 0],), v, accumulate=True) and its gradients for weights arange(6).
+  Tensor s = arange(6, kFloat32).view({2, 3}).detach().requires_grad_();
+  Tensor v = tensor({{1.f, 2.f, 3.f}}, requires_grad());
+  Tensor out = xgrad::index_put(s, {tensor({1, 1, 0})}, v, true);
+  check_values(out, {1, 3, 5, 5, 8, 11});
+  BOOST_CHECK_EQUAL(grad_fn_name(out), "IndexPutBackward0");
+  (out * arange(6, kFloat32).view({2, 3})).sum().backward();
+  check_values(s.grad(), {0, 1, 2, 3, 4, 5});
+  check_values(v.grad(), {6, 9, 12});
+  // index_put(s, ([0, 1], [2, 0]), v) writes: the written positions pass no gradient to s.
+  s = arange(6, kFloat32).view({2, 3}).detach().requires_grad_();
+  v = tensor({7.f, 8.f}, requires_grad());
+  out = s.index_put({tensor({0, 1}), tensor({2, 0})}, v);
+  check_values(out, {0, 1, 7, 8, 4, 5});
+  (out * arange(6, kFloat32).view({2, 3})).sum().backward();
+  check_values(s.grad(), {0, 1, 0, 0, 4, 5});
+  check_values(v.grad(), {2, 3});
+  // s itself is unchanged.
+  check_values(s, {0, 1, 2, 3, 4, 5});
+
+  using autograd::variable_list;
+  Tensor a = randn({3, 4}, kFloat64).requires_grad_();
+  Tensor b = randn({4}, kFloat64).requires_grad_();
+  BOOST_CHECK(autograd::gradcheck(
+      [](const variable_list& in) { return xgrad::index_put(in[0], {tensor({2, 0, 2})}, in[1], true); }, {a, b}));
+  // Written (not accumulated) positions must be distinct for a gradient to exist: with a repeated
+  // one only the last write lands, yet values' gradient counts each (as PyTorch's).
+  BOOST_CHECK(autograd::gradcheck(
+      [](const variable_list& in) { return xgrad::index_put(in[0], {tensor({2, 0})}, in[1], false); }, {a, b}));
+  BOOST_CHECK(autograd::gradcheck(
+      [](const variable_list& in) {
+        AutoGradMode enable(true);
+        Tensor y = xgrad::index_put(in[0], {tensor({1, 1})}, in[1], true).square().sum();
+        return autograd::grad({y}, {in[0], in[1]}, {}, true, true)[1];
+      },
+      {a, b}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

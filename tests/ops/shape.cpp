@@ -400,3 +400,91 @@ BOOST_AUTO_TEST_CASE(double_backward_through_scatters) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ---- as_strided / _reshape_alias (reference: the end of tests/reference/shape.py) ---------------
+
+BOOST_AUTO_TEST_SUITE(as_strided_views)
+
+BOOST_AUTO_TEST_CASE(views_of_the_storage) {
+  Tensor x = arange(9, kFloat32).view({3, 3});
+  Tensor a = as_strided(x, {2, 2}, {1, 2});
+  check_sizes(a, {2, 2});
+  check_strides(a, {1, 2});
+  check_values(a, {0, 2, 1, 3});
+  BOOST_CHECK(shares_storage(a, x));
+  check_values(x.as_strided({2, 2}, {1, 2}, 3), {3, 5, 4, 6});
+  // The offset defaults to the tensor's own: as_strided of x[1] starts at element 3.
+  check_values(x.index({1}).as_strided({2}, {2}), {3, 5});
+  // Overlapping elements are allowed (stride 0).
+  check_values(as_strided(x, {2, 3}, {0, 1}), {0, 1, 2, 0, 1, 2});
+  // A write through the view reaches the base.
+  a.index_put_({0, 1}, 100.0);
+  check_values(x, {0, 1, 100, 3, 4, 5, 6, 7, 8});
+  BOOST_CHECK_EQUAL(grad_fn_name(as_strided(leaf64({3}), {2}, {1})), "AsStridedBackward0");
+
+  // _reshape_alias: the reshape view; equal to as_strided and to view (LibTorch's ReshapeAlias test).
+  Tensor r = randn({3, 3});
+  BOOST_CHECK(_reshape_alias(r, {2, 2}, {1, 2}).equal(as_strided(r, {2, 2}, {1, 2})));
+  BOOST_CHECK(_reshape_alias(r, {9}, {1}).equal(r.view({-1})));
+  BOOST_CHECK(shares_storage(_reshape_alias(r, {9}, {1}), r));
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_the_op_and_the_geometry) {
+  using xgrad::testing::contains;
+  using xgrad::testing::what_of;
+  Tensor x = arange(9, kFloat32).view({3, 3});
+  BOOST_CHECK_NO_THROW(as_strided(x, {2, 2}, {3, 4}));  // reaches element 7 of 9
+  const std::string far = what_of([&] { as_strided(x, {3, 3}, {3, 2}); });
+  BOOST_CHECK(contains(far, "as_strided: sizes [3, 3], strides [3, 2], storage offset 0, and itemsize 4 requiring a "
+                            "storage size of 44 are out of bounds for storage of size 36"));
+  BOOST_CHECK_THROW(as_strided(x, {3, 3}, {3, 2}), ValueError);
+  BOOST_CHECK_THROW(as_strided(x, {2}, {1}, 8), ValueError);
+  BOOST_CHECK_NO_THROW(as_strided(x, {1}, {1}, 8));
+  BOOST_CHECK_THROW(as_strided(x, {2, 2}, {1}), ShapeError);
+  BOOST_CHECK_THROW(as_strided(x, {2}, {-1}), ValueError);
+  BOOST_CHECK_THROW(as_strided(x, {-2}, {1}), ValueError);
+  BOOST_CHECK_THROW(as_strided(x, {1}, {1}, -1), ValueError);
+  BOOST_CHECK_THROW(as_strided(Tensor(), {1}, {1}), ValueError);
+  BOOST_CHECK(contains(what_of([&] { _reshape_alias(x, {10}, {1}); }), "_reshape_alias:"));
+  // An empty view needs no storage.
+  check_sizes(as_strided(x, {0, 5}, {100, 100}, 100), {0, 5});
+}
+
+BOOST_AUTO_TEST_CASE(gradients) {
+  // grad of as_strided(w, [2, 2], [1, 1]) weighted [[1, 2], [3, 4]]: storage element 1 is read twice.
+  Tensor w = arange(9, kFloat32).view({3, 3}).detach().requires_grad_();
+  (as_strided(w, {2, 2}, {1, 1}) * tensor({{1.f, 2.f}, {3.f, 4.f}})).sum().backward();
+  check_values(w.grad(), {1, 5, 4, 0, 0, 0, 0, 0, 0});
+  // Through an expanded (self-overlapping) input: each copy gets its share.
+  Tensor v = arange(3, kFloat32).detach().requires_grad_();
+  (as_strided(v.expand({2, 3}), {3}, {1}) * tensor({1.f, 10.f, 100.f})).sum().backward();
+  check_values(v.grad(), {1, 10, 100});
+  // _reshape_alias(y * y, [9], [1]) weighted arange(9): 2 y arange(9).
+  Tensor y = arange(9, kFloat32).view({3, 3}).detach().requires_grad_();
+  Tensor ra = _reshape_alias(y * y, {9}, {1});
+  BOOST_CHECK_EQUAL(grad_fn_name(ra), "ReshapeAliasBackward0");
+  (ra * arange(9, kFloat32)).sum().backward();
+  check_values(y.grad(), {0, 2, 8, 18, 32, 50, 72, 98, 128});
+  // LibTorch's check: the same gradient as view(-1).
+  Tensor p = randn({3, 3}, requires_grad());
+  Tensor q = p.detach().clone().requires_grad_();
+  (p * p).view({-1}).mean().backward();
+  _reshape_alias(q * q, {9}, {1}).mean().backward();
+  BOOST_CHECK(p.grad().equal(q.grad()));
+
+  Tensor a = leaf64({3, 4});
+  gradcheck1([](const autograd::variable_list& in) { return as_strided(in[0], {2, 3}, {1, 2}, 1); }, {a});
+  gradcheck1([](const autograd::variable_list& in) { return as_strided(in[0], {3, 3}, {1, 1}); }, {a});
+  gradcheck1([](const autograd::variable_list& in) { return as_strided(in[0].t(), {4}, {1}); }, {a});
+  gradcheck1([](const autograd::variable_list& in) { return _reshape_alias(in[0], {2, 6}, {6, 1}); }, {a});
+  // Twice differentiable: the backward is made of differentiable ops.
+  gradcheck1(
+      [](const autograd::variable_list& in) {
+        AutoGradMode enable(true);
+        Tensor s = as_strided(in[0], {2, 2}, {1, 1}).square().sum();
+        return autograd::grad({s}, {in[0]}, {}, true, true)[0];
+      },
+      {a});
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -56,3 +56,18 @@ for name, y in [("view", x.view(6, 4)), ("reshape", x.reshape(6, 4)),
                 ("index_select", x.index_select(1, torch.tensor([0, 0]))), ("cat", torch.cat([x, x])),
                 ("stack", torch.stack([x, x]))]:
     print(name, type(y.grad_fn).__name__)
+
+# ---- as_strided / _reshape_alias (tests/ops/shape.cpp, suite as_strided_views).
+x = torch.arange(9.0).view(3, 3)
+show("as_strided(x, [2, 2], [1, 2])", torch.as_strided(x, [2, 2], [1, 2]))
+show("as_strided(x, [2, 2], [1, 2], 3)", torch.as_strided(x, [2, 2], [1, 2], 3))
+w = torch.arange(9.0).view(3, 3).requires_grad_()
+(torch.as_strided(w, [2, 2], [1, 1]) * torch.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+show("grad of as_strided(w, [2, 2], [1, 1])", w.grad)
+w = torch.arange(3.0).requires_grad_()
+e = w.expand(2, 3)
+(torch.as_strided(e, [3], [1]) * torch.tensor([1.0, 10.0, 100.0])).sum().backward()
+show("grad through as_strided of an expanded (overlapping) input", w.grad)
+y = torch.arange(9.0).view(3, 3).requires_grad_()
+(torch.ops.aten._reshape_alias(y * y, [9], [1]) * torch.arange(9.0)).sum().backward()
+show("grad of _reshape_alias(y * y, [9], [1])", y.grad)

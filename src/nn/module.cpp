@@ -131,16 +131,9 @@ std::vector<std::shared_ptr<Module>> Module::modules(bool include_self) const {
 std::vector<std::shared_ptr<Module>> Module::children() const { return named_children().values(); }
 
 OrderedDict<std::string, std::shared_ptr<Module>> Module::named_children() const {
-  // A module registered under two names is listed once, under the first (PyTorch's
-  // named_children; LibTorch 1.13 lists it twice).
-  OrderedDict<std::string, std::shared_ptr<Module>> out("Module");
-  std::vector<const Module*> seen;
-  for (const auto& c : children_) {
-    if (std::find(seen.begin(), seen.end(), c.value().get()) != seen.end()) continue;
-    seen.push_back(c.value().get());
-    out.insert(c.key(), c.value());
-  }
-  return out;
+  // Every registration, as LibTorch's named_children (a container that holds one module twice
+  // reports its size and its children consistently); named_modules() deduplicates, as PyTorch.
+  return children_;
 }
 
 namespace {
@@ -245,11 +238,16 @@ void convert_in_place(const Tensor& t, ScalarType dtype) {
 
 // ---- clone ----------------------------------------------------------------------------------------
 
-std::shared_ptr<Module> Module::clone() const {
+std::shared_ptr<Module> Module::clone(const std::optional<Device>& /*device*/) const {
   XGRAD_THROW(TypeError,
               "{}.clone: clone() has not been implemented for this module; derive it from nn::Cloneable<{}Impl> "
               "(with a reset() that registers its parameters, buffers and submodules) instead of nn::Module",
               short_name(), short_name());
+}
+
+void Module::check_clone_device_(const std::optional<Device>& device) const {
+  // LibTorch's clone(device) moves the copy's tensors to `device`; the CPU is the only one here.
+  if (device) xgrad::detail::check_cpu_device(*device, fmt::format("{}.clone", short_name()).c_str());
 }
 
 void Module::clone_from_(Module& other) {
@@ -265,8 +263,9 @@ void Module::clear_registrations_for_clone_() {
 
 namespace {
 // `dst` takes a copy of `src`'s values: its TensorImpl is repointed at new storage, so every
-// handle to `dst` (the module's member, the registration dictionary) sees them. Its
-// requires_grad stays; no gradient is copied.
+// handle to `dst` (the module's member, the registration dictionary) sees them. It takes src's
+// requires_grad too, so a frozen parameter (e.g. Embedding::from_pretrained's) stays frozen in
+// the clone, as PyTorch's deepcopy; no gradient is copied.
 void take_copy_of(const Tensor& dst, const Tensor& src) {
   if (!dst.defined() || !src.defined()) return;
   const Tensor copy = src.detach().clone().contiguous();
@@ -278,6 +277,7 @@ void take_copy_of(const Tensor& dst, const Tensor& src) {
   impl->strides = from->strides;
   impl->numel = from->numel;
   impl->dtype = from->dtype;
+  if (dst.is_leaf()) dst.requires_grad_(src.requires_grad());
 }
 
 template <typename Dict>

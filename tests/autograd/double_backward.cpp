@@ -253,6 +253,12 @@ std::vector<OpEntry> entries() {
   add("ScatterBackward1", true, x23, [uidx](In a) { return one(a[0].scatter(1, uidx(), 0.5) * a[0]); });
   add("SortBackward0", true, x23, [](In a) { return one(std::get<0>(a[0].sort(1, true)) * a[0]); });
   add("TopkBackward0", true, x23, [](In a) { return one(std::get<0>(a[0].topk(2)) * std::get<0>(a[0].topk(2))); });
+  // ---- embedding (src/ops/embedding.cpp): the lookup, and its weight gradient as a node
+  auto emb_ids = [] { return ids({2, 0, 2, 1}).view({2, 2}); };
+  auto w43 = [] { return variable_list{leaf({4, 3})}; };
+  add("EmbeddingBackward0", true, w43, [emb_ids](In a) { return one(xgrad::embedding(a[0] * a[0], emb_ids())); });
+  add("EmbeddingDenseBackwardBackward0", true, w43,
+      [emb_ids](In a) { return one(xgrad::embedding(a[0] * a[0], emb_ids())); });
   return e;
 }
 

@@ -91,6 +91,15 @@ const std::vector<Entry>& registry() {
        ""},
       // ---- functional/embedding.hpp -------------------------------------------------------------
       {"one_hot", "one_hot", Kind::kType, [] { F::one_hot(randn({3})); }, ""},
+      {"embedding", "embedding", Kind::kIndex, [] { F::embedding(tensor({0, 5}, TensorOptions(kInt64)), randn({5, 3})); },
+       ""},
+      {"embedding", "embedding", Kind::kType, [] { xgrad::embedding(randn({5, 3}), randn({2})); }, ""},
+      {"embedding_renorm_", "embedding_renorm_", Kind::kValue,
+       [] {
+         Tensor w = randn({5, 3});
+         xgrad::embedding_renorm_(w, tensor({0, 1}, TensorOptions(kInt64)), -1.0, 2.0);
+       },
+       ""},
       // ---- functional/linear.hpp ----------------------------------------------------------------
       {"linear", "linear", Kind::kShape, [] { F::linear(randn({2, 3}), randn({4, 5})); }, ""},
       {"flatten", "flatten", Kind::kIndex, [] { F::flatten(randn({2, 3}), 0, 5); }, ""},
@@ -131,6 +140,7 @@ const std::vector<Entry>& registry() {
       {"kaiming_uniform_", "kaiming_uniform_", Kind::kValue, [] { init::kaiming_uniform_(randn({4})); }, ""},
       {"kaiming_normal_", "kaiming_normal_", Kind::kValue, [] { init::kaiming_normal_(randn({4})); }, ""},
       {"xavier_uniform_", "xavier_uniform_", Kind::kValue, [] { init::xavier_uniform_(randn({4})); }, ""},
+      {"orthogonal_", "orthogonal_", Kind::kValue, [] { init::orthogonal_(randn({4})); }, ""},
       {"xavier_normal_", "xavier_normal_", Kind::kValue, [] { init::xavier_normal_(randn({4})); }, ""},
       // ---- include/xgrad/nn/utils/*.hpp ---------------------------------------------------------
       {"clip_grad_norm_", "clip_grad_norm_", Kind::kValue, [] { nn::utils::clip_grad_norm_(param(), 1.0, kNaN); }, ""},
@@ -179,6 +189,10 @@ const std::vector<Entry>& registry() {
       {"ReLU6", "relu6", Kind::kValue, [] { nn::ReLU6()(Tensor()); }, ""},
       {"Unflatten", "Unflatten", Kind::kShape, [] { nn::Unflatten(1, std::vector<int64_t>{2, 2})(randn({2, 6})); }, ""},
       {"BCELoss", "binary_cross_entropy", Kind::kShape, [] { nn::BCELoss()(rand({2, 3}), rand({3})); }, ""},
+      {"Embedding", "Embedding", Kind::kValue, [] { nn::Embedding(nn::EmbeddingOptions(4, 2).padding_idx(4)); }, ""},
+      {"Embedding", "Embedding", Kind::kIndex, [] { nn::Embedding(4, 2)(tensor({4}, TensorOptions(kInt64))); }, ""},
+      {"from_pretrained", "Embedding::from_pretrained", Kind::kValue, [] { nn::Embedding::from_pretrained(randn({4})); },
+       ""},
       {"Linear", "Linear", Kind::kValue, [] { nn::Linear(-1, 2); }, ""},
       {"Linear", "linear", Kind::kShape, [] { nn::Linear(3, 2)(randn({2, 4})); }, ""},
       {"Flatten", "flatten", Kind::kIndex, [] { nn::Flatten(nn::FlattenOptions().start_dim(4))(randn({2, 3})); }, ""},

@@ -176,3 +176,37 @@ BOOST_AUTO_TEST_CASE(clone_errors) {
   drifting->fresh = false;
   BOOST_CHECK_THROW(drifting->clone(), ValueError);
 }
+
+// LibTorch's signature: clone(const optional<Device>& device = nullopt). A user module may
+// override it; a clone to the CPU is a clone, any other device is refused naming the module.
+BOOST_AUTO_TEST_CASE(clone_takes_an_optional_device) {
+  struct CustomImpl : nn::Module {
+    std::shared_ptr<nn::Module> clone(const optional<Device>& device = nullopt) const override {
+      ++calls;
+      last_device = device;
+      return nullptr;
+    }
+    mutable int calls = 0;
+    mutable optional<Device> last_device;
+  };
+  CustomImpl custom;
+  BOOST_CHECK(custom.clone() == nullptr);
+  BOOST_CHECK(!custom.last_device.has_value());
+  const nn::Module& base = custom;
+  BOOST_CHECK(base.clone(Device(kCPU)) == nullptr);  // dispatches to the override
+  BOOST_CHECK_EQUAL(custom.calls, 2);
+  BOOST_CHECK(custom.last_device == Device(kCPU));
+
+  nn::Linear linear(3, 2);
+  auto copy = std::dynamic_pointer_cast<nn::LinearImpl>(linear->clone(Device(kCPU)));
+  BOOST_REQUIRE(copy != nullptr);
+  BOOST_CHECK(!same_tensor(copy->weight, linear->weight));
+  BOOST_CHECK(copy->weight.equal(linear->weight));
+  const std::string msg = xgrad::testing::what_of([&] { linear->clone(Device(kCUDA, 0)); });
+  BOOST_TEST(xgrad::testing::contains(msg, "Linear.clone"), msg);
+  BOOST_TEST(xgrad::testing::contains(msg, "cuda:0"), msg);
+  BOOST_CHECK_THROW(linear->clone(Device("cuda")), ValueError);
+  nn::Sequential seq(nn::Linear(2, 2));
+  BOOST_CHECK_THROW(seq->clone(Device(kCUDA)), ValueError);
+  BOOST_CHECK(seq->clone(Device(kCPU)) != nullptr);
+}

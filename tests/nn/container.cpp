@@ -265,12 +265,27 @@ BOOST_AUTO_TEST_CASE(nested_and_named_sequentials_of_any_types) {
   extended->push_back("last", last);
   BOOST_TEST(extended->size() == 10u);
   BOOST_TEST(extended->named_children().keys().back() == "last");
+  BOOST_TEST(extended->named_children().size() == 10u);  // every registration, as LibTorch
   BOOST_TEST(extended->forward<int>(0) == 6308);
   // A nested Sequential of Tensor modules, called with one Tensor.
   nn::Sequential tensors{nn::Sequential(nn::ReLU(), nn::Sigmoid()), nn::Identity()};
   check_close(tensors->forward(zeros({3})), full({3}, 0.5), 0, 0);
   // A module without forward() cannot be put in a named Sequential (runtime check).
   BOOST_CHECK_THROW(nn::Sequential({{"none", NoForwardImpl{}}}), TypeError);
+}
+
+// One module pushed twice (unnamed, then named) is held and listed twice, as LibTorch's
+// Sequential: size() and named_children() agree, and its forward runs it twice.
+BOOST_AUTO_TEST_CASE(sequential_holds_a_module_pushed_twice) {
+  nn::AnyModule add(AddInt(3));
+  nn::Sequential seq;
+  seq->push_back(add);
+  seq->push_back("again", add);
+  BOOST_TEST(seq->size() == 2u);
+  BOOST_TEST(seq->named_children().keys() == (std::vector<std::string>{"0", "again"}), boost::test_tools::per_element());
+  BOOST_CHECK(seq->named_children()[1].value().get() == seq->ptr(0).get());
+  BOOST_TEST(seq->forward<int>(1) == 7);
+  BOOST_TEST(seq->modules(false).size() == 1u);  // the recursive traversal visits it once
 }
 
 BOOST_AUTO_TEST_CASE(errors_inside_a_chain_name_the_module) {

@@ -25,7 +25,8 @@
 /// values (under NoGradGuard, without gradients) and each submodule is replaced in place by a
 /// clone of the original's. A module whose `reset()` registers other names, counts or types
 /// than the original has throws ValueError/TypeError naming the module and the difference.
-/// `Module::clone()` of a module that is not Cloneable throws TypeError.
+/// `Module::clone()` of a module that is not Cloneable throws TypeError. `clone(device)` takes
+/// LibTorch's optional device, which must be the CPU.
 
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/nn/module.hpp>
@@ -45,8 +46,10 @@ class Cloneable : public Base {
   /// (Re)creates every parameter, buffer and submodule: clone() calls it on the copy.
   virtual void reset() = 0;
 
-  /// A deep copy: new parameters, buffers and submodules with the same values.
-  std::shared_ptr<Module> clone() const override {
+  /// A deep copy: new parameters, buffers and submodules with the same values. `device` must be
+  /// the CPU when given (ValueError otherwise: xgrad has no other device).
+  std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const override {
+    this->check_clone_device_(device);
     NoGradGuard no_grad;
     auto copy = std::make_shared<Derived>(static_cast<const Derived&>(*this));
     copy->clear_registrations_for_clone_();

@@ -50,5 +50,19 @@ Tensor kaiming_normal_(Tensor tensor, double a = 0.0, FanModeType mode = xgrad::
 Tensor xavier_uniform_(Tensor tensor, double gain = 1.0);
 /// N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)).
 Tensor xavier_normal_(Tensor tensor, double gain = 1.0);
+/// A (semi-)orthogonal matrix times `gain` (Saxe et al. 2013), as PyTorch's
+/// `torch.nn.init.orthogonal_`: the tensor is seen as rows = size(0) by cols = numel / rows; a
+/// rows x cols matrix is drawn from N(0, 1) (PyTorch's random stream, so after the same
+/// manual_seed the values are PyTorch's to float rounding), transposed when rows < cols, its
+/// reduced QR factor Q (Householder, in double precision) has its columns multiplied by the
+/// signs of R's diagonal (which makes Q unique), and is transposed back. The result has
+/// orthonormal rows (rows <= cols) or columns (rows >= cols), scaled by `gain`:
+///
+///     xgrad::nn::init::orthogonal_(conv->weight);   // [out, in, kh, kw] seen as [out, in*kh*kw]
+///
+/// A tensor with fewer than 2 dimensions is a ValueError ("Only tensors with 2 or more
+/// dimensions are supported"), a non-floating tensor a TypeError, a non-finite gain a
+/// ValueError; an empty tensor is left unchanged (as PyTorch).
+Tensor orthogonal_(Tensor tensor, double gain = 1.0);
 
 }  // namespace xgrad::nn::init

@@ -153,8 +153,10 @@ class Module : public std::enable_shared_from_this<Module> {
   /// Same, keyed by dotted path ("" for this module, or `name_prefix`).
   OrderedDict<std::string, std::shared_ptr<Module>> named_modules(const std::string& name_prefix = std::string(),
                                                                   bool include_self = true) const;
-  /// Direct submodules in registration order; a module registered under two names is listed
-  /// once (as PyTorch).
+  /// Direct submodules in registration order, one entry per registration: a module registered
+  /// under two names (a Sequential holding one module twice) is listed under both, as LibTorch
+  /// (PyTorch's Python lists it once). The recursive traversals below and the parameter lists
+  /// still visit a shared module or tensor once.
   std::vector<std::shared_ptr<Module>> children() const;
   OrderedDict<std::string, std::shared_ptr<Module>> named_children() const;
 
@@ -181,8 +183,11 @@ class Module : public std::enable_shared_from_this<Module> {
   /// A deep copy: the same structure and values in new parameters, buffers and submodules (PyTorch:
   /// `copy.deepcopy(model)`; LibTorch: `module->clone()`). Implemented by nn::Cloneable<Derived>
   /// (see nn/cloneable.hpp), which every built-in module derives from; here, for a module that
-  /// does not, it throws TypeError.
-  virtual std::shared_ptr<Module> clone() const;
+  /// does not, it throws TypeError. LibTorch's signature: `device` names where the copy's
+  /// tensors go; xgrad runs on the CPU only, so any other device is a ValueError naming it (a
+  /// user module overriding `clone(const optional<Device>& device = nullopt) const` compiles
+  /// as with LibTorch).
+  virtual std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const;
 
   // ---- modes and conversions -------------------------------------------------------------------
   /// Training mode (`true`) or evaluation mode, for this module and all submodules. Affects
@@ -343,6 +348,9 @@ class Module : public std::enable_shared_from_this<Module> {
   virtual void clone_from_(Module& other);
   /// Used by Cloneable::clone on the copy: forget the registrations copied from the original.
   void clear_registrations_for_clone_();
+  /// Used by the clone() overrides: ValueError naming this module unless `device` is empty or
+  /// the CPU.
+  void check_clone_device_(const std::optional<Device>& device) const;
   /// Used by Cloneable::clone: gives `copy` (after its reset()) this module's values and clones
   /// of its submodules; checks that reset() registered the same names.
   void copy_state_for_clone_(Module& copy) const;

@@ -7,6 +7,7 @@
 #include <xgrad/nn/modules/container.hpp>
 #include <xgrad/nn/modules/conv.hpp>
 #include <xgrad/nn/modules/dropout.hpp>
+#include <xgrad/nn/modules/embedding.hpp>
 #include <xgrad/nn/modules/linear.hpp>
 #include <xgrad/nn/modules/loss.hpp>
 #include <xgrad/nn/modules/pooling.hpp>

@@ -6,6 +6,7 @@
 #include <xgrad/nn/options/batchnorm.hpp>
 #include <xgrad/nn/options/conv.hpp>
 #include <xgrad/nn/options/dropout.hpp>
+#include <xgrad/nn/options/embedding.hpp>
 #include <xgrad/nn/options/linear.hpp>
 #include <xgrad/nn/options/loss.hpp>
 #include <xgrad/nn/options/normalization.hpp>

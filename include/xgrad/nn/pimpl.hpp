@@ -97,7 +97,7 @@ class ModuleHolder : detail::ModuleHolderIndicator {
 
  private:
   void check_not_empty() const {
-    XGRAD_CHECK(impl_ != nullptr, ValueError, "accessing an empty ModuleHolder (constructed with nullptr)");
+    XGRAD_CHECK(impl_ != nullptr, ValueError, "Accessing empty ModuleHolder: it was constructed with nullptr; assign a module to it before use");
   }
   static std::shared_ptr<Contained> default_construct() {
     if constexpr (std::is_default_constructible_v<Contained>)

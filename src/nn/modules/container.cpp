@@ -114,7 +114,8 @@ void SequentialImpl::throw_return_type(const std::type_info& actual, const std::
 
 // The containers' clones start as copies (name, training flag, hooks) without registrations, then
 // take clones of the modules under the same names: they have no reset() that could create them.
-std::shared_ptr<Module> SequentialImpl::clone() const {
+std::shared_ptr<Module> SequentialImpl::clone(const std::optional<Device>& device) const {
+  check_clone_device_(device);
   NoGradGuard no_grad;
   auto copy = std::make_shared<SequentialImpl>(*this);
   copy->clear_registrations_for_clone_();
@@ -153,7 +154,8 @@ void ModuleListImpl::insert_ptr(size_t index, std::shared_ptr<Module> module) {
   register_module(std::to_string(items_.size() - 1), items_.back());
 }
 
-std::shared_ptr<Module> ModuleListImpl::clone() const {
+std::shared_ptr<Module> ModuleListImpl::clone(const std::optional<Device>& device) const {
+  check_clone_device_(device);
   NoGradGuard no_grad;
   auto copy = std::make_shared<ModuleListImpl>(*this);
   copy->clear_registrations_for_clone_();
@@ -164,7 +166,8 @@ std::shared_ptr<Module> ModuleListImpl::clone() const {
 
 // ---- ModuleDict ---------------------------------------------------------------------------------
 
-std::shared_ptr<Module> ModuleDictImpl::clone() const {
+std::shared_ptr<Module> ModuleDictImpl::clone(const std::optional<Device>& device) const {
+  check_clone_device_(device);
   NoGradGuard no_grad;
   auto copy = std::make_shared<ModuleDictImpl>(*this);
   copy->clear_registrations_for_clone_();

@@ -219,7 +219,7 @@ class SequentialImpl : public Cloneable<SequentialImpl> {
     return *ptr<T>(index);
   }
   /// A deep copy: a Sequential of clones of the modules, under the same names.
-  std::shared_ptr<Module> clone() const override;
+  std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const override;
   /// Iterates the modules as AnyModules (`for (auto& m : *seq) m.ptr()->name()`).
   Iterator begin() { return items_.begin(); }
   Iterator end() { return items_.end(); }
@@ -320,7 +320,7 @@ class ModuleListImpl : public Cloneable<ModuleListImpl> {
   ConstIterator end() const { return items_.end(); }
   void reset() override {}
   /// A deep copy: a ModuleList of clones of the modules.
-  std::shared_ptr<Module> clone() const override;
+  std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const override;
 
  private:
   template <typename M>
@@ -427,7 +427,7 @@ class ModuleDictImpl : public Cloneable<ModuleDictImpl> {
   ConstIterator end() const { return children_.end(); }
   void reset() override {}
   /// A deep copy: a ModuleDict of clones of the modules, under the same keys.
-  std::shared_ptr<Module> clone() const override;
+  std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const override;
 
  private:
   void insert_ptr(const std::string& key, std::shared_ptr<Module> module);

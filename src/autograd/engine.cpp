@@ -19,6 +19,7 @@
 
 #include <exception>
 #include <queue>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -278,14 +279,22 @@ void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep
   // grad mode); only the error has to come back to this thread. The caller blocks, so nothing
   // runs concurrently with the nested pass that would not have run before it on this thread.
   std::exception_ptr error;
-  std::thread worker([&] {
-    try {
-      DepthScope depth;
-      execute_here(roots, std::move(root_grads), keep_graph, create_graph, targets, captures, captured);
-    } catch (...) {
-      error = std::current_exception();
-    }
-  });
+  std::thread worker;
+  try {
+    worker = std::thread([&] {
+      try {
+        DepthScope depth;
+        execute_here(roots, std::move(root_grads), keep_graph, create_graph, targets, captures, captured);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    });
+  } catch (const std::system_error& e) {
+    XGRAD_THROW(AutogradError,
+                "backward: a reentrant backward pass nested more than {} levels deep needs a new thread, and the "
+                "system refused one ({}); reduce the nesting of backward() calls inside backward functions",
+                kMaxReentrantDepth, e.what());
+  }
   worker.join();
   if (error) std::rethrow_exception(error);
 }

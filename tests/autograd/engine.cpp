@@ -4,6 +4,7 @@
 #include "support/bad_input.hpp"
 #include "support/testing.hpp"
 
+#include <set>
 #include <thread>
 
 using namespace xgrad;
@@ -532,6 +533,7 @@ struct Reenter : autograd::Function<Reenter> {
 // Each backward re-enters backward() through a new call on its saved value minus one, until
 // that value is 0; counts the backward calls and the deepest thread change.
 int deep_calls = 0;
+std::set<std::thread::id> deep_threads;
 std::vector<int> reentry_order;
 struct DeepReenter : autograd::Function<DeepReenter> {
   static Tensor forward(AutogradContext* ctx, const Tensor& v) {
@@ -543,6 +545,7 @@ struct DeepReenter : autograd::Function<DeepReenter> {
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     ++deep_calls;
+    deep_threads.insert(std::this_thread::get_id());
     reentry_order.push_back(1);
     const Tensor& x = ctx->saved_data["x"].toTensor();
     if (!native::is_nonzero(x)) return g;
@@ -570,10 +573,15 @@ BOOST_AUTO_TEST_CASE(a_function_may_call_backward_inside_its_backward) {
 BOOST_AUTO_TEST_CASE(deep_reentrant_backward_does_not_overflow_the_stack) {
   // "deep reentrant from 200: backward calls 200 v.grad [2.0]"
   deep_calls = 0;
+  deep_threads.clear();
   auto v = tensor({200.0f}).requires_grad_();
   (DeepReenter::apply(v) * 2.0).sum().backward();
   BOOST_TEST(deep_calls == 200);
   check_values(v.grad(), {2.0});
+  // 60 nested passes per thread: passes 1-60 on this thread, then 61-120, 121-180, 181-200 on
+  // three fresh ones.
+  BOOST_TEST(deep_threads.size() == 4u);
+  BOOST_TEST(deep_threads.count(std::this_thread::get_id()) == 1u);
   // 10000 levels: far past the depth at which passes move to fresh threads (each nesting level
   // would otherwise stack the frames of a backward pass and a Function call).
   deep_calls = 0;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <ostream>
 #include <vector>
 
@@ -55,6 +56,37 @@ class ArrayRef {
 };
 
 using IntArrayRef = ArrayRef<int64_t>;
+
+/// An optional ArrayRef: LibTorch's `c10::OptionalArrayRef<T>`, and what its
+/// `c10::optional<ArrayRef<T>>` parameters are (LibTorch specialises that optional so that a
+/// braced list converts to it, which `std::optional` cannot do). Empty by default or from
+/// `xgrad::nullopt`; otherwise a non-owning view of a braced list (`{x, y}`, valid for the
+/// full-expression it appears in, as ArrayRef's), a `std::vector<T>`, an ArrayRef, or the
+/// contents of a `std::optional` of either.
+template <typename T>
+class OptionalArrayRef {
+ public:
+  constexpr OptionalArrayRef() = default;
+  constexpr OptionalArrayRef(std::nullopt_t) {}                              // NOLINT: implicit
+  constexpr OptionalArrayRef(ArrayRef<T> value) : value_(value) {}          // NOLINT
+  OptionalArrayRef(const std::vector<T>& value) : value_(ArrayRef<T>(value)) {}  // NOLINT
+  constexpr OptionalArrayRef(std::initializer_list<T> il) : value_(ArrayRef<T>(il)) {}  // NOLINT
+  constexpr OptionalArrayRef(const std::optional<ArrayRef<T>>& value) : value_(value) {}  // NOLINT
+  OptionalArrayRef(const std::optional<std::vector<T>>& value) {  // NOLINT
+    if (value) value_ = ArrayRef<T>(*value);
+  }
+
+  constexpr bool has_value() const { return value_.has_value(); }
+  constexpr explicit operator bool() const { return has_value(); }
+  /// The list; std::bad_optional_access when empty.
+  constexpr ArrayRef<T> value() const { return value_.value(); }
+  constexpr ArrayRef<T> operator*() const { return *value_; }
+  constexpr const ArrayRef<T>* operator->() const { return &*value_; }
+  constexpr ArrayRef<T> value_or(ArrayRef<T> fallback) const { return value_.value_or(fallback); }
+
+ private:
+  std::optional<ArrayRef<T>> value_;
+};
 
 /// Formats sizes as PyTorch prints `tensor.shape`'s contents: `[2, 3]`.
 std::string to_string(IntArrayRef sizes);

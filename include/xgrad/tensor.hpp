@@ -197,10 +197,12 @@ class Tensor {
   const std::shared_ptr<autograd::Node>& grad_fn() const;
   uint32_t output_nr() const;
   /// Reverse-mode autodiff from this tensor. `gradient` may be omitted for a scalar. With
-  /// `inputs`, only those tensors' grad() is filled (see autograd::backward); an empty list is
-  /// a ValueError, as in LibTorch.
+  /// `inputs` (a braced list `{x, y}`, a std::vector<Tensor> or a TensorList, as LibTorch's
+  /// `c10::optional<TensorList>`), only those tensors' grad() is filled (see
+  /// autograd::backward); an empty list is a ValueError, as in LibTorch. With create_graph, a
+  /// warning (once per process) says that the leaves' gradients now hold a reference cycle.
   void backward(const Tensor& gradient = {}, std::optional<bool> retain_graph = std::nullopt,
-                bool create_graph = false, std::optional<std::vector<Tensor>> inputs = std::nullopt) const;
+                bool create_graph = false, OptionalArrayRef<Tensor> inputs = std::nullopt) const;
   /// Keeps this non-leaf tensor's gradient in grad() after backward.
   void retain_grad() const;
   bool retains_grad() const;
@@ -242,6 +244,15 @@ class Tensor {
   Tensor& detach_() const;
   /// Same as detach(): the chapter's `weight.data`.
   Tensor data() const { return detach(); }
+  /// A new tensor on the same storage (same sizes, strides, offset and version counter: an
+  /// in-place change through either is seen by the other and by the autograd checks of saved
+  /// tensors) with no autograd history: it does not require grad, is a leaf, has no grad and is
+  /// not recorded as a view of this tensor (LibTorch's `Tensor::tensor_data`; Python's
+  /// `x.data` is the closest).
+  Tensor tensor_data() const;
+  /// As tensor_data() (LibTorch's `Tensor::variable_data`, Python's `x.data`; in LibTorch the
+  /// version counter is not shared, in xgrad the version belongs to the storage, so it is).
+  Tensor variable_data() const { return tensor_data(); }
 
   // ---- conversion and copies -----------------------------------------------------------------
   /// Converts to `dtype`; returns this tensor itself when it has that dtype already, unless

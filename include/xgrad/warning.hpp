@@ -70,9 +70,27 @@ class WarningHandlerGuard {
   WarningHandler* previous_;
 };
 
-/// With true, the default handler prints a call site's warning every time, not once.
+/// With true, the default handler prints a call site's warning every time, not once, and
+/// XGRAD_WARN_ONCE warnings are raised every time, not once per process (LibTorch's
+/// `c10::WarningUtils::set_warnAlways`, Python's `torch.set_warn_always`). Process-wide.
 void set_warnAlways(bool value) noexcept;
 bool get_warnAlways() noexcept;
+
+/// Sets warn-always (see set_warnAlways) for its lifetime, then restores the previous setting
+/// (LibTorch's `c10::WarningUtils::WarnAlways`, reached in LibTorch code as
+/// `c10::Warning::WarnAlways`):
+///
+///     xgrad::Warning::WarnAlways guard(true);  // every XGRAD_WARN_ONCE warning reaches the handler
+class WarnAlways {
+ public:
+  explicit WarnAlways(bool setting = true) : previous_(get_warnAlways()) { set_warnAlways(setting); }
+  ~WarnAlways() { set_warnAlways(previous_); }
+  WarnAlways(const WarnAlways&) = delete;
+  WarnAlways& operator=(const WarnAlways&) = delete;
+
+ private:
+  bool previous_;
+};
 }  // namespace Warning
 
 /// With true, every warning throws a WarningError carrying its message instead of reaching the
@@ -86,3 +104,18 @@ bool warnings_as_errors() noexcept;
 #define XGRAD_WARN(...) \
   ::xgrad::Warning::warn(::xgrad::SourceLocation{__func__, __FILE__, static_cast<uint32_t>(__LINE__)}, \
                          ::fmt::format(__VA_ARGS__))
+
+/// Raises a warning from this call site once per process, or every time while warn-always is
+/// on (Warning::set_warnAlways / Warning::WarnAlways), as LibTorch's TORCH_WARN_ONCE. For
+/// warnings about a usage pattern (not about particular values) that a loop would repeat.
+#define XGRAD_WARN_ONCE(...)                                                   \
+  do {                                                                         \
+    if (::xgrad::Warning::get_warnAlways()) {                                  \
+      XGRAD_WARN(__VA_ARGS__);                                                 \
+    } else {                                                                   \
+      [[maybe_unused]] static const bool xgrad_warned_once_ = [&] {            \
+        XGRAD_WARN(__VA_ARGS__);                                               \
+        return true;                                                           \
+      }();                                                                     \
+    }                                                                          \
+  } while (false)

@@ -31,6 +31,9 @@
 #include <xgrad/autograd/gradcheck.hpp>
 #include <xgrad/autograd/anomaly_mode.hpp>
 #include <xgrad/autograd/graph.hpp>
+#include <xgrad/autograd/variable.hpp>
+#include <xgrad/autograd/basic_ops.hpp>
+#include <xgrad/native.hpp>
 #include <xgrad/profiler.hpp>
 #include <xgrad/nn.hpp>
 #include <xgrad/optim.hpp>

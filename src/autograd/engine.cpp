@@ -15,8 +15,12 @@
 #include <xgrad/autograd/engine.hpp>
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/profiler.hpp>
+#include <xgrad/warning.hpp>
 
+#include <exception>
 #include <queue>
+#include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -109,8 +113,9 @@ struct Capture {
   size_t output_index;
 };
 
-void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep_graph, bool create_graph,
-             const std::vector<Target>* targets, const std::vector<Capture>* captures, variable_list* captured) {
+void execute_here(const std::vector<Edge>& roots, variable_list root_grads, bool keep_graph, bool create_graph,
+                  const std::vector<Target>* targets, const std::vector<Capture>* captures,
+                  variable_list* captured) {
   // 1. Everything reachable from the roots, with dependency counts and, for a limited pass, each
   //    node's consumers. One map entry per node holds its count and its gradient buffer (one
   //    allocation per node: small define-by-run steps run this for every backward).
@@ -248,6 +253,52 @@ void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep
   callback_scope.run();
 }
 
+// Reentrant backward: a node's apply (a custom Function's backward, a hook) may itself call
+// backward(), which runs a nested pass on the same thread. Each level costs a few stack frames;
+// a Function that recurses through backward thousands of times deep would overflow the stack.
+// As LibTorch does, past a depth limit the nested pass moves to a fresh thread (with a fresh
+// stack) while the calling thread waits for it; that thread starts counting again from 0.
+constexpr int kMaxReentrantDepth = 60;
+thread_local int reentrant_depth = 0;
+
+struct DepthScope {
+  DepthScope() { ++reentrant_depth; }
+  ~DepthScope() { --reentrant_depth; }
+  DepthScope(const DepthScope&) = delete;
+  DepthScope& operator=(const DepthScope&) = delete;
+};
+
+void execute(const std::vector<Edge>& roots, variable_list root_grads, bool keep_graph, bool create_graph,
+             const std::vector<Target>* targets, const std::vector<Capture>* captures, variable_list* captured) {
+  if (reentrant_depth < kMaxReentrantDepth) {
+    DepthScope depth;
+    execute_here(roots, std::move(root_grads), keep_graph, create_graph, targets, captures, captured);
+    return;
+  }
+  // The pass is self-contained (its bookkeeping is local to execute_here, which sets its own
+  // grad mode); only the error has to come back to this thread. The caller blocks, so nothing
+  // runs concurrently with the nested pass that would not have run before it on this thread.
+  std::exception_ptr error;
+  std::thread worker;
+  try {
+    worker = std::thread([&] {
+      try {
+        DepthScope depth;
+        execute_here(roots, std::move(root_grads), keep_graph, create_graph, targets, captures, captured);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    });
+  } catch (const std::system_error& e) {
+    XGRAD_THROW(AutogradError,
+                "backward: a reentrant backward pass nested more than {} levels deep needs a new thread, and the "
+                "system refused one ({}); reduce the nesting of backward() calls inside backward functions",
+                kMaxReentrantDepth, e.what());
+  }
+  worker.join();
+  if (error) std::rethrow_exception(error);
+}
+
 std::vector<Edge> root_edges(const variable_list& tensors, const char* op) {
   std::vector<Edge> edges;
   for (size_t i = 0; i < tensors.size(); ++i) {
@@ -304,6 +355,15 @@ void backward(const variable_list& tensors, const variable_list& grad_tensors, s
   auto edges = root_edges(tensors, "backward");
   auto grads = root_gradients(tensors, grad_tensors, "backward");
   const bool keep_graph = retain_graph.value_or(create_graph);
+  // As LibTorch (TORCH_WARN_ONCE in its engine): a leaf's gradient computed with create_graph
+  // holds the graph that leads back to the leaf's accumulator, which holds the leaf: a cycle of
+  // owning pointers, freed only when grad() is reset.
+  if (create_graph)
+    XGRAD_WARN_ONCE(
+        "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+        "gradient which can cause a memory leak. Prefer autograd::grad() when creating the graph; if you "
+        "need backward(), reset the .grad of your parameters afterwards (x.mutable_grad() = xgrad::Tensor()) to break "
+        "the cycle");
   if (inputs.empty()) {
     execute(edges, std::move(grads), keep_graph, create_graph, nullptr, nullptr, nullptr);
     return;

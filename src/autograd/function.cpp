@@ -44,6 +44,19 @@ bool AutogradContext::needs_input_grad(size_t i) const {
   return node_ != nullptr && node_->should_compute_output(i);
 }
 
+bool AutogradContext::needs_input_grad(std::initializer_list<IndexRange> ranges) const {
+  bool needed = false;
+  for (const auto& [first, second] : ranges) {
+    if (first >= second) continue;
+    XGRAD_CHECK(second <= num_tensor_inputs_, IndexError,
+                "needs_input_grad: range [{}, {}) is out of range: {} has {} tensor inputs", first, second,
+                node_ != nullptr ? node_->name() : std::string("this Function"), num_tensor_inputs_);
+    // Every range is checked before answering, so a bad range is reported even after a hit.
+    for (size_t i = first; i < second && !needed; ++i) needed = needs_input_grad(i);
+  }
+  return needed;
+}
+
 bool AutogradContext::is_non_differentiable_(const Tensor& t) const {
   return std::find(non_differentiable_.begin(), non_differentiable_.end(), t.unsafeGetTensorImpl()) !=
          non_differentiable_.end();
@@ -274,12 +287,16 @@ void refuse_double_backward(const AutogradContext& ctx, const Node& node, const 
 
 variable_list run_function_backward(AutogradContext& ctx, const Node& node, variable_list&& grads,
                                     const std::vector<bool>& is_variable_input,
-                                    variable_list (*backward)(AutogradContext*, variable_list)) {
-  // No gradient in, no gradient out: an undefined gradient stays undefined through the graph
-  // (LibTorch's built-in nodes do the same), instead of becoming zeros that would make a leaf's
-  // grad() defined. backward is linear in its gradients, so skipping it loses nothing; with
-  // materialize_grads off the user asked to see undefined gradients, so backward still runs.
-  if (ctx.materialize_grads_() && std::none_of(grads.begin(), grads.end(), [](const Tensor& g) { return g.defined(); }))
+                                    variable_list (*backward)(AutogradContext*, variable_list),
+                                    bool skip_without_grads) {
+  // Built-in ops: no gradient in, no gradient out. An undefined gradient stays undefined through
+  // the graph (LibTorch's generated nodes do the same), instead of becoming zeros that would
+  // make a leaf's grad() defined; backward is linear in its gradients, so skipping it loses
+  // nothing. A user Function's backward runs anyway, with zeros (LibTorch's CppNode, PyTorch's
+  // test_materialize_grads): it may have side effects or not be linear. With materialize_grads
+  // off the user asked to see undefined gradients, so backward runs in both cases.
+  if (skip_without_grads && ctx.materialize_grads_() &&
+      std::none_of(grads.begin(), grads.end(), [](const Tensor& g) { return g.defined(); }))
     return variable_list(node.num_outputs());
   if (ctx.materialize_grads_()) {
     for (size_t i = 0; i < grads.size(); ++i) {

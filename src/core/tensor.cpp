@@ -567,13 +567,13 @@ const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const { return XGRAD_IM
 uint32_t Tensor::output_nr() const { return XGRAD_IMPL("output_nr")->output_nr; }
 
 void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph,
-                      std::optional<std::vector<Tensor>> inputs) const {
+                      OptionalArrayRef<Tensor> inputs) const {
   detail::check_defined(*this, "backward");
   XGRAD_CHECK(!inputs || !inputs->empty(), ValueError,
               "backward: the 'inputs' argument cannot be empty; omit it to accumulate into every leaf");
   autograd::variable_list grads;
   if (gradient.defined()) grads.push_back(gradient);
-  autograd::backward({*this}, grads, retain_graph, create_graph, inputs ? *inputs : autograd::variable_list{});
+  autograd::backward({*this}, grads, retain_graph, create_graph, inputs ? inputs->vec() : autograd::variable_list{});
 }
 
 void Tensor::retain_grad() const {
@@ -640,6 +640,12 @@ bool Tensor::retains_grad() const { return XGRAD_IMPL("retains_grad")->retains_g
 
 Tensor Tensor::detach() const {
   detail::check_defined(*this, "detach");
+  return make_view(*this, sizes(), strides(), storage_offset());
+}
+
+Tensor Tensor::tensor_data() const {
+  detail::check_defined(*this, "tensor_data");
+  // make_view records no autograd link; the version counter lives with the storage.
   return make_view(*this, sizes(), strides(), storage_offset());
 }
 

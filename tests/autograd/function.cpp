@@ -567,3 +567,44 @@ BOOST_AUTO_TEST_CASE(a_saved_input_modified_in_place_after_forward_is_an_error) 
   expect_error<AutogradError>([&] { y.sum().backward(); },
                               {"saved tensor #0", "modified by an in-place operation", "expected 0"});
 }
+
+// ---- needs_input_grad over index ranges (LibTorch's IndexRange) ----------------------------
+namespace {
+// a + b + c, logging needs_input_grad for single indices and ranges.
+std::string ranges_log;
+struct ThreeInputs : autograd::Function<ThreeInputs> {
+  static Tensor forward(AutogradContext*, const Tensor& a, const Tensor& b, const Tensor& c) { return a + b + c; }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    using autograd::IndexRange;
+    auto bit = [](bool v) { return v ? '1' : '0'; };
+    ranges_log = {bit(ctx->needs_input_grad(0)), bit(ctx->needs_input_grad(1)), bit(ctx->needs_input_grad(2)), ' ',
+                  bit(ctx->needs_input_grad({IndexRange{1, 2}})), bit(ctx->needs_input_grad({IndexRange{0, 2}})),
+                  bit(ctx->needs_input_grad({IndexRange{1, 2}, IndexRange{2, 3}})),
+                  bit(ctx->needs_input_grad({IndexRange{2, 2}})), bit(ctx->needs_input_grad({}))};
+    return {g[0], g[0], g[0]};
+  }
+};
+// needs_input_grad with a range past the inputs, from backward.
+struct BadRange : autograd::Function<BadRange> {
+  static Tensor forward(AutogradContext*, const Tensor& a) { return a * 1.0; }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    ctx->needs_input_grad({autograd::IndexRange{0, 2}});
+    return g;
+  }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(needs_input_grad_over_index_ranges) {
+  // tests/reference/autograd_api.py: "needs_input_grad (True, False, True)" for (a, b, c) with
+  // b not requiring grad; a range is needed when any index in it is.
+  auto a = ones({2}).requires_grad_();
+  auto b = ones({2});
+  auto c = ones({2}).requires_grad_();
+  ThreeInputs::apply(a, b, c).sum().backward();
+  BOOST_TEST(ranges_log == "101 01100");
+  // Limited to b and c's branch... only c: input 0 is not needed now.
+  ThreeInputs::apply(a, b, c).sum().backward({}, std::nullopt, false, {c});
+  BOOST_TEST(ranges_log == "001 00100");
+  expect_error<IndexError>([&] { BadRange::apply(a).sum().backward(); },
+                           {"needs_input_grad", "[0, 2)", "1 tensor inputs"});
+}

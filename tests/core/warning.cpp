@@ -108,3 +108,31 @@ BOOST_AUTO_TEST_CASE(grad_of_a_non_leaf_warns) {
   BOOST_TEST(z.grad().defined());
   BOOST_TEST(capture.seen.size() == 1u);  // retained: no warning
 }
+
+namespace {
+void warn_once_here(int i) { XGRAD_WARN_ONCE("once warning {}", i); }
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(warn_once_warns_once_per_process_unless_warn_always) {
+  Capture capture;
+  Warning::WarningHandlerGuard guard(&capture);
+  {
+    // WarnAlways: every call reaches the handler; the previous setting comes back after.
+    Warning::WarnAlways always(true);
+    BOOST_TEST(Warning::get_warnAlways());
+    warn_once_here(0);
+    warn_once_here(1);
+    {
+      Warning::WarnAlways not_always(false);
+      BOOST_TEST(!Warning::get_warnAlways());
+    }
+    BOOST_TEST(Warning::get_warnAlways());
+  }
+  BOOST_TEST(!Warning::get_warnAlways());
+  // Without it: the first call from this site warns, later ones do not (the calls under
+  // WarnAlways did not use up the once).
+  warn_once_here(2);
+  warn_once_here(3);
+  BOOST_TEST(capture.seen == (std::vector<std::string>{"once warning 0", "once warning 1", "once warning 2"}),
+             boost::test_tools::per_element());
+}

@@ -16,6 +16,13 @@ namespace xgrad::autograd {
 /// those tensors' grad(), and only nodes leading to them run; a non-leaf input gets
 /// retain_grad() called on it and its grad() filled. An input the graph does not reach keeps
 /// its grad(). Throws AutogradError when an input is undefined or does not require grad.
+/// With `create_graph`, warns (XGRAD_WARN_ONCE, as LibTorch) "Using backward() with
+/// create_graph=True will create a reference cycle ...": the leaves' new gradients hold graphs
+/// that lead back to the leaves; prefer grad().
+/// May be called from inside a node's backward (a custom Function's, a hook): the nested pass
+/// finishes before the outer one goes on. Past 60 levels of such nesting on one thread, the
+/// nested pass runs on a new thread while the caller waits (as LibTorch), so deep recursion
+/// through backward does not overflow the stack; AutogradError if the system refuses the thread.
 void backward(const variable_list& tensors, const variable_list& grad_tensors = {},
               std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
               const variable_list& inputs = {});
@@ -24,7 +31,8 @@ void backward(const variable_list& tensors, const variable_list& grad_tensors = 
 /// Only nodes that lead to one of `inputs` run (a custom Function on an unrelated branch is
 /// never applied, and needs_input_grad() is false for its gradients that lead nowhere wanted).
 /// An input not reached gets an undefined tensor when `allow_unused`, else AutogradError ("Set
-/// allow_unused=True"). An empty `inputs` is a ValueError, as in LibTorch.
+/// allow_unused=True"). An empty `inputs` is a ValueError, as in LibTorch. Reentrant calls
+/// (from inside a backward) behave as backward()'s.
 variable_list grad(const variable_list& outputs, const variable_list& inputs,
                    const variable_list& grad_outputs = {}, std::optional<bool> retain_graph = std::nullopt,
                    bool create_graph = false, bool allow_unused = false);

@@ -24,6 +24,8 @@
 #include <type_traits>
 #include <typeinfo>
 #include <unordered_map>
+#include <initializer_list>
+#include <utility>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -79,6 +81,10 @@ class IValue {
       v_;
 };
 
+/// A half-open range [first, second) of input indices, for
+/// AutogradContext::needs_input_grad (LibTorch's `torch::autograd::IndexRange`).
+using IndexRange = std::pair<size_t, size_t>;
+
 /// A tensor kept for backward, with the storage version it had when saved.
 struct SavedVariable {
   Tensor data;
@@ -115,6 +121,11 @@ class AutogradContext {
   /// `grad()` or `backward(inputs)`, for an input that leads to none of the requested inputs.
   /// Throws IndexError when `i` is not below the number of tensor inputs.
   bool needs_input_grad(size_t i) const;
+  /// Whether backward must compute the gradient of any input whose index lies in one of the
+  /// half-open ranges (`ctx->needs_input_grad({{0, 2}, {3, 4}})` asks about inputs 0, 1 and 3),
+  /// each index counted as by needs_input_grad(size_t). An empty range (first >= second) asks
+  /// about nothing. Throws IndexError when a non-empty range reaches past the last tensor input.
+  bool needs_input_grad(std::initializer_list<IndexRange> ranges) const;
 
   /// Non-tensor values for backward, by name (LibTorch's API, for user Functions). The built-in
   /// ops use the typed state below instead.
@@ -223,9 +234,13 @@ namespace detail {
 std::string demangle(const char* name);
 /// Shared non-template part of a Function node's backward. `is_variable_input` has one entry per
 /// forward argument slot (see collect_tensors): true for a tracked tensor.
+/// `skip_without_grads`: when every incoming gradient is undefined (and materialize_grads is
+/// on), return undefined gradients without calling backward (as PyTorch's generated backward
+/// nodes do); false calls backward with zeros (as PyTorch's custom Functions).
 variable_list run_function_backward(AutogradContext& ctx, const Node& node, variable_list&& grads,
                                     const std::vector<bool>& is_variable_input,
-                                    variable_list (*backward)(AutogradContext*, variable_list));
+                                    variable_list (*backward)(AutogradContext*, variable_list),
+                                    bool skip_without_grads);
 /// Wires outputs of a Function call into the graph.
 // With grad mode off, marks the outputs that view an input requiring grad (share its storage)
 // so that they report requires_grad() as PyTorch's views do (see TensorImpl::no_grad_view).
@@ -325,7 +340,10 @@ class CppNode final : public Node {
   variable_list apply(variable_list&& grads) override {
     if constexpr (!detail::supports_double_backward<T>())
       if (GradMode::is_enabled()) detail::refuse_double_backward(ctx_, *this, grads);
-    return detail::run_function_backward(ctx_, *this, std::move(grads), is_variable_input_, &backward_trampoline);
+    // xgrad's own ops (they name their node, as PyTorch's generated ones) give no gradient
+    // when they receive none; a user Function's backward always runs, as in LibTorch.
+    return detail::run_function_backward(ctx_, *this, std::move(grads), is_variable_input_, &backward_trampoline,
+                                         detail::has_name<T>::value);
   }
   void release_variables() override { ctx_.release_(); }
   variable_list saved_tensors() const override { return ctx_.saved_tensors_(); }
@@ -343,7 +361,10 @@ class CppNode final : public Node {
 /// CRTP base for differentiable operators (LibTorch's `torch::autograd::Function<T>`): define
 /// static `forward(AutogradContext*, args...)` returning a Tensor or a variable_list, and static
 /// `backward(AutogradContext*, variable_list grad_outputs)`. Optionally a static `name()` for
-/// grad_fn printing, and `static constexpr bool double_backward = false` when backward does not
+/// grad_fn printing (xgrad's built-in ops define it; a Function with name() is treated as one:
+/// when all its incoming gradients are undefined, its backward is skipped and its inputs get no
+/// gradient, as PyTorch's built-in nodes; without name(), as LibTorch's custom Functions,
+/// backward runs with zeros, or undefined gradients under set_materialize_grads(false)), and `static constexpr bool double_backward = false` when backward does not
 /// use differentiable ops, so that a backward with create_graph=true through it throws instead
 /// of giving wrong second derivatives.
 ///

@@ -183,6 +183,7 @@ bool same_elements(const Tensor& a, const Tensor& b) {
 }  // namespace
 
 void rebase_history(const Tensor& self, Tensor result, const char* op) {
+  XGRAD_CHECK(self.defined(), ValueError, "rebase_history: called on an undefined tensor (in-place op {})", op);
   XGRAD_CHECK(result.defined() && result.grad_fn() != nullptr, AutogradError,
               "{}: internal error: the out-of-place result recorded no graph node, so the in-place op cannot be "
               "recorded",

@@ -612,7 +612,9 @@ Tensor& Tensor::requires_grad_(bool requires_grad) const {
               "leaf (made by {}); use detach() to get a tensor that does not require grad",
               impl_->grad_fn ? impl_->grad_fn->name() : std::string("an op"));
   XGRAD_CHECK(!requires_grad || xgrad::is_floating_point(dtype()), TypeError,
-              "requires_grad_: only floating-point tensors can require gradients, got {}", dtype_name(dtype()));
+              "requires_grad_: Only Tensors of floating point and complex dtype can require gradients (xgrad: "
+              "float32 and float64), got {}",
+              dtype_name(dtype()));
   if (is_leaf()) impl_->requires_grad = requires_grad;
   return const_cast<Tensor&>(*this);
 }

@@ -125,7 +125,8 @@ void set_history(Tensor& t, const std::shared_ptr<Node>& fn, uint32_t output_nr)
 /// the op) becomes a copy of them; a saved result becomes self, at its new version, so a later
 /// in-place op on self makes backward throw. Hooks registered on self so far stay with its old
 /// grad_fn; retain_grad() moves to the new one. `op` names the in-place op in errors. Throws
-/// AutogradError when result has no grad_fn or its sizes differ from self's.
+/// ValueError when self is undefined, AutogradError when result has no grad_fn, ShapeError when
+/// its sizes differ from self's.
 void rebase_history(const Tensor& self, Tensor result, const char* op);
 
 /// Whether any of `tensors` requires grad and grad mode is on: an op must then record a node.

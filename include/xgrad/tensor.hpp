@@ -59,6 +59,9 @@ struct Storage {
   void* data = nullptr;
   size_t nbytes = 0;
   uint64_t version = 0;
+  /// In-place ops recorded in the autograd graph on a tensor of this storage. A view whose
+  /// history was recorded before one of them is stale (see TensorImpl::view_history).
+  uint64_t history_version = 0;
 };
 
 /// LibTorch's `c10::DataPtr` as `Tensor::storage().data_ptr()` gives it: the start of the
@@ -276,9 +279,16 @@ class Tensor {
   Tensor clone() const;
   Tensor& copy_(const Tensor& src) const;
 
-  // ---- in-place updates (not differentiable; allowed on parameters under NoGradGuard) ----------
+  // ---- in-place updates ----------------------------------------------------------------------
   // As LibTorch, in-place methods are const: a Tensor is a handle, and `w.grad().zero_()` or
   // `t.add_(1)` on a `const Tensor&` writes the shared tensor, not the handle.
+  // Autograd, as PyTorch: with grad mode on, an in-place op on a non-leaf tensor that requires
+  // grad (or with an operand that requires grad) is recorded: the tensor's grad_fn becomes the
+  // op's node (e.g. MulBackward0 for mul_), whose edge leads to its previous grad_fn, and its
+  // version is bumped, so a node that saved the old values throws AutogradError ("... modified
+  // by an inplace operation ...") in backward. AutogradError is thrown for a leaf that requires
+  // grad (use NoGradGuard), for a view (x[0], narrow, view, ... of another tensor: clone() it
+  // first; LibTorch's CopySlices is not implemented) and for a view made under NoGradGuard.
   Tensor& zero_() const;
   /// Every element set to `value` converted to this dtype (a floating value truncates into an
   /// integer tensor, as PyTorch).
@@ -295,6 +305,12 @@ class Tensor {
   Tensor& div_(const Tensor& other) const;
   Tensor& div_(const Scalar& other) const;
   Tensor& clamp_(const std::optional<Scalar>& min, const std::optional<Scalar>& max = std::nullopt) const;
+  /// relu, sigmoid and tanh in place (LibTorch's `relu_()`, `sigmoid_()`, `tanh_()`); recorded
+  /// as ReluBackward0 / SigmoidBackward0 / TanhBackward0, which save the result: modifying the
+  /// tensor in place again before backward makes backward throw, as in PyTorch.
+  Tensor& relu_() const;
+  Tensor& sigmoid_() const;
+  Tensor& tanh_() const;
   Tensor& uniform_(double from = 0.0, double to = 1.0) const;
   Tensor& normal_(double mean = 0.0, double std = 1.0) const;
   /// 1 with probability `p`, else 0, in this tensor's dtype (any dtype); ValueError unless
@@ -557,6 +573,14 @@ struct TensorImpl {
   // as in PyTorch it reports requires_grad() and is a leaf, but has no gradient edge (backward
   // through it fills nothing), and an in-place write to it with grad mode on is refused.
   bool no_grad_view = false;
+  // Made by make_view (a view op, broadcasting): it shares its storage with a base tensor that
+  // xgrad does not track. An in-place op recorded in the graph is refused on such a tensor
+  // (LibTorch rewrites the base's history with CopySlices; xgrad cannot yet).
+  bool is_view = false;
+  // The storage's history_version when this view got its grad_fn: when the base is modified in
+  // place with the op recorded, the view's history no longer describes its values, and using it
+  // in autograd is refused (autograd::gradient_edge).
+  uint64_t view_history = 0;
   std::weak_ptr<autograd::Node> grad_accumulator;
   // Hooks run by AccumulateGrad after each accumulation; removed ones are left empty so
   // handles (indices) stay valid.

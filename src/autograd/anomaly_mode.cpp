@@ -5,6 +5,7 @@
 #include <xgrad/autograd/anomaly_mode.hpp>
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/nn/module.hpp>
+#include <xgrad/warning.hpp>
 
 #include <cctype>
 #include <cmath>
@@ -119,6 +120,11 @@ void anomaly_check_forward(Node& node, const variable_list& inputs, const variab
     if (top.path.size() < type.size() || top.path.compare(top.path.size() - type.size(), type.size(), type) != 0)
       meta->module_path += " (" + type + ")";
   }
+  // Recorded by a node's backward (create_graph): remember which, for the error's second traceback.
+  if (const Node* parent = backward_node_running(); parent != nullptr && parent != &node) {
+    meta->parent = parent->anomaly_metadata;
+    meta->parent_name = parent->name();
+  }
   node.anomaly_metadata = meta;
   if (!AnomalyMode::should_check_nan()) return;
   for (size_t i = 0; i < outputs.size(); ++i) {
@@ -140,12 +146,27 @@ void anomaly_check_backward(const Node& node, const variable_list& grads) {
     const std::string op = node.anomaly_metadata ? node.anomaly_metadata->op : op_name_from_grad_fn(name);
     const std::string where =
         node.anomaly_metadata ? node.anomaly_metadata->where() : "recorded before anomaly mode was enabled";
+    // PyTorch's first sentence (LibTorch code matches "returned nan"), then xgrad's details.
+    const bool has_nan = grads[i].is_floating_point() && grads[i].detach().isnan().any().item<bool>();
     XGRAD_THROW(AutogradError,
-                "anomaly mode: backward of op '{}' (grad_fn {}) returned {} NaN/Inf value(s) in the gradient of "
-                "its input #{} (sizes {}); the op was {}. The gradient is not finite at these input values (e.g. "
-                "sqrt at 0, log of a negative number).",
-                op, name, bad, i, to_string(grads[i].sizes()), where);
+                "Function '{}' returned {} values in its output #{}: anomaly mode: backward of op '{}' (grad_fn {}) "
+                "returned {} NaN/Inf value(s) in the gradient of its input #{} (sizes {}); the op was {}. The "
+                "gradient is not finite at these input values (e.g. sqrt at 0, log of a negative number).",
+                name, has_nan ? "nan" : "inf", i, op, name, bad, i, to_string(grads[i].sizes()), where);
   }
+}
+
+void anomaly_report_backward_error(const Node& node) {
+  const auto& meta = node.anomaly_metadata;
+  XGRAD_WARN("Error detected in {}. Traceback of forward call that caused the error: {}", node.name(),
+             meta ? fmt::format("op '{}' {}", meta->op, meta->where())
+                  : std::string("not available (the node was recorded before anomaly mode was enabled)"));
+  if (meta && !meta->parent_name.empty())
+    XGRAD_WARN("Previous calculation was induced by {}. Traceback of forward call that induced the previous "
+               "calculation: {}",
+               meta->parent_name,
+               meta->parent ? fmt::format("op '{}' {}", meta->parent->op, meta->parent->where())
+                            : std::string("not available (recorded before anomaly mode was enabled)"));
 }
 
 }  // namespace detail

@@ -224,11 +224,17 @@ void execute_here(const std::vector<Edge>& roots, variable_list root_grads, bool
           profiler::RecordFunction record_function;
           if (profiler::is_enabled()) [[unlikely]]
             record_function.begin(node->name(), inputs);
-          outputs = node->apply(std::move(inputs));
+          try {
+            outputs = node->apply(std::move(inputs));
+            if (AnomalyMode::is_enabled()) [[unlikely]]
+              detail::anomaly_check_backward(*node, outputs);
+          } catch (...) {
+            info.applying = nullptr;
+            if (AnomalyMode::is_enabled()) detail::anomaly_report_backward_error(*node);
+            throw;
+          }
         }
         info.applying = nullptr;
-        if (AnomalyMode::is_enabled()) [[unlikely]]
-          detail::anomaly_check_backward(*node, outputs);
         if (!keep_graph) node->release_variables();
       }
     }
@@ -343,6 +349,10 @@ void queue_callback(std::function<void()> callback) {
   XGRAD_CHECK(static_cast<bool>(callback), ValueError, "queue_callback: the callback is empty");
   final_callbacks.back()->push_back(std::move(callback));
 }
+
+namespace detail {
+const Node* backward_node_running() { return running_passes.empty() ? nullptr : running_passes.back()->applying; }
+}  // namespace detail
 
 bool Node::should_compute_output(size_t i) const {
   if (i >= next_edges_.size() || !next_edges_[i].is_valid()) return false;

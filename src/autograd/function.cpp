@@ -4,6 +4,8 @@
 #include <xgrad/autograd/anomaly_mode.hpp>
 #include <xgrad/autograd/function.hpp>
 
+#include <fmt/format.h>
+
 #include <cxxabi.h>
 
 #include <algorithm>
@@ -69,6 +71,8 @@ void AutogradContext::pack_saved_(const variable_list& outputs, const std::share
     SavedVariable sv;
     if (t.defined()) {
       sv.saved_version = t._version();
+      sv.grad_fn = t.grad_fn();
+      sv.output_nr = t.output_nr();
       // An output saved by its own node would own that node through grad_fn: a cycle. Keep a
       // graph-free alias of it instead (first-order backward only needs its values).
       const bool is_own_output = t.grad_fn() == self ||
@@ -136,10 +140,10 @@ const AutogradContext::StateHolderBase& AutogradContext::checked_state_(const st
         const size_t i = c.i++;
         if (!t.defined() || i >= c.versions.size()) return;
         XGRAD_CHECK(t._version() == c.versions[i], AutogradError,
-                    "one of the tensors needed for gradient computation (tensor #{} of the op's state, sizes {}) "
-                    "has been modified by an in-place operation: it is at version {}, expected {}. Clone it "
-                    "before modifying it, or modify a copy.",
-                    i, to_string(t.sizes()), t._version(), c.versions[i]);
+                    "one of the variables needed for gradient computation has been modified by an inplace "
+                    "operation: [{} {}] (tensor #{} of the op's state) is at version {}; expected version {} "
+                    "instead. Hint: clone() the tensor before modifying it in place, or modify a copy.",
+                    dtype_name(t.dtype()), to_string(t.sizes()), i, t._version(), c.versions[i]);
       },
       &checking);
   return *state_;
@@ -156,12 +160,17 @@ variable_list AutogradContext::get_saved_variables() const {
   out.reserve(saved_.size());
   for (size_t i = 0; i < saved_.size(); ++i) {
     const auto& sv = saved_[i];
-    if (sv.data.defined()) {
-      XGRAD_CHECK(sv.data._version() == sv.saved_version, AutogradError,
-                  "one of the tensors needed for gradient computation (saved tensor #{}, sizes {}) has been "
-                  "modified by an in-place operation: it is at version {}, expected {}. Clone it before "
-                  "modifying it, or modify a copy.",
-                  i, to_string(sv.data.sizes()), sv.data._version(), sv.saved_version);
+    if (sv.data.defined() && sv.data._version() != sv.saved_version) {
+      // PyTorch's words (LibTorch code matches them), naming the node that made the tensor.
+      const auto producer = sv.grad_fn.lock();
+      XGRAD_THROW(AutogradError,
+                  "one of the variables needed for gradient computation has been modified by an inplace "
+                  "operation: [{} {}]{} is at version {}; expected version {} instead (saved tensor #{} of {}). "
+                  "Hint: clone() the tensor before modifying it in place, or enable anomaly detection "
+                  "(xgrad::autograd::DetectAnomalyGuard) to see where the failing node was recorded.",
+                  dtype_name(sv.data.dtype()), to_string(sv.data.sizes()),
+                  producer ? fmt::format(", which is output {} of {},", sv.output_nr, producer->name()) : "",
+                  sv.data._version(), sv.saved_version, i, node_ != nullptr ? node_->name() : std::string("Function"));
     }
     out.push_back(sv.data);
   }
@@ -179,6 +188,24 @@ void AutogradContext::release_() {
     state_released_ = true;
   }
   if (has_saved_) released_flag_ = true;
+}
+
+void AutogradContext::remap_saved_(const std::function<void(Tensor&, uint64_t&)>& f) {
+  for (auto& sv : saved_) f(sv.data, sv.saved_version);
+  if (state_ && state_->has_tensors && !state_versions_.empty()) {
+    struct Remapping {
+      const std::function<void(Tensor&, uint64_t&)>& f;
+      std::vector<uint64_t>& versions;
+      size_t i;
+    } remapping{f, state_versions_, 0};
+    state_->visit_tensors(
+        [](Tensor& t, void* arg) {
+          auto& r = *static_cast<Remapping*>(arg);
+          const size_t i = r.i++;
+          if (i < r.versions.size()) r.f(t, r.versions[i]);
+        },
+        &remapping);
+  }
 }
 
 variable_list AutogradContext::saved_tensors_() const {

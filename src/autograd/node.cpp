@@ -3,6 +3,7 @@
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/autograd/node.hpp>
 
+#include <algorithm>
 #include <atomic>
 
 namespace xgrad::autograd {
@@ -119,10 +120,18 @@ void run_tensor_hooks(Node& node, variable_list& inputs) {
     return;
   }
   std::vector<std::pair<uint32_t, std::shared_ptr<TensorImpl>>> hooked;
+  std::vector<std::pair<uint32_t, std::function<Tensor(const Tensor&)>>> frozen;
   {
     std::lock_guard<std::recursive_mutex> lock(node.mutex());
     for (const auto& [slot, weak] : node.hooked_tensors)
       if (auto impl = weak.lock()) hooked.emplace_back(slot, std::move(impl));
+    frozen = node.frozen_hooks;
+  }
+  // Hooks of tensors modified in place since: they were registered first.
+  for (auto& [slot, hook] : frozen) {
+    if (!hook || slot >= inputs.size() || !inputs[slot].defined()) continue;
+    Tensor r = hook(inputs[slot]);
+    if (r.defined()) inputs[slot] = std::move(r);
   }
   for (auto& [slot, impl] : hooked)
     if (slot < inputs.size()) run_hooks_of(*impl, inputs[slot]);
@@ -131,6 +140,15 @@ void run_tensor_hooks(Node& node, variable_list& inputs) {
 Edge gradient_edge(const Tensor& t) {
   XGRAD_CHECK(t.defined(), ValueError, "gradient_edge: called on an undefined tensor");
   auto* impl = t.unsafeGetTensorImpl();
+  // A view whose base was modified in place by a recorded op: its grad_fn still leads to the
+  // base's old history, which no longer produces its values (LibTorch regenerates the view's
+  // grad_fn; xgrad refuses rather than give a wrong gradient).
+  XGRAD_CHECK(!(impl->is_view && impl->grad_fn && impl->view_history != impl->storage->history_version),
+              AutogradError,
+              "a view (sizes {}, made by {}) is used after the tensor it views was modified by an in-place "
+              "operation recorded in the graph; xgrad cannot update the view's history yet. Take the view again "
+              "after the in-place op, or clone() the base before modifying it",
+              to_string(t.sizes()), impl->grad_fn->name());
   if (impl->grad_fn) return Edge{impl->grad_fn, impl->output_nr};
   if (!impl->requires_grad) return Edge{};
   // One accumulator per leaf, cached weakly: the graph owns it, the leaf does not. Threads
@@ -151,6 +169,89 @@ void set_history(Tensor& t, const std::shared_ptr<Node>& fn, uint32_t output_nr)
   impl->grad_fn = fn;
   impl->output_nr = output_nr;
   impl->requires_grad = false;
+  impl->view_history = impl->storage->history_version;
+}
+
+namespace {
+// Whether `a` and `b` are the same elements of one storage (a tensor and its detach()).
+bool same_elements(const Tensor& a, const Tensor& b) {
+  const TensorImpl& x = *a.unsafeGetTensorImpl();
+  const TensorImpl& y = *b.unsafeGetTensorImpl();
+  return x.storage == y.storage && x.storage_offset == y.storage_offset && x.sizes == y.sizes &&
+         x.strides == y.strides && x.dtype == y.dtype;
+}
+}  // namespace
+
+void rebase_history(const Tensor& self, Tensor result, const char* op) {
+  XGRAD_CHECK(self.defined(), ValueError, "rebase_history: called on an undefined tensor (in-place op {})", op);
+  XGRAD_CHECK(result.defined() && result.grad_fn() != nullptr, AutogradError,
+              "{}: internal error: the out-of-place result recorded no graph node, so the in-place op cannot be "
+              "recorded",
+              op);
+  XGRAD_CHECK(result.sizes() == self.sizes(), ShapeError, "{}: the result has sizes {} but the tensor has sizes {}",
+              op, to_string(result.sizes()), to_string(self.sizes()));
+  // The node whose saved tensors describe the op (before any dtype conversion below).
+  const std::shared_ptr<Node> op_node = result.grad_fn();
+  // An op that returned (a view of) self itself would be overwritten by its own copy.
+  if (result.unsafeGetTensorImpl()->storage == self.unsafeGetTensorImpl()->storage) result = result.clone();
+  // self keeps its dtype (in-place ops cast to it); the conversion is part of the history.
+  const bool converted = result.dtype() != self.dtype();
+  if (converted) result = result.to(self.dtype());
+
+  // The node may have saved self, i.e. the values the op read: they are about to be
+  // overwritten, so it keeps a copy (LibTorch's in-place formulas save the original self too).
+  // Other tensors sharing self's memory in another layout stay as they are: their version check
+  // reports the overwrite, as in PyTorch.
+  // The copy keeps self's history (clone is differentiable, and grad mode is on while an op is
+  // recorded): double backward through the op still sees how the old values depend on inputs.
+  op_node->remap_saved_tensors_([&](Tensor& t, uint64_t& version) {
+    if (!t.defined() || !same_elements(t, self)) return;
+    t = t.clone();
+    version = t._version();
+  });
+  {
+    NoGradGuard no_grad;
+    self.copy_(result.detach());
+  }
+  // A saved result is now self's memory: keep self (graph-free, as a saved output), at its new
+  // version, so that modifying self again makes backward throw (as PyTorch's saved outputs).
+  if (!converted) {
+    op_node->remap_saved_tensors_([&](Tensor& t, uint64_t& version) {
+      if (!t.defined() || !same_elements(t, result)) return;
+      t = self.detach();
+      version = self._version();
+    });
+  }
+
+  TensorImpl& impl = *self.unsafeGetTensorImpl();
+  const std::shared_ptr<Node>& fn = result.grad_fn();
+  const uint32_t nr = result.output_nr();
+  if (const std::shared_ptr<Node> old = impl.grad_fn) {
+    std::lock_guard<std::recursive_mutex> lock(old->mutex());
+    // Hooks registered so far watch the old version's gradient: they stay on the old node.
+    auto& hooked = old->hooked_tensors;
+    const auto mine = [&](const auto& h) { return h.second.lock().get() == &impl; };
+    if (std::any_of(hooked.begin(), hooked.end(), mine)) {
+      std::lock_guard<std::recursive_mutex> hooks_lock(impl.autograd_mutex);
+      for (auto& hook : impl.grad_hooks) {
+        // Left empty in self's list, so handles stay unique.
+        if (hook) old->frozen_hooks.emplace_back(impl.output_nr, std::move(hook));
+        hook = nullptr;
+      }
+      std::erase_if(hooked, mine);
+    }
+    // retain_grad() follows the tensor to its new version.
+    std::erase_if(old->retained_grads, mine);
+  }
+  std::shared_ptr<TensorImpl> owner = self.impl();
+  if (impl.retains_grad) {
+    std::lock_guard<std::recursive_mutex> lock(fn->mutex());
+    fn->retained_grads.emplace_back(nr, owner);
+  }
+  set_history(const_cast<Tensor&>(self), fn, nr);
+  // Views of this memory recorded before now describe the old history (see gradient_edge).
+  ++impl.storage->history_version;
+  impl.view_history = impl.storage->history_version;
 }
 
 bool compute_requires_grad(TensorList tensors) {

@@ -206,6 +206,7 @@ Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int
   impl->strides = strides;
   impl->numel = detail::checked_numel(sizes, "view");
   impl->dtype = base.dtype();
+  impl->is_view = true;
   return Tensor(std::move(impl));
 }
 
@@ -370,6 +371,32 @@ struct ToCopyOp : autograd::Function<ToCopyOp> {
 };
 }  // namespace
 
+namespace {
+// copy_'s graph node when recorded (LibTorch's CopyBackwards): the result is src broadcast to
+// self's sizes in self's dtype; self's old values get no gradient (they are overwritten), src
+// gets the gradient summed back to its sizes, in its dtype.
+struct CopyOp : autograd::Function<CopyOp> {
+  static std::string_view name() { return "CopyBackwards"; }
+  struct State {
+    std::vector<int64_t> src_sizes;
+    ScalarType src_dtype;
+  };
+  static Tensor forward(AutogradContext* ctx, const Tensor& self, const Tensor& src) {
+    ctx->emplace_state<State>(State{src.sizes().vec(), src.dtype()});
+    Tensor out = make_tensor(self.sizes(), self.dtype(), "copy_");
+    const Tensor source = make_view(src, self.sizes(), detail::broadcast_strides(src, self.sizes()), src.storage_offset());
+    copy_convert(out, source, "copy_");
+    return out;
+  }
+  static autograd::variable_list backward(AutogradContext* ctx, autograd::variable_list g) {
+    const State& s = ctx->state<State>();
+    Tensor gs;
+    if (ctx->needs_input_grad(1)) gs = sum_to(g[0], s.src_sizes).to(s.src_dtype);
+    return {ctx->needs_input_grad(0) ? zeros_like(g[0]) : Tensor(), gs};
+  }
+};
+}  // namespace
+
 Tensor Tensor::clone() const {
   detail::check_defined(*this, "clone");
   return CloneOp::apply(*this);
@@ -452,12 +479,45 @@ void check_inplace(const Tensor& self, const char* op) {
                 "{}: a leaf Variable that requires grad is being used in an in-place operation (sizes {}); wrap "
                 "parameter updates in xgrad::NoGradGuard or use an out-of-place op",
                 op, xgrad::to_string(self.sizes()));
-    // A non-leaf: PyTorch records the op in the graph; xgrad's autograd does not (yet).
+    // A non-leaf: PyTorch records the op in the graph; xgrad records the ops that call
+    // inplace_records instead of this function.
     XGRAD_THROW(AutogradError,
-                "{}: in-place operation on a non-leaf tensor that requires grad (sizes {}) is not supported by "
-                "xgrad's autograd (PyTorch records it in the graph); use the out-of-place op",
+                "{}: in-place operation on a non-leaf tensor that requires grad (sizes {}) is not recorded by "
+                "xgrad's autograd for this op (PyTorch records it in the graph); use the out-of-place op",
                 op, xgrad::to_string(self.sizes()));
   }
+}
+
+bool inplace_records(const Tensor& self, const char* op, TensorList operands) {
+  check_defined(self, op);
+  if (!GradMode::is_enabled()) return false;
+  bool any = self.requires_grad();
+  for (const auto& t : operands) any = any || (t.defined() && t.requires_grad());
+  if (!any) return false;
+  const TensorImpl& impl = *self.impl();
+  XGRAD_CHECK(!(impl.no_grad_view && impl.grad_fn == nullptr), AutogradError,
+              "{}: a view was created in no_grad mode and is being modified in place with grad mode enabled; "
+              "this is ambiguous and forbidden (as PyTorch): make both the view and the in-place op inside "
+              "NoGradGuard, or both outside it",
+              op);
+  XGRAD_CHECK(!(self.is_leaf() && impl.requires_grad), AutogradError,
+              "{}: a leaf Variable that requires grad is being used in an in-place operation (sizes {}); wrap "
+              "parameter updates in xgrad::NoGradGuard or use an out-of-place op",
+              op, xgrad::to_string(self.sizes()));
+  // Writing into a view changes its base too: LibTorch rewrites the base's history (CopySlices).
+  // Recording only the view's would leave the base with a history that no longer produces its
+  // values, so a gradient through the base would be silently wrong.
+  XGRAD_CHECK(!impl.is_view, AutogradError,
+              "{}: in-place operation on a view (sizes {}) of another tensor, with autograd recording: views "
+              "of tensors that require grad (or written from a tensor that requires grad) can't be modified in "
+              "place yet (LibTorch's CopySlices is not implemented in xgrad); clone() the view first and use the "
+              "clone, or modify the base tensor itself",
+              op, xgrad::to_string(self.sizes()));
+  XGRAD_CHECK(self.is_floating_point(), TypeError,
+              "{}: an in-place op on a {} tensor from an operand that requires grad cannot be differentiated; "
+              "only floating-point tensors carry gradients",
+              op, dtype_name(self.dtype()));
+  return true;
 }
 namespace {
 bool has_internal_overlap(const TensorImpl& impl) {
@@ -514,17 +574,22 @@ void bump_version(const Tensor& self) { ++self.impl()->storage->version; }
 }  // namespace detail
 
 Tensor& Tensor::copy_(const Tensor& src) const {
-  detail::check_inplace(*this, "copy_");
-  detail::check_no_internal_overlap(*this, "copy_");
+  detail::check_defined(*this, "copy_");
   detail::check_defined(src, "copy_");
-  XGRAD_CHECK(src.requires_grad() == false || !GradMode::is_enabled(), AutogradError,
-              "copy_: copying from a tensor that requires grad is not differentiable; detach() it or use NoGradGuard");
+  const bool record = detail::inplace_records(*this, "copy_", {src});
+  detail::check_no_internal_overlap(*this, "copy_");
   Tensor source = src;
   if (src.sizes() != sizes()) {
     const auto shape = broadcast_shapes(sizes(), src.sizes(), "copy_");
     XGRAD_CHECK(IntArrayRef(shape) == sizes(), ShapeError, "copy_: source of sizes {} cannot be broadcast to {}",
                 xgrad::to_string(src.sizes()), xgrad::to_string(sizes()));
-    source = make_view(src, shape, detail::broadcast_strides(src, shape), src.storage_offset());
+    if (!record) source = make_view(src, shape, detail::broadcast_strides(src, shape), src.storage_offset());
+  }
+  if (record) {
+    XGRAD_CHECK(src.is_floating_point() || !src.requires_grad(), TypeError,
+                "copy_: cannot copy from a {} tensor into a tensor that requires grad", dtype_name(src.dtype()));
+    autograd::rebase_history(*this, CopyOp::apply(*this, src), "copy_");
+    return const_cast<Tensor&>(*this);
   }
   // Copy through a temporary when source and destination share storage (overlap).
   if (source.impl()->storage == impl_->storage) source = source.detach().clone();
@@ -543,9 +608,13 @@ bool Tensor::requires_grad() const {
 Tensor& Tensor::requires_grad_(bool requires_grad) const {
   detail::check_defined(*this, "requires_grad_");
   XGRAD_CHECK(is_leaf() || requires_grad, AutogradError,
-              "requires_grad_: cannot set requires_grad=false on a non-leaf tensor; use detach()");
+              "requires_grad_: you can only change requires_grad flags of leaf variables. This tensor is not a "
+              "leaf (made by {}); use detach() to get a tensor that does not require grad",
+              impl_->grad_fn ? impl_->grad_fn->name() : std::string("an op"));
   XGRAD_CHECK(!requires_grad || xgrad::is_floating_point(dtype()), TypeError,
-              "requires_grad_: only floating-point tensors can require gradients, got {}", dtype_name(dtype()));
+              "requires_grad_: Only Tensors of floating point and complex dtype can require gradients (xgrad: "
+              "float32 and float64), got {}",
+              dtype_name(dtype()));
   if (is_leaf()) impl_->requires_grad = requires_grad;
   return const_cast<Tensor&>(*this);
 }
@@ -640,7 +709,11 @@ bool Tensor::retains_grad() const { return XGRAD_IMPL("retains_grad")->retains_g
 
 Tensor Tensor::detach() const {
   detail::check_defined(*this, "detach");
-  return make_view(*this, sizes(), strides(), storage_offset());
+  Tensor out = make_view(*this, sizes(), strides(), storage_offset());
+  // A non-differentiable view (as PyTorch's): it has no history to keep in step with its base,
+  // so an in-place op recorded on it is fine.
+  out.impl()->is_view = false;
+  return out;
 }
 
 Tensor Tensor::tensor_data() const {

@@ -6,8 +6,15 @@
 
 namespace xgrad::detail {
 
-// Throws unless an in-place write to `self` is allowed (not recording a graph through it).
+// For in-place ops that are never recorded in the graph: throws unless the write records
+// nothing (grad mode off, or self does not require grad).
 void check_inplace(const Tensor& self, const char* op);
+// For in-place ops that are recorded: whether the op on `self` with `operands` must be recorded
+// (grad mode on, and self or an operand requires grad); the op then computes its out-of-place
+// twin and calls autograd::rebase_history. Throws AutogradError for a write that cannot be
+// recorded: into a leaf that requires grad, a view made under no_grad, or a view of another
+// tensor (is_view; no CopySlices yet); TypeError for a non-floating self.
+bool inplace_records(const Tensor& self, const char* op, TensorList operands = {});
 // Throws (ValueError naming `op`) when two elements of `self` share one memory location (a
 // stride 0 over a size > 1 from expand(), or overlapping strides from from_blob): an in-place
 // op writing through such a tensor would write each location several times, and its result

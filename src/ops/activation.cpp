@@ -605,13 +605,18 @@ struct HardtanhOp : autograd::Function<HardtanhOp> {
   }
 };
 
-// self = op(self) in place, for a tensor outside any graph (refused otherwise, as every in-place
-// op: xgrad records no in-place ops).
+// self = op(self) in place. With autograd recording (a non-leaf self that requires grad), the
+// out-of-place op runs with the graph and rebase_history makes its node self's grad_fn: the
+// gradient is the out-of-place op's.
 template <typename F>
 Tensor& apply_inplace(Tensor& self, const char* op, F out_of_place) {
-  detail::check_inplace(self, op);
+  const bool record = detail::inplace_records(self, op);
   // Written through, so no two elements may share memory (an expanded view).
   detail::check_no_internal_overlap(self, op);
+  if (record) {
+    autograd::rebase_history(self, out_of_place(self), op);
+    return self;
+  }
   Tensor result;
   {
     AutoGradMode guard(false);
@@ -661,6 +666,21 @@ Tensor softplus_exact(const Tensor& x) {
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
   detail::check_defined(x, "leaky_relu");
   return LeakyReluOp::apply(x, negative_slope);
+}
+Tensor& Tensor::relu_() const {
+  Tensor self = *this;
+  apply_inplace(self, "relu_", [](const Tensor& t) { return xgrad::relu(t); });
+  return const_cast<Tensor&>(*this);
+}
+Tensor& Tensor::sigmoid_() const {
+  Tensor self = *this;
+  apply_inplace(self, "sigmoid_", [](const Tensor& t) { return xgrad::sigmoid(t); });
+  return const_cast<Tensor&>(*this);
+}
+Tensor& Tensor::tanh_() const {
+  Tensor self = *this;
+  apply_inplace(self, "tanh_", [](const Tensor& t) { return xgrad::tanh(t); });
+  return const_cast<Tensor&>(*this);
 }
 Tensor& leaky_relu_(Tensor& self, double negative_slope) {
   return apply_inplace(self, "leaky_relu_", [&](const Tensor& t) { return leaky_relu(t, negative_slope); });

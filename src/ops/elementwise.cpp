@@ -1015,20 +1015,24 @@ Tensor compare(const Tensor& a, const Scalar& s) {
 // ---- in-place ---------------------------------------------------------------------------------
 
 // self = op(self, other) with `other` broadcast to self's sizes, computed in self's dtype.
-template <typename Op>
-void inplace_binary(const Tensor& self, const Tensor& other, const char* name, ScalarType needed, Op op) {
-  detail::check_inplace(self, name);
-  detail::check_no_internal_overlap(self, name);
+// When autograd must record the op (detail::inplace_records), `out_of_place()` computes the
+// op's out-of-place twin with the graph and autograd::rebase_history writes it into self: the
+// gradient is the out-of-place op's.
+template <typename Op, typename OutOfPlace>
+void inplace_binary(const Tensor& self, const Tensor& other, const char* name, ScalarType needed, Op op,
+                    OutOfPlace out_of_place) {
   detail::check_defined(other, name);
-  XGRAD_CHECK(!(other.requires_grad() && GradMode::is_enabled()), AutogradError,
-              "{}: in-place update from a tensor that requires grad is not differentiable; detach() it or use "
-              "NoGradGuard",
-              name);
+  const bool record = detail::inplace_records(self, name, {other});
+  detail::check_no_internal_overlap(self, name);
   const auto shape = broadcast_shapes(self.sizes(), other.sizes(), name);
   XGRAD_CHECK(IntArrayRef(shape) == self.sizes(), ShapeError,
               "{}: output with shape {} doesn't match the broadcast shape {} (other has shape {})", name,
               to_string(self.sizes()), to_string(shape), to_string(other.sizes()));
   check_can_cast(needed, self.dtype(), name);
+  if (record) {
+    autograd::rebase_history(self, out_of_place(), name);
+    return;
+  }
   Tensor src = as_type(other, self.dtype());
   // A source overlapping self in a different layout would be read after being written.
   if (src.impl()->storage == self.impl()->storage &&
@@ -1084,12 +1088,18 @@ void inplace_apply(const Tensor& self, const char* name, F f) {
 
 // self = op(self, s) computed in self's dtype; `needed` is the op's result type, which must be
 // castable to self's dtype (PyTorch: `int_tensor.add_(1.5)` is an error, `.add_(1)` is not).
-template <typename Op>
-void inplace_scalar(const Tensor& self, const Scalar& s, ScalarType needed, const char* name, Op op) {
+// Recorded as inplace_binary.
+template <typename Op, typename OutOfPlace>
+void inplace_scalar(const Tensor& self, const Scalar& s, ScalarType needed, const char* name, Op op,
+                    OutOfPlace out_of_place) {
   detail::check_defined(self, name);
-  detail::check_inplace(self, name);
+  const bool record = detail::inplace_records(self, name);
   detail::check_no_internal_overlap(self, name);
   check_can_cast(needed, self.dtype(), name);
+  if (record) {
+    autograd::rebase_history(self, out_of_place(), name);
+    return;
+  }
   inplace_apply(self, name, [&op, &s](auto x) {
     using T = decltype(x);
     return static_cast<T>(op(x, scalar_as<T>(s)));
@@ -1314,9 +1324,28 @@ Tensor isnan(const Tensor& x) {
 // In-place methods are const (a Tensor is a handle, as in LibTorch): they write the shared
 // tensor and return the handle they were called on.
 
+namespace {
+// fill_ and zero_ recorded in the graph (LibTorch's FillBackward2 / ZeroBackward0): the result
+// does not depend on self's old values, whose gradient is zero.
+template <bool Zero>
+struct FillOp : autograd::Function<FillOp<Zero>> {
+  static std::string_view name() { return Zero ? "ZeroBackward0" : "FillBackward2"; }  // PyTorch 1.13's names
+  static Tensor forward(AutogradContext*, const Tensor& self, const Scalar& value) {
+    Tensor out = make_tensor(self.sizes(), self.dtype(), Zero ? "zero_" : "fill_");
+    out.fill_(value);  // forward runs with grad mode off: a plain fill
+    return out;
+  }
+  static autograd::variable_list backward(AutogradContext*, autograd::variable_list g) { return {zeros_like(g[0])}; }
+};
+}  // namespace
+
 Tensor& Tensor::fill_(const Scalar& value) const {
   detail::check_defined(*this, "fill_");
-  detail::check_inplace(*this, "fill_");
+  if (detail::inplace_records(*this, "fill_")) {
+    detail::dispatch_all(dtype(), "fill_", [&]<typename T>() { (void)scalar_checked<T>(value, "fill_"); });
+    autograd::rebase_history(*this, FillOp<false>::apply(*this, value), "fill_");
+    return const_cast<Tensor&>(*this);
+  }
   // A floating value truncates into an integer dtype (as PyTorch); NaN, inf or a value out of
   // the dtype's range would be undefined behaviour, so they are refused (PyTorch refuses too).
   detail::dispatch_all(dtype(), "fill_", [&]<typename T>() {
@@ -1328,7 +1357,10 @@ Tensor& Tensor::fill_(const Scalar& value) const {
 }
 
 Tensor& Tensor::zero_() const {
-  detail::check_inplace(*this, "zero_");
+  if (detail::inplace_records(*this, "zero_")) {
+    autograd::rebase_history(*this, FillOp<true>::apply(*this, Scalar(0)), "zero_");
+    return const_cast<Tensor&>(*this);
+  }
   return fill_(0);
 }
 
@@ -1337,13 +1369,17 @@ Tensor& Tensor::add_(const Tensor& other, const Scalar& alpha) const {
   detail::check_defined(*this, "add_");
   const ScalarType need = result_type(*this, other);
   check_alpha(need, alpha, "add_");
+  const auto oop = [&] { return xgrad::add(*this, other, alpha); };
   if (alpha.equal(1) || alpha.equal(true))
-    inplace_binary(*this, other, "add_", need, [](auto x, auto y) { return add_w(x, y); });
+    inplace_binary(*this, other, "add_", need, [](auto x, auto y) { return add_w(x, y); }, oop);
   else
-    inplace_binary(*this, other, "add_", need, [&alpha](auto x, auto y) {
-      using T = decltype(x);
-      return add_w(x, mul_w(scalar_as<T>(alpha), y));
-    });
+    inplace_binary(
+        *this, other, "add_", need,
+        [&alpha](auto x, auto y) {
+          using T = decltype(x);
+          return add_w(x, mul_w(scalar_as<T>(alpha), y));
+        },
+        oop);
   return const_cast<Tensor&>(*this);
 }
 Tensor& Tensor::sub_(const Tensor& other, const Scalar& alpha) const {
@@ -1352,25 +1388,31 @@ Tensor& Tensor::sub_(const Tensor& other, const Scalar& alpha) const {
   check_no_bool_sub(*this, other, "sub_");
   const ScalarType need = result_type(*this, other);
   check_alpha(need, alpha, "sub_");
+  const auto oop = [&] { return xgrad::sub(*this, other, alpha); };
   if (alpha.equal(1))
-    inplace_binary(*this, other, "sub_", need, [](auto x, auto y) { return sub_w(x, y); });
+    inplace_binary(*this, other, "sub_", need, [](auto x, auto y) { return sub_w(x, y); }, oop);
   else
-    inplace_binary(*this, other, "sub_", need, [&alpha](auto x, auto y) {
-      using T = decltype(x);
-      return sub_w(x, mul_w(scalar_as<T>(alpha), y));
-    });
+    inplace_binary(
+        *this, other, "sub_", need,
+        [&alpha](auto x, auto y) {
+          using T = decltype(x);
+          return sub_w(x, mul_w(scalar_as<T>(alpha), y));
+        },
+        oop);
   return const_cast<Tensor&>(*this);
 }
 Tensor& Tensor::mul_(const Tensor& other) const {
   detail::check_defined(other, "mul_");
   detail::check_defined(*this, "mul_");
-  inplace_binary(*this, other, "mul_", result_type(*this, other), [](auto x, auto y) { return mul_w(x, y); });
+  inplace_binary(*this, other, "mul_", result_type(*this, other), [](auto x, auto y) { return mul_w(x, y); },
+                 [&] { return xgrad::mul(*this, other); });
   return const_cast<Tensor&>(*this);
 }
 Tensor& Tensor::div_(const Tensor& other) const {
   detail::check_defined(other, "div_");
   detail::check_defined(*this, "div_");
-  inplace_binary(*this, other, "div_", float_type(result_type(*this, other)), [](auto x, auto y) { return x / y; });
+  inplace_binary(*this, other, "div_", float_type(result_type(*this, other)), [](auto x, auto y) { return x / y; },
+                 [&] { return xgrad::div(*this, other); });
   return const_cast<Tensor&>(*this);
 }
 Tensor& Tensor::add_(const Scalar& other, const Scalar& alpha) const {
@@ -1378,10 +1420,13 @@ Tensor& Tensor::add_(const Scalar& other, const Scalar& alpha) const {
   const ScalarType need = result_type_scalar(dtype(), other);
   check_alpha(need, alpha, "add_");
   const bool unit = alpha.equal(1) || alpha.equal(true);
-  inplace_scalar(*this, other, need, "add_", [unit, &alpha](auto x, auto v) {
-    using T = decltype(x);
-    return add_w(x, unit ? v : mul_w(scalar_as<T>(alpha), v));
-  });
+  inplace_scalar(
+      *this, other, need, "add_",
+      [unit, &alpha](auto x, auto v) {
+        using T = decltype(x);
+        return add_w(x, unit ? v : mul_w(scalar_as<T>(alpha), v));
+      },
+      [&] { return xgrad::add(*this, other, alpha); });
   return const_cast<Tensor&>(*this);
 }
 Tensor& Tensor::sub_(const Scalar& other, const Scalar& alpha) const {
@@ -1390,33 +1435,42 @@ Tensor& Tensor::sub_(const Scalar& other, const Scalar& alpha) const {
   const ScalarType need = result_type_scalar(dtype(), other);
   check_alpha(need, alpha, "sub_");
   const bool unit = alpha.equal(1);
-  inplace_scalar(*this, other, need, "sub_", [unit, &alpha](auto x, auto v) {
-    using T = decltype(x);
-    return sub_w(x, unit ? v : mul_w(scalar_as<T>(alpha), v));
-  });
+  inplace_scalar(
+      *this, other, need, "sub_",
+      [unit, &alpha](auto x, auto v) {
+        using T = decltype(x);
+        return sub_w(x, unit ? v : mul_w(scalar_as<T>(alpha), v));
+      },
+      [&] { return xgrad::sub(*this, other, alpha); });
   return const_cast<Tensor&>(*this);
 }
 Tensor& Tensor::mul_(const Scalar& other) const {
   detail::check_defined(*this, "mul_");
-  inplace_scalar(*this, other, result_type_scalar(dtype(), other), "mul_",
-                 [](auto x, auto v) { return mul_w(x, v); });
+  inplace_scalar(
+      *this, other, result_type_scalar(dtype(), other), "mul_", [](auto x, auto v) { return mul_w(x, v); },
+      [&] { return xgrad::mul(*this, other); });
   return const_cast<Tensor&>(*this);
 }
 Tensor& Tensor::div_(const Scalar& other) const {
   detail::check_defined(*this, "div_");
-  inplace_scalar(*this, other, float_type(result_type_scalar(dtype(), other)), "div_",
-                 [](auto x, auto v) { return x / v; });
+  inplace_scalar(
+      *this, other, float_type(result_type_scalar(dtype(), other)), "div_", [](auto x, auto v) { return x / v; },
+      [&] { return xgrad::div(*this, other); });
   return const_cast<Tensor&>(*this);
 }
 
 Tensor& Tensor::clamp_(const std::optional<Scalar>& min, const std::optional<Scalar>& max) const {
   detail::check_defined(*this, "clamp_");
-  detail::check_inplace(*this, "clamp_");
+  const bool record = detail::inplace_records(*this, "clamp_");
   detail::check_no_internal_overlap(*this, "clamp_");
   XGRAD_CHECK(min.has_value() || max.has_value(), ValueError, "clamp_: at least one of 'min' or 'max' must be given");
   XGRAD_CHECK(dtype() != kBool, TypeError, "clamp_: not supported for bool tensors");
   if (min) check_can_cast(result_type_scalar(dtype(), *min), dtype(), "clamp_");
   if (max) check_can_cast(result_type_scalar(dtype(), *max), dtype(), "clamp_");
+  if (record) {
+    autograd::rebase_history(*this, xgrad::clamp(*this, min, max), "clamp_");
+    return const_cast<Tensor&>(*this);
+  }
   inplace_apply(*this, "clamp_", [&min, &max](auto v) {
     using T = decltype(v);
     if constexpr (!std::is_same_v<T, bool>) {
@@ -1435,7 +1489,7 @@ template <bool IsMin>
 Tensor& clamp_bound_(Tensor& self, double bound) {
   const char* op = IsMin ? "clamp_min_" : "clamp_max_";
   detail::check_defined(self, op);
-  detail::check_inplace(self, op);
+  const bool record = detail::inplace_records(self, op);
   detail::check_no_internal_overlap(self, op);
   XGRAD_CHECK(self.dtype() != kBool, TypeError, "{}: not supported for bool tensors", op);
   // The bound is a double here; an integral value is what an integer tensor can take in place.
@@ -1443,6 +1497,10 @@ Tensor& clamp_bound_(Tensor& self, double bound) {
               "{}: result type float32 (bound {}) can't be cast to the desired output type {}", op, bound,
               dtype_name(self.dtype()));
   check_int_bound(self.dtype(), bound, op);
+  if (record) {
+    autograd::rebase_history(self, IsMin ? clamp_min(self, bound) : clamp_max(self, bound), op);
+    return self;
+  }
   inplace_apply(self, op, [bound](auto v) {
     using T = decltype(v);
     const T b = static_cast<T>(bound);

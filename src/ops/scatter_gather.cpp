@@ -293,15 +293,23 @@ struct MaskedFillTensorOp : autograd::Function<MaskedFillTensorOp> {
 };
 
 // self[mask] = value in place; mask must broadcast to self's sizes.
-Tensor& masked_fill_inplace(Tensor& self, const Tensor& mask, double value, const char* op) {
+// With autograd recording, masked_fill (with `value_tensor` when given, so its gradient is
+// kept) runs out of place and rebase_history makes its node self's grad_fn.
+Tensor& masked_fill_inplace(Tensor& self, const Tensor& mask, double value, const char* op,
+                            const Tensor& value_tensor = Tensor()) {
   detail::check_defined(self, op);
   check_mask(mask, op);
-  detail::check_inplace(self, op);
+  const bool record = detail::inplace_records(self, op, {value_tensor});
   detail::check_no_internal_overlap(self, op);
   const auto shape = broadcast_shapes(self.sizes(), mask.sizes(), op);
   XGRAD_CHECK(IntArrayRef(shape) == self.sizes(), ShapeError,
               "{}: mask of sizes {} does not broadcast to the input's sizes {} (in-place)", op,
               to_string(mask.sizes()), to_string(self.sizes()));
+  if (record) {
+    autograd::rebase_history(
+        self, value_tensor.defined() ? masked_fill(self, mask, value_tensor) : masked_fill(self, mask, value), op);
+    return self;
+  }
   check_value_fits(self, value, op);
   const auto& ss = self.impl()->strides;
   const auto ms = detail::broadcast_strides(mask, shape);
@@ -353,29 +361,41 @@ Tensor Tensor::scatter(int64_t dim, const Tensor& index, double value) const {
   return xgrad::scatter(*this, dim, index, value);
 }
 
-// In-place forms: not differentiable (as every xgrad in-place update); allowed where no graph is
-// recorded through self.
+// In-place forms: recorded in the graph as their out-of-place twins when self or src requires
+// grad (detail::inplace_records).
 Tensor& Tensor::scatter_add_(int64_t dim, const Tensor& index, const Tensor& src) {
   const int64_t d = check_index_args(*this, dim, index, &src, "scatter_add_");
-  detail::check_inplace(*this, "scatter_add_");
+  const bool record = detail::inplace_records(*this, "scatter_add_", {src});
   detail::check_no_internal_overlap(*this, "scatter_add_");
+  if (record) {
+    autograd::rebase_history(*this, xgrad::scatter_add(*this, d, index, src), "scatter_add_");
+    return *this;
+  }
   scatter_into(*this, d, index, src, 0.0, Mode::kAdd, "scatter_add_");
   detail::bump_version(*this);
   return *this;
 }
 Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Tensor& src) {
   const int64_t d = check_index_args(*this, dim, index, &src, "scatter_");
-  detail::check_inplace(*this, "scatter_");
+  const bool record = detail::inplace_records(*this, "scatter_", {src});
   detail::check_no_internal_overlap(*this, "scatter_");
+  if (record) {
+    autograd::rebase_history(*this, xgrad::scatter(*this, d, index, src), "scatter_");
+    return *this;
+  }
   scatter_into(*this, d, index, src, 0.0, Mode::kAssign, "scatter_");
   detail::bump_version(*this);
   return *this;
 }
 Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, double value) {
   const int64_t d = check_index_args(*this, dim, index, nullptr, "scatter_");
-  detail::check_inplace(*this, "scatter_");
+  const bool record = detail::inplace_records(*this, "scatter_");
   detail::check_no_internal_overlap(*this, "scatter_");
   check_value_fits(*this, value, "scatter_");
+  if (record) {
+    autograd::rebase_history(*this, xgrad::scatter(*this, d, index, value), "scatter_");
+    return *this;
+  }
   scatter_into(*this, d, index, Tensor(), value, Mode::kAssign, "scatter_");
   detail::bump_version(*this);
   return *this;
@@ -401,7 +421,7 @@ Tensor& Tensor::masked_fill_(const Tensor& mask, double value) {
   return masked_fill_inplace(*this, mask, value, "masked_fill_");
 }
 Tensor& Tensor::masked_fill_(const Tensor& mask, const Tensor& value) {
-  return masked_fill_inplace(*this, mask, value_of(value, "masked_fill_"), "masked_fill_");
+  return masked_fill_inplace(*this, mask, value_of(value, "masked_fill_"), "masked_fill_", value);
 }
 
 Tensor one_hot(const Tensor& x, int64_t num_classes) {

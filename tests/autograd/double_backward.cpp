@@ -137,6 +137,9 @@ std::vector<OpEntry> entries() {
   add("CatBackward0", true, two23, [](In a) { return one(xgrad::cat({a[0] * a[0], a[1]}, 1)); });
   add("StackBackward0", true, two23, [](In a) { return one(xgrad::stack({a[0] * a[1], a[1]}, 0)); });
   add("CloneBackward0", true, x23, [](In a) { return one((a[0] * a[0]).clone()); });
+  // In-place ops recorded on a non-leaf (the others record their out-of-place twins' nodes).
+  add("FillBackward2", true, x23, [](In a) { return one((a[0] * a[0]).fill_(2.0) * a[0]); });
+  add("ZeroBackward0", true, x23, [](In a) { return one((a[0] * a[0]).zero_() + a[0] * a[0]); });
   add("ToCopyBackward0", true, x23,
       [](In a) { return one((a[0] * a[0]).to(xgrad::kFloat64, /*non_blocking=*/false, /*copy=*/true)); });
 

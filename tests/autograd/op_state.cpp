@@ -151,8 +151,8 @@ BOOST_AUTO_TEST_CASE(state_tensor_modified_in_place_is_refused) {
   auto y = Masked::apply(x, mask);
   mask.mul_(5.0);  // the gradient would silently use the new values
   expect_error<AutogradError>([&] { y.sum().backward(); },
-                              {"tensor #0 of the op's state", "modified by an in-place operation", "version 1",
-                               "expected 0"});
+                              {"tensor #0 of the op's state", "modified by an inplace operation", "version 1",
+                               "expected version 0"});
 }
 
 BOOST_AUTO_TEST_CASE(own_output_in_state_makes_no_cycle) {

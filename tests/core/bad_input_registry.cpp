@@ -431,6 +431,7 @@ const std::vector<Entry>& registry() {
       {"saved_tensors_stats", "", Kind::kNone, nullptr, "accepts every tensor (an undefined or leaf root has no graph: zero stats)"},
       {"gradient_edge", "gradient_edge", Kind::kValue, [] { autograd::gradient_edge(Tensor()); }, ""},
       {"set_history", "set_history", Kind::kValue, [] { Tensor t; autograd::set_history(t, nullptr, 0); }, ""},
+      {"rebase_history", "rebase_history", Kind::kValue, [] { autograd::rebase_history(Tensor(), Tensor(), "add_"); }, ""},
       {"compute_requires_grad", "", Kind::kNone, nullptr, "accepts every tensor list (an undefined tensor does not require grad)"},
       {"op_name_from_grad_fn", "", Kind::kNone, nullptr, "accepts every string (a name without 'Backward' is converted as is)"},
       {"current_module_path", "", Kind::kNone, nullptr, "takes no input"},
@@ -511,6 +512,7 @@ const std::set<std::string> kNotPublic = {
     "read_as_int64",          // tensor.hpp detail: item/to_vector's element read (entry: Tensor::to_vector)
     "anomaly_check_forward",  // anomaly_mode.hpp detail: the engine's NaN check hooks
     "anomaly_check_backward",
+    "anomaly_report_backward_error",  // anomaly_mode.hpp detail: the engine's error traceback
     "demangle",               // function.hpp detail: custom Function plumbing
     "run_function_backward",
     "wire_function_outputs",

@@ -198,7 +198,8 @@ BOOST_AUTO_TEST_CASE(abs_neg_sign_and_comparisons) {
 }
 
 BOOST_AUTO_TEST_CASE(integer_tensors_cannot_require_grad) {
-  check_throws_with<TypeError>([] { tensor({1}, kInt32).requires_grad_(); }, "only floating-point");
+  check_throws_with<TypeError>([] { tensor({1}, kInt32).requires_grad_(); },
+                               "Only Tensors of floating point and complex dtype can require gradients");
   check_throws_with<TypeError>([] { zeros({1}, TensorOptions(kUInt8).requires_grad(true)); }, "floating");
   // A gradient cannot flow into an integer conversion of a float tensor that requires grad.
   const Tensor x = tensor({1.5}).requires_grad_();

@@ -79,6 +79,11 @@ struct AnomalyMetadata {
   std::string module_path;
   /// "recorded with input sizes [4, 2] in module Sequential.1 (Functional)".
   std::string where() const;
+  /// For a node recorded by a backward pass (create_graph): the metadata of the node whose
+  /// backward recorded it (LibTorch's "previous calculation"); null otherwise.
+  std::shared_ptr<const AnomalyMetadata> parent;
+  /// The grad_fn name of that node (empty without a parent).
+  std::string parent_name;
 };
 
 /// The op name for a grad_fn name: strips "Backward<N>" and turns CamelCase into snake_case
@@ -116,6 +121,13 @@ class AnomalyModuleScope {
 void anomaly_check_forward(Node& node, const variable_list& inputs, const variable_list& outputs);
 /// Anomaly mode's backward hook, called by the engine with the gradients `node` returned.
 void anomaly_check_backward(const Node& node, const variable_list& grads);
+/// Called by the engine when `node`'s backward threw in anomaly mode: warns with where the node
+/// was recorded ("Traceback of forward call that caused the error"), and, for a node recorded
+/// by an earlier backward, a second warning with where that backward's node was recorded
+/// ("Traceback of forward call that induced the previous calculation"), as LibTorch.
+void anomaly_report_backward_error(const Node& node);
+/// The node whose backward is running on this thread (innermost pass), or null. In engine.cpp.
+const Node* backward_node_running();
 }  // namespace detail
 
 }  // namespace xgrad::autograd

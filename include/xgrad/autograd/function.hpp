@@ -89,6 +89,10 @@ using IndexRange = std::pair<size_t, size_t>;
 struct SavedVariable {
   Tensor data;
   uint64_t saved_version = 0;
+  /// The tensor's grad_fn and output_nr when saved (for the error naming it; weak: a node
+  /// saving its own output must not own itself).
+  std::weak_ptr<Node> grad_fn;
+  uint32_t output_nr = 0;
 };
 
 /// Per-call state shared by a Function's forward and backward (LibTorch's
@@ -180,6 +184,9 @@ class AutogradContext {
   bool released_() const { return released_flag_; }
   /// Every tensor this context keeps (saved for backward, in saved_data, and in the typed state).
   variable_list saved_tensors_() const;
+  /// f(tensor, recorded version) on each saved and state tensor, after pack_saved_ (see
+  /// Node::remap_saved_tensors_).
+  void remap_saved_(const std::function<void(Tensor&, uint64_t&)>& f);
 
  private:
   variable_list to_save_;
@@ -347,6 +354,7 @@ class CppNode final : public Node {
   }
   void release_variables() override { ctx_.release_(); }
   variable_list saved_tensors() const override { return ctx_.saved_tensors_(); }
+  void remap_saved_tensors_(const std::function<void(Tensor&, uint64_t&)>& f) override { ctx_.remap_saved_(f); }
 
   AutogradContext ctx_;
   /// One entry per slot of backward's result, true where the slot is a tensor input.

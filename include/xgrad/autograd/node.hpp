@@ -6,6 +6,7 @@
 
 #include <xgrad/tensor.hpp>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -48,6 +49,10 @@ class Node {
   /// The tensors this node keeps alive for its backward (empty once release_variables() ran).
   /// For graph inspection (make_dot, saved_tensors_stats); no version check, no copy.
   virtual variable_list saved_tensors() const { return {}; }
+  /// Calls `f(tensor, saved_version)` on each tensor this node saved, which may replace both
+  /// (used by rebase_history when an in-place op overwrites a tensor the node saved). Nodes
+  /// saving no tensors keep the default, which does nothing.
+  virtual void remap_saved_tensors_(const std::function<void(Tensor&, uint64_t&)>& /*f*/) {}
 
   const std::vector<Edge>& next_edges() const { return next_edges_; }
   const Edge& next_edge(size_t i) const { return next_edges_.at(i); }
@@ -68,6 +73,10 @@ class Node {
   std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained_grads;
   /// Non-leaf outputs of this node with register_hook hooks, by output index. Guarded by mutex().
   std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> hooked_tensors;
+  /// register_hook hooks of a tensor that was later modified in place, by output index: they
+  /// stay with the version they were registered on (this node's output), as in PyTorch, while
+  /// the tensor moved on to a new grad_fn. Run before hooked_tensors'. Guarded by mutex().
+  std::vector<std::pair<uint32_t, std::function<Tensor(const Tensor&)>>> frozen_hooks;
   /// Where this node was recorded (op, input sizes, module path); set only while anomaly mode
   /// is on (see anomaly_mode.hpp), null otherwise.
   std::shared_ptr<const AnomalyMetadata> anomaly_metadata;
@@ -107,6 +116,18 @@ void run_tensor_hooks(Node& node, variable_list& inputs);
 
 /// Makes `t` the `output_nr`-th output of `fn` (sets grad_fn, records metadata).
 void set_history(Tensor& t, const std::shared_ptr<Node>& fn, uint32_t output_nr);
+
+/// Records an in-place op on `self` (LibTorch's rebase_history): `result` is the op's
+/// out-of-place result, computed with the graph from `self` (and the op's other operands), so
+/// its grad_fn's edge for self is self's current history. Writes result's values into self
+/// (bumping self's version), and makes result's grad_fn self's grad_fn. The node's saved
+/// tensors are fixed so they describe what backward needs: a saved `self` (the values before
+/// the op) becomes a copy of them; a saved result becomes self, at its new version, so a later
+/// in-place op on self makes backward throw. Hooks registered on self so far stay with its old
+/// grad_fn; retain_grad() moves to the new one. `op` names the in-place op in errors. Throws
+/// ValueError when self is undefined, AutogradError when result has no grad_fn, ShapeError when
+/// its sizes differ from self's.
+void rebase_history(const Tensor& self, Tensor result, const char* op);
 
 /// Whether any of `tensors` requires grad and grad mode is on: an op must then record a node.
 bool compute_requires_grad(TensorList tensors);

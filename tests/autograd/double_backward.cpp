@@ -134,6 +134,12 @@ std::vector<OpEntry> entries() {
   add("IndexSelectBackwardBackward0", true, x23,
       [](In a) { return one((a[0] * a[0]).index_select(1, ids({2, 0, 2}))); });
   add("IndexBackward0", true, x23, [](In a) { return one((a[0] * a[0]).index({ids({1, 0, 1})})); });
+  // Overlapping windows (stride 1 over a size-2 window): each input element gets its share.
+  add("AsStridedBackward0", true, x23, [](In a) { return one((a[0] * a[0]).as_strided({3, 2}, {1, 1}, 1)); });
+  // Both inputs differentiable; a repeated index with accumulate adds both values.
+  add("IndexPutBackward0", true, [] { return variable_list{leaf({2, 3}), leaf({3})}; }, [](In a) {
+    return one((a[0] * a[0]).index_put({ids({1, 0, 1})}, a[1] * a[1], true));
+  });
   add("CatBackward0", true, two23, [](In a) { return one(xgrad::cat({a[0] * a[0], a[1]}, 1)); });
   add("StackBackward0", true, two23, [](In a) { return one(xgrad::stack({a[0] * a[1], a[1]}, 0)); });
   add("CloneBackward0", true, x23, [](In a) { return one((a[0] * a[0]).clone()); });

@@ -298,8 +298,11 @@ BOOST_AUTO_TEST_CASE(isa_auto_choice_follows_measured_fma_rate) {
   }
   const double speedup = avx512_fma_speedup();
   BOOST_TEST_MESSAGE("512-bit over 256-bit FMA rate: " << speedup);
-  BOOST_TEST(speedup > 0.5);
-  BOOST_TEST(speedup < 3.0);
+  // No bounds on the value itself: it is a timing, and under a sanitizer at -Og on a loaded
+  // machine it measured 0.37 (CI). What is tested is that it was measured, once, and that the
+  // choice follows it.
+  BOOST_TEST(std::isfinite(speedup));
+  BOOST_TEST(speedup > 0.0);
   BOOST_TEST(avx512_fma_speedup() == speedup);  // measured once
   BOOST_TEST((best == (speedup >= kAvx512MinSpeedup ? Isa::kAvx512f : Isa::kAvx2)));
   const std::string why = kernel_isa_description();

@@ -465,20 +465,27 @@ std::vector<int64_t> broadcast_shapes_impl(IntArrayRef a, IntArrayRef b, const c
   return out;
 }
 
+namespace {
+// The in-place writes PyTorch forbids whether or not the op is recorded: into a view made under
+// no_grad, and into a leaf that requires grad (PyTorch's own error, in its words).
+void check_inplace_target(const Tensor& self, const char* op) {
+  const TensorImpl& impl = *self.impl();
+  XGRAD_CHECK(!(impl.no_grad_view && impl.grad_fn == nullptr), AutogradError,
+              "{}: a view was created in no_grad mode and is being modified in place with grad mode enabled; "
+              "this is ambiguous and forbidden (as PyTorch): make both the view and the in-place op inside "
+              "NoGradGuard, or both outside it",
+              op);
+  XGRAD_CHECK(!(self.is_leaf() && impl.requires_grad), AutogradError,
+              "{}: a leaf Variable that requires grad is being used in an in-place operation (sizes {}); wrap "
+              "parameter updates in xgrad::NoGradGuard or use an out-of-place op",
+              op, xgrad::to_string(self.sizes()));
+}
+}  // namespace
+
 void check_inplace(const Tensor& self, const char* op) {
   check_defined(self, op);
   if (GradMode::is_enabled() && self.requires_grad()) {
-    const TensorImpl& impl = *self.impl();
-    XGRAD_CHECK(!(impl.no_grad_view && impl.grad_fn == nullptr), AutogradError,
-                "{}: a view was created in no_grad mode and is being modified in place with grad mode enabled; "
-                "this is ambiguous and forbidden (as PyTorch): make both the view and the in-place op inside "
-                "NoGradGuard, or both outside it",
-                op);
-    // A leaf: PyTorch's own error, in its words (LibTorch code matches them).
-    XGRAD_CHECK(!self.is_leaf(), AutogradError,
-                "{}: a leaf Variable that requires grad is being used in an in-place operation (sizes {}); wrap "
-                "parameter updates in xgrad::NoGradGuard or use an out-of-place op",
-                op, xgrad::to_string(self.sizes()));
+    check_inplace_target(self, op);
     // A non-leaf: PyTorch records the op in the graph; xgrad records the ops that call
     // inplace_records instead of this function.
     XGRAD_THROW(AutogradError,
@@ -494,16 +501,8 @@ bool inplace_records(const Tensor& self, const char* op, TensorList operands) {
   bool any = self.requires_grad();
   for (const auto& t : operands) any = any || (t.defined() && t.requires_grad());
   if (!any) return false;
+  check_inplace_target(self, op);
   const TensorImpl& impl = *self.impl();
-  XGRAD_CHECK(!(impl.no_grad_view && impl.grad_fn == nullptr), AutogradError,
-              "{}: a view was created in no_grad mode and is being modified in place with grad mode enabled; "
-              "this is ambiguous and forbidden (as PyTorch): make both the view and the in-place op inside "
-              "NoGradGuard, or both outside it",
-              op);
-  XGRAD_CHECK(!(self.is_leaf() && impl.requires_grad), AutogradError,
-              "{}: a leaf Variable that requires grad is being used in an in-place operation (sizes {}); wrap "
-              "parameter updates in xgrad::NoGradGuard or use an out-of-place op",
-              op, xgrad::to_string(self.sizes()));
   // Writing into a view changes its base too: LibTorch rewrites the base's history (CopySlices).
   // Recording only the view's would leave the base with a history that no longer produces its
   // values, so a gradient through the base would be silently wrong.

@@ -220,6 +220,8 @@ void push_returns(jit::Stack& s, R&& r) {
 }
 
 void check_return_count(const jit::Stack& s, size_t want, const char* what);
+// TypeError unless a call returning Tensor& returned one of its Tensor arguments.
+void check_reference_return(bool found);
 
 // Pops a call's returns (the last values of the stack) as R.
 template <typename R>
@@ -229,6 +231,9 @@ R pop_returns(jit::Stack& s) {
     return;
   } else if constexpr (requires { std::tuple_size<R>::value; }) {
     constexpr size_t n = std::tuple_size<R>::value;
+    static_assert([]<size_t... I>(std::index_sequence<I...>) {
+      return (!std::is_reference_v<std::tuple_element_t<I, R>> && ...);
+    }(std::make_index_sequence<n>{}), "typed calls return tuples of values (std::tuple<Tensor, Tensor>), not references");
     check_return_count(s, n, "tuple");
     const size_t base = s.size() - n;
     return [&]<size_t... I>(std::index_sequence<I...>) {
@@ -286,9 +291,11 @@ void call_functor_boxed(void* f, jit::Stack* s) {
     run(std::index_sequence_for<A...>{});
     s->resize(base);
   } else {
-    R r = run(std::index_sequence_for<A...>{});
+    // Boxed before the arguments are popped: a returned reference may point at one of them.
+    jit::Stack out;
+    push_returns(out, run(std::index_sequence_for<A...>{}));
     s->resize(base);
-    push_returns(*s, std::move(r));
+    for (auto& v : out) s->push_back(std::move(v));
   }
 }
 }  // namespace detail
@@ -417,11 +424,27 @@ class TypedOperatorHandle<R(A...)> : public OperatorHandle {
       auto f = reinterpret_cast<R (*)(void*, A...)>(k->unboxed_.call);
       return f(k->unboxed_.functor.get(), std::forward<A>(args)...);
     }
+    static_assert(!std::is_reference_v<R> || std::is_same_v<R, Tensor&> || std::is_same_v<R, const Tensor&>,
+                  "a typed call returns a value, or Tensor& (an argument written in place)");
     jit::Stack stack;
     stack.reserve(sizeof...(A));
-    (stack.push_back(detail::box(std::forward<A>(args))), ...);
+    (stack.push_back(detail::box(static_cast<A&>(args))), ...);
     callBoxed(&stack);
-    return detail::pop_returns<R>(stack);
+    if constexpr (std::is_reference_v<R>) {
+      // An in-place op returning `Tensor&`: the reference is to the argument it wrote.
+      const Tensor result = detail::pop_returns<Tensor>(stack);
+      const Tensor* found = nullptr;
+      (
+          [&](auto& a) {
+            if constexpr (std::is_same_v<std::remove_cvref_t<decltype(a)>, Tensor>)
+              if (found == nullptr && a.is_same(result)) found = &a;
+          }(args),
+          ...);
+      detail::check_reference_return(found != nullptr);
+      return const_cast<Tensor&>(*found);
+    } else {
+      return detail::pop_returns<R>(stack);
+    }
   }
 };
 

@@ -287,6 +287,12 @@ void check_return_count(const jit::Stack& s, size_t want, const char* what) {
               s.size(), what, want);
 }
 
+void check_reference_return(bool found) {
+  XGRAD_CHECK(found, TypeError,
+              "call: the C++ signature returns Tensor&, but the kernel returned a tensor that is none of the Tensor "
+              "arguments; return Tensor (a value) instead");
+}
+
 // ---- the registry -------------------------------------------------------------------------------
 
 struct OperatorEntry {

@@ -46,6 +46,7 @@ Tensor tensorlist_op(const Tensor& self, TensorList others) {
   return r;
 }
 Tensor inplace_op(const Tensor& self, const Tensor& other) { return self.add_(other); }
+Tensor& inplace_ref(Tensor& self, const Tensor& other) { return self.mul_(other); }
 std::tuple<Tensor, Tensor> two_inplace(const Tensor& self, const Tensor& other) {
   other.add_(self);
   self.add_(other);
@@ -443,6 +444,30 @@ BOOST_AUTO_TEST_CASE(inplace_ops_are_checked_and_recorded) {
   op(d, one(1));
   BOOST_TEST(d.grad_fn() == nullptr);
   BOOST_TEST(d._version() > vd);
+}
+
+BOOST_AUTO_TEST_CASE(inplace_kernel_returning_a_reference) {
+  // LibTorch's in-place kernels take and return Tensor&: the typed call returns a reference to
+  // the argument, through the boxed path (fallbacks) and the direct one (CPU kernel only).
+  TestOp t("inplace_ref", "_test::inplace_ref(Tensor(a!) self, Tensor other) -> Tensor(a!)", TORCH_FN(inplace_ref));
+  auto typed = t.handle.typed<Tensor&(Tensor&, const Tensor&)>();
+  auto c = tensor({1.0, 2.0}).requires_grad_().clone();
+  Tensor& r = typed.call(c, tensor({3.0, 4.0}));
+  BOOST_TEST(&r == &c);
+  check_values(c, {3.0, 8.0});
+  BOOST_TEST(c.grad_fn()->name() == "NotImplemented");
+
+  auto lib = Library(Library::FRAGMENT, "_test", nullopt, __FILE__, __LINE__);
+  lib.def("_test::inplace_ref2(Tensor(a!) self, Tensor other) -> Tensor(a!)");
+  auto cpu = MAKE_TORCH_LIBRARY_IMPL(_test, CPU);
+  cpu.impl("inplace_ref2", TORCH_FN(inplace_ref));
+  auto d = tensor({2.0});
+  Tensor& r2 = Dispatcher::singleton()
+                   .findSchemaOrThrow("_test::inplace_ref2", "")
+                   .typed<Tensor&(Tensor&, const Tensor&)>()
+                   .call(d, tensor({5.0}));
+  BOOST_TEST(&r2 == &d);
+  check_values(d, {10.0});
 }
 
 BOOST_AUTO_TEST_CASE(two_written_arguments) {

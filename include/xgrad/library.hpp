@@ -25,6 +25,7 @@
 /// Registrations are owned by the `Library` object that made them: destroying it removes them
 /// (the static one of TORCH_LIBRARY lives until the program exits).
 
+#include <xgrad/device.hpp>
 #include <xgrad/error.hpp>
 #include <xgrad/optional.hpp>
 #include <xgrad/scalar.hpp>
@@ -368,6 +369,12 @@ class CppFunction {
   }
 };
 
+/// LibTorch's `torch::dispatch(k, f)`: `f` as the kernel for key `k`, for `impl(name, ...)`.
+inline CppFunction dispatch(DispatchKey k, CppFunction f) {
+  f.key_ = k;
+  return f;
+}
+
 // ---- the dispatcher ---------------------------------------------------------------------------
 
 namespace detail {
@@ -498,6 +505,8 @@ class Library final {
   Library& impl(const std::string& name, CppFunction f) &;
   /// The same, for key `k`, which must equal an IMPL library's own key.
   Library& impl(const std::string& name, DispatchKey k, CppFunction f) &;
+  /// The same, for a device's backend key (`m.impl("op", kCPU, f)`): CPU or CUDA.
+  Library& impl(const std::string& name, DeviceType device, CppFunction f) &;
 
   Kind kind() const { return kind_; }
   const std::string& ns() const { return ns_; }
@@ -556,23 +565,25 @@ CppFunction autogradNotImplementedInplaceOrViewFallback();
   void TORCH_LIBRARY_init_##ns(::xgrad::Library& m)
 
 /// LibTorch's TORCH_LIBRARY_FRAGMENT(ns, m): more definitions for namespace `ns`.
-#define TORCH_LIBRARY_FRAGMENT(ns, m)                                                                   \
-  static void XGRAD_LIBRARY_CONCAT(TORCH_LIBRARY_FRAGMENT_init_##ns##_, __LINE__)(::xgrad::Library&);   \
-  static const ::xgrad::detail::TorchLibraryInit XGRAD_LIBRARY_CONCAT(                                  \
-      TORCH_LIBRARY_FRAGMENT_static_init_##ns##_, __LINE__)(                                            \
-      ::xgrad::Library::FRAGMENT, &XGRAD_LIBRARY_CONCAT(TORCH_LIBRARY_FRAGMENT_init_##ns##_, __LINE__), \
-      #ns, ::xgrad::nullopt, __FILE__, __LINE__);                                                       \
-  void XGRAD_LIBRARY_CONCAT(TORCH_LIBRARY_FRAGMENT_init_##ns##_, __LINE__)(::xgrad::Library & m)
+#define TORCH_LIBRARY_FRAGMENT(ns, m) XGRAD_LIBRARY_FRAGMENT_(ns, m, __COUNTER__)
+#define XGRAD_LIBRARY_FRAGMENT_(ns, m, uid)                                                                       \
+  static void XGRAD_LIBRARY_CONCAT(TORCH_LIBRARY_FRAGMENT_init_##ns##_, uid)(::xgrad::Library&);                 \
+  static const ::xgrad::detail::TorchLibraryInit XGRAD_LIBRARY_CONCAT(TORCH_LIBRARY_FRAGMENT_static_init_##ns##_, \
+                                                                      uid)(                                       \
+      ::xgrad::Library::FRAGMENT, &XGRAD_LIBRARY_CONCAT(TORCH_LIBRARY_FRAGMENT_init_##ns##_, uid), #ns,           \
+      ::xgrad::nullopt, __FILE__, __LINE__);                                                                      \
+  void XGRAD_LIBRARY_CONCAT(TORCH_LIBRARY_FRAGMENT_init_##ns##_, uid)(::xgrad::Library & m)
 
 /// LibTorch's TORCH_LIBRARY_IMPL(ns, k, m) { m.impl(...); }: kernels of namespace `ns` for
 /// dispatch key `k` (CPU, Autograd, ADInplaceOrView, ...).
-#define TORCH_LIBRARY_IMPL(ns, k, m)                                                                        \
-  static void XGRAD_LIBRARY_CONCAT(TORCH_LIBRARY_IMPL_init_##ns##_##k##_, __LINE__)(::xgrad::Library&);     \
-  static const ::xgrad::detail::TorchLibraryInit XGRAD_LIBRARY_CONCAT(                                      \
-      TORCH_LIBRARY_IMPL_static_init_##ns##_##k##_, __LINE__)(                                              \
-      ::xgrad::Library::IMPL, &XGRAD_LIBRARY_CONCAT(TORCH_LIBRARY_IMPL_init_##ns##_##k##_, __LINE__), #ns,  \
-      ::xgrad::make_optional(::xgrad::DispatchKey::k), __FILE__, __LINE__);                                 \
-  void XGRAD_LIBRARY_CONCAT(TORCH_LIBRARY_IMPL_init_##ns##_##k##_, __LINE__)(::xgrad::Library & m)
+#define TORCH_LIBRARY_IMPL(ns, k, m) XGRAD_LIBRARY_IMPL_(ns, k, m, __COUNTER__)
+#define XGRAD_LIBRARY_IMPL_(ns, k, m, uid)                                                                       \
+  static void XGRAD_LIBRARY_CONCAT(TORCH_LIBRARY_IMPL_init_##ns##_##k##_, uid)(::xgrad::Library&);               \
+  static const ::xgrad::detail::TorchLibraryInit XGRAD_LIBRARY_CONCAT(TORCH_LIBRARY_IMPL_static_init_##ns##_##k##_, \
+                                                                      uid)(                                      \
+      ::xgrad::Library::IMPL, &XGRAD_LIBRARY_CONCAT(TORCH_LIBRARY_IMPL_init_##ns##_##k##_, uid), #ns,            \
+      ::xgrad::make_optional(::xgrad::DispatchKey::k), __FILE__, __LINE__);                                      \
+  void XGRAD_LIBRARY_CONCAT(TORCH_LIBRARY_IMPL_init_##ns##_##k##_, uid)(::xgrad::Library & m)
 
 /// LibTorch's test-only MAKE_TORCH_LIBRARY(ns): a DEF Library object whose lifetime you control.
 #define MAKE_TORCH_LIBRARY(ns) ::xgrad::Library(::xgrad::Library::DEF, #ns, ::xgrad::nullopt, __FILE__, __LINE__)

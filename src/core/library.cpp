@@ -656,6 +656,13 @@ Library& Library::impl(const std::string& name, CppFunction f) & {
   return impl(name, k, std::move(f));
 }
 
+Library& Library::impl(const std::string& name, DeviceType device, CppFunction f) & {
+  XGRAD_CHECK(device == DeviceType::CPU || device == DeviceType::CUDA, ValueError,
+              "Library::impl(\"{}\"): kernels can be registered for the CPU and CUDA devices, not {}", name,
+              static_cast<int>(device));
+  return impl(name, device == DeviceType::CPU ? DispatchKey::CPU : DispatchKey::CUDA, std::move(f));
+}
+
 Library& Library::impl(const std::string& name, DispatchKey k, CppFunction f) & {
   XGRAD_CHECK(!key_ || *key_ == k, ValueError,
               "Library::impl(\"{}\"): explicitly provided dispatch key ({}) is inconsistent with the dispatch key of "

@@ -9,6 +9,7 @@
 #include "support/bad_input.hpp"
 #include "support/testing.hpp"
 
+#include <algorithm>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -58,6 +59,7 @@ std::tuple<Tensor, Tensor> two_views(const Tensor& self, const Tensor& other) { 
 std::tuple<Tensor, Tensor> second_view(const Tensor& self, const Tensor& other) { return {self.clone(), other.alias()}; }
 Tensor fake_view(const Tensor& self, const Tensor& /*other*/) { return self.clone(); }
 Tensor returns_input(const Tensor& self, const Tensor& /*other*/) { return self; }
+Tensor returns_twice(const Tensor& self) { return self * 2; }
 
 // The registration LibTorch's tests make: schema, CPU kernel, both fallbacks.
 struct TestOp {
@@ -91,6 +93,12 @@ Tensor one(double v, bool requires_grad = false) { return tensor({v}).set_requir
 // A registration at static initialisation, as users write it.
 TORCH_LIBRARY(xgrad_static_ops, m) { m.def("xgrad_static_ops::mul(Tensor self, Tensor other) -> Tensor"); }
 TORCH_LIBRARY_IMPL(xgrad_static_ops, CPU, m) { m.impl("mul", TORCH_FN(my_mul)); }
+TORCH_LIBRARY_FRAGMENT(xgrad_static_ops, m) {
+  m.def("xgrad_static_ops::neg(Tensor self) -> Tensor");
+  m.impl("neg", kCPU, [](const Tensor& x) { return -x; });
+  m.def("xgrad_static_ops::twice(Tensor self) -> Tensor");
+  m.impl("twice", dispatch(DispatchKey::CPU, TORCH_FN(returns_twice)));
+}
 
 // ---- schemas ------------------------------------------------------------------------------------
 
@@ -188,6 +196,13 @@ BOOST_AUTO_TEST_CASE(static_registration_and_typed_call) {
   auto typed = op.typed<Tensor(const Tensor&, const Tensor&)>();
   check_values(typed.call(a, b), {3.0, -8.0});
   check_values(adl_check::call_two(op, a, b), {3.0, -8.0});
+  // A fragment's definitions, with kernels given by device and by torch::dispatch.
+  auto neg = Dispatcher::singleton().findSchemaOrThrow("xgrad_static_ops::neg", "");
+  check_values(callOpUnboxed<Tensor, const Tensor&>(neg, a), {-1.5, 2.0});
+  auto twice = Dispatcher::singleton().findSchemaOrThrow("xgrad_static_ops::twice", "");
+  check_values(callOpUnboxed<Tensor, const Tensor&>(twice, a), {3.0, -4.0});
+  const auto names = Dispatcher::singleton().operator_names();
+  BOOST_TEST(std::count(names.begin(), names.end(), "xgrad_static_ops::neg") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(cpu_kernel_without_autograd_kernel_records_its_own_ops) {

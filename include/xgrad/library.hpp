@@ -17,10 +17,11 @@
 /// of one type, `()`-tuples or `Tensor[]`; kernels for the keys CPU (also
 /// CompositeExplicitAutograd), CompositeImplicitAutograd, Autograd (also AutogradCPU) and
 /// ADInplaceOrView; LibTorch's `autogradNotImplementedFallback()` and
-/// `autogradNotImplementedInplaceOrViewFallback()` (see xgrad/autograd/... below). Not
+/// `autogradNotImplementedInplaceOrViewFallback()` (namespace xgrad::autograd, below). Not
 /// supported: TorchScript (no `torch.ops` from Python), backend fallbacks (`m.fallback`), custom
-/// classes, the boxed `callBoxed` API for user code, other dispatch keys (CUDA kernels are
-/// accepted and never called: xgrad runs on the CPU).
+/// classes, LibTorch's IValue (boxed calls take a stack of xgrad::BoxedValue), other dispatch
+/// keys (CUDA kernels are accepted and never called: xgrad runs on the CPU). docs/custom-ops.md
+/// has the details.
 ///
 /// Registrations are owned by the `Library` object that made them: destroying it removes them
 /// (the static one of TORCH_LIBRARY lives until the program exits).

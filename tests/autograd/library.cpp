@@ -10,6 +10,8 @@
 #include "support/testing.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -60,6 +62,14 @@ std::tuple<Tensor, Tensor> second_view(const Tensor& self, const Tensor& other) 
 Tensor fake_view(const Tensor& self, const Tensor& /*other*/) { return self.clone(); }
 Tensor returns_input(const Tensor& self, const Tensor& /*other*/) { return self; }
 Tensor returns_twice(const Tensor& self) { return self * 2; }
+// Every supported argument type, through the boxed path: self * s summed over `dims` when
+// `flag`, plus eps, plus k (or 0), times the length of `mode`.
+Tensor many_types(const Tensor& self, const Scalar& s, IntArrayRef dims, bool flag, const std::string& mode,
+                  double eps, optional<int64_t> k) {
+  Tensor r = self * s;
+  if (flag) r = r.sum(dims);
+  return (r + eps + static_cast<double>(k.value_or(0))) * static_cast<double>(mode.size());
+}
 
 // The registration LibTorch's tests make: schema, CPU kernel, both fallbacks.
 struct TestOp {
@@ -594,4 +604,39 @@ BOOST_AUTO_TEST_CASE(custom_op_called_inside_a_kernel_runs_below_autograd) {
   BOOST_TEST(!inner_had_grad_fn);
   BOOST_TEST(out.grad_fn()->name() == "NotImplemented");
   BOOST_TEST(out.grad_fn()->next_edge(0).function->name() == "AccumulateGrad");
+}
+
+BOOST_AUTO_TEST_CASE(every_argument_type_through_the_boxed_path) {
+  TestOp t("many_types",
+           "_test::many_types(Tensor self, Scalar s, int[] dims, bool flag, str mode, float eps, int? k) -> Tensor",
+           TORCH_FN(many_types));
+  auto typed = t.handle.typed<Tensor(const Tensor&, const Scalar&, IntArrayRef, bool, const std::string&, double,
+                                     optional<int64_t>)>();
+  auto x = tensor({{1.0, 2.0}, {3.0, 4.0}}).requires_grad_();
+  const std::vector<int64_t> dims{1};
+  // (x * 2).sum(1) = [6, 14]; + 0.5 + 3 = [9.5, 17.5]; * len("ab") = [19, 35]
+  auto y = typed.call(x, 2, dims, true, "ab", 0.5, 3);
+  check_values(y, {19.0, 35.0});
+  BOOST_TEST(y.grad_fn()->name() == "NotImplemented");
+  check_values(typed.call(x, 2, dims, false, "a", 0.0, nullopt), {2.0, 4.0, 6.0, 8.0});
+  check_values(y, {19.0, 35.0});
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_calls) {
+  TestOp t("concurrent", "_test::concurrent(Tensor self, Tensor other) -> Tensor", TORCH_FN(my_mul));
+  std::atomic<int> bad{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      for (int n = 0; n < 200; ++n) {
+        auto a = tensor({double(i), double(n)}).requires_grad_(n % 2 == 0);
+        auto out = callOpUnboxed<Tensor, const Tensor&, const Tensor&>(t.handle, a, tensor({2.0, 3.0}));
+        const auto v = out.to_vector<double>();
+        const bool graph_ok = (n % 2 == 0) == (out.grad_fn() != nullptr);
+        if (v[0] != 2.0 * i || v[1] != 3.0 * n || !graph_ok) ++bad;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  BOOST_TEST(bad.load() == 0);
 }

@@ -34,6 +34,7 @@
 #include <xgrad/autograd/variable.hpp>
 #include <xgrad/autograd/basic_ops.hpp>
 #include <xgrad/native.hpp>
+#include <xgrad/library.hpp>
 #include <xgrad/profiler.hpp>
 #include <xgrad/nn.hpp>
 #include <xgrad/optim.hpp>

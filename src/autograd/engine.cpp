@@ -408,7 +408,9 @@ variable_list grad(const variable_list& outputs, const variable_list& inputs, co
   std::vector<std::shared_ptr<Node>> keep_alive;  // accumulators created here must outlive execute()
   for (size_t i = 0; i < inputs.size(); ++i) {
     XGRAD_CHECK(inputs[i].defined() && inputs[i].requires_grad(), AutogradError,
-                "grad: input #{} does not require grad", i);
+                "grad: One of the differentiated Tensors does not require grad (input #{} {}); differentiate only "
+                "with respect to tensors that require grad",
+                i, inputs[i].defined() ? "does not require grad" : "is undefined");
     Edge e = gradient_edge(inputs[i]);
     keep_alive.push_back(e.function);
     captures.push_back({e.function.get(), e.input_nr, i});

@@ -603,7 +603,7 @@ void TensorDataContainer::fill(const Tensor& out, int64_t& index) const {
   // As LibTorch, a complex std::vector never converts to a real dtype, even with imaginary parts 0
   // (a complex literal does when its imaginary part is 0: convert_scalar checks that).
   XGRAD_CHECK(!(kind_ == Kind::Vector && is_complex_node() && !is_complex(out.dtype())), ValueError,
-              "tensor: can not do torch::tensor(complex, dtype=non-complex) because complex can not be casted to real "
+              "tensor: can not do xgrad::tensor(complex, dtype=non-complex) because complex can not be casted to real "
               "number without loss of information (asked for {}; give a complex dtype)",
               dtype_name(out.dtype()));
   dispatch_storage(out.dtype(), "tensor", [&]<typename T>() {

@@ -300,7 +300,7 @@ BOOST_AUTO_TEST_CASE(complex_to_real_follows_libtorch) {
   check_throws_with<ValueError>([] { tensor({complex<float>(0.1f, 0.2f), complex<float>(0.3f, 0.4f)}, kFloat); },
                                 "value cannot be converted to type float without overflow");
   check_throws_with<ValueError>([] { tensor(std::vector<complex<float>>{{0.1f, 0.2f}}, kFloat); },
-                                "can not do torch::tensor(complex, dtype=non-complex)");
+                                "can not do xgrad::tensor(complex, dtype=non-complex)");
   check_exact(tensor(complex<double>(2.5, 0), kFloat64), kFloat64, {2.5});
   // Converting complex values to a real dtype is refused (PyTorch keeps the real part with a
   // warning; xgrad's ops convert integer inputs with to(), where that would be a wrong value).

@@ -8,6 +8,7 @@
 #include <xgrad/device.hpp>
 #include <xgrad/error.hpp>
 
+#include <complex>
 #include <cstdint>
 #include <limits>
 #include <ostream>
@@ -16,9 +17,14 @@
 namespace xgrad {
 
 /// Element types. Float, Double, Long, Bool, Int, Byte, Char and Short are storage dtypes
-/// (float32, float64, int64, bool, int32, uint8, int8, int16). Half, BFloat16, ComplexFloat and
-/// ComplexDouble are named so that LibTorch programs mentioning them compile, but xgrad has no
-/// storage for them: creating or converting to one throws TypeError (see is_supported()).
+/// (float32, float64, int64, bool, int32, uint8, int8, int16) that every op computes with.
+/// ComplexFloat and ComplexDouble (complex64, complex128; elements `xgrad::complex<float>` /
+/// `<double>`) are stored, created (`tensor(...)`, `zeros`, `empty`), converted from real and
+/// complex dtypes (`to`, `copy_`, `clone`; to a real dtype is a TypeError, where PyTorch keeps the
+/// real part with a warning), viewed and indexed, read (`item<complex<double>>()`), compared (`equal`,
+/// `allclose`) and printed; any other op on them throws TypeError naming the op. Half and
+/// BFloat16 are named so that LibTorch programs mentioning them compile, but xgrad has no storage
+/// for them: creating or converting to one throws TypeError (see is_supported()).
 enum class ScalarType : int8_t {
   Float,
   Double,
@@ -55,8 +61,16 @@ constexpr ScalarType kShort = ScalarType::Short;
 constexpr ScalarType kFloat16 = ScalarType::Half;
 constexpr ScalarType kHalf = ScalarType::Half;
 constexpr ScalarType kBFloat16 = ScalarType::BFloat16;
+/// Stored, with the limited set of ops listed above.
 constexpr ScalarType kComplexFloat = ScalarType::ComplexFloat;
 constexpr ScalarType kComplexDouble = ScalarType::ComplexDouble;
+constexpr ScalarType kComplex64 = ScalarType::ComplexFloat;
+constexpr ScalarType kComplex128 = ScalarType::ComplexDouble;
+
+/// LibTorch's `c10::complex<T>`: the element type of complex tensors. std::complex has the same
+/// layout (real part, then imaginary part) and the arithmetic and std::abs a program expects.
+template <typename T>
+using complex = std::complex<T>;
 
 /// PyTorch's name: "torch.float32" without the module prefix ("float32", "int32", "uint8").
 std::string_view dtype_name(ScalarType t);
@@ -76,8 +90,11 @@ constexpr bool is_integral(ScalarType t, bool include_bool) {
 }
 /// PyTorch's isSignedType: false for uint8 and bool.
 constexpr bool is_signed(ScalarType t) { return t != ScalarType::Byte && t != ScalarType::Bool; }
-/// Whether xgrad has storage for `t` (false for float16, bfloat16 and the complex types).
-constexpr bool is_supported(ScalarType t) { return static_cast<int>(t) <= static_cast<int>(ScalarType::Short); }
+/// Whether xgrad has storage for `t` (false for float16 and bfloat16 only; the complex types
+/// are stored, with few ops: see ScalarType).
+constexpr bool is_supported(ScalarType t) {
+  return static_cast<int>(t) <= static_cast<int>(ScalarType::Short) || is_complex(t);
+}
 
 template <typename T>
 constexpr ScalarType scalar_type_of();
@@ -97,6 +114,10 @@ template <>
 constexpr ScalarType scalar_type_of<int8_t>() { return kInt8; }
 template <>
 constexpr ScalarType scalar_type_of<int16_t>() { return kInt16; }
+template <>
+constexpr ScalarType scalar_type_of<complex<float>>() { return kComplexFloat; }
+template <>
+constexpr ScalarType scalar_type_of<complex<double>>() { return kComplexDouble; }
 
 /// LibTorch's `caffe2::TypeMeta`, reduced to what programs do with it: a value naming an element
 /// type, which get_default_dtype() returns and set_default_dtype() takes. Convert with
@@ -129,8 +150,9 @@ ScalarType get_default_dtype_as_scalartype();
 void set_default_dtype(TypeMeta dtype);
 
 /// PyTorch's `torch.promote_types(a, b)`: the dtype both convert to in arithmetic. float64 >
-/// float32 > integers > bool; among integers the wider one, and uint8 with int8 gives int16.
-/// TypeError for the named-only dtypes.
+/// float32 > integers > bool; among integers the wider one, and uint8 with int8 gives int16; a
+/// complex type with any other gives complex (complex128 when either side is 64-bit floating
+/// or complex128). TypeError for the named-only dtypes.
 ScalarType promote_types(ScalarType a, ScalarType b);
 
 /// Options for factories: dtype, device and requires_grad, chainable as in LibTorch.

@@ -16,6 +16,12 @@
 /// and `tensor({1.0f, 2.0})` throw TypeError naming both types (write `{1., 2.}`). Ragged lists
 /// (`{{1, 2}, {3}}`) throw ValueError naming the dimension.
 ///
+/// Complex literals (`xgrad::complex<float>` / `<double>`, and vectors of them) give
+/// complex64 / complex128. A real literal or vector converts to a complex dtype given in the
+/// options; a complex literal to a real dtype only when its imaginary part is 0 (ValueError
+/// "cannot be converted to type float without overflow" otherwise), and a complex vector never
+/// (ValueError), as LibTorch.
+///
 /// Also declared here: `eye(n, m)`, the rectangular identity.
 
 #include <xgrad/tensor.hpp>
@@ -44,17 +50,25 @@ class TensorDataContainer {
   template <std::floating_point T>
   TensorDataContainer(T v)  // NOLINT
       : kind_(Kind::Scalar), type_(kFloat32), lit_(literal_of<T>()), d_(static_cast<double>(v)) {}
+  TensorDataContainer(complex<float> v)  // NOLINT
+      : kind_(Kind::Scalar), type_(kComplexFloat), lit_(Literal::ComplexFloat), d_(v.real()), im_(v.imag()) {}
+  TensorDataContainer(complex<double> v)  // NOLINT
+      : kind_(Kind::Scalar), type_(kComplexDouble), lit_(Literal::ComplexDouble), d_(v.real()), im_(v.imag()) {}
   TensorDataContainer(std::initializer_list<TensorDataContainer> list);  // NOLINT
   TensorDataContainer(const std::vector<float>& v);    // NOLINT
   TensorDataContainer(const std::vector<double>& v);   // NOLINT
   TensorDataContainer(const std::vector<int64_t>& v);  // NOLINT
   TensorDataContainer(const std::vector<int>& v);      // NOLINT
   TensorDataContainer(const std::vector<bool>& v);     // NOLINT
+  TensorDataContainer(const std::vector<complex<float>>& v);   // NOLINT
+  TensorDataContainer(const std::vector<complex<double>>& v);  // NOLINT
   TensorDataContainer(ArrayRef<float> v);    // NOLINT
   TensorDataContainer(ArrayRef<double> v);   // NOLINT
   TensorDataContainer(ArrayRef<int64_t> v);  // NOLINT
   TensorDataContainer(ArrayRef<int> v);      // NOLINT
   TensorDataContainer(ArrayRef<bool> v);     // NOLINT
+  TensorDataContainer(ArrayRef<complex<float>> v);   // NOLINT
+  TensorDataContainer(ArrayRef<complex<double>> v);  // NOLINT
 
   /// The node's kind, as LibTorch's: a scalar literal, a braced list, or a 1-D std::vector /
   /// ArrayRef of values (which LibTorch holds as a tensor).
@@ -85,7 +99,7 @@ class TensorDataContainer {
   enum class Kind : uint8_t { Scalar, List, Vector };
   // The C++ type of the literals (LibTorch's scalar_type() of a container): a braced list
   // needs one for all its elements. None for an empty `{}`.
-  enum class Literal : uint8_t { None, Bool, Int8, UInt8, Int16, Int32, Int64, Float, Double };
+  enum class Literal : uint8_t { None, Bool, Int8, UInt8, Int16, Int32, Int64, Float, Double, ComplexFloat, ComplexDouble };
   template <typename T>
   static constexpr Literal literal_of() {
     if constexpr (std::floating_point<T>)
@@ -106,11 +120,16 @@ class TensorDataContainer {
   Kind kind_;
   ScalarType type_ = kFloat32;
   Literal lit_ = Literal::None;
-  double d_ = 0.0;
+  double d_ = 0.0;   // a floating literal, or a complex literal's real part
+  double im_ = 0.0;  // a complex literal's imaginary part
   int64_t i_ = 0;
   std::vector<TensorDataContainer> children_;
   std::vector<double> dvec_;   // std::vector<float/double> payload
   std::vector<int64_t> ivec_;  // std::vector<int64_t/int/bool> payload
+  std::vector<complex<double>> cvec_;  // std::vector<complex<float/double>> payload
+
+  bool is_complex_node() const { return lit_ == Literal::ComplexFloat || lit_ == Literal::ComplexDouble; }
+  size_t vector_size() const { return is_complex_node() ? cvec_.size() : dvec_.empty() ? ivec_.size() : dvec_.size(); }
 };
 
 /// LibTorch's text of a literal tree: a scalar as `operator<<` prints its C++ type (`1.1`,

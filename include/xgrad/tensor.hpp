@@ -612,7 +612,12 @@ std::vector<int64_t> contiguous_strides(IntArrayRef sizes);
 
 namespace detail {
 [[noreturn]] void throw_dtype_mismatch(const char* what, ScalarType requested, ScalarType actual);
+// The element as double; a complex element with a nonzero imaginary part is a ValueError.
 double read_as_double(const TensorImpl& impl, int64_t offset);
+// The element as complex<double>, from any storage dtype.
+std::complex<double> read_as_complex(const TensorImpl& impl, int64_t offset);
+template <typename T>
+inline constexpr bool is_complex_v = std::is_same_v<T, complex<float>> || std::is_same_v<T, complex<double>>;
 // The element as int64; a float NaN, infinity or value outside int64 is a ValueError naming `op`.
 int64_t read_as_int64(const TensorImpl& impl, int64_t offset, const char* op);
 // v as integer type T, or ValueError naming `op` when it does not fit.
@@ -639,6 +644,8 @@ T Tensor::item() const {
               xgrad::to_string(IntArrayRef(impl_->sizes)));
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
     return detail::narrow_int<T>(detail::read_as_int64(*impl_, 0, "item"), "item");
+  else if constexpr (detail::is_complex_v<T>)
+    return static_cast<T>(detail::read_as_complex(*impl_, 0));
   else
     return static_cast<T>(detail::read_as_double(*impl_, 0));
 }
@@ -651,6 +658,8 @@ std::vector<T> Tensor::to_vector() const {
   for (int64_t i = 0; i < c.numel(); ++i) {
     if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
       out[static_cast<size_t>(i)] = detail::narrow_int<T>(detail::read_as_int64(*c.impl_, i, "to_vector"), "to_vector");
+    else if constexpr (detail::is_complex_v<T>)
+      out[static_cast<size_t>(i)] = static_cast<T>(detail::read_as_complex(*c.impl_, i));
     else
       out[static_cast<size_t>(i)] = static_cast<T>(detail::read_as_double(*c.impl_, i));
   }

@@ -5,7 +5,8 @@
 // dispatch_all covers every storage dtype (8 instantiations of the lambda); dispatch_std covers
 // the four original ones (float32, float64, int64, bool) for ops whose other integer inputs are
 // converted to int64 first, so that they do not pay for 8 instantiations. The named-only dtypes
-// (float16, bfloat16, complex) have no storage and throw TypeError in every dispatcher.
+// (float16, bfloat16) have no storage and throw TypeError in every dispatcher; the complex
+// dtypes are stored but only dispatch_storage lets them through (the others throw TypeError).
 
 #include <xgrad/dtype.hpp>
 #include <xgrad/error.hpp>
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 namespace xgrad::detail {
 
@@ -62,6 +64,19 @@ decltype(auto) dispatch_all(ScalarType t, const char* op, F&& f) {
   }
   throw_unsupported_dtype(t, op);
 }
+
+// Every stored dtype: dispatch_all's eight and the two complex types (xgrad::complex<float>,
+// <double>). Only for the few ops that handle complex tensors (creation, conversion, printing,
+// comparison); 10 instantiations of the lambda.
+template <typename F>
+decltype(auto) dispatch_storage(ScalarType t, const char* op, F&& f) {
+  if (t == ScalarType::ComplexFloat) return f.template operator()<complex<float>>();
+  if (t == ScalarType::ComplexDouble) return f.template operator()<complex<double>>();
+  return dispatch_all(t, op, std::forward<F>(f));
+}
+
+template <typename T>
+inline constexpr bool is_complex_element_v = std::is_same_v<T, complex<float>> || std::is_same_v<T, complex<double>>;
 
 // float32, float64, int64 and bool only; other integer dtypes throw TypeError naming `op`
 // (callers convert them to int64 before dispatching).

@@ -39,7 +39,7 @@ namespace {
 // Fills a fresh contiguous tensor with one value, converted with the same checks as a scalar
 // conversion (NaN into int64 is a ValueError, not undefined behaviour).
 void fill_contiguous(const Tensor& t, double value, const char* op) {
-  detail::dispatch_all(t.dtype(), op, [&]<typename T>() {
+  detail::dispatch_storage(t.dtype(), op, [&]<typename T>() {
     const T v = detail::convert_scalar<T>(value, op);
     T* p = static_cast<T*>(t.impl()->data());
     std::fill(p, p + t.numel(), v);
@@ -349,7 +349,9 @@ int type_rank(ScalarType t) {
     case ScalarType::Long: return 1;
     case ScalarType::Float: return 2;
     case ScalarType::Double: return 3;
-    default: return 0;  // literals are only ever of the four kinds above
+    case ScalarType::ComplexFloat: return 4;
+    case ScalarType::ComplexDouble: return 5;
+    default: return 0;  // literals are only ever of the six kinds above
   }
 }
 }  // namespace
@@ -366,6 +368,8 @@ const char* TensorDataContainer::literal_name(Literal l) {
     case Literal::Int64: return "Long";
     case Literal::Float: return "Float";
     case Literal::Double: return "Double";
+    case Literal::ComplexFloat: return "ComplexFloat";
+    case Literal::ComplexDouble: return "ComplexDouble";
   }
   return "unknown";
 }
@@ -397,6 +401,14 @@ TensorDataContainer::TensorDataContainer(const std::vector<int>& v)
     : kind_(Kind::Vector), type_(kInt64), lit_(Literal::Int32), ivec_(v.begin(), v.end()) {}
 TensorDataContainer::TensorDataContainer(const std::vector<bool>& v)
     : kind_(Kind::Vector), type_(kBool), lit_(Literal::Bool), ivec_(v.begin(), v.end()) {}
+TensorDataContainer::TensorDataContainer(const std::vector<complex<float>>& v)
+    : kind_(Kind::Vector), type_(kComplexFloat), lit_(Literal::ComplexFloat), cvec_(v.begin(), v.end()) {}
+TensorDataContainer::TensorDataContainer(const std::vector<complex<double>>& v)
+    : kind_(Kind::Vector), type_(kComplexDouble), lit_(Literal::ComplexDouble), cvec_(v) {}
+TensorDataContainer::TensorDataContainer(ArrayRef<complex<float>> v)
+    : kind_(Kind::Vector), type_(kComplexFloat), lit_(Literal::ComplexFloat), cvec_(v.begin(), v.end()) {}
+TensorDataContainer::TensorDataContainer(ArrayRef<complex<double>> v)
+    : kind_(Kind::Vector), type_(kComplexDouble), lit_(Literal::ComplexDouble), cvec_(v.begin(), v.end()) {}
 TensorDataContainer::TensorDataContainer(ArrayRef<float> v)
     : kind_(Kind::Vector), type_(kFloat32), lit_(Literal::Float), dvec_(v.begin(), v.end()) {}
 TensorDataContainer::TensorDataContainer(ArrayRef<double> v)
@@ -419,6 +431,8 @@ ScalarType TensorDataContainer::scalar_type() const {
     case Literal::Int64: return kInt64;
     case Literal::Float: return kFloat32;
     case Literal::Double: return kFloat64;
+    case Literal::ComplexFloat: return kComplexFloat;
+    case Literal::ComplexDouble: return kComplexDouble;
   }
   return kFloat32;
 }
@@ -428,6 +442,10 @@ Scalar TensorDataContainer::scalar() const {
               "TensorDataContainer::scalar: Can only call `scalar()` on a TensorDataContainer that has `is_scalar() == "
               "true` (this one is {})",
               is_init_list() ? "a braced list" : "a vector of values");
+  XGRAD_CHECK(!is_complex_node(), TypeError,
+              "TensorDataContainer::scalar: the literal ({}, {}) is complex, which xgrad's Scalar cannot hold; "
+              "make a tensor of it with xgrad::tensor()",
+              d_, im_);
   if (lit_ == Literal::Bool) return Scalar(i_ != 0);
   if (type_ == kFloat32 || type_ == kFloat64) return Scalar(d_);
   return Scalar(i_);
@@ -447,7 +465,7 @@ Tensor TensorDataContainer::tensor() const {
               "true` (this one is {})",
               is_scalar() ? "a scalar" : "a braced list");
   const ScalarType dtype = scalar_type();
-  const auto n = static_cast<int64_t>(dvec_.empty() ? ivec_.size() : dvec_.size());
+  const auto n = static_cast<int64_t>(vector_size());
   Tensor t = make_tensor({n}, dtype, "TensorDataContainer::tensor");
   int64_t index = 0;
   fill(t, index);
@@ -465,14 +483,28 @@ std::ostream& operator<<(std::ostream& os, const TensorDataContainer& data) {
       default: os << i; break;
     }
   };
+  // A complex value as its C++ type streams: (re,im).
+  const auto complex_value = [&](complex<double> c) {
+    if (data.lit_ == TensorDataContainer::Literal::ComplexFloat)
+      os << complex<float>(c);
+    else
+      os << c;
+  };
   switch (data.kind_) {
-    case TensorDataContainer::Kind::Scalar: value(data.d_, data.i_); break;
+    case TensorDataContainer::Kind::Scalar:
+      if (data.is_complex_node())
+        complex_value(complex<double>(data.d_, data.im_));
+      else
+        value(data.d_, data.i_);
+      break;
     case TensorDataContainer::Kind::Vector: {
       os << '{';
-      const size_t n = data.dvec_.empty() ? data.ivec_.size() : data.dvec_.size();
+      const size_t n = data.vector_size();
       for (size_t k = 0; k < n; ++k) {
         if (k > 0) os << ", ";
-        if (data.dvec_.empty())
+        if (data.is_complex_node())
+          complex_value(data.cvec_[k]);
+        else if (data.dvec_.empty())
           value(0.0, data.ivec_[k]);
         else
           value(data.dvec_[k], 0);
@@ -499,8 +531,7 @@ std::vector<int64_t> TensorDataContainer::sizes() const {
   while (true) {
     if (node->kind_ == Kind::Scalar) return out;
     if (node->kind_ == Kind::Vector) {
-      out.push_back(static_cast<int64_t>(node->type_ == kFloat32 || node->type_ == kFloat64 ? node->dvec_.size()
-                                                                                            : node->ivec_.size()));
+      out.push_back(static_cast<int64_t>(node->vector_size()));
       return out;
     }
     out.push_back(static_cast<int64_t>(node->children_.size()));
@@ -523,13 +554,19 @@ void TensorDataContainer::check_regular(size_t depth) const {
     };
     const auto rec = [&](const auto& self, const TensorDataContainer& n) -> void {
       const bool dbl = n.type_ == kFloat32 || n.type_ == kFloat64;
+      if (n.kind_ == Kind::Scalar && n.is_complex_node()) {
+        out += fmt::format("({},{})", n.d_, n.im_);
+        return;
+      }
       if (n.kind_ == Kind::Scalar) return scalar(dbl, n.d_, n.i_);
       out += '{';
-      const size_t count = n.kind_ == Kind::List ? n.children_.size() : dbl ? n.dvec_.size() : n.ivec_.size();
+      const size_t count = n.kind_ == Kind::List ? n.children_.size() : n.vector_size();
       for (size_t k = 0; k < count; ++k) {
         if (k > 0) out += ", ";
         if (n.kind_ == Kind::List)
           self(self, n.children_[k]);
+        else if (n.is_complex_node())
+          out += fmt::format("({},{})", n.cvec_[k].real(), n.cvec_[k].imag());
         else
           scalar(dbl, dbl ? n.dvec_[k] : 0.0, dbl ? 0 : n.ivec_[k]);
       }
@@ -563,16 +600,26 @@ std::optional<ScalarType> TensorDataContainer::inferred_dtype() const {
 }
 
 void TensorDataContainer::fill(const Tensor& out, int64_t& index) const {
-  dispatch_all(out.dtype(), "tensor", [&]<typename T>() {
+  // As LibTorch, a complex std::vector never converts to a real dtype, even with imaginary parts 0
+  // (a complex literal does when its imaginary part is 0: convert_scalar checks that).
+  XGRAD_CHECK(!(kind_ == Kind::Vector && is_complex_node() && !is_complex(out.dtype())), ValueError,
+              "tensor: can not do xgrad::tensor(complex, dtype=non-complex) because complex can not be casted to real "
+              "number without loss of information (asked for {}; give a complex dtype)",
+              dtype_name(out.dtype()));
+  dispatch_storage(out.dtype(), "tensor", [&]<typename T>() {
     T* p = static_cast<T*>(out.impl()->data());
     switch (kind_) {
       case Kind::Scalar:
-        p[index++] = type_ == kFloat32 || type_ == kFloat64 ? convert_scalar<T>(d_, "tensor")
-                                                            : convert_scalar<T>(i_, "tensor");
+        if (is_complex_node())
+          p[index++] = convert_scalar<T>(complex<double>(d_, im_), "tensor");
+        else
+          p[index++] = type_ == kFloat32 || type_ == kFloat64 ? convert_scalar<T>(d_, "tensor")
+                                                              : convert_scalar<T>(i_, "tensor");
         return;
       case Kind::Vector:
         for (double v : dvec_) p[index++] = convert_scalar<T>(v, "tensor");
         for (int64_t v : ivec_) p[index++] = convert_scalar<T>(v, "tensor");
+        for (const complex<double>& v : cvec_) p[index++] = convert_scalar<T>(v, "tensor");
         return;
       case Kind::List:
         for (const auto& c : children_) c.fill(out, index);

@@ -57,16 +57,19 @@ std::string pad_left(std::string s, size_t width) {
 // widens exactly, as Python's .tolist() does), int64 for int64 and bool.
 struct Values {
   bool floating = false;
+  bool complex = false;  // d holds the real parts, im the imaginary parts
   bool boolean = false;
   std::vector<int64_t> sizes;  // sizes of the shown block
   std::vector<bool> cut;       // dimension d was shortened: `...` goes after `edgeitems` items
   std::vector<double> d;
+  std::vector<double> im;
   std::vector<int64_t> i;
 };
 
 Values read_values(const TensorImpl& impl, bool summarize, int64_t edge) {
   Values v;
-  v.floating = is_floating_point(impl.dtype);
+  v.complex = is_complex(impl.dtype);
+  v.floating = is_floating_point(impl.dtype) || v.complex;
   v.boolean = impl.dtype == kBool;
   const size_t ndim = impl.sizes.size();
   v.sizes = impl.sizes.vec();
@@ -83,7 +86,7 @@ Values read_values(const TensorImpl& impl, bool summarize, int64_t edge) {
     v.d.reserve(static_cast<size_t>(count));
   else
     v.i.reserve(static_cast<size_t>(count));
-  detail::dispatch_all(impl.dtype, "print", [&]<typename T>() {
+  detail::dispatch_storage(impl.dtype, "print", [&]<typename T>() {
     const T* p = static_cast<const T*>(impl.data());
     std::vector<int64_t> index(ndim, 0);
     for (int64_t n = 0; n < count; ++n) {
@@ -93,7 +96,10 @@ Values read_values(const TensorImpl& impl, bool summarize, int64_t edge) {
         const int64_t real = v.cut[k] && index[k] >= edge ? impl.sizes[k] - 2 * edge + index[k] : index[k];
         off += real * impl.strides[k];
       }
-      if constexpr (std::is_floating_point_v<T>)
+      if constexpr (detail::is_complex_element_v<T>) {
+        v.d.push_back(static_cast<double>(p[off].real()));
+        v.im.push_back(static_cast<double>(p[off].imag()));
+      } else if constexpr (std::is_floating_point_v<T>)
         v.d.push_back(static_cast<double>(p[off]));
       else
         v.i.push_back(static_cast<int64_t>(p[off]));
@@ -109,14 +115,16 @@ Values read_values(const TensorImpl& impl, bool summarize, int64_t edge) {
 // torch._tensor_str._Formatter: one width and mode for every element of a tensor.
 class Formatter {
  public:
-  Formatter(const Values& values, const PrintOptions& opts)
+  // `parts`: the values to format (values.d, or values.im for the imaginary parts of complex
+  // values, which torch formats with a formatter of their own).
+  Formatter(const Values& values, const std::vector<double>& parts, const PrintOptions& opts)
       : floating_(values.floating), boolean_(values.boolean), precision_(opts.precision) {
     if (!floating_) {
       for (int64_t v : values.i) max_width_ = std::max(max_width_, format_int(v).size());
       return;
     }
     std::vector<double> nz;  // nonzero finite values
-    for (double v : values.d)
+    for (double v : parts)
       if (std::isfinite(v) && v != 0.0) nz.push_back(v);
     // Torch returns before applying a forced sci_mode when there is no nonzero finite value.
     if (nz.empty()) return;
@@ -175,12 +183,19 @@ class Formatter {
 
 class Printer {
  public:
-  Printer(const Values& values, const Formatter& f, const PrintOptions& opts)
-      : values_(values), sizes_(values.sizes), f_(f), opts_(opts) {}
+  Printer(const Values& values, const Formatter& f, const Formatter* imag, const PrintOptions& opts)
+      : values_(values), sizes_(values.sizes), f_(f), imag_(imag), opts_(opts) {}
 
   std::string element(int64_t flat) const {
-    return values_.floating ? f_.format(values_.d[static_cast<size_t>(flat)])
-                            : f_.format(values_.i[static_cast<size_t>(flat)]);
+    const auto k = static_cast<size_t>(flat);
+    if (values_.complex) {
+      // torch's complex element: the real part, then the imaginary part with its padding
+      // stripped, a `j`, and a `+` unless it has a sign of its own.
+      std::string im = imag_->format(values_.im[k]) + "j";
+      im.erase(0, im.find_first_not_of(' '));
+      return f_.format(values_.d[k]) + (im[0] == '-' || im[0] == '+' ? "" : "+") + im;
+    }
+    return values_.floating ? f_.format(values_.d[k]) : f_.format(values_.i[k]);
   }
 
   // _tensor_str_with_formatter for the sub-tensor starting at `offset` spanning dims [dim, ndim).
@@ -207,7 +222,8 @@ class Printer {
 
  private:
   std::string vector_str(int64_t offset, int64_t n, int64_t indent, bool cut) const {
-    const auto element_length = static_cast<double>(f_.width() + 2);
+    // Each element's width plus ", " (and the imaginary part's width and its `j`).
+    const auto element_length = static_cast<double>(f_.width() + 2 + (imag_ ? imag_->width() + 1 : 0));
     const auto per_line = std::max<int64_t>(
         1, static_cast<int64_t>(std::floor(static_cast<double>(opts_.linewidth - indent) / element_length)));
     const int64_t edge = opts_.edgeitems;
@@ -248,6 +264,7 @@ class Printer {
   const Values& values_;
   const std::vector<int64_t>& sizes_;
   const Formatter& f_;
+  const Formatter* imag_;  // the imaginary parts' formatter for complex values, else null
   const PrintOptions& opts_;
 };
 
@@ -329,12 +346,20 @@ std::string Tensor::to_string() const {
       suffixes.push_back(fmt::format("dtype=torch.{}", dtype_name(impl.dtype)));
     body = "[]";
   } else {
-    // As torch._tensor_str: the default dtype, int64 and bool go unnamed (their values show them).
-    if (impl.dtype != get_default_dtype_as_scalartype() && impl.dtype != kInt64 && impl.dtype != kBool)
+    // As torch._tensor_str: the default dtype, its complex counterpart, int64 and bool go
+    // unnamed (their values show them).
+    const ScalarType def = get_default_dtype_as_scalartype();
+    const ScalarType def_complex = def == kFloat64 ? kComplexDouble : kComplexFloat;
+    if (impl.dtype != def && impl.dtype != def_complex && impl.dtype != kInt64 && impl.dtype != kBool)
       suffixes.push_back(fmt::format("dtype=torch.{}", dtype_name(impl.dtype)));
     const Values values = read_values(impl, impl.numel > opts.threshold, opts.edgeitems);
-    const Formatter f(values, opts);
-    body = Printer(values, f, opts).str(0, 0, indent);
+    const Formatter f(values, values.d, opts);
+    if (values.complex) {
+      const Formatter imag(values, values.im, opts);
+      body = Printer(values, f, &imag, opts).str(0, 0, indent);
+    } else {
+      body = Printer(values, f, nullptr, opts).str(0, 0, indent);
+    }
   }
   if (impl.grad_fn)
     suffixes.push_back("grad_fn=<" + impl.grad_fn->name() + ">");

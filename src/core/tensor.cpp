@@ -129,9 +129,13 @@ namespace detail {
 void throw_unsupported_dtype(ScalarType t, const char* op) {
   const bool named = static_cast<int>(t) >= 0 && static_cast<int>(t) <= static_cast<int>(ScalarType::ComplexDouble);
   XGRAD_CHECK(named, ValueError, "{}: {} is not a ScalarType value", op, static_cast<int>(t));
+  XGRAD_CHECK(!is_complex(t), TypeError,
+              "{}: \"{}\" not implemented for {} tensors (xgrad stores complex tensors and creates, converts, "
+              "views, indexes, compares and prints them, but computes only with real dtypes)",
+              op, op, dtype_name(t));
   XGRAD_THROW(TypeError,
               "{}: {} tensors are not supported by xgrad; use kFloat32 (xgrad stores float32, float64, int64, "
-              "int32, int16, int8, uint8 and bool)",
+              "int32, int16, int8, uint8 and bool; complex64/complex128 with few ops)",
               op, dtype_name(t));
 }
 }  // namespace detail
@@ -234,14 +238,44 @@ int64_t physical_offset(const TensorImpl& impl, int64_t i) {
 }
 }  // namespace
 
+// Complex elements read as the real values do: a complex number is a real one only when its
+// imaginary part is 0 (LibTorch's "cannot be converted to type double without overflow").
+namespace {
+template <typename C>
+double complex_as_real(const C& v, const char* op, const char* type) {
+  XGRAD_CHECK(v.imag() == 0, ValueError,
+              "{}: value cannot be converted to type {} without overflow: ({}, {}) has a nonzero imaginary part "
+              "(read it with item<xgrad::complex<double>>())",
+              op, type, v.real(), v.imag());
+  return static_cast<double>(v.real());
+}
+}  // namespace
+
 double read_as_double(const TensorImpl& impl, int64_t i) {
   const int64_t off = physical_offset(impl, i);
+  if (impl.dtype == kComplexFloat) return complex_as_real(static_cast<const complex<float>*>(impl.data())[off], "item", "double");
+  if (impl.dtype == kComplexDouble) return complex_as_real(static_cast<const complex<double>*>(impl.data())[off], "item", "double");
   return dispatch_all(impl.dtype, "item", [&]<typename T>() {
     return static_cast<double>(static_cast<const T*>(impl.data())[off]);
   });
 }
 
+std::complex<double> read_as_complex(const TensorImpl& impl, int64_t i) {
+  const int64_t off = physical_offset(impl, i);
+  if (impl.dtype == kComplexFloat) return std::complex<double>(static_cast<const complex<float>*>(impl.data())[off]);
+  if (impl.dtype == kComplexDouble) return static_cast<const complex<double>*>(impl.data())[off];
+  return dispatch_all(impl.dtype, "item", [&]<typename T>() {
+    return std::complex<double>(static_cast<double>(static_cast<const T*>(impl.data())[off]), 0.0);
+  });
+}
+
 int64_t read_as_int64(const TensorImpl& impl, int64_t i, const char* op) {
+  if (is_complex(impl.dtype)) {
+    const double v = complex_as_real(read_as_complex(impl, i), op, "int64");
+    XGRAD_CHECK(v >= -9223372036854775808.0 && v < 9223372036854775808.0, ValueError,
+                "{}: value {} cannot be converted to an integer (NaN, infinite or out of int64 range)", op, v);
+    return static_cast<int64_t>(v);
+  }
   const int64_t off = physical_offset(impl, i);
   return dispatch_all(impl.dtype, op, [&]<typename T>() {
     const T v = static_cast<const T*>(impl.data())[off];
@@ -297,25 +331,42 @@ bool Tensor::is_contiguous() const {
 
 namespace {
 
-// dst[i] = convert(src[i]) over equal sizes, any strides, any dtypes.
+// dst[i] = convert(src[i]) over equal sizes, any strides, any dtypes (the complex ones too).
 void copy_convert(const Tensor& dst, const Tensor& src, const char* op) {
   const auto& d = *dst.impl();
   const auto& s = *src.impl();
   const std::array<const int64_t*, 2> strides{d.strides.data(), s.strides.data()};
-  detail::dispatch_all(d.dtype, "copy_", [&]<typename D>() {
-    detail::dispatch_all(s.dtype, "copy_", [&]<typename S>() {
+  // PyTorch keeps the real part (with a warning). xgrad refuses: ops that compute integers in a
+  // floating dtype convert their input with to(), and a complex input must not reach them as
+  // its real part, a plausible wrong value.
+  XGRAD_CHECK(!(is_complex(s.dtype) && !is_complex(d.dtype)), TypeError,
+              "{}: converting {} to {} would discard the imaginary part; xgrad refuses it (PyTorch warns and keeps "
+              "the real part)",
+              op, dtype_name(s.dtype), dtype_name(d.dtype));
+  detail::dispatch_storage(d.dtype, "copy_", [&]<typename D>() {
+    detail::dispatch_storage(s.dtype, "copy_", [&]<typename S>() {
       D* out = static_cast<D*>(d.data());
       const S* in = static_cast<const S*>(s.data());
       if constexpr (std::is_same_v<D, S>) {
         if (dst.is_contiguous() && src.is_contiguous()) {
-          std::memcpy(out, in, static_cast<size_t>(d.numel) * sizeof(D));
+          std::memcpy(static_cast<void*>(out), in, static_cast<size_t>(d.numel) * sizeof(D));
           return;
         }
       }
       detail::for_each_row<2>(d.sizes, strides, [&](const auto& base, int64_t n, const auto& step) {
         D* o = out + base[0];
         const S* p = in + base[1];
-        if constexpr (std::is_floating_point_v<S> && detail::is_int_v<D>) {
+        if constexpr (detail::is_complex_element_v<D>) {
+          // Real to complex: the value with imaginary part 0; complex to complex: rounded parts.
+          for (int64_t i = 0; i < n; ++i) {
+            if constexpr (detail::is_complex_element_v<S>)
+              o[i * step[0]] = static_cast<D>(p[i * step[1]]);
+            else
+              o[i * step[0]] = D(static_cast<typename D::value_type>(p[i * step[1]]), 0);
+          }
+        } else if constexpr (detail::is_complex_element_v<S>) {
+          // Complex to real: refused above.
+        } else if constexpr (std::is_floating_point_v<S> && detail::is_int_v<D>) {
           // A NaN, an infinity or a value outside D's range has no D value (the cast would be
           // undefined behaviour; PyTorch's result is platform-dependent): refuse it. In range,
           // the conversion truncates toward zero, as PyTorch.
@@ -751,6 +802,10 @@ Scalar Tensor::item() const {
     case ScalarType::Short: return Scalar(static_cast<int64_t>(static_cast<const int16_t*>(base)[off]));
     default: break;
   }
+  XGRAD_CHECK(!is_complex(impl.dtype), TypeError,
+              "item: a {} element has no Scalar value in xgrad (Scalar holds no complex numbers); read it with "
+              "item<xgrad::complex<double>>()",
+              dtype_name(impl.dtype));
   detail::throw_unsupported_dtype(impl.dtype, "item");
 }
 

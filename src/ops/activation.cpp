@@ -55,7 +55,7 @@ Tensor map_floating(const Tensor& x, const char* op, F f) {
 // sigmoid and tanh of integral or bool inputs compute in float32, as PyTorch's (they carry no
 // gradient, so the conversion is recorded nowhere).
 Tensor float_input(const Tensor& x) {
-  if (is_floating_point(x.dtype())) return x;
+  if (is_floating_point(x.dtype()) || is_complex(x.dtype())) return x;  // complex: the kernel refuses it
   AutoGradMode guard(false);
   return x.detach().to(kFloat32);
 }

@@ -32,6 +32,7 @@ namespace {
 // bool < integer < floating, as PyTorch's categories for promotion with 0-dim tensors/scalars.
 int category(ScalarType t) {
   if (t == kBool) return 0;
+  if (is_complex(t)) return 3;
   return is_integral(t, false) ? 1 : 2;
 }
 
@@ -43,6 +44,12 @@ ScalarType promote_types(ScalarType a, ScalarType b) {
   if (a == b) return a;
   if (!is_supported(a)) detail::throw_unsupported_dtype(a, "promote_types");
   if (!is_supported(b)) detail::throw_unsupported_dtype(b, "promote_types");
+  // A complex type with anything: complex, of the wider precision (complex64 with float64 is
+  // complex128, as PyTorch).
+  if (is_complex(a) || is_complex(b)) {
+    const bool wide = a == kComplexDouble || b == kComplexDouble || a == kFloat64 || b == kFloat64;
+    return wide ? kComplexDouble : kComplexFloat;
+  }
   if (a == kFloat64 || b == kFloat64) return kFloat64;
   if (a == kFloat32 || b == kFloat32) return kFloat32;
   if (a == kBool) return b;
@@ -1280,10 +1287,29 @@ XGRAD_CMP(gt, Cmp::GT, >)
 XGRAD_CMP(ge, Cmp::GE, >=)
 #undef XGRAD_CMP
 
+namespace {
+// equal / allclose with a complex side: both sides broadcast and read as complex128, and
+// pred(x, y) must hold for every pair.
+template <typename P>
+bool all_pairs_complex(const Tensor& a, const Tensor& b, const char* op, P pred) {
+  AutoGradMode guard(false);
+  const auto shape = broadcast_shapes(a.sizes(), b.sizes(), op);
+  const Tensor ca = a.expand(shape).to(kComplexDouble, false, /*copy=*/true);
+  const Tensor cb = b.expand(shape).to(kComplexDouble, false, /*copy=*/true);
+  const auto* x = static_cast<const complex<double>*>(ca.data_ptr());
+  const auto* y = static_cast<const complex<double>*>(cb.data_ptr());
+  for (int64_t i = 0; i < ca.numel(); ++i)
+    if (!pred(x[i], y[i])) return false;
+  return true;
+}
+}  // namespace
+
 bool equal(const Tensor& a, const Tensor& b) {
   detail::check_defined(a, "equal");
   detail::check_defined(b, "equal");
   if (a.sizes() != b.sizes()) return false;
+  if (is_complex(a.dtype()) || is_complex(b.dtype()))
+    return all_pairs_complex(a, b, "equal", [](complex<double> x, complex<double> y) { return x == y; });
   AutoGradMode guard(false);
   const Tensor e = compare<Cmp::EQ>(a, b);
   const bool* p = detail::typed_data<bool>(e);
@@ -1294,6 +1320,12 @@ bool Tensor::equal(const Tensor& other) const { return xgrad::equal(*this, other
 bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
   detail::check_defined(a, "allclose");
   detail::check_defined(b, "allclose");
+  // Complex values are close when their difference's modulus is (PyTorch's rule).
+  if (is_complex(a.dtype()) || is_complex(b.dtype()))
+    return all_pairs_complex(a, b, "allclose", [rtol, atol](complex<double> x, complex<double> y) {
+      if (x == y) return true;
+      return std::abs(x - y) <= atol + rtol * std::abs(y);  // false when a part is NaN or infinite
+    });
   AutoGradMode guard(false);
   const Tensor close = binary_kernel(a, b, kFloat64, kBool, "allclose", [rtol, atol](double x, double y) {
     if (x == y) return true;  // equal infinities

@@ -124,7 +124,8 @@ Tensor sum_kernel(const Tensor& x, const Plan& p, ScalarType out_type, double sc
   return out;
 }
 
-ScalarType sum_type(ScalarType t) { return is_floating_point(t) ? t : kInt64; }
+// Complex stays complex (and the kernel then refuses it by name) rather than becoming int64.
+ScalarType sum_type(ScalarType t) { return is_floating_point(t) || is_complex(t) ? t : kInt64; }
 
 // Gradient of a reduction: g (out_sizes) seen as keep_sizes and broadcast to the input.
 Tensor expand_grad(const Tensor& g, const std::vector<int64_t>& keep, const std::vector<int64_t>& in) {

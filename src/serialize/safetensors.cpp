@@ -56,7 +56,7 @@ const char* safetensors_dtype(ScalarType t) {
     case kInt16: return "I16";
     case kInt8: return "I8";
     case kUInt8: return "U8";
-    default: return "?";  // never written: make_tensor refuses the named-only dtypes
+    default: return "?";  // never written: save refuses complex tensors, make_tensor the named-only dtypes
   }
 }
 
@@ -346,6 +346,9 @@ void save(const StateDict& state, const std::filesystem::path& path) {
     for (const auto& item : state.tensors) {
       XGRAD_CHECK(item.key() != "__metadata__", ValueError, "save ({}): '__metadata__' cannot name a tensor", where);
       XGRAD_CHECK(item.value().defined(), ValueError, "save ({}): tensor '{}' is undefined", where, item.key());
+      XGRAD_CHECK(!is_complex(item.value().dtype()), TypeError,
+                  "save ({}): tensor '{}' is {}, which xgrad's checkpoints do not store (real dtypes only)", where,
+                  item.key(), dtype_name(item.value().dtype()));
       Tensor t = item.value().detach().contiguous();
       const uint64_t nbytes = static_cast<uint64_t>(t.numel()) * t.element_size();
       header[item.key()] = {{"dtype", safetensors_dtype(t.dtype())},

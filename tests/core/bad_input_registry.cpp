@@ -510,6 +510,7 @@ const std::set<std::string> kNotPublic = {
     "narrow_int",             // tensor.hpp detail: item/to_vector's integer narrowing (entries: Tensor::item)
     "read_as_double",         // tensor.hpp detail: item/to_vector's element read
     "read_as_int64",          // tensor.hpp detail: item/to_vector's element read (entry: Tensor::to_vector)
+    "read_as_complex",        // tensor.hpp detail: item/to_vector's element read for complex types
     "anomaly_check_forward",  // anomaly_mode.hpp detail: the engine's NaN check hooks
     "anomaly_check_backward",
     "anomaly_report_backward_error",  // anomaly_mode.hpp detail: the engine's error traceback

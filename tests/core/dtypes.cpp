@@ -1,5 +1,5 @@
-// The integer storage dtypes (int32, uint8, int8, int16), the named-only ones (float16,
-// bfloat16, complex) and the default dtype. Expected values and dtypes are PyTorch 1.13's,
+// The integer storage dtypes (int32, uint8, int8, int16), complex64/complex128 (stored, with
+// few ops), the named-only ones (float16, bfloat16) and the default dtype. Expected values and dtypes are PyTorch 1.13's,
 // printed by tests/reference/dtypes.py.
 #define BOOST_TEST_MODULE core_dtypes
 #include <boost/test/unit_test.hpp>
@@ -246,17 +246,120 @@ BOOST_AUTO_TEST_CASE(printing_names_the_integer_dtypes) {
 
 // ---- named-only dtypes ------------------------------------------------------------------------------
 
-BOOST_AUTO_TEST_CASE(half_bfloat16_and_complex_throw_type_error) {
+BOOST_AUTO_TEST_CASE(half_and_bfloat16_throw_type_error) {
   check_throws_with<TypeError>([] { zeros({2}, kFloat16); },
                                "float16 tensors are not supported by xgrad; use kFloat32");
   check_throws_with<TypeError>([] { ones({2}, kBFloat16); }, "bfloat16 tensors are not supported by xgrad");
-  check_throws_with<TypeError>([] { empty({2}, kComplexFloat); }, "complex64 tensors are not supported");
-  check_throws_with<TypeError>([] { tensor({1.0}, kComplexDouble); }, "complex128 tensors are not supported");
   check_throws_with<TypeError>([] { tensor({1.0, 2.0}).to(kHalf); }, "float16 tensors are not supported");
   check_throws_with<TypeError>([] { randn({2}, kBFloat16); }, "bfloat16");
   check_throws_with<TypeError>([] { arange(0, 3, kHalf); }, "float16");
   BOOST_TEST(element_size(kComplexDouble) == 16u);
   BOOST_TEST(is_floating_point(kHalf));
+}
+
+// ---- complex64 / complex128: stored, with few ops (tests/reference/complex.py) ----------------------
+
+BOOST_AUTO_TEST_CASE(complex_tensors_from_literals_vectors_and_real_values) {
+  auto t = tensor(complex<float>(1.5f, 0.15f));
+  BOOST_TEST((t.dtype() == kComplexFloat && t.dim() == 0 && t.element_size() == 8u));
+  BOOST_TEST(std::abs(t.item<complex<float>>() - complex<float>(1.5f, 0.15f)) == 0.0f);
+  t = tensor({complex<double>(1.5, 0.15), complex<double>(3.125, 0.3125)});
+  BOOST_TEST((t.dtype() == kComplexDouble && t.sizes() == IntArrayRef({2})));
+  BOOST_TEST((t[1].item<complex<double>>() == complex<double>(3.125, 0.3125)));
+  const std::vector<complex<double>> v = {{1.1, -1.1}, {2.2, -2.2}, {3.3, -3.3}};
+  t = tensor(v);
+  BOOST_TEST((t.dtype() == kComplexDouble && t.numel() == 3));
+  for (int64_t i = 0; i < 3; ++i) BOOST_TEST((t[i].item<complex<double>>() == v[static_cast<size_t>(i)]));
+  BOOST_TEST((tensor(std::vector<complex<float>>{{1.f, 2.f}}).dtype() == kComplexFloat));
+  // Real values into a complex dtype get imaginary part 0; a complex literal into another
+  // complex dtype is rounded part by part.
+  t = tensor(std::vector<double>{1.5, 2.5, 3.5}, kComplexDouble);
+  BOOST_TEST((t.dtype() == kComplexDouble && t[2].item<complex<double>>() == complex<double>(3.5, 0)));
+  BOOST_TEST((tensor({1, 2}, kComplexFloat)[1].item<complex<double>>() == complex<double>(2, 0)));
+  BOOST_TEST((tensor(1.5, kComplexDouble).item<complex<double>>() == complex<double>(1.5, 0)));
+  t = tensor(complex<float>(1.0f, 2.0f), kComplexDouble);
+  BOOST_TEST((t.dtype() == kComplexDouble && t.item<complex<double>>() == complex<double>(1, 2)));
+  // Factories and views work on the stored values.
+  BOOST_TEST((zeros({2}, kComplexFloat).to_vector<complex<float>>() == std::vector<complex<float>>(2)));
+  BOOST_TEST((full({2}, 2.5, kComplexDouble).to_vector<complex<double>>() ==
+              std::vector<complex<double>>(2, complex<double>(2.5, 0))));
+  const auto m = tensor({complex<double>(1, 2), complex<double>(3, 4), complex<double>(5, 6), complex<double>(7, 8)})
+                     .reshape({2, 2});
+  BOOST_TEST((m.t().contiguous().to_vector<complex<double>>() ==
+              std::vector<complex<double>>{{1, 2}, {5, 6}, {3, 4}, {7, 8}}));
+  BOOST_TEST((m.index({indexing::Slice(), 1}).clone().to_vector<complex<double>>() ==
+              std::vector<complex<double>>{{3, 4}, {7, 8}}));
+  BOOST_TEST((m.data_ptr<complex<double>>()[3] == complex<double>(7, 8)));
+}
+
+BOOST_AUTO_TEST_CASE(complex_to_real_follows_libtorch) {
+  // A complex literal converts to a real dtype only with imaginary part 0; a complex vector
+  // never (LibTorch's two messages).
+  check_throws_with<ValueError>([] { tensor(complex<float>(0.1f, 0.2f), kFloat); },
+                                "value cannot be converted to type float without overflow");
+  check_throws_with<ValueError>([] { tensor({complex<float>(0.1f, 0.2f), complex<float>(0.3f, 0.4f)}, kFloat); },
+                                "value cannot be converted to type float without overflow");
+  check_throws_with<ValueError>([] { tensor(std::vector<complex<float>>{{0.1f, 0.2f}}, kFloat); },
+                                "can not do xgrad::tensor(complex, dtype=non-complex)");
+  check_exact(tensor(complex<double>(2.5, 0), kFloat64), kFloat64, {2.5});
+  // Converting complex values to a real dtype is refused (PyTorch keeps the real part with a
+  // warning; xgrad's ops convert integer inputs with to(), where that would be a wrong value).
+  const auto c = tensor({complex<float>(1.5f, 2.f), complex<float>(-3.25f, -1.f)});
+  check_throws_with<TypeError>([&] { (void)c.to(kFloat64); },
+                               "to: converting complex64 to float64 would discard the imaginary part");
+  check_throws_with<TypeError>([&] { (void)c.to(kBool); }, "discard the imaginary part");
+  check_throws_with<TypeError>([&] { zeros({2}).copy_(c); }, "copy_: converting complex64 to float32");
+  check_throws_with<TypeError>([&] { (void)c.sigmoid(); }, "complex64");
+  check_throws_with<TypeError>([&] { (void)logsumexp(c, {0}); }, "discard the imaginary part");
+  BOOST_TEST((c.to(kComplexDouble).to(kComplexFloat).to_vector<complex<float>>() ==
+              std::vector<complex<float>>{{1.5f, 2.f}, {-3.25f, -1.f}}));
+  BOOST_TEST((zeros({2}, kComplexDouble).copy_(tensor({1, 2})).to_vector<complex<double>>() ==
+              std::vector<complex<double>>{{1, 0}, {2, 0}}));
+  // item() without a complex type reads a real value only.
+  check_throws_with<ValueError>([] { (void)tensor(complex<double>(1, 2)).item<double>(); },
+                                "value cannot be converted to type double without overflow");
+  BOOST_TEST(tensor(complex<double>(4, 0)).item<double>() == 4.0);
+  check_throws_with<TypeError>([] { (void)tensor(complex<double>(1, 2)).item(); }, "Scalar holds no complex");
+}
+
+BOOST_AUTO_TEST_CASE(complex_promotion_comparison_and_other_ops) {
+  BOOST_TEST((promote_types(kComplexFloat, kFloat64) == kComplexDouble));
+  BOOST_TEST((promote_types(kComplexFloat, kFloat32) == kComplexFloat));
+  BOOST_TEST((promote_types(kComplexFloat, kInt64) == kComplexFloat));
+  BOOST_TEST((promote_types(kComplexDouble, kFloat32) == kComplexDouble));
+  BOOST_TEST((promote_types(kComplexFloat, kComplexDouble) == kComplexDouble));
+  BOOST_TEST((promote_types(kBool, kComplexFloat) == kComplexFloat));
+  // Close by the modulus of the difference: 1e-6 is within atol 1e-8 + rtol 1e-5 * |y|, 1e-3 is not.
+  const auto x = tensor({complex<float>(1, 1), complex<float>(2, -1)});
+  BOOST_TEST(allclose(x, tensor({complex<float>(1, 1.000001f), complex<float>(2, -1)})));
+  BOOST_TEST(!allclose(x, tensor({complex<float>(1, 1.001f), complex<float>(2, -1)})));
+  BOOST_TEST(!allclose(x, tensor({complex<float>(1, 1), complex<float>(2, 1)})));
+  BOOST_TEST(equal(x, x.clone()));
+  BOOST_TEST(!equal(x, tensor({complex<float>(1, 1), complex<float>(2, 1)})));
+  // Any other op refuses complex tensors with a TypeError naming the op and the dtype.
+  check_throws_with<TypeError>([&] { (void)(x + 1); }, "not implemented for complex64 tensors");
+  check_throws_with<TypeError>([&] { (void)x.sum(); }, "complex64");
+  check_throws_with<TypeError>([&] { (void)x.exp(); }, "complex64");
+  check_throws_with<TypeError>([&] { x.requires_grad_(true); }, "complex64");
+  check_throws_with<TypeError>([] { tensor({complex<double>(1, 2)}, TensorOptions().requires_grad(true)); },
+                               "complex128");
+}
+
+BOOST_AUTO_TEST_CASE(complex_printing_matches_pytorch) {
+  BOOST_TEST(tensor(complex<float>(1.5f, 0.15f)).to_string() == "tensor(1.5000+0.1500j)");
+  BOOST_TEST(tensor({complex<double>(1.5, 0.15), complex<double>(1.5, 0.15), complex<double>(3.125, 0.3125)})
+                 .to_string() ==
+             "tensor([1.5000+0.1500j, 1.5000+0.1500j, 3.1250+0.3125j],\n       dtype=torch.complex128)");
+  BOOST_TEST(tensor(std::vector<double>{1.5, 2.5, 3.5}, kComplexDouble).to_string() ==
+             "tensor([1.5000+0.j, 2.5000+0.j, 3.5000+0.j], dtype=torch.complex128)");
+  BOOST_TEST(tensor({{complex<float>(1, -2), complex<float>(-0.5f, 0)}, {complex<float>(0, 1e-5f), complex<float>(1000, 3)}})
+                 .to_string() ==
+             "tensor([[ 1.0000e+00-2.0000e+00j, -5.0000e-01+0.0000e+00j],\n"
+             "        [ 0.0000e+00+1.0000e-05j,  1.0000e+03+3.0000e+00j]])");
+  BOOST_TEST(tensor({complex<float>(1, 2), complex<float>(3, -4)}).to_string() == "tensor([1.+2.j, 3.-4.j])");
+  BOOST_TEST(zeros({2}, kComplexFloat).to_string() == "tensor([0.+0.j, 0.+0.j])");
+  BOOST_TEST(ones({2}, kComplexDouble).to_string() == "tensor([1.+0.j, 1.+0.j], dtype=torch.complex128)");
+  BOOST_TEST(empty({0}, kComplexFloat).to_string() == "tensor([], dtype=torch.complex64)");
 }
 
 // ---- the default dtype --------------------------------------------------------------------------------

@@ -74,7 +74,7 @@ using complex = std::complex<T>;
 
 /// PyTorch's name: "torch.float32" without the module prefix ("float32", "int32", "uint8").
 std::string_view dtype_name(ScalarType t);
-/// Bytes per element (also for the named-only types: 2 for float16, 16 for complex128).
+/// Bytes per element (8 for complex64, 16 for complex128; also for the named-only types: 2 for float16).
 size_t element_size(ScalarType t);
 /// Prints as Python does: `torch.float32`.
 inline std::ostream& operator<<(std::ostream& os, ScalarType t) { return os << "torch." << dtype_name(t); }

@@ -289,5 +289,8 @@ BOOST_AUTO_TEST_CASE(sequential_holds_an_lstm) {
   auto res = only->forward<std::tuple<Tensor, std::tuple<Tensor, Tensor>>>(
       randn({7, 2, 4}), optional<std::tuple<Tensor, Tensor>>());
   check_sizes(std::get<0>(res), {7, 2, 5});
+  // AnyModule fills in no default arguments (LibTorch's FORWARD_HAS_DEFAULT_ARGS): a typed error.
+  const std::string w = what_of([&] { only->forward<std::tuple<Tensor, std::tuple<Tensor, Tensor>>>(randn({7, 2, 4})); });
+  BOOST_TEST(contains(w, "LSTM.forward: expected 2 argument(s), but received 1"));
   BOOST_TEST(contains(seq->repr(), "(5): LSTM(4, 5)"));
 }

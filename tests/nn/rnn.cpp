@@ -250,7 +250,11 @@ BOOST_AUTO_TEST_CASE(bad_options_and_inputs_throw_typed_errors) {
   expect([&] { lstm(randn({5, 2, 2})); }, "LSTM: input.size(-1) must be equal to input_size. Expected 3, got 2");
   BOOST_CHECK_THROW(lstm(randn({5, 2, 3}, TensorOptions().dtype(kFloat64))), TypeError);
   BOOST_CHECK_THROW(lstm(Tensor()), ValueError);
-  BOOST_CHECK_THROW(lstm(randn({0, 2, 3})), ShapeError);
+  expect([&] { lstm(randn({0, 2, 3})); }, "LSTM: Expected sequence length to be larger than 0 in RNN");
+  // An empty batch and zero input features are valid, as in PyTorch.
+  check_sizes(std::get<0>(lstm(randn({5, 0, 3}))), {5, 0, 4});
+  check_sizes(std::get<0>(std::get<1>(lstm(randn({5, 0, 3})))), {1, 0, 4});
+  check_sizes(std::get<0>(nn::GRU(0, 4)(randn({5, 2, 0}))), {5, 2, 4});
   BOOST_CHECK_THROW(lstm(randn({5, 2, 3}), std::make_tuple(zeros({1, 2, 4}), zeros({1, 3, 4}))), ShapeError);
   expect([&] { lstm(randn({5, 2, 3}), std::make_tuple(zeros({1, 2, 5}), zeros({1, 2, 4}))); },
          "LSTM: Expected hidden[0] size (1, 2, 4), got [1, 2, 5]");

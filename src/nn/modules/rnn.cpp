@@ -185,7 +185,7 @@ Tensor RNNImplBase::prepare_input(const Tensor& input, bool& batched) const {
   batched = input.dim() == 3;
   Tensor x = batched ? input : input.unsqueeze(options_base.batch_first() ? 0 : 1);
   if (options_base.batch_first()) x = x.transpose(0, 1);
-  XGRAD_CHECK(x.size(0) > 0, ShapeError, "{}: the input sequence is empty (input {}); expected at least one step",
+  XGRAD_CHECK(x.size(0) > 0, ShapeError, "{}: Expected sequence length to be larger than 0 in RNN (input {})",
               name_, to_string(input.sizes()));
   return x;
 }

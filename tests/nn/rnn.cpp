@@ -34,7 +34,8 @@ struct Ref {
 };
 const std::vector<std::vector<double>> kNoState;
 #define REF(n) Ref{ref::n##_names, ref::n##_init, ref::n##_x, kNoState, ref::n##_out, ref::n##_grad, ref::n##_xgrad}
-#define REF_HX(n) Ref{ref::n##_names, ref::n##_init, ref::n##_x, ref::n##_hx, ref::n##_out, ref::n##_grad, ref::n##_xgrad}
+#define REF_HX(n) \
+  Ref{ref::n##_names, ref::n##_init, ref::n##_x, ref::n##_hx, ref::n##_out, ref::n##_grad, ref::n##_xgrad}
 
 Tensor f32(const std::vector<double>& v, std::vector<int64_t> shape) {
   return tensor(v, TensorOptions().dtype(kFloat32)).reshape(shape);
@@ -180,9 +181,9 @@ BOOST_AUTO_TEST_CASE(shapes_defaults_and_all_weights) {
 
 BOOST_AUTO_TEST_CASE(repr_as_pytorch) {
   BOOST_TEST(nn::LSTM(3, 4)->repr() == "LSTM(3, 4)");
-  BOOST_TEST(
-      nn::LSTM(nn::LSTMOptions(3, 4).num_layers(2).bias(false).batch_first(true).dropout(0.5).bidirectional(true).proj_size(2))
-          ->repr() == "LSTM(3, 4, proj_size=2, num_layers=2, bias=False, batch_first=True, dropout=0.5, bidirectional=True)");
+  const auto all = nn::LSTMOptions(3, 4).num_layers(2).bias(false).batch_first(true).dropout(0.5).bidirectional(true);
+  BOOST_TEST(nn::LSTM(nn::LSTMOptions(all).proj_size(2))->repr() ==
+             "LSTM(3, 4, proj_size=2, num_layers=2, bias=False, batch_first=True, dropout=0.5, bidirectional=True)");
   BOOST_TEST(nn::GRU(nn::GRUOptions(3, 4).num_layers(3))->repr() == "GRU(3, 4, num_layers=3)");
   BOOST_TEST(nn::RNN(nn::RNNOptions(3, 4).nonlinearity(kReLU))->repr() == "RNN(3, 4)");  // as PyTorch 1.13
   BOOST_TEST(nn::RNNCell(nn::RNNCellOptions(3, 4).nonlinearity(kReLU).bias(false))->repr() ==
@@ -266,7 +267,8 @@ BOOST_AUTO_TEST_CASE(bad_options_and_inputs_throw_typed_errors) {
          "LSTM: For unbatched 2-D input, hx and cx should also be 2-D but got (3-D, 2-D) tensors");
   nn::GRU gru(3, 4);
   expect([&] { gru(randn({5, 2, 3}), zeros({1, 3, 4})); }, "GRU: Expected hidden size (1, 2, 4), got [1, 3, 4]");
-  expect([&] { gru(randn({5, 2, 3}), zeros({2, 4})); }, "GRU: For batched 3-D input, hx should also be 3-D but got 2-D");
+  expect([&] { gru(randn({5, 2, 3}), zeros({2, 4})); },
+         "GRU: For batched 3-D input, hx should also be 3-D but got 2-D");
   BOOST_CHECK_THROW(gru(randn({5, 2, 3}), zeros({1, 2, 4}, TensorOptions().dtype(kFloat64))), TypeError);
   nn::RNNCell rc(3, 4);
   expect([&] { rc(randn({1, 2, 3})); }, "RNNCell: Expected input to be 1-D or 2-D but received 3-D tensor");
@@ -294,7 +296,8 @@ BOOST_AUTO_TEST_CASE(sequential_holds_an_lstm) {
       randn({7, 2, 4}), optional<std::tuple<Tensor, Tensor>>());
   check_sizes(std::get<0>(res), {7, 2, 5});
   // AnyModule fills in no default arguments (LibTorch's FORWARD_HAS_DEFAULT_ARGS): a typed error.
-  const std::string w = what_of([&] { only->forward<std::tuple<Tensor, std::tuple<Tensor, Tensor>>>(randn({7, 2, 4})); });
+  using Result = std::tuple<Tensor, std::tuple<Tensor, Tensor>>;
+  const std::string w = what_of([&] { only->forward<Result>(randn({7, 2, 4})); });
   BOOST_TEST(contains(w, "LSTM.forward: expected 2 argument(s), but received 1"));
   BOOST_TEST(contains(seq->repr(), "(5): LSTM(4, 5)"));
 }

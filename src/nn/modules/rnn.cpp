@@ -277,7 +277,8 @@ RNNOptionsBase::rnn_options_base_mode_t rnn_mode(const RNNOptions& o) {
 
 }  // namespace
 
-RNNImpl::RNNImpl(const RNNOptions& options_) : Cloneable("RNN", base_options(rnn_mode(options_), options_)), options(options_) {}
+RNNImpl::RNNImpl(const RNNOptions& options_)
+    : Cloneable("RNN", base_options(rnn_mode(options_), options_)), options(options_) {}
 
 std::tuple<Tensor, Tensor> RNNImpl::forward(const Tensor& input, Tensor hx) {
   bool batched = true;
@@ -302,7 +303,8 @@ std::tuple<Tensor, std::tuple<Tensor, Tensor>> LSTMImpl::forward(const Tensor& i
     // PyTorch takes both or neither: a given pair must hold two tensors.
     XGRAD_CHECK(h_given.defined() && c_given.defined(), ValueError,
                 "LSTM: hx must hold two defined tensors (h_0, c_0), got {} and {}",
-                h_given.defined() ? "a tensor" : "an undefined tensor", c_given.defined() ? "a tensor" : "an undefined tensor");
+                h_given.defined() ? "a tensor" : "an undefined tensor",
+                c_given.defined() ? "a tensor" : "an undefined tensor");
     const int64_t want = batched ? 3 : 2;
     XGRAD_CHECK(h_given.dim() == want && c_given.dim() == want, ShapeError,
                 "LSTM: For {} input, hx and cx should also be {}-D but got ({}-D, {}-D) tensors",

@@ -25,7 +25,8 @@ namespace detail {
 /// The options every multi-layer recurrent module keeps (LibTorch's `detail::RNNOptionsBase`):
 /// the mode says which cell (kLSTM, kGRU, kRNN_TANH, kRNN_RELU); proj_size is LSTM's only.
 struct RNNOptionsBase {
-  using rnn_options_base_mode_t = std::variant<enumtype::kLSTM, enumtype::kGRU, enumtype::kRNN_TANH, enumtype::kRNN_RELU>;
+  using rnn_options_base_mode_t =
+      std::variant<enumtype::kLSTM, enumtype::kGRU, enumtype::kRNN_TANH, enumtype::kRNN_RELU>;
   RNNOptionsBase(rnn_options_base_mode_t mode, int64_t input_size, int64_t hidden_size)
       : mode_(mode), input_size_(input_size), hidden_size_(hidden_size) {}
   XGRAD_ARG(rnn_options_base_mode_t, mode);

@@ -11,3 +11,4 @@
 #include <xgrad/nn/modules/linear.hpp>
 #include <xgrad/nn/modules/loss.hpp>
 #include <xgrad/nn/modules/pooling.hpp>
+#include <xgrad/nn/modules/rnn.hpp>

@@ -11,3 +11,4 @@
 #include <xgrad/nn/options/loss.hpp>
 #include <xgrad/nn/options/normalization.hpp>
 #include <xgrad/nn/options/pooling.hpp>
+#include <xgrad/nn/options/rnn.hpp>

@@ -516,7 +516,8 @@ const std::set<std::string> kNotPublic = {
     "demangle",               // function.hpp detail: custom Function plumbing
     "run_function_backward",
     "wire_function_outputs",
-    "mark_no_grad_views",
+    "wire_view_outputs",
+    "outputs_are_views",
     "collect_tensors",
     "refuse_double_backward",
     "supports_double_backward",

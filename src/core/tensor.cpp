@@ -619,7 +619,10 @@ Tensor& Tensor::requires_grad_(bool requires_grad) const {
   return const_cast<Tensor&>(*this);
 }
 
-bool Tensor::is_leaf() const { return grad_fn() == nullptr; }
+bool Tensor::is_leaf() const {
+  detail::check_defined(*this, "is_leaf");
+  return grad_fn() == nullptr;
+}
 
 const Tensor& Tensor::grad() const {
   const TensorImpl* impl = XGRAD_IMPL("grad").get();

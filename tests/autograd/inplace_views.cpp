@@ -238,4 +238,9 @@ BOOST_AUTO_TEST_CASE(creation_meta_and_refused_views) {
   Tensor wide = part.as_strided({4}, {1}, 0);
   expect_error<AutogradError>([&] { wide.mul_(2); }, {"mul_: in-place operation on a view", "not an element of its base"});
   check_values(wide, {1, 2, 0, 0});
+  // An op whose result has another dtype than the view (converted back: its node is not the op's).
+  Tensor f = x * 1;
+  expect_error<AutogradError>([&] { f.narrow(0, 0, 2).add_(tensor({1.0, 2.0}, kFloat64).requires_grad_()); },
+                              {"add_: in-place operation on a view", "does not take the view as its first input"});
+  check_values(f, {1, 2, 3, 4});  // refused before anything was written
 }

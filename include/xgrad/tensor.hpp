@@ -60,7 +60,7 @@ struct Storage {
   size_t nbytes = 0;
   uint64_t version = 0;
   /// In-place ops recorded in the autograd graph on a tensor of this storage. A view whose
-  /// history was recorded before one of them is stale (see TensorImpl::view_history).
+  /// history was recorded before one of them is stale (see DifferentiableViewMeta).
   uint64_t history_version = 0;
 };
 
@@ -286,9 +286,10 @@ class Tensor {
   // grad (or with an operand that requires grad) is recorded: the tensor's grad_fn becomes the
   // op's node (e.g. MulBackward0 for mul_), whose edge leads to its previous grad_fn, and its
   // version is bumped, so a node that saved the old values throws AutogradError ("... modified
-  // by an inplace operation ...") in backward. AutogradError is thrown for a leaf that requires
-  // grad (use NoGradGuard), for a view (x[0], narrow, view, ... of another tensor: clone() it
-  // first; LibTorch's CopySlices is not implemented) and for a view made under NoGradGuard.
+  // by an inplace operation ...") in backward. On a view (x[0], narrow, view, ...) the op
+  // rewrites the base's history (CopySlices), as LibTorch. AutogradError is thrown for a leaf
+  // that requires grad or a view of one (use NoGradGuard), and for a view whose CreationMeta
+  // forbids it (made under NoGradGuard, returned by a custom Function; docs/autograd.md).
   Tensor& zero_() const;
   /// Every element set to `value` converted to this dtype (a floating value truncates into an
   /// integer tensor, as PyTorch).
@@ -552,6 +553,65 @@ class Tensor {
 namespace autograd {
 /// LibTorch's `torch::autograd::Variable`: since PyTorch 1.0 the same type as Tensor.
 using Variable = Tensor;
+
+/// How a view was created, which decides whether an in-place change of it may be recorded
+/// (LibTorch's `torch::autograd::CreationMeta`, same enumerators in the same order):
+/// - DEFAULT: an ordinary view; an in-place op on it rewrites its base's history (CopySlices);
+/// - IN_CUSTOM_FUNCTION: a view returned by a custom Function's forward (or an input it returned
+///   as-is);
+/// - MULTI_OUTPUT_NODE: one of the views of a node with several differentiable outputs;
+/// - NO_GRAD_MODE: made with grad mode off;
+/// - INFERENCE_MODE: made in inference mode (xgrad has no inference mode; never set).
+/// Every value but DEFAULT makes an in-place op on the view, recorded in the graph, an
+/// AutogradError (as LibTorch's handle_view_on_rebase).
+enum class CreationMeta : uint8_t { DEFAULT, IN_CUSTOM_FUNCTION, MULTI_OUTPUT_NODE, NO_GRAD_MODE, INFERENCE_MODE };
+
+/// The creation meta of a view taken of a view whose own is `previous`, when the new view op
+/// alone would give `made`: never less restrictive than `previous` (LibTorch's
+/// `propagate_creation_meta`).
+inline CreationMeta propagate_creation_meta(CreationMeta previous, CreationMeta made) {
+  if (made == CreationMeta::DEFAULT) return previous;
+  return previous == CreationMeta::INFERENCE_MODE ? previous : made;
+}
+
+/// Per-tensor autograd metadata beyond the fields every TensorImpl carries (LibTorch's
+/// `torch::autograd::AutogradMeta`; `TensorImpl::autograd_meta()` returns it). In xgrad only
+/// views have one (a DifferentiableViewMeta); other tensors have none (nullptr).
+struct AutogradMeta {
+  AutogradMeta() = default;
+  AutogradMeta(const AutogradMeta&) = delete;
+  AutogradMeta& operator=(const AutogradMeta&) = delete;
+  virtual ~AutogradMeta() = default;
+};
+
+/// What autograd knows about a differentiable view (LibTorch's `DifferentiableViewMeta`): the
+/// tensor whose storage it views (its base: never itself a view, a view of a view has the first
+/// view's base), how it was created, and the base's in-place history version its grad_fn was
+/// made at. Every view op xgrad records (view, reshape as a view, slice, select, narrow,
+/// transpose, permute, squeeze, unsqueeze, expand, as_strided, alias, and the views a custom
+/// Function returns) gives its output one, also when nothing requires grad, so that a later
+/// in-place op on the view or on its base can be recorded in the base's history. detach() and
+/// tensor_data() outputs are not differentiable views and have none.
+struct DifferentiableViewMeta : AutogradMeta {
+  DifferentiableViewMeta(Tensor base, CreationMeta creation_meta, uint64_t attr_version)
+      : base_(std::move(base)), creation_meta_(creation_meta), attr_version_(attr_version) {}
+  /// Always true: xgrad has no forward-mode AD, so every view it tracks is a backward view.
+  bool has_bw_view() const { return true; }
+  /// The viewed tensor (LibTorch's `get_backward_view().base_`).
+  const Tensor& base() const { return base_; }
+  CreationMeta get_creation_meta() const { return creation_meta_; }
+  void set_creation_meta(CreationMeta creation_meta) { creation_meta_ = creation_meta; }
+  /// The storage's `history_version` when the view's grad_fn was last made: when it differs,
+  /// the base was modified in place by a recorded op since, and the view's grad_fn is remade
+  /// from the base's new history on its next use.
+  uint64_t get_attr_version() const { return attr_version_; }
+  void set_attr_version(uint64_t attr_version) { attr_version_ = attr_version; }
+
+ private:
+  Tensor base_;
+  CreationMeta creation_meta_;
+  uint64_t attr_version_;
+};
 }  // namespace autograd
 
 /// What a Tensor handle points at. Users rarely touch this; custom kernels use data_ptr().
@@ -569,18 +629,9 @@ struct TensorImpl {
   Tensor grad;
   std::shared_ptr<autograd::Node> grad_fn;
   uint32_t output_nr = 0;
-  // A view made with grad mode off of a tensor that requires grad (`x[0]` under NoGradGuard):
-  // as in PyTorch it reports requires_grad() and is a leaf, but has no gradient edge (backward
-  // through it fills nothing), and an in-place write to it with grad mode on is refused.
-  bool no_grad_view = false;
-  // Made by make_view (a view op, broadcasting): it shares its storage with a base tensor that
-  // xgrad does not track. An in-place op recorded in the graph is refused on such a tensor
-  // (LibTorch rewrites the base's history with CopySlices; xgrad cannot yet).
-  bool is_view = false;
-  // The storage's history_version when this view got its grad_fn: when the base is modified in
-  // place with the op recorded, the view's history no longer describes its values, and using it
-  // in autograd is refused (autograd::gradient_edge).
-  uint64_t view_history = 0;
+  // A differentiable view's metadata (base, creation meta, history version); null for every
+  // other tensor. Set by autograd when a view op's output is wired (see DifferentiableViewMeta).
+  std::unique_ptr<autograd::AutogradMeta> autograd_meta_;
   std::weak_ptr<autograd::Node> grad_accumulator;
   // Hooks run by AccumulateGrad after each accumulation; removed ones are left empty so
   // handles (indices) stay valid.
@@ -592,6 +643,14 @@ struct TensorImpl {
   // when several threads run forward/backward through this leaf (LibTorch's AutogradMeta
   // mutex). Recursive: a post-accumulate-grad hook may register hooks or record ops on the leaf.
   std::recursive_mutex autograd_mutex;
+
+  /// LibTorch's `TensorImpl::autograd_meta()`: a DifferentiableViewMeta for a differentiable
+  /// view, nullptr otherwise.
+  autograd::AutogradMeta* autograd_meta() const { return autograd_meta_.get(); }
+  /// The view metadata when this tensor is a differentiable view, nullptr otherwise.
+  autograd::DifferentiableViewMeta* view_meta() const {
+    return static_cast<autograd::DifferentiableViewMeta*>(autograd_meta_.get());
+  }
 
   void* data() const {
     return static_cast<char*>(storage->data) + storage_offset * static_cast<int64_t>(element_size(dtype));

@@ -238,21 +238,30 @@ std::string demangle(const char* name) {
   return colon == std::string::npos ? s : s.substr(colon + 2);
 }
 
-void mark_no_grad_views(variable_list& outputs, const variable_list& inputs) {
+void wire_view_outputs(const AutogradContext& ctx, variable_list& outputs, const variable_list& inputs, bool custom) {
+  // As LibTorch's as_view / _wrap_outputs: with grad mode off, NO_GRAD_MODE; a view a custom
+  // Function returns gets IN_CUSTOM_FUNCTION (its backward is the Function's, which an in-place
+  // rewrite of the base's history would bypass), also under no_grad.
+  CreationMeta made = GradMode::is_enabled() ? CreationMeta::DEFAULT : CreationMeta::NO_GRAD_MODE;
+  if (custom) made = CreationMeta::IN_CUSTOM_FUNCTION;
   for (auto& out : outputs) {
-    if (!out.defined()) continue;
+    if (!out.defined() || ctx.is_dirty_(out)) continue;
     for (const auto& in : inputs) {
-      if (!in.defined() || !in.requires_grad() || out.is_same(in)) continue;
-      if (out.impl()->storage == in.impl()->storage) {
-        out.impl()->no_grad_view = true;
-        break;
-      }
+      if (!in.defined() || out.is_same(in) || out.impl()->storage != in.impl()->storage) continue;
+      const DifferentiableViewMeta* seen = in.impl()->view_meta();
+      // The base of a view of a view is the first view's base, so that an in-place change of
+      // any of them rewrites one history.
+      const Tensor& base = seen != nullptr ? seen->base() : in;
+      const CreationMeta meta = propagate_creation_meta(seen != nullptr ? seen->get_creation_meta() : CreationMeta::DEFAULT, made);
+      out.impl()->autograd_meta_ =
+          std::make_unique<DifferentiableViewMeta>(base, meta, out.impl()->storage->history_version);
+      break;
     }
   }
 }
 
 void wire_function_outputs(const std::shared_ptr<Node>& node, AutogradContext& ctx, variable_list& outputs,
-                           const variable_list& inputs) {
+                           const variable_list& inputs, bool custom, bool outputs_are_views) {
   const auto same = [](const Tensor& a, const Tensor& b) {
     return a.defined() && a.unsafeGetTensorImpl() == b.unsafeGetTensorImpl();
   };
@@ -270,20 +279,54 @@ void wire_function_outputs(const std::shared_ptr<Node>& node, AutogradContext& c
                 "{}: an input of sizes {} was given to mark_dirty but not returned by forward; inputs modified in "
                 "place must also be outputs",
                 node->name(), to_string(in.sizes()));
+    // Giving the view this node as history would leave its base with a history that no longer
+    // produces its values (LibTorch rewrites the base's with CopySlices here; xgrad does for
+    // built-in in-place ops only).
+    XGRAD_CHECK(in.impl()->view_meta() == nullptr, AutogradError,
+                "{}: an input of sizes {} given to mark_dirty is a view of another tensor; a custom Function "
+                "cannot modify a view in place with autograd recording in xgrad. Pass a clone() of the view, or "
+                "the base tensor itself",
+                node->name(), to_string(in.sizes()));
+  }
+  // Returning an input unchanged must not rewrite that input's history: return an alias. For a
+  // custom Function the alias is a view of the input (IN_CUSTOM_FUNCTION, as LibTorch's
+  // _view_as_self_with_no_grad), so an in-place change of it, which would change the input
+  // behind its history's back, is refused. A dirty input is the exception: its history is
+  // rewritten, as LibTorch's rebase_history.
+  std::vector<bool> alias(outputs.size(), false);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    Tensor& out = outputs[i];
+    if (!out.defined() || ctx.is_dirty_(out)) continue;
+    if (!std::any_of(inputs.begin(), inputs.end(), [&](const Tensor& in) { return same(in, out); })) continue;
+    out = custom ? make_view(out, out.sizes(), out.strides(), out.storage_offset()) : out.detach();
+    alias[i] = !custom;
+  }
+  if (outputs_are_views) {
+    // The plain aliases of a built-in op are no views (as before); the others are.
+    variable_list views;
+    for (size_t i = 0; i < outputs.size(); ++i) views.push_back(alias[i] ? Tensor() : outputs[i]);
+    wire_view_outputs(ctx, views, inputs, custom);
   }
   uint32_t nr = 0;
+  size_t differentiable = 0;
   for (auto& out : outputs) {
     if (!out.defined()) {
       ++nr;
       continue;
     }
-    // Returning an input unchanged must not rewrite that input's history: return an alias. A
-    // dirty input is the exception: its history is rewritten, as LibTorch's rebase_history.
-    const bool is_input = std::any_of(inputs.begin(), inputs.end(), [&](const Tensor& in) { return same(in, out); });
-    if (is_input && !ctx.is_dirty_(out)) out = out.detach();
-    if (!ctx.is_non_differentiable_(out) && out.is_floating_point()) set_history(out, node, nr);
+    if (!ctx.is_non_differentiable_(out) && out.is_floating_point()) {
+      set_history(out, node, nr);
+      ++differentiable;
+    }
     ++nr;
   }
+  // Several differentiable outputs: an in-place change of one of the views would have to
+  // replace this node's backward by the views' own, so it is refused (LibTorch's
+  // MULTI_OUTPUT_NODE).
+  if (differentiable > 1)
+    for (auto& out : outputs)
+      if (out.defined() && out.impl()->view_meta() != nullptr && !ctx.is_dirty_(out))
+        out.impl()->view_meta()->set_creation_meta(CreationMeta::MULTI_OUTPUT_NODE);
   // Metadata for every output slot, differentiable or not, so grads line up with output_nr.
   for (auto& out : outputs) {
     if (out.defined())

@@ -3,6 +3,8 @@
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/autograd/node.hpp>
 
+#include "autograd/views.hpp"
+
 #include <algorithm>
 #include <atomic>
 
@@ -140,15 +142,9 @@ void run_tensor_hooks(Node& node, variable_list& inputs) {
 Edge gradient_edge(const Tensor& t) {
   XGRAD_CHECK(t.defined(), ValueError, "gradient_edge: called on an undefined tensor");
   auto* impl = t.unsafeGetTensorImpl();
-  // A view whose base was modified in place by a recorded op: its grad_fn still leads to the
-  // base's old history, which no longer produces its values (LibTorch regenerates the view's
-  // grad_fn; xgrad refuses rather than give a wrong gradient).
-  XGRAD_CHECK(!(impl->is_view && impl->grad_fn && impl->view_history != impl->storage->history_version),
-              AutogradError,
-              "a view (sizes {}, made by {}) is used after the tensor it views was modified by an in-place "
-              "operation recorded in the graph; xgrad cannot update the view's history yet. Take the view again "
-              "after the in-place op, or clone() the base before modifying it",
-              to_string(t.sizes()), impl->grad_fn->name());
+  // A view whose base was modified in place by a recorded op since its grad_fn was made gets
+  // one made from the base's new history first (LibTorch's VariableHooks::grad_fn).
+  detail::refresh_view_grad_fn(t.impl());
   if (impl->grad_fn) return Edge{impl->grad_fn, impl->output_nr};
   if (!impl->requires_grad) return Edge{};
   // One accumulator per leaf, cached weakly: the graph owns it, the leaf does not. Threads
@@ -169,7 +165,7 @@ void set_history(Tensor& t, const std::shared_ptr<Node>& fn, uint32_t output_nr)
   impl->grad_fn = fn;
   impl->output_nr = output_nr;
   impl->requires_grad = false;
-  impl->view_history = impl->storage->history_version;
+  if (auto* view = impl->view_meta()) view->set_attr_version(impl->storage->history_version);
 }
 
 namespace {
@@ -197,6 +193,9 @@ void rebase_history(const Tensor& self, Tensor result, const char* op) {
   // self keeps its dtype (in-place ops cast to it); the conversion is part of the history.
   const bool converted = result.dtype() != self.dtype();
   if (converted) result = result.to(self.dtype());
+  // A view: check that the op can be recorded in its base's history before anything is written.
+  const bool view = self.unsafeGetTensorImpl()->view_meta() != nullptr;
+  if (view) detail::check_view_rebase_node(self, *result.grad_fn(), op);
 
   // The node may have saved self, i.e. the values the op read: they are about to be
   // overwritten, so it keeps a copy (LibTorch's in-place formulas save the original self too).
@@ -223,35 +222,16 @@ void rebase_history(const Tensor& self, Tensor result, const char* op) {
     });
   }
 
+  if (view) {
+    // The op changed the view's base too: the base's history is rewritten (CopySlices).
+    detail::rebase_view_history(self, result.grad_fn());
+    return;
+  }
   TensorImpl& impl = *self.unsafeGetTensorImpl();
-  const std::shared_ptr<Node>& fn = result.grad_fn();
-  const uint32_t nr = result.output_nr();
-  if (const std::shared_ptr<Node> old = impl.grad_fn) {
-    std::lock_guard<std::recursive_mutex> lock(old->mutex());
-    // Hooks registered so far watch the old version's gradient: they stay on the old node.
-    auto& hooked = old->hooked_tensors;
-    const auto mine = [&](const auto& h) { return h.second.lock().get() == &impl; };
-    if (std::any_of(hooked.begin(), hooked.end(), mine)) {
-      std::lock_guard<std::recursive_mutex> hooks_lock(impl.autograd_mutex);
-      for (auto& hook : impl.grad_hooks) {
-        // Left empty in self's list, so handles stay unique.
-        if (hook) old->frozen_hooks.emplace_back(impl.output_nr, std::move(hook));
-        hook = nullptr;
-      }
-      std::erase_if(hooked, mine);
-    }
-    // retain_grad() follows the tensor to its new version.
-    std::erase_if(old->retained_grads, mine);
-  }
-  std::shared_ptr<TensorImpl> owner = self.impl();
-  if (impl.retains_grad) {
-    std::lock_guard<std::recursive_mutex> lock(fn->mutex());
-    fn->retained_grads.emplace_back(nr, owner);
-  }
-  set_history(const_cast<Tensor&>(self), fn, nr);
+  detail::move_tensor_hooks(self.impl(), impl.grad_fn, result.grad_fn(), result.output_nr());
+  set_history(const_cast<Tensor&>(self), result.grad_fn(), result.output_nr());
   // Views of this memory recorded before now describe the old history (see gradient_edge).
   ++impl.storage->history_version;
-  impl.view_history = impl.storage->history_version;
 }
 
 bool compute_requires_grad(TensorList tensors) {

@@ -16,6 +16,7 @@
 #include "core/factory_internal.hpp"
 #include "core/strided.hpp"
 #include "core/tensor_internal.hpp"
+#include "autograd/views.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -210,7 +211,6 @@ Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int
   impl->strides = strides;
   impl->numel = detail::checked_numel(sizes, "view");
   impl->dtype = base.dtype();
-  impl->is_view = true;
   return Tensor(std::move(impl));
 }
 
@@ -517,15 +517,19 @@ std::vector<int64_t> broadcast_shapes_impl(IntArrayRef a, IntArrayRef b, const c
 }
 
 namespace {
-// The in-place writes PyTorch forbids whether or not the op is recorded: into a view made under
-// no_grad, and into a leaf that requires grad (PyTorch's own error, in its words).
+// The in-place writes PyTorch forbids whether or not the op is recorded (LibTorch's
+// check_inplace): into a view whose creation meta forbids it (made under no_grad, returned by a
+// custom Function, one of several outputs), into a view of a leaf that requires grad, and into
+// a leaf that requires grad (PyTorch's errors, in its words).
 void check_inplace_target(const Tensor& self, const char* op) {
   const TensorImpl& impl = *self.impl();
-  XGRAD_CHECK(!(impl.no_grad_view && impl.grad_fn == nullptr), AutogradError,
-              "{}: a view was created in no_grad mode and is being modified in place with grad mode enabled; "
-              "this is ambiguous and forbidden (as PyTorch): make both the view and the in-place op inside "
-              "NoGradGuard, or both outside it",
-              op);
+  if (const auto* view = impl.view_meta()) {
+    autograd::detail::check_view_rebase(impl, /*indirect=*/false, op);
+    XGRAD_CHECK(!(self.requires_grad() && view->base().is_leaf()), AutogradError,
+                "{}: a view of a leaf Variable that requires grad is being used in an in-place operation (sizes "
+                "{}); wrap parameter updates in xgrad::NoGradGuard, or modify a clone",
+                op, xgrad::to_string(self.sizes()));
+  }
   XGRAD_CHECK(!(self.is_leaf() && impl.requires_grad), AutogradError,
               "{}: a leaf Variable that requires grad is being used in an in-place operation (sizes {}); wrap "
               "parameter updates in xgrad::NoGradGuard or use an out-of-place op",
@@ -553,16 +557,9 @@ bool inplace_records(const Tensor& self, const char* op, TensorList operands) {
   for (const auto& t : operands) any = any || (t.defined() && t.requires_grad());
   if (!any) return false;
   check_inplace_target(self, op);
-  const TensorImpl& impl = *self.impl();
-  // Writing into a view changes its base too: LibTorch rewrites the base's history (CopySlices).
-  // Recording only the view's would leave the base with a history that no longer produces its
-  // values, so a gradient through the base would be silently wrong.
-  XGRAD_CHECK(!impl.is_view, AutogradError,
-              "{}: in-place operation on a view (sizes {}) of another tensor, with autograd recording: views "
-              "of tensors that require grad (or written from a tensor that requires grad) can't be modified in "
-              "place yet (LibTorch's CopySlices is not implemented in xgrad); clone() the view first and use the "
-              "clone, or modify the base tensor itself",
-              op, xgrad::to_string(self.sizes()));
+  // Writing into a view changes its base too: rebase_history rewrites the base's history
+  // (CopySlices), which needs each view element to be one of the base's.
+  autograd::detail::check_view_geometry(self, op);
   XGRAD_CHECK(self.is_floating_point(), TypeError,
               "{}: an in-place op on a {} tensor from an operand that requires grad cannot be differentiated; "
               "only floating-point tensors carry gradients",
@@ -652,7 +649,11 @@ Tensor& Tensor::copy_(const Tensor& src) const {
 
 bool Tensor::requires_grad() const {
   const auto& impl = *XGRAD_IMPL("requires_grad");
-  return impl.requires_grad || impl.grad_fn != nullptr || impl.no_grad_view;
+  // A view requires grad when its base does (LibTorch's DifferentiableViewMeta::requires_grad),
+  // also when it has no grad_fn (made under no_grad, or before the base required grad).
+  if (impl.requires_grad || impl.grad_fn != nullptr) return true;
+  const auto* view = impl.view_meta();
+  return view != nullptr && view->base().requires_grad();
 }
 
 Tensor& Tensor::requires_grad_(bool requires_grad) const {
@@ -669,7 +670,10 @@ Tensor& Tensor::requires_grad_(bool requires_grad) const {
   return const_cast<Tensor&>(*this);
 }
 
-bool Tensor::is_leaf() const { return XGRAD_IMPL("is_leaf")->grad_fn == nullptr; }
+bool Tensor::is_leaf() const {
+  detail::check_defined(*this, "is_leaf");
+  return grad_fn() == nullptr;
+}
 
 const Tensor& Tensor::grad() const {
   const TensorImpl* impl = XGRAD_IMPL("grad").get();
@@ -682,8 +686,14 @@ const Tensor& Tensor::grad() const {
   return impl->grad;
 }
 Tensor& Tensor::mutable_grad() { return XGRAD_IMPL("mutable_grad")->grad; }
-const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const { return XGRAD_IMPL("grad_fn")->grad_fn; }
-uint32_t Tensor::output_nr() const { return XGRAD_IMPL("output_nr")->output_nr; }
+const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const {
+  autograd::detail::refresh_view_grad_fn(XGRAD_IMPL("grad_fn"));
+  return impl_->grad_fn;
+}
+uint32_t Tensor::output_nr() const {
+  autograd::detail::refresh_view_grad_fn(XGRAD_IMPL("output_nr"));
+  return impl_->output_nr;
+}
 
 void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph,
                       OptionalArrayRef<Tensor> inputs) const {
@@ -759,11 +769,9 @@ bool Tensor::retains_grad() const { return XGRAD_IMPL("retains_grad")->retains_g
 
 Tensor Tensor::detach() const {
   detail::check_defined(*this, "detach");
-  Tensor out = make_view(*this, sizes(), strides(), storage_offset());
-  // A non-differentiable view (as PyTorch's): it has no history to keep in step with its base,
-  // so an in-place op recorded on it is fine.
-  out.impl()->is_view = false;
-  return out;
+  // A non-differentiable view (as PyTorch's): make_view gives it no view metadata, so it has no
+  // history to keep in step with its base, and an in-place op recorded on it is fine.
+  return make_view(*this, sizes(), strides(), storage_offset());
 }
 
 Tensor Tensor::tensor_data() const {
@@ -776,7 +784,8 @@ Tensor& Tensor::detach_() const {
   detail::check_defined(*this, "detach_");
   impl_->grad_fn.reset();
   impl_->requires_grad = false;
-  impl_->no_grad_view = false;
+  // No longer a differentiable view either: it has no history to keep in step with a base.
+  impl_->autograd_meta_.reset();
   impl_->output_nr = 0;
   return const_cast<Tensor&>(*this);
 }

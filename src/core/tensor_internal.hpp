@@ -12,8 +12,9 @@ void check_inplace(const Tensor& self, const char* op);
 // For in-place ops that are recorded: whether the op on `self` with `operands` must be recorded
 // (grad mode on, and self or an operand requires grad); the op then computes its out-of-place
 // twin and calls autograd::rebase_history. Throws AutogradError for a write that cannot be
-// recorded: into a leaf that requires grad, a view made under no_grad, or a view of another
-// tensor (is_view; no CopySlices yet); TypeError for a non-floating self.
+// recorded: into a leaf that requires grad or a view of one, a view whose creation meta forbids
+// it (no_grad, custom Function, multi-output), a view reaching outside its base; TypeError for a
+// non-floating self. A write into a DEFAULT view is recorded in its base's history (CopySlices).
 bool inplace_records(const Tensor& self, const char* op, TensorList operands = {});
 // Throws (ValueError naming `op`) when two elements of `self` share one memory location (a
 // stride 0 over a size > 1 from expand(), or overlapping strides from from_blob): an in-place

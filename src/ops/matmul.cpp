@@ -202,6 +202,8 @@ struct MvOp : autograd::Function<MvOp> {
 // this step as UnsafeViewBackward0, so grad_fn names match.
 struct UnsafeViewOp : autograd::Function<UnsafeViewOp> {
   static std::string_view name() { return "UnsafeViewBackward0"; }
+  // Its output reuses a fresh buffer made for it: not a view of anything (LibTorch's _unsafe_view).
+  static constexpr bool outputs_are_views = false;
   struct State {
     std::vector<int64_t> input_sizes;
   };

@@ -454,6 +454,8 @@ void check_strided_geometry(const Tensor& x, IntArrayRef size, IntArrayRef strid
 // View of a fresh contiguous copy (what reshape does when no view exists).
 struct UnsafeViewOp : ReshapeLike<UnsafeViewOp> {
   static std::string_view name() { return "UnsafeViewBackward0"; }
+  // Its output reuses a fresh buffer made for it: not a view of anything (LibTorch's _unsafe_view).
+  static constexpr bool outputs_are_views = false;
   static Tensor forward(AutogradContext* ctx, const Tensor& x, IntArrayRef shape) {
     ctx->emplace_state<State>(x.sizes().vec());
     return make_view(x, shape, contiguous_strides(shape), x.storage_offset());

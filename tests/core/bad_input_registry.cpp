@@ -433,6 +433,7 @@ const std::vector<Entry>& registry() {
       {"set_history", "set_history", Kind::kValue, [] { Tensor t; autograd::set_history(t, nullptr, 0); }, ""},
       {"rebase_history", "rebase_history", Kind::kValue, [] { autograd::rebase_history(Tensor(), Tensor(), "add_"); }, ""},
       {"compute_requires_grad", "", Kind::kNone, nullptr, "accepts every tensor list (an undefined tensor does not require grad)"},
+      {"propagate_creation_meta", "", Kind::kNone, nullptr, "takes two CreationMeta values; every pair is valid"},
       {"op_name_from_grad_fn", "", Kind::kNone, nullptr, "accepts every string (a name without 'Backward' is converted as is)"},
       {"current_module_path", "", Kind::kNone, nullptr, "takes no input"},
       // ---- include/xgrad/data/*.hpp ------------------------------------------------------------
@@ -517,7 +518,8 @@ const std::set<std::string> kNotPublic = {
     "demangle",               // function.hpp detail: custom Function plumbing
     "run_function_backward",
     "wire_function_outputs",
-    "mark_no_grad_views",
+    "wire_view_outputs",
+    "outputs_are_views",
     "collect_tensors",
     "refuse_double_backward",
     "supports_double_backward",

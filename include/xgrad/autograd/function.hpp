@@ -248,12 +248,27 @@ variable_list run_function_backward(AutogradContext& ctx, const Node& node, vari
                                     const std::vector<bool>& is_variable_input,
                                     variable_list (*backward)(AutogradContext*, variable_list),
                                     bool skip_without_grads);
-/// Wires outputs of a Function call into the graph.
-// With grad mode off, marks the outputs that view an input requiring grad (share its storage)
-// so that they report requires_grad() as PyTorch's views do (see TensorImpl::no_grad_view).
-void mark_no_grad_views(variable_list& outputs, const variable_list& inputs);
+/// Gives the outputs that view an input (share its storage; not a dirty input) their
+/// DifferentiableViewMeta: base, and the creation meta (NO_GRAD_MODE with grad mode off,
+/// IN_CUSTOM_FUNCTION for a `custom` Function, propagated from a viewed view).
+void wire_view_outputs(const AutogradContext& ctx, variable_list& outputs, const variable_list& inputs, bool custom);
+/// Wires outputs of a Function call into the graph (and their view metadata).
 void wire_function_outputs(const std::shared_ptr<Node>& node, AutogradContext& ctx, variable_list& outputs,
-                           const variable_list& inputs);
+                           const variable_list& inputs, bool custom, bool outputs_are_views);
+template <typename T, typename = void>
+struct has_outputs_are_views_flag : std::false_type {};
+template <typename T>
+struct has_outputs_are_views_flag<T, std::void_t<decltype(T::outputs_are_views)>> : std::true_type {};
+/// Whether T's outputs that share an input's storage are views of it. A built-in op whose output
+/// reuses its input's fresh buffer without being a view (LibTorch's `_unsafe_view`) declares
+/// `static constexpr bool outputs_are_views = false`.
+template <typename T>
+constexpr bool outputs_are_views() {
+  if constexpr (has_outputs_are_views_flag<T>::value)
+    return T::outputs_are_views;
+  else
+    return true;
+}
 /// Throws AutogradError when backward runs under create_graph=true (grad mode on) through an op
 /// whose backward records no graph, while its incoming gradients or saved tensors require grad:
 /// the second derivative would silently be wrong.
@@ -422,10 +437,12 @@ struct Function {
         outputs = X::forward(&node->ctx_, std::forward<Args>(args)...);
       }
     }
+    // A Function without name() is a user's custom Function (see above).
+    constexpr bool custom = !detail::has_name<X>::value;
     if (record)
-      detail::wire_function_outputs(node, node->ctx_, outputs, inputs);
-    else if (!GradMode::is_enabled())
-      detail::mark_no_grad_views(outputs, inputs);
+      detail::wire_function_outputs(node, node->ctx_, outputs, inputs, custom, detail::outputs_are_views<X>());
+    else if constexpr (detail::outputs_are_views<X>())
+      detail::wire_view_outputs(node->ctx_, outputs, inputs, custom);
     if constexpr (std::is_same_v<std::decay_t<Out>, Tensor>)
       return outputs[0];
     else

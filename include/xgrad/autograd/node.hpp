@@ -124,7 +124,11 @@ void set_history(Tensor& t, const std::shared_ptr<Node>& fn, uint32_t output_nr)
 /// tensors are fixed so they describe what backward needs: a saved `self` (the values before
 /// the op) becomes a copy of them; a saved result becomes self, at its new version, so a later
 /// in-place op on self makes backward throw. Hooks registered on self so far stay with its old
-/// grad_fn; retain_grad() moves to the new one. `op` names the in-place op in errors. Throws
+/// grad_fn; retain_grad() moves to the new one. When self is a differentiable view (see
+/// DifferentiableViewMeta), the op changes its base too: the base's grad_fn becomes a
+/// CopySlices node (the base's old history, with the op's backward applied to the view's
+/// elements: sizes, strides and storage offset), and self's grad_fn is remade from the base's
+/// new history (AsStridedBackward0), as LibTorch's. `op` names the in-place op in errors. Throws
 /// ValueError when self is undefined, AutogradError when result has no grad_fn, ShapeError when
 /// its sizes differ from self's.
 void rebase_history(const Tensor& self, Tensor result, const char* op);

@@ -20,13 +20,7 @@ namespace xgrad::autograd {
 /// one).
 Tensor make_variable(const Tensor& data, bool requires_grad = false, bool allow_tensor_metadata_change = true);
 
-/// How a view was created, which decides whether an in-place change of it may be recorded
-/// (LibTorch's `torch::autograd::CreationMeta`):
-/// - DEFAULT: an ordinary view;
-/// - IN_CUSTOM_FUNCTION: a view returned by a custom Function's forward;
-/// - MULTI_OUTPUT_NODE: one of several views returned by one op (split, unbind, chunk);
-/// - NO_GRAD_MODE: made with grad mode off from a tensor that requires grad;
-/// - INFERENCE_MODE: made in inference mode (xgrad has no inference mode; never set).
-enum class CreationMeta : uint8_t { DEFAULT, IN_CUSTOM_FUNCTION, MULTI_OUTPUT_NODE, NO_GRAD_MODE, INFERENCE_MODE };
+// CreationMeta, propagate_creation_meta, AutogradMeta and DifferentiableViewMeta are declared
+// in <xgrad/tensor.hpp> (TensorImpl holds the view metadata).
 
 }  // namespace xgrad::autograd

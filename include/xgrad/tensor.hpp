@@ -194,6 +194,13 @@ class Tensor {
   Tensor& requires_grad_(bool requires_grad = true) const;
   Tensor& set_requires_grad(bool requires_grad) const { return requires_grad_(requires_grad); }
   bool is_leaf() const;
+  /// Whether this tensor is a view made by a view op (view, slice, select, transpose, as_strided,
+  /// alias, ...) of another tensor, its `_base()` (LibTorch's `is_view()`). detach() and
+  /// tensor_data() results are not views in this sense.
+  bool is_view() const;
+  /// The tensor this view views: the root of a chain of views (LibTorch's `_base()`).
+  /// ValueError for a tensor that is not a view ("Can't get base of non-view Tensor").
+  const Tensor& _base() const;
   /// The accumulated gradient (undefined until a backward pass reaches this tensor).
   const Tensor& grad() const;
   Tensor& mutable_grad();
@@ -606,11 +613,18 @@ struct DifferentiableViewMeta : AutogradMeta {
   /// from the base's new history on its next use.
   uint64_t get_attr_version() const { return attr_version_; }
   void set_attr_version(uint64_t attr_version) { attr_version_ = attr_version; }
+  /// Non-empty for a view whose history cannot be replayed (the view output of a custom operator
+  /// without a derivative, library.hpp): an in-place op on the view, or remaking its grad_fn
+  /// after its base changed, throws AutogradError with this message (LibTorch's erroring
+  /// view_func).
+  const std::string& replay_error() const { return replay_error_; }
+  void set_replay_error(std::string message) { replay_error_ = std::move(message); }
 
  private:
   Tensor base_;
   CreationMeta creation_meta_;
   uint64_t attr_version_;
+  std::string replay_error_;
 };
 }  // namespace autograd
 

@@ -226,6 +226,11 @@ void not_implemented_inplace_or_view(const OperatorHandle& op, DispatchKey key, 
     // so it is a view of it as any other (is_view, its base, no_grad view or not). Its grad_fn,
     // when the argument requires grad, is replaced by the autograd kernel's node.
     out = base.as_strided(out.sizes(), out.strides(), out.storage_offset());
+    // Autograd cannot replay this view on a changed base (the operator has no derivative), so
+    // writing into it, or into its base before it is used again, is refused as in LibTorch.
+    if (auto* meta = out.unsafeGetTensorImpl()->view_meta())
+      meta->set_replay_error(fmt::format("Mutating the view {} which does not have a derivative implemented is forbidden",
+                                         name));
   };
   for_each_tensor((*stack)[start], make_view_of_base);
 }

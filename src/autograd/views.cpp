@@ -124,7 +124,14 @@ bool same_edge(const Edge& a, const Edge& b) { return a.function == b.function &
 
 void check_view_rebase(const TensorImpl& impl, bool indirect, const char* op) {
   const DifferentiableViewMeta* meta = impl.view_meta();
-  if (meta == nullptr || meta->get_creation_meta() == CreationMeta::DEFAULT) return;
+  if (meta == nullptr) return;
+  // A view autograd cannot replay (LibTorch's erroring view_func): refused when its history
+  // would be remade, after the creation-meta checks below, as LibTorch orders them.
+  if (meta->get_creation_meta() == CreationMeta::DEFAULT && !meta->replay_error().empty()) {
+    if (op != nullptr) XGRAD_THROW(AutogradError, "{}: {}", op, meta->replay_error());
+    XGRAD_THROW(AutogradError, "{}", meta->replay_error());
+  }
+  if (meta->get_creation_meta() == CreationMeta::DEFAULT) return;
   const CreationMeta cm = meta->get_creation_meta();
   const char* modified = indirect ? "its base or another view of its base has been" : "is being";
   std::string msg;

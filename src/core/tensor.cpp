@@ -675,6 +675,16 @@ bool Tensor::is_leaf() const {
   return grad_fn() == nullptr;
 }
 
+bool Tensor::is_view() const { return XGRAD_IMPL("is_view")->view_meta() != nullptr; }
+
+const Tensor& Tensor::_base() const {
+  const auto* meta = XGRAD_IMPL("_base")->view_meta();
+  XGRAD_CHECK(meta != nullptr, ValueError,
+              "_base: Can't get base of non-view Tensor (sizes {}; only the results of view ops have a base)",
+              xgrad::to_string(sizes()));
+  return meta->base();
+}
+
 const Tensor& Tensor::grad() const {
   const TensorImpl* impl = XGRAD_IMPL("grad").get();
   // As LibTorch: a non-leaf's grad is never filled by backward unless retain_grad() asked for it.

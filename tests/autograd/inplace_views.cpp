@@ -177,6 +177,10 @@ BOOST_AUTO_TEST_CASE(creation_meta_and_refused_views) {
   BOOST_TEST(y.detach().unsafeGetTensorImpl()->autograd_meta() == nullptr);
   Tensor v = y.narrow(0, 1, 2);
   BOOST_TEST((meta(v) == CreationMeta::DEFAULT));
+  // is_view() / _base(): the root of a chain of views; a non-view has no base.
+  BOOST_TEST((v.is_view() && v._base().is_same(y) && v.t().is_view() && v.select(0, 1)._base().is_same(y)));
+  BOOST_TEST((!y.is_view() && !y.detach().is_view() && !x.is_view()));
+  BOOST_CHECK_THROW((void)y._base(), ValueError);
   BOOST_TEST(static_cast<autograd::DifferentiableViewMeta*>(v.unsafeGetTensorImpl()->autograd_meta())->base().is_same(y));
   // A view of a view has the first view's base.
   BOOST_TEST(static_cast<autograd::DifferentiableViewMeta*>(v[0].unsafeGetTensorImpl()->autograd_meta())->base().is_same(y));

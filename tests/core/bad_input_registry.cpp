@@ -210,6 +210,8 @@ const std::vector<Entry>& registry() {
       {"Tensor::requires_grad_", "requires_grad_", Kind::kAutograd, [] { (zeros({2}, requires_grad()) * 2.0).requires_grad_(false); }, ""},
       {"Tensor::set_requires_grad", "requires_grad_", Kind::kAutograd, [] { (zeros({2}, requires_grad()) * 2.0).set_requires_grad(false); }, ""},
       {"Tensor::is_leaf", "is_leaf", Kind::kValue, [] { Tensor().is_leaf(); }, ""},
+      {"Tensor::is_view", "is_view", Kind::kValue, [] { Tensor().is_view(); }, ""},
+      {"Tensor::_base", "_base", Kind::kValue, [] { zeros({2})._base(); }, ""},
       {"Tensor::grad", "grad", Kind::kValue, [] { Tensor().grad(); }, ""},
       {"Tensor::mutable_grad", "mutable_grad", Kind::kValue, [] { Tensor().mutable_grad(); }, ""},
       {"Tensor::grad_fn", "grad_fn", Kind::kValue, [] { Tensor().grad_fn(); }, ""},

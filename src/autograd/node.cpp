@@ -178,7 +178,9 @@ bool same_elements(const Tensor& a, const Tensor& b) {
 }
 }  // namespace
 
-void rebase_history(const Tensor& self, Tensor result, const char* op) {
+namespace {
+// `copy_values`: false when the op's kernel already wrote the result into self.
+void rebase_history_impl(const Tensor& self, Tensor result, const char* op, bool copy_values) {
   XGRAD_CHECK(self.defined(), ValueError, "rebase_history: called on an undefined tensor (in-place op {})", op);
   XGRAD_CHECK(result.defined() && result.grad_fn() != nullptr, AutogradError,
               "{}: internal error: the out-of-place result recorded no graph node, so the in-place op cannot be "
@@ -208,7 +210,7 @@ void rebase_history(const Tensor& self, Tensor result, const char* op) {
     t = t.clone();
     version = t._version();
   });
-  {
+  if (copy_values) {
     NoGradGuard no_grad;
     self.copy_(result.detach());
   }
@@ -232,6 +234,15 @@ void rebase_history(const Tensor& self, Tensor result, const char* op) {
   set_history(const_cast<Tensor&>(self), result.grad_fn(), result.output_nr());
   // Views of this memory recorded before now describe the old history (see gradient_edge).
   ++impl.storage->history_version;
+}
+}  // namespace
+
+void rebase_history(const Tensor& self, Tensor result, const char* op) {
+  rebase_history_impl(self, std::move(result), op, /*copy_values=*/true);
+}
+
+void detail::rebase_history_written(const Tensor& self, Tensor result, const char* op) {
+  rebase_history_impl(self, std::move(result), op, /*copy_values=*/false);
 }
 
 bool compute_requires_grad(TensorList tensors) {

@@ -20,6 +20,7 @@
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/autograd/node.hpp>
 
+#include "autograd/views.hpp"
 #include "core/library_internal.hpp"
 #include "core/tensor_internal.hpp"
 
@@ -161,14 +162,15 @@ void not_implemented_autograd(const OperatorHandle& op, DispatchKey key, jit::St
       if (written) {
         // Recorded as any in-place op of xgrad: rebase_history gives t the node's output as its
         // new history (keeping hooks and retain_grad right). The node's output is a copy of
-        // the values the kernel wrote.
+        // the values the kernel wrote; they are in t already, so they are not written back
+        // (which would count a second write in t's version).
         Tensor result;
         {
           NoGradGuard no_grad;
           result = t.detach().clone();
         }
         set_history(result, fn, nr);
-        rebase_history(t, std::move(result), name.c_str());
+        detail::rebase_history_written(t, std::move(result), name.c_str());
       } else {
         set_history(t, fn, nr);
       }

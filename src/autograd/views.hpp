@@ -33,6 +33,12 @@ void check_view_rebase_node(const Tensor& self, const Node& fn, const char* op);
 // node over the base's old history and `fn`, then remakes self's grad_fn from it.
 void rebase_view_history(const Tensor& self, const std::shared_ptr<Node>& fn);
 
+// rebase_history for an op whose kernel already wrote its result into `self` (a custom
+// operator's Autograd fallback): records `result`'s history on self without copying the values
+// back, so self's version moves once for the op, as in LibTorch. `result` must hold self's
+// current values.
+void rebase_history_written(const Tensor& self, Tensor result, const char* op);
+
 // Moves what a tensor registered on its grad_fn when its history changes from `old_fn` to
 // `fn` (output `nr`): hooks registered so far stay with `old_fn` (they watch the old version's
 // gradient); retain_grad() follows the tensor.

@@ -61,6 +61,28 @@ struct IncrementImpl : nn::Module {
 // A module without forward().
 struct NoForwardImpl : nn::Module {};
 
+// forward(int, int = 2, double = 3.0) with its defaults declared (LibTorch's documentation
+// example of FORWARD_HAS_DEFAULT_ARGS).
+struct DefaultsImpl : nn::Module {
+  Tensor forward(int a, int b = 2, double c = 3.0) { return tensor(a + b + c); }
+
+ protected:
+  FORWARD_HAS_DEFAULT_ARGS({1, nn::AnyValue(2)}, {2, nn::AnyValue(3.0)})
+};
+
+// The same forward without the declaration.
+struct UndeclaredDefaultsImpl : nn::Module {
+  Tensor forward(int a, int b = 2, double c = 3.0) { return tensor(a + b + c); }
+};
+
+// A declaration that does not name the trailing arguments.
+struct WrongDefaultsImpl : nn::Module {
+  Tensor forward(int a, int b = 2, double c = 3.0) { return tensor(a + b + c); }
+
+ protected:
+  FORWARD_HAS_DEFAULT_ARGS({1, nn::AnyValue(2)})
+};
+
 }  // namespace
 
 // ---- AnyValue -------------------------------------------------------------------------------------
@@ -148,6 +170,55 @@ BOOST_AUTO_TEST_CASE(any_module_errors) {
   BOOST_CHECK_THROW(empty.ptr(), ValueError);
   BOOST_CHECK_THROW((void)empty.type_info(), ValueError);
   BOOST_CHECK_THROW(nn::AnyModule(std::shared_ptr<nn::LinearImpl>()), ValueError);
+}
+
+BOOST_AUTO_TEST_CASE(forward_default_arguments) {
+  nn::AnyModule any(DefaultsImpl{});
+  BOOST_TEST(any.forward(1).item<double>() == 6.0);
+  BOOST_TEST(any.forward(1, 5).item<double>() == 9.0);
+  BOOST_TEST(any.forward(1, 5, 0.5).item<double>() == 6.5);
+  nn::Sequential seq(DefaultsImpl{});
+  BOOST_TEST(seq->forward(1).item<double>() == 6.0);
+  std::string msg = what_of([&] { any.forward(); });  // a has no default
+  BOOST_TEST(contains(msg, "Defaults.forward: expected 3 argument(s), but received 0"), msg);
+  msg = what_of([&] { any.forward(1, 2, 3.0, 4); });
+  BOOST_TEST(contains(msg, "expected 3 argument(s), but received 4"), msg);
+  msg = what_of([&] { any.forward(1, 2.5); });  // b is an int
+  BOOST_TEST(contains(msg, "argument 1 must be a int, but received a double"), msg);
+
+  nn::AnyModule undeclared(UndeclaredDefaultsImpl{});
+  msg = what_of([&] { undeclared.forward(1); });
+  BOOST_TEST(contains(msg, "UndeclaredDefaults.forward: expected 3 argument(s), but received 1; if its forward() "
+                           "has default arguments, declare them with the FORWARD_HAS_DEFAULT_ARGS macro"),
+             msg);
+  nn::AnyModule wrong(WrongDefaultsImpl{});
+  msg = what_of([&] { wrong.forward(1); });
+  BOOST_TEST(contains(msg, "FORWARD_HAS_DEFAULT_ARGS must list the last 1 argument(s) of forward() (which takes 3) "
+                           "in order, but entry 0 has index 1"),
+             msg);
+  BOOST_CHECK_THROW(wrong.forward(1), TypeError);
+
+  // The recurrent modules declare their state's default, as LibTorch's: the state starts at zero.
+  manual_seed(0);
+  nn::LSTM lstm(3, 4);
+  auto x = randn({5, 2, 3});
+  using LstmOut = std::tuple<Tensor, std::tuple<Tensor, Tensor>>;
+  auto via_any = nn::AnyModule(lstm).forward<LstmOut>(x);
+  check_close(std::get<0>(via_any), std::get<0>(lstm->forward(x)), 0, 0);
+  nn::GRU gru(3, 4);
+  check_close(std::get<0>(nn::AnyModule(gru).forward<std::tuple<Tensor, Tensor>>(x)), std::get<0>(gru->forward(x)),
+              0, 0);
+  nn::RNN rnn(3, 4);
+  check_close(std::get<1>(nn::AnyModule(rnn).forward<std::tuple<Tensor, Tensor>>(x)), std::get<1>(rnn->forward(x)),
+              0, 0);
+  auto step = randn({2, 3});
+  nn::LSTMCell lstm_cell(3, 4);
+  check_close(std::get<1>(nn::AnyModule(lstm_cell).forward<std::tuple<Tensor, Tensor>>(step)),
+              std::get<1>(lstm_cell->forward(step)), 0, 0);
+  nn::GRUCell gru_cell(3, 4);
+  check_close(nn::AnyModule(gru_cell).forward(step), gru_cell->forward(step), 0, 0);
+  nn::RNNCell rnn_cell(3, 4);
+  check_close(nn::Sequential(rnn_cell)->forward(step), rnn_cell->forward(step), 0, 0);
 }
 
 BOOST_AUTO_TEST_CASE(any_module_runs_forward_hooks_and_names_the_module) {

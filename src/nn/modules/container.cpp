@@ -46,7 +46,25 @@ void AnyValue::throw_not_copyable(const std::type_info& type) {
 }
 
 void detail_any::throw_argument_count(const Module& module, size_t expected, size_t received) {
-  XGRAD_THROW(TypeError, "{}.forward: expected {} argument(s), but received {}", module.short_name(), expected, received);
+  XGRAD_THROW(TypeError, "{}.forward: expected {} argument(s), but received {}{}", module.short_name(), expected,
+              received,
+              received < expected ? "; if its forward() has default arguments, declare them with the "
+                                    "FORWARD_HAS_DEFAULT_ARGS macro in the module's class"
+                                  : "");
+}
+
+void detail_any::fill_default_arguments(const Module& module, std::vector<std::pair<unsigned, AnyValue>> defaults,
+                                        std::vector<AnyValue>& arguments, size_t arity) {
+  XGRAD_CHECK(!defaults.empty(), TypeError, "{}: FORWARD_HAS_DEFAULT_ARGS() names no argument", module.short_name());
+  for (size_t i = 0; i < defaults.size(); ++i)
+    XGRAD_CHECK(defaults[i].first == arity - defaults.size() + i, TypeError,
+                "{}: FORWARD_HAS_DEFAULT_ARGS must list the last {} argument(s) of forward() (which takes {}) in "
+                "order, but entry {} has index {}",
+                module.short_name(), defaults.size(), arity, i, defaults[i].first);
+  const size_t required = defaults.front().first;
+  if (arguments.size() < required) return;
+  for (size_t i = arguments.size() - required; i < defaults.size(); ++i)
+    arguments.push_back(std::move(defaults[i].second));
 }
 
 void detail_any::throw_argument_type(const Module& module, size_t index, const std::type_info& expected,

@@ -144,6 +144,12 @@ struct Placeholder {
 
 [[noreturn]] void throw_clone_type(const Module& module);
 [[noreturn]] void throw_argument_count(const Module& module, size_t expected, size_t received);
+// Appends the defaults of `defaults` (FORWARD_HAS_DEFAULT_ARGS: {index, value} of the trailing
+// arguments, in order) that `arguments` lacks, when it holds at least the required ones; leaves
+// `arguments` as it is otherwise (the count check then reports it). TypeError when the list
+// does not name the last arguments of a forward taking `arity` in order.
+void fill_default_arguments(const Module& module, std::vector<std::pair<unsigned, AnyValue>> defaults,
+                            std::vector<AnyValue>& arguments, size_t arity);
 [[noreturn]] void throw_argument_type(const Module& module, size_t index, const std::type_info& expected,
                                       const std::type_info& received);
 // A Sequential inside an AnyModule (its forward is a template): defined in container.cpp.
@@ -155,7 +161,14 @@ struct Holder final : Placeholder {
   static_assert(!std::is_void_v<R>, "AnyModule: the module's forward must return a value (it returns void)");
   explicit Holder(std::shared_ptr<M> m) : Placeholder(m, typeid(M)), typed(m.get()) {}
   AnyValue forward(std::vector<AnyValue>&& arguments) override {
-    if (arguments.size() != sizeof...(A)) throw_argument_count(*module, sizeof...(A), arguments.size());
+    if (arguments.size() != sizeof...(A)) {
+      // Trailing arguments the module declared defaults for (FORWARD_HAS_DEFAULT_ARGS).
+      if constexpr (requires { M::_forward_default_args(); }) {
+        if (arguments.size() < sizeof...(A))
+          fill_default_arguments(*module, M::_forward_default_args(), arguments, sizeof...(A));
+      }
+      if (arguments.size() != sizeof...(A)) throw_argument_count(*module, sizeof...(A), arguments.size());
+    }
     return call(arguments, std::index_sequence_for<A...>{});
   }
   std::unique_ptr<Placeholder> copy() const override { return std::make_unique<Holder>(*this); }
@@ -227,6 +240,28 @@ std::unique_ptr<Placeholder> make_placeholder(std::shared_ptr<M> module) {
   }
 }
 }  // namespace detail_any
+
+/// Declares the default values of a module's trailing forward() arguments, so that an AnyModule
+/// (and so a Sequential) holding it can be called without them, as LibTorch's macro of the same
+/// name. Each argument is `{index, AnyValue(default)}`: the 0-based position in forward's
+/// parameter list, the indices consecutive up to the last parameter. The AnyValue's type must be
+/// the parameter's (decayed) type.
+///
+///     struct MImpl : nn::Module {
+///       Tensor forward(int a, int b = 2, double c = 3.0) { return tensor(a + b + c); }
+///      protected:
+///       FORWARD_HAS_DEFAULT_ARGS({1, nn::AnyValue(2)}, {2, nn::AnyValue(3.0)})
+///     };
+///     nn::Sequential seq(M{});  seq->forward(1);   // a = 1, b = 2, c = 3.0
+///
+/// Without it, calling with fewer arguments throws TypeError ("... expected 3 argument(s), but
+/// received 1 ..."). PyTorch has no equivalent (Python keeps its defaults).
+#define FORWARD_HAS_DEFAULT_ARGS(...)                                               \
+  template <typename, typename, typename...>                                         \
+  friend struct ::xgrad::nn::detail_any::Holder;                                     \
+  static std::vector<std::pair<unsigned, ::xgrad::nn::AnyValue>> _forward_default_args() { \
+    return {__VA_ARGS__};                                                            \
+  }
 
 /// A module of any type with a forward of any signature, as LibTorch's `AnyModule`. Copies
 /// share the module (as copies of a holder do). Default-constructed, it is empty.

@@ -21,6 +21,7 @@
 /// nothing.
 
 #include <xgrad/nn/cloneable.hpp>
+#include <xgrad/nn/modules/any.hpp>
 #include <xgrad/nn/options/rnn.hpp>
 #include <xgrad/optional.hpp>
 
@@ -94,6 +95,9 @@ class RNNImpl : public Cloneable<RNNImpl, detail::RNNImplBase> {
   std::tuple<Tensor, Tensor> forward(const Tensor& input, Tensor hx = {});
 
   RNNOptions options;
+
+ protected:
+  FORWARD_HAS_DEFAULT_ARGS({1, AnyValue(Tensor())})
 };
 XGRAD_MODULE(RNN);
 
@@ -110,6 +114,9 @@ class LSTMImpl : public Cloneable<LSTMImpl, detail::RNNImplBase> {
                                                          optional<std::tuple<Tensor, Tensor>> hx_opt = {});
 
   LSTMOptions options;
+
+ protected:
+  FORWARD_HAS_DEFAULT_ARGS({1, AnyValue(optional<std::tuple<Tensor, Tensor>>())})
 };
 XGRAD_MODULE(LSTM);
 
@@ -123,6 +130,9 @@ class GRUImpl : public Cloneable<GRUImpl, detail::RNNImplBase> {
   std::tuple<Tensor, Tensor> forward(const Tensor& input, Tensor hx = {});
 
   GRUOptions options;
+
+ protected:
+  FORWARD_HAS_DEFAULT_ARGS({1, AnyValue(Tensor())})
 };
 XGRAD_MODULE(GRU);
 
@@ -172,6 +182,9 @@ class RNNCellImpl : public Cloneable<RNNCellImpl, detail::RNNCellImplBase> {
   Tensor forward(const Tensor& input, Tensor hx = {});
 
   RNNCellOptions options;
+
+ protected:
+  FORWARD_HAS_DEFAULT_ARGS({1, AnyValue(Tensor())})
 };
 XGRAD_MODULE(RNNCell);
 
@@ -185,6 +198,9 @@ class LSTMCellImpl : public Cloneable<LSTMCellImpl, detail::RNNCellImplBase> {
   std::tuple<Tensor, Tensor> forward(const Tensor& input, optional<std::tuple<Tensor, Tensor>> hx_opt = {});
 
   LSTMCellOptions options;
+
+ protected:
+  FORWARD_HAS_DEFAULT_ARGS({1, AnyValue(optional<std::tuple<Tensor, Tensor>>())})
 };
 XGRAD_MODULE(LSTMCell);
 
@@ -197,6 +213,9 @@ class GRUCellImpl : public Cloneable<GRUCellImpl, detail::RNNCellImplBase> {
   Tensor forward(const Tensor& input, Tensor hx = {});
 
   GRUCellOptions options;
+
+ protected:
+  FORWARD_HAS_DEFAULT_ARGS({1, AnyValue(Tensor())})
 };
 XGRAD_MODULE(GRUCell);
 

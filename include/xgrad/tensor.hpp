@@ -203,7 +203,7 @@ class Tensor {
   const Tensor& _base() const;
   /// The accumulated gradient (undefined until a backward pass reaches this tensor).
   const Tensor& grad() const;
-  Tensor& mutable_grad();
+  Tensor& mutable_grad() const;
   const std::shared_ptr<autograd::Node>& grad_fn() const;
   uint32_t output_nr() const;
   /// Reverse-mode autodiff from this tensor. `gradient` may be omitted for a scalar. With
@@ -472,19 +472,19 @@ class Tensor {
   Tensor expm1() const;
   Tensor clamp_min(double min) const;
   Tensor clamp_max(double max) const;
-  Tensor& clamp_min_(double min);
-  Tensor& clamp_max_(double max);
+  Tensor& clamp_min_(double min) const;
+  Tensor& clamp_max_(double max) const;
   Tensor masked_fill(const Tensor& mask, double value) const;
   Tensor masked_fill(const Tensor& mask, const Tensor& value) const;
-  Tensor& masked_fill_(const Tensor& mask, double value);
-  Tensor& masked_fill_(const Tensor& mask, const Tensor& value);
+  Tensor& masked_fill_(const Tensor& mask, double value) const;
+  Tensor& masked_fill_(const Tensor& mask, const Tensor& value) const;
   Tensor gather(int64_t dim, const Tensor& index, bool sparse_grad = false) const;
   Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;
-  Tensor& scatter_add_(int64_t dim, const Tensor& index, const Tensor& src);
+  Tensor& scatter_add_(int64_t dim, const Tensor& index, const Tensor& src) const;
   Tensor scatter(int64_t dim, const Tensor& index, const Tensor& src) const;
   Tensor scatter(int64_t dim, const Tensor& index, double value) const;
-  Tensor& scatter_(int64_t dim, const Tensor& index, const Tensor& src);
-  Tensor& scatter_(int64_t dim, const Tensor& index, double value);
+  Tensor& scatter_(int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor& scatter_(int64_t dim, const Tensor& index, double value) const;
   std::tuple<Tensor, Tensor> sort(int64_t dim = -1, bool descending = false) const;
   std::tuple<Tensor, Tensor> sort(std::optional<bool> stable, int64_t dim = -1, bool descending = false) const;
   std::tuple<Tensor, Tensor> topk(int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true) const;

@@ -695,7 +695,7 @@ const Tensor& Tensor::grad() const {
                impl->grad_fn->name());
   return impl->grad;
 }
-Tensor& Tensor::mutable_grad() { return XGRAD_IMPL("mutable_grad")->grad; }
+Tensor& Tensor::mutable_grad() const { return XGRAD_IMPL("mutable_grad")->grad; }
 const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const {
   autograd::detail::refresh_view_grad_fn(XGRAD_IMPL("grad_fn"));
   return impl_->grad_fn;

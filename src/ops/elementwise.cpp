@@ -1545,8 +1545,9 @@ Tensor& clamp_bound_(Tensor& self, double bound) {
   return self;
 }
 }  // namespace
-Tensor& Tensor::clamp_min_(double min) { return clamp_bound_<true>(*this, min); }
-Tensor& Tensor::clamp_max_(double max) { return clamp_bound_<false>(*this, max); }
+// const as LibTorch's in-place methods: a Tensor is a handle, and writing through it leaves the handle alone.
+Tensor& Tensor::clamp_min_(double min) const { return clamp_bound_<true>(const_cast<Tensor&>(*this), min); }
+Tensor& Tensor::clamp_max_(double max) const { return clamp_bound_<false>(const_cast<Tensor&>(*this), max); }
 
 // ---- sum_to ---------------------------------------------------------------------------------------
 

@@ -363,42 +363,45 @@ Tensor Tensor::scatter(int64_t dim, const Tensor& index, double value) const {
 
 // In-place forms: recorded in the graph as their out-of-place twins when self or src requires
 // grad (detail::inplace_records).
-Tensor& Tensor::scatter_add_(int64_t dim, const Tensor& index, const Tensor& src) {
+Tensor& Tensor::scatter_add_(int64_t dim, const Tensor& index, const Tensor& src) const {
+  Tensor& self = const_cast<Tensor&>(*this);  // const as LibTorch's: the handle is not changed
   const int64_t d = check_index_args(*this, dim, index, &src, "scatter_add_");
   const bool record = detail::inplace_records(*this, "scatter_add_", {src});
   detail::check_no_internal_overlap(*this, "scatter_add_");
   if (record) {
-    autograd::rebase_history(*this, xgrad::scatter_add(*this, d, index, src), "scatter_add_");
-    return *this;
+    autograd::rebase_history(self, xgrad::scatter_add(*this, d, index, src), "scatter_add_");
+    return self;
   }
-  scatter_into(*this, d, index, src, 0.0, Mode::kAdd, "scatter_add_");
+  scatter_into(self, d, index, src, 0.0, Mode::kAdd, "scatter_add_");
   detail::bump_version(*this);
-  return *this;
+  return self;
 }
-Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Tensor& src) {
+Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Tensor& src) const {
+  Tensor& self = const_cast<Tensor&>(*this);
   const int64_t d = check_index_args(*this, dim, index, &src, "scatter_");
   const bool record = detail::inplace_records(*this, "scatter_", {src});
   detail::check_no_internal_overlap(*this, "scatter_");
   if (record) {
-    autograd::rebase_history(*this, xgrad::scatter(*this, d, index, src), "scatter_");
-    return *this;
+    autograd::rebase_history(self, xgrad::scatter(*this, d, index, src), "scatter_");
+    return self;
   }
-  scatter_into(*this, d, index, src, 0.0, Mode::kAssign, "scatter_");
+  scatter_into(self, d, index, src, 0.0, Mode::kAssign, "scatter_");
   detail::bump_version(*this);
-  return *this;
+  return self;
 }
-Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, double value) {
+Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, double value) const {
+  Tensor& self = const_cast<Tensor&>(*this);
   const int64_t d = check_index_args(*this, dim, index, nullptr, "scatter_");
   const bool record = detail::inplace_records(*this, "scatter_");
   detail::check_no_internal_overlap(*this, "scatter_");
   check_value_fits(*this, value, "scatter_");
   if (record) {
-    autograd::rebase_history(*this, xgrad::scatter(*this, d, index, value), "scatter_");
-    return *this;
+    autograd::rebase_history(self, xgrad::scatter(*this, d, index, value), "scatter_");
+    return self;
   }
-  scatter_into(*this, d, index, Tensor(), value, Mode::kAssign, "scatter_");
+  scatter_into(self, d, index, Tensor(), value, Mode::kAssign, "scatter_");
   detail::bump_version(*this);
-  return *this;
+  return self;
 }
 
 Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
@@ -417,11 +420,11 @@ Tensor Tensor::masked_fill(const Tensor& mask, double value) const { return xgra
 Tensor Tensor::masked_fill(const Tensor& mask, const Tensor& value) const {
   return xgrad::masked_fill(*this, mask, value);
 }
-Tensor& Tensor::masked_fill_(const Tensor& mask, double value) {
-  return masked_fill_inplace(*this, mask, value, "masked_fill_");
+Tensor& Tensor::masked_fill_(const Tensor& mask, double value) const {
+  return masked_fill_inplace(const_cast<Tensor&>(*this), mask, value, "masked_fill_");
 }
-Tensor& Tensor::masked_fill_(const Tensor& mask, const Tensor& value) {
-  return masked_fill_inplace(*this, mask, value_of(value, "masked_fill_"), "masked_fill_", value);
+Tensor& Tensor::masked_fill_(const Tensor& mask, const Tensor& value) const {
+  return masked_fill_inplace(const_cast<Tensor&>(*this), mask, value_of(value, "masked_fill_"), "masked_fill_", value);
 }
 
 Tensor one_hot(const Tensor& x, int64_t num_classes) {

@@ -313,6 +313,13 @@ class Tensor {
   Tensor& div_(const Tensor& other) const;
   Tensor& div_(const Scalar& other) const;
   Tensor& clamp_(const std::optional<Scalar>& min, const std::optional<Scalar>& max = std::nullopt) const;
+  /// `self = self ** exponent` in place, recorded as pow (PowBackward0 / PowBackward1) as the
+  /// in-place ops above. The result type (PyTorch's promotion) must fit this tensor's dtype
+  /// (`int_tensor.pow_(0.5)` is a TypeError); an integral tensor to a negative integral Scalar
+  /// power is a ValueError; the exponent tensor must broadcast to this tensor's sizes
+  /// (ShapeError). PyTorch: `Tensor.pow_`.
+  Tensor& pow_(const Scalar& exponent) const;
+  Tensor& pow_(const Tensor& exponent) const;
   /// relu, sigmoid and tanh in place (LibTorch's `relu_()`, `sigmoid_()`, `tanh_()`); recorded
   /// as ReluBackward0 / SigmoidBackward0 / TanhBackward0, which save the result: modifying the
   /// tensor in place again before backward makes backward throw, as in PyTorch.
@@ -447,6 +454,23 @@ class Tensor {
   /// A view with the given sizes and strides over this tensor's storage, from `storage_offset`
   /// (this tensor's own offset when omitted), as xgrad::as_strided.
   Tensor as_strided(IntArrayRef size, IntArrayRef stride, std::optional<int64_t> storage_offset = std::nullopt) const;
+  /// The slices `select(dim, 0)`, ..., `select(dim, size(dim) - 1)`: views of this tensor (see
+  /// xgrad::unbind). PyTorch: `Tensor.unbind`.
+  std::vector<Tensor> unbind(int64_t dim = 0) const;
+  /// At most `chunks` views along `dim`, each of ceil(size(dim) / chunks) elements but the last
+  /// (see xgrad::chunk). PyTorch: `Tensor.chunk`.
+  std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
+  /// Views of `split_size` elements along `dim`, the last one shorter when size(dim) is not a
+  /// multiple (see xgrad::split). PyTorch: `Tensor.split(int)`.
+  std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;
+  /// Views of `split_sizes[i]` elements along `dim` (see xgrad::split_with_sizes). PyTorch:
+  /// `Tensor.split(list)`.
+  std::vector<Tensor> split(IntArrayRef split_sizes, int64_t dim = 0) const;
+  /// Same as split(IntArrayRef, dim). PyTorch: `Tensor.split_with_sizes`.
+  std::vector<Tensor> split_with_sizes(IntArrayRef split_sizes, int64_t dim = 0) const;
+  /// The diagonal of the (dim1, dim2) planes as a strided view (see xgrad::diagonal). PyTorch:
+  /// `Tensor.diagonal`.
+  Tensor diagonal(int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1) const;
 
   // ---- statistics, sorting, gather/scatter, masking (issue 9 item 3; src/ops/statistics.cpp,
   // sorting.cpp, scatter_gather.cpp, elementwise.cpp). Same overloads and defaults as LibTorch
@@ -862,6 +886,43 @@ Tensor as_strided(const Tensor& x, IntArrayRef size, IntArrayRef stride,
 /// ShapeError).
 Tensor _reshape_alias(const Tensor& x, IntArrayRef size, IntArrayRef stride);
 Tensor stack(TensorList tensors, int64_t dim = 0);
+
+// ---- ops returning several views (src/ops/shape.cpp) -----------------------------------------
+// Their outputs are views of x (is_view(), _base() is x's base) from one autograd node
+// (UnbindBackward0, SplitBackward0, SplitWithSizesBackward0): the gradient of x is the outputs'
+// gradients put back in place, zeros for an output that got none. As in PyTorch, an output must
+// not be modified in place while autograd records (grad mode on; AutogradError "Output 0 of
+// UnbindBackward0 is a view and is being modified inplace. This view is the output of a function
+// that returns multiple views. ..."), nor used in autograd after x or another view of x was
+// modified in place; clone() an output to modify it. Under NoGradGuard they are no_grad views.
+
+/// `x.size(dim)` tensors of x's sizes without `dim`: output i is `x.select(dim, i)`. IndexError
+/// when x is 0-D or dim is out of range. PyTorch: `torch.unbind`.
+std::vector<Tensor> unbind(const Tensor& x, int64_t dim = 0);
+/// x split along `dim` into views of ceil(size / chunks) elements (the last one shorter), so
+/// fewer than `chunks` tensors when the size does not allow that many (`chunk(arange(6), 4)`
+/// gives sizes 2, 2, 2); `chunks` empty tensors when the size is 0. ValueError when chunks <= 0,
+/// IndexError when x is 0-D or dim is out of range. PyTorch: `torch.chunk`.
+std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim = 0);
+/// x split along `dim` into views of `split_size` elements, the last one shorter (one tensor,
+/// x's size, when split_size >= size). ValueError when split_size < 0, or when it is 0 for a
+/// non-empty dim; IndexError when x is 0-D or dim is out of range. PyTorch: `torch.split(x, int)`.
+std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim = 0);
+/// x split along `dim` into views of `split_sizes[i]` elements. ValueError when an entry is
+/// negative or the entries do not sum to x.size(dim); IndexError when x is 0-D or dim is out of
+/// range. PyTorch: `torch.split(x, list)`, `torch.split_with_sizes`.
+std::vector<Tensor> split(const Tensor& x, IntArrayRef split_sizes, int64_t dim = 0);
+std::vector<Tensor> split_with_sizes(const Tensor& x, IntArrayRef split_sizes, int64_t dim = 0);
+
+/// The elements x[..., i, ..., i + offset, ...] of dims (dim1, dim2) (offset > 0: above the main
+/// diagonal; < 0: below), as a view with dims dim1 and dim2 removed and the diagonal appended as
+/// the last dim, of size max(0, min(size(dim1), size(dim2) - offset)) for offset >= 0 and
+/// max(0, min(size(dim1) + offset, size(dim2))) otherwise; its stride is stride(dim1) + stride(dim2).
+/// Any offset is allowed (an empty diagonal when it is past the edge). Differentiable
+/// (DiagonalBackward0: the gradient written onto the diagonal of zeros; twice differentiable).
+/// ValueError when dim1 and dim2 name the same dim, IndexError when either is out of range
+/// (x must be at least 2-D). PyTorch: `torch.diagonal`.
+Tensor diagonal(const Tensor& x, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1);
 /// Reduces a broadcast gradient back to `sizes` by summing over the broadcast dimensions.
 Tensor sum_to(const Tensor& x, IntArrayRef sizes);
 /// Shape that `a` and `b` broadcast to (NumPy rules); throws ShapeError naming `op` otherwise.

@@ -1515,6 +1515,47 @@ Tensor& Tensor::clamp_(const std::optional<Scalar>& min, const std::optional<Sca
   return const_cast<Tensor&>(*this);
 }
 
+// pow_ computes pow out of place and writes the result into self: the same values as pow (its
+// special cases for 0.5, 1 and 2, integer powers), and, when recorded, pow's node.
+Tensor& Tensor::pow_(const Scalar& exponent) const {
+  detail::check_defined(*this, "pow_");
+  const bool record = detail::inplace_records(*this, "pow_");
+  detail::check_no_internal_overlap(*this, "pow_");
+  const ScalarType need = result_type_scalar(dtype(), exponent);
+  check_can_cast(need, dtype(), "pow_");
+  XGRAD_CHECK(!is_integral(need, true) || exponent.toLong() >= 0, ValueError,
+              "pow_: Integers to negative integer powers are not allowed (a {} tensor to the power {})",
+              dtype_name(dtype()), exponent.toLong());
+  if (record) {
+    autograd::rebase_history(*this, xgrad::pow(*this, exponent), "pow_");
+    return const_cast<Tensor&>(*this);
+  }
+  AutoGradMode no_grad(false);
+  copy_(xgrad::pow(*this, exponent));
+  return const_cast<Tensor&>(*this);
+}
+
+Tensor& Tensor::pow_(const Tensor& exponent) const {
+  detail::check_defined(*this, "pow_");
+  detail::check_defined(exponent, "pow_");
+  const bool record = detail::inplace_records(*this, "pow_", {exponent});
+  detail::check_no_internal_overlap(*this, "pow_");
+  const auto shape = broadcast_shapes(sizes(), exponent.sizes(), "pow_");
+  XGRAD_CHECK(IntArrayRef(shape) == sizes(), ShapeError,
+              "pow_: output with shape {} doesn't match the broadcast shape {} (exponent has shape {})",
+              xgrad::to_string(sizes()), xgrad::to_string(shape), xgrad::to_string(exponent.sizes()));
+  const ScalarType t = result_type(*this, exponent);
+  check_can_cast(is_integral(t, false) ? t : float_type(t), dtype(), "pow_");
+  if (record) {
+    autograd::rebase_history(*this, xgrad::pow(*this, exponent), "pow_");
+    return const_cast<Tensor&>(*this);
+  }
+  // pow reads the exponent before anything is written, so x.pow_(x) is safe.
+  AutoGradMode no_grad(false);
+  copy_(xgrad::pow(*this, exponent));
+  return const_cast<Tensor&>(*this);
+}
+
 namespace {
 // clamp_min_ / clamp_max_: clamp_'s checks and loop with one bound, under the op's own name.
 template <bool IsMin>

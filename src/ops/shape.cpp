@@ -581,6 +581,147 @@ struct ExpandOp : autograd::Function<ExpandOp> {
   }
 };
 
+// ---- ops returning several views, and diagonal ------------------------------------------------
+
+// Views of `lengths[i]` consecutive elements along `d`, one after the other (no autograd).
+std::vector<Tensor> split_raw(const Tensor& x, int64_t d, IntArrayRef lengths) {
+  std::vector<Tensor> out;
+  out.reserve(lengths.size());
+  int64_t start = 0;
+  for (int64_t len : lengths) {
+    out.push_back(slice_raw(x, {d, start, start + len, 1}));
+    start += len;
+  }
+  return out;
+}
+
+// split and split_with_sizes: one node for all the pieces; the gradient of x is the pieces'
+// gradients concatenated back (the engine gives zeros for a piece that got none), through cat,
+// so it is differentiable again.
+template <bool WithSizes>
+struct SplitOp : autograd::Function<SplitOp<WithSizes>> {
+  static std::string_view name() { return WithSizes ? "SplitWithSizesBackward0" : "SplitBackward0"; }
+  struct State {
+    int64_t dim;
+  };
+  static variable_list forward(AutogradContext* ctx, const Tensor& x, int64_t d, IntArrayRef lengths) {
+    ctx->emplace_state<State>(d);
+    return split_raw(x, d, lengths);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {cat(g, ctx->state<State>().dim)};
+  }
+};
+
+struct UnbindOp : autograd::Function<UnbindOp> {
+  static std::string_view name() { return "UnbindBackward0"; }
+  struct State {
+    int64_t dim;
+  };
+  static variable_list forward(AutogradContext* ctx, const Tensor& x, int64_t d) {
+    ctx->emplace_state<State>(d);
+    variable_list out;
+    out.reserve(static_cast<size_t>(x.size(d)));
+    for (int64_t i = 0; i < x.size(d); ++i) out.push_back(select_raw(x, d, i));
+    return out;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {stack(g, ctx->state<State>().dim)};
+  }
+};
+
+// PyTorch gives every output of an op returning several views MULTI_OUTPUT_NODE while grad mode
+// is on, whether or not the input requires grad and however many outputs there are: an in-place
+// op on one of them would have to replace the node's backward for that output alone. (The
+// generic Function wiring marks only nodes with more than one differentiable output.)
+std::vector<Tensor> mark_multi_output(std::vector<Tensor> outputs) {
+  if (!GradMode::is_enabled()) return outputs;  // they are NO_GRAD_MODE views already
+  for (auto& out : outputs)
+    if (auto* meta = out.impl()->view_meta())
+      meta->set_creation_meta(autograd::propagate_creation_meta(meta->get_creation_meta(), autograd::CreationMeta::MULTI_OUTPUT_NODE));
+  return outputs;
+}
+
+// The dim of `x` a multi-output op splits along (PyTorch's order of checks: rank, then dim).
+int64_t split_dim(const Tensor& x, int64_t dim, const char* op) {
+  detail::check_defined(x, op);
+  XGRAD_CHECK(x.dim() > 0, IndexError, "{}: expects at least a 1-dimensional tensor (got dim {} of a 0-D tensor)", op,
+              dim);
+  return detail::wrap_dim(dim, x.dim(), op);
+}
+
+std::vector<Tensor> split_with_sizes_impl(const Tensor& x, IntArrayRef split_sizes, int64_t dim, const char* op) {
+  const int64_t d = split_dim(x, dim, op);
+  const int64_t n = x.size(d);
+  int64_t total = 0;
+  for (int64_t s : split_sizes) {
+    XGRAD_CHECK(s >= 0, ValueError,
+                "{}: expects split_sizes to have only non-negative entries, but got split_sizes={}", op,
+                sizes_str(split_sizes));
+    total = detail::checked_add(total, s, op, "sum of split_sizes");
+  }
+  XGRAD_CHECK(total == n, ValueError,
+              "{}: expects split_sizes to sum exactly to {} (input tensor's size at dimension {}), "
+              "but got split_sizes={}",
+              op, n, dim, sizes_str(split_sizes));
+  return mark_multi_output(SplitOp<true>::apply(x, d, split_sizes));
+}
+
+struct DiagonalArgs {
+  int64_t offset, dim1, dim2;  // dims wrapped
+};
+
+Tensor diagonal_raw(const Tensor& x, const DiagonalArgs& a) {
+  const int64_t n1 = x.size(a.dim1), n2 = x.size(a.dim2);
+  const int64_t len = a.offset >= 0 ? std::max<int64_t>(std::min(n1, n2 - a.offset), 0)
+                                    : std::max<int64_t>(std::min(n1 + a.offset, n2), 0);
+  int64_t offset = x.storage_offset();
+  // An empty diagonal keeps the tensor's own offset: a far offset would point past the storage.
+  if (len > 0) offset += a.offset >= 0 ? a.offset * x.stride(a.dim2) : -a.offset * x.stride(a.dim1);
+  std::vector<int64_t> sizes, strides;
+  for (int64_t d = 0; d < x.dim(); ++d) {
+    if (d == a.dim1 || d == a.dim2) continue;
+    sizes.push_back(x.size(d));
+    strides.push_back(x.stride(d));
+  }
+  sizes.push_back(len);
+  strides.push_back(x.stride(a.dim1) + x.stride(a.dim2));
+  return make_view(x, sizes, strides, offset);
+}
+
+// diagonal's gradient: the incoming gradient written onto the diagonal of zeros of the input's
+// sizes (PyTorch's diagonal_backward); its own gradient takes the diagonal again.
+struct DiagonalScatterOp : autograd::Function<DiagonalScatterOp> {
+  static std::string_view name() { return "DiagonalBackwardBackward0"; }
+  using State = DiagonalArgs;
+  static Tensor forward(AutogradContext* ctx, const Tensor& g, IntArrayRef input_sizes, DiagonalArgs a) {
+    ctx->emplace_state<State>(a);
+    Tensor out = zeros(input_sizes, g.dtype());
+    diagonal_raw(out, a).copy_(g);
+    return out;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    const DiagonalArgs& a = ctx->state<State>();
+    return {g[0].diagonal(a.offset, a.dim1, a.dim2)};
+  }
+};
+
+struct DiagonalOp : autograd::Function<DiagonalOp> {
+  static std::string_view name() { return "DiagonalBackward0"; }
+  struct State {
+    std::vector<int64_t> input_sizes;
+    DiagonalArgs args;
+  };
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, DiagonalArgs a) {
+    ctx->emplace_state<State>(x.sizes().vec(), a);
+    return diagonal_raw(x, a);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    const State& s = ctx->state<State>();
+    return {DiagonalScatterOp::apply(g[0], IntArrayRef(s.input_sizes), s.args)};
+  }
+};
+
 // ---- copying ops -----------------------------------------------------------------------------------
 
 // Gathers x's slices `index[i]` along `dim` into a fresh tensor (any dtype; bytes are copied).
@@ -918,6 +1059,72 @@ Tensor stack(TensorList tensors, int64_t dim) {
   Tensor out = cat_raw(parts, d, parts[0], skipped);
   record_cat(out, tensors, d, true, skipped);
   return out;
+}
+
+std::vector<Tensor> Tensor::unbind(int64_t d) const {
+  detail::check_defined(*this, "unbind");
+  XGRAD_CHECK(dim() > 0, IndexError, "unbind: Dimension specified as {} but tensor has no dimensions", d);
+  const int64_t w = detail::wrap_dim(d, dim(), "unbind");
+  if (size(w) == 0) return {};
+  return mark_multi_output(UnbindOp::apply(*this, w));
+}
+
+std::vector<Tensor> Tensor::split(int64_t split_size, int64_t d) const {
+  const int64_t w = split_dim(*this, d, "split");
+  const int64_t n = size(w);
+  XGRAD_CHECK(split_size >= 0, ValueError, "split: expects split_size to be non-negative, but got split_size={}",
+              split_size);
+  XGRAD_CHECK(split_size != 0 || n == 0, ValueError,
+              "split: split_size can only be 0 if dimension size is 0, but got dimension size of {} (dim {}, sizes {})",
+              n, d, sizes_str(sizes()));
+  // ceil(n / split_size) pieces, at least one (a 0-size dim gives one empty piece).
+  const int64_t pieces = split_size == 0 ? 1 : std::max<int64_t>((n - 1) / split_size + 1, 1);
+  std::vector<int64_t> lengths(static_cast<size_t>(pieces), split_size);
+  lengths.back() = n - split_size * (pieces - 1);
+  return mark_multi_output(SplitOp<false>::apply(*this, w, IntArrayRef(lengths)));
+}
+
+std::vector<Tensor> Tensor::split(IntArrayRef split_sizes, int64_t d) const {
+  return split_with_sizes_impl(*this, split_sizes, d, "split");
+}
+
+std::vector<Tensor> Tensor::split_with_sizes(IntArrayRef split_sizes, int64_t d) const {
+  return split_with_sizes_impl(*this, split_sizes, d, "split_with_sizes");
+}
+
+std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t d) const {
+  detail::check_defined(*this, "chunk");
+  XGRAD_CHECK(dim() > 0, IndexError, "chunk: expects at least a 1-dimensional tensor");
+  XGRAD_CHECK(chunks > 0, ValueError, "chunk: expects `chunks` to be greater than 0, got: {}", chunks);
+  const int64_t w = detail::wrap_dim(d, dim(), "chunk");
+  const int64_t n = size(w);
+  const int64_t piece = n == 0 ? 0 : (n - 1) / chunks + 1;  // ceil(n / chunks) without overflow
+  if (n == 0) {
+    // PyTorch: `chunks` empty pieces (split would give one).
+    const std::vector<int64_t> lengths(static_cast<size_t>(chunks), 0);
+    return mark_multi_output(SplitOp<true>::apply(*this, w, IntArrayRef(lengths)));
+  }
+  return split(piece, w);
+}
+
+Tensor Tensor::diagonal(int64_t offset, int64_t dim1, int64_t dim2) const {
+  detail::check_defined(*this, "diagonal");
+  const int64_t d1 = detail::wrap_dim(dim1, dim(), "diagonal");
+  const int64_t d2 = detail::wrap_dim(dim2, dim(), "diagonal");
+  XGRAD_CHECK(d1 != d2, ValueError, "diagonal: diagonal dimensions cannot be identical {}, {} (sizes {})", dim1, dim2,
+              sizes_str(sizes()));
+  return DiagonalOp::apply(*this, DiagonalArgs{offset, d1, d2});
+}
+
+std::vector<Tensor> unbind(const Tensor& x, int64_t dim) { return x.unbind(dim); }
+std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) { return x.chunk(chunks, dim); }
+std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim) { return x.split(split_size, dim); }
+std::vector<Tensor> split(const Tensor& x, IntArrayRef split_sizes, int64_t dim) { return x.split(split_sizes, dim); }
+std::vector<Tensor> split_with_sizes(const Tensor& x, IntArrayRef split_sizes, int64_t dim) {
+  return x.split_with_sizes(split_sizes, dim);
+}
+Tensor diagonal(const Tensor& x, int64_t offset, int64_t dim1, int64_t dim2) {
+  return x.diagonal(offset, dim1, dim2);
 }
 
 namespace nn::functional {

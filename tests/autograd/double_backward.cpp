@@ -143,6 +143,15 @@ std::vector<OpEntry> entries() {
   add("CatBackward0", true, two23, [](In a) { return one(xgrad::cat({a[0] * a[0], a[1]}, 1)); });
   add("StackBackward0", true, two23, [](In a) { return one(xgrad::stack({a[0] * a[1], a[1]}, 0)); });
   add("CloneBackward0", true, x23, [](In a) { return one((a[0] * a[0]).clone()); });
+  // The multi-output views: every output is an output of fn (one unused output gets zeros).
+  add("UnbindBackward0", true, x23, [](In a) { return (a[0] * a[0]).unbind(1); });
+  add("SplitBackward0", true, x23, [](In a) { return (a[0] * a[0]).split(2, 1); });
+  add("SplitWithSizesBackward0", true, x23, [](In a) {
+    auto s = (a[0] * a[0]).split_with_sizes({1, 0, 2}, 1);
+    return variable_list{s[0], s[2]};
+  });
+  add("DiagonalBackward0", true, x23, [](In a) { return one((a[0] * a[0]).diagonal(1)); });
+  add("DiagonalBackwardBackward0", true, x23, [](In a) { return one((a[0] * a[0]).diagonal(-1, 1, 0)); });
   // In-place ops recorded on a non-leaf (the others record their out-of-place twins' nodes).
   add("FillBackward2", true, x23, [](In a) { return one((a[0] * a[0]).fill_(2.0) * a[0]); });
   add("ZeroBackward0", true, x23, [](In a) { return one((a[0] * a[0]).zero_() + a[0] * a[0]); });

@@ -488,3 +488,396 @@ BOOST_AUTO_TEST_CASE(gradients) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ---- unbind / chunk / split / split_with_sizes / diagonal / pow_ -------------------------------
+// Reference: tests/reference/split_ops.py (PyTorch 1.13, float64).
+
+BOOST_AUTO_TEST_SUITE(split_ops)
+
+namespace {
+
+using autograd::variable_list;
+using xgrad::testing::contains;
+using xgrad::testing::what_of;
+
+// 0, 1, ..., 29 as a [2, 5, 3] float64 leaf (the script's x).
+Tensor x30() { return arange(30, kFloat64).view({2, 5, 3}).detach().requires_grad_(); }
+
+// 1, 2, 3, ... in t's shape (the script's weights()).
+Tensor weights(const Tensor& t) { return arange(1, t.numel() + 1, kFloat64).view(t.sizes()); }
+
+// d/dx of sum over `used` of (outs[i] * weights(outs[i])).sum(); the other outputs get no gradient.
+Tensor grad_of(const Tensor& x, const std::vector<Tensor>& outs, const std::vector<size_t>& used) {
+  Tensor loss = zeros({}, kFloat64);
+  for (size_t i : used) loss = loss + (outs[i] * weights(outs[i])).sum();
+  return autograd::grad({loss}, {x})[0];
+}
+
+void check_piece(const Tensor& t, const std::vector<int64_t>& sizes, int64_t offset, const std::vector<double>& values) {
+  check_sizes(t, sizes);
+  BOOST_CHECK_EQUAL(t.storage_offset(), offset);
+  check_values(t, values, 0.0, 0.0);
+}
+
+// The outputs of `fn` concatenated into one tensor, so that gradcheck/gradgradcheck see every output.
+std::function<Tensor(const variable_list&)> joined(std::function<std::vector<Tensor>(const Tensor&)> fn) {
+  return [fn](const variable_list& in) {
+    std::vector<Tensor> flat;
+    for (const auto& t : fn(in[0])) flat.push_back(t.reshape({-1}));
+    return cat(flat);
+  };
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(unbind_values_views_and_gradients) {
+  Tensor x = x30();
+  auto u = x.unbind(1);
+  BOOST_REQUIRE_EQUAL(u.size(), 5u);
+  check_piece(u[0], {2, 3}, 0, {0, 1, 2, 15, 16, 17});
+  check_piece(u[3], {2, 3}, 9, {9, 10, 11, 24, 25, 26});
+  check_strides(u[4], {15, 1});
+  BOOST_CHECK_EQUAL(grad_fn_name(u[0]), "UnbindBackward0");
+  BOOST_CHECK(u[2].is_view());
+  BOOST_CHECK(u[2]._base().is_same(x));
+  BOOST_CHECK(shares_storage(u[2], x));
+  // Outputs 0 and 3 used; the others contribute zeros.
+  check_values(grad_of(x, u, {0, 3}), {1, 2, 3, 0, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0,
+                                       4, 5, 6, 0, 0, 0, 0, 0, 0, 4, 5, 6, 0, 0, 0}, 0.0, 0.0);
+  auto v = xgrad::unbind(x, -1);
+  BOOST_REQUIRE_EQUAL(v.size(), 3u);
+  check_piece(v[1], {2, 5}, 1, {1, 4, 7, 10, 13, 16, 19, 22, 25, 28});
+  check_strides(v[1], {15, 3});
+  check_values(grad_of(x, v, {2}), {0, 0, 1, 0, 0, 2, 0, 0, 3, 0, 0, 4, 0, 0, 5,
+                                    0, 0, 6, 0, 0, 7, 0, 0, 8, 0, 0, 9, 0, 0, 10}, 0.0, 0.0);
+  // A 0-size dim gives no tensors; a 1-D tensor gives 0-D ones.
+  BOOST_CHECK(zeros({0, 3}).unbind().empty());
+  auto s = arange(3, kFloat32).unbind();
+  BOOST_REQUIRE_EQUAL(s.size(), 3u);
+  check_sizes(s[2], {});
+  BOOST_CHECK_EQUAL(s[2].item<float>(), 2.f);
+}
+
+BOOST_AUTO_TEST_CASE(chunk_uneven_and_fewer_pieces) {
+  Tensor x = x30();
+  auto c = x.chunk(3, 1);  // 5 into 3: 2, 2, 1
+  BOOST_REQUIRE_EQUAL(c.size(), 3u);
+  check_piece(c[0], {2, 2, 3}, 0, {0, 1, 2, 3, 4, 5, 15, 16, 17, 18, 19, 20});
+  check_piece(c[1], {2, 2, 3}, 6, {6, 7, 8, 9, 10, 11, 21, 22, 23, 24, 25, 26});
+  check_piece(c[2], {2, 1, 3}, 12, {12, 13, 14, 27, 28, 29});
+  check_strides(c[2], {15, 3, 1});
+  BOOST_CHECK_EQUAL(grad_fn_name(c[0]), "SplitBackward0");
+  BOOST_CHECK(c[1].is_view() && c[1]._base().is_same(x));
+  check_values(grad_of(x, c, {0, 2}), {1, 2, 3, 4, 5, 6, 0, 0, 0, 0, 0, 0, 1, 2, 3,
+                                       7, 8, 9, 10, 11, 12, 0, 0, 0, 0, 0, 0, 4, 5, 6}, 0.0, 0.0);
+  // 5 into 4 with a negative dim: ceil(5 / 4) = 2 elements each, so only 3 pieces.
+  auto d = xgrad::chunk(x, 4, -2);
+  BOOST_REQUIRE_EQUAL(d.size(), 3u);
+  check_piece(d[2], {2, 1, 3}, 12, {12, 13, 14, 27, 28, 29});
+  auto e = arange(6, kFloat32).chunk(4);
+  BOOST_REQUIRE_EQUAL(e.size(), 3u);
+  check_piece(e[2], {2}, 4, {4, 5});
+  // An empty dim: `chunks` empty pieces.
+  auto z = zeros({2, 0}).chunk(3, 1);
+  BOOST_REQUIRE_EQUAL(z.size(), 3u);
+  for (const auto& t : z) check_sizes(t, {2, 0});
+  // More chunks than elements: one element each.
+  BOOST_CHECK_EQUAL(arange(5, kFloat32).chunk(10).size(), 5u);
+}
+
+BOOST_AUTO_TEST_CASE(split_by_size_and_by_sizes) {
+  Tensor x = x30();
+  auto s = x.split(2, -1);  // 3 by 2: 2, 1
+  BOOST_REQUIRE_EQUAL(s.size(), 2u);
+  check_piece(s[0], {2, 5, 2}, 0, {0, 1, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 18, 19, 21, 22, 24, 25, 27, 28});
+  check_piece(s[1], {2, 5, 1}, 2, {2, 5, 8, 11, 14, 17, 20, 23, 26, 29});
+  check_strides(s[1], {15, 3, 1});
+  BOOST_CHECK_EQUAL(grad_fn_name(s[0]), "SplitBackward0");
+  check_values(grad_of(x, s, {1}), {0, 0, 1, 0, 0, 2, 0, 0, 3, 0, 0, 4, 0, 0, 5,
+                                    0, 0, 6, 0, 0, 7, 0, 0, 8, 0, 0, 9, 0, 0, 10}, 0.0, 0.0);
+  auto w = x.split({1, 3, 1}, 1);
+  BOOST_REQUIRE_EQUAL(w.size(), 3u);
+  check_piece(w[0], {2, 1, 3}, 0, {0, 1, 2, 15, 16, 17});
+  check_piece(w[1], {2, 3, 3}, 3, {3, 4, 5, 6, 7, 8, 9, 10, 11, 18, 19, 20, 21, 22, 23, 24, 25, 26});
+  check_piece(w[2], {2, 1, 3}, 12, {12, 13, 14, 27, 28, 29});
+  BOOST_CHECK_EQUAL(grad_fn_name(w[0]), "SplitWithSizesBackward0");
+  BOOST_CHECK(w[1].is_view() && w[1]._base().is_same(x));
+  check_values(grad_of(x, w, {1, 2}), {0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3,
+                                       0, 0, 0, 10, 11, 12, 13, 14, 15, 16, 17, 18, 4, 5, 6}, 0.0, 0.0);
+  // The free functions and split_with_sizes are the same op.
+  auto f = xgrad::split_with_sizes(x, {0, 2}, 0);
+  BOOST_REQUIRE_EQUAL(f.size(), 2u);
+  check_sizes(f[0], {0, 5, 3});
+  check_piece(f[1], {2, 5, 3}, 0, x.detach().to_vector<double>());
+  BOOST_CHECK_EQUAL(grad_fn_name(f[0]), "SplitWithSizesBackward0");
+  BOOST_CHECK_EQUAL(xgrad::split(x, std::vector<int64_t>{4, 1}, 1)[1].storage_offset(), 12);
+  BOOST_CHECK_EQUAL(x.split_with_sizes({2, 3}, -2)[1].size(1), 3);
+  // A size past the end gives one piece; a 0 size splits a 0-size dim into one empty piece.
+  auto one = xgrad::split(x, 7, 1);
+  BOOST_REQUIRE_EQUAL(one.size(), 1u);
+  check_sizes(one[0], {2, 5, 3});
+  BOOST_CHECK_EQUAL(grad_fn_name(one[0]), "SplitBackward0");
+  auto empty = zeros({0, 3}).split(0);
+  BOOST_REQUIRE_EQUAL(empty.size(), 1u);
+  check_sizes(empty[0], {0, 3});
+}
+
+BOOST_AUTO_TEST_CASE(views_of_a_view_have_its_base) {
+  Tensor y = randn({3, 4}, kFloat64).requires_grad_().clone();
+  Tensor v = y.slice(0, 1);
+  BOOST_CHECK(v.unbind(1)[0]._base().is_same(y));
+  BOOST_CHECK(v.chunk(2, 1)[1]._base().is_same(y));
+  BOOST_CHECK(v.diagonal()._base().is_same(y));
+  // Without autograd too.
+  Tensor p = zeros({3, 4});
+  BOOST_CHECK(p.split(2)[1].is_view() && p.split(2)[1]._base().is_same(p));
+  // A write through an output reaches the base when nothing requires grad (as PyTorch).
+  p.unbind()[1].add_(5);
+  check_values(p, {0, 0, 0, 0, 5, 5, 5, 5, 0, 0, 0, 0}, 0.0, 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(diagonal_offsets_on_non_square_and_non_contiguous) {
+  Tensor m = arange(15, kFloat64).view({3, 5}).detach().requires_grad_();
+  check_piece(m.diagonal(), {3}, 0, {0, 6, 12});
+  check_strides(m.diagonal(), {6});
+  check_piece(m.diagonal(2), {3}, 2, {2, 8, 14});
+  check_piece(m.diagonal(-1), {2}, 5, {5, 11});
+  check_piece(m.diagonal(4), {1}, 4, {4});
+  // Past the edge: empty, at the tensor's own offset.
+  check_piece(m.diagonal(5), {0}, 0, {});
+  check_piece(m.diagonal(-3), {0}, 0, {});
+  check_piece(xgrad::diagonal(m, -7), {0}, 0, {});
+  BOOST_CHECK_EQUAL(grad_fn_name(m.diagonal()), "DiagonalBackward0");
+  BOOST_CHECK(m.diagonal(1).is_view() && m.diagonal(1)._base().is_same(m));
+  Tensor d = m.diagonal(1);
+  check_values(autograd::grad({(d * weights(d)).sum()}, {m})[0], {0, 1, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 3, 0}, 0.0,
+               0.0);
+  d = m.diagonal(-2);
+  check_values(autograd::grad({(d * weights(d)).sum()}, {m})[0], {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0}, 0.0,
+               0.0);
+
+  // arange(60).view(4, 3, 5).transpose(0, 2): [5, 3, 4], strides [1, 5, 15].
+  Tensor t = arange(60, kFloat64).view({4, 3, 5}).transpose(0, 2).detach().requires_grad_();
+  BOOST_CHECK(!t.is_contiguous());
+  Tensor a = t.diagonal(1, -1, 0);
+  check_piece(a, {3, 4}, 1, {1, 17, 33, 49, 6, 22, 38, 54, 11, 27, 43, 59});
+  check_strides(a, {5, 16});
+  check_values(autograd::grad({(a * weights(a)).sum()}, {t})[0],
+               {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 5, 0, 0, 0, 9, 0, 0, 0, 0, 2, 0, 0, 0, 6,
+                0, 0, 0, 10, 0, 0, 0, 0, 3, 0, 0, 0, 7, 0, 0, 0, 11, 0, 0, 0, 0, 4, 0, 0, 0, 8, 0, 0, 0, 12},
+               0.0, 0.0);
+  Tensor b = t.diagonal(-1, 1, 2);
+  check_piece(b, {5, 2}, 5, {5, 25, 6, 26, 7, 27, 8, 28, 9, 29});
+  check_strides(b, {1, 20});
+  check_values(autograd::grad({(b * weights(b)).sum()}, {t})[0],
+               {0, 0, 0, 0, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 5, 0,
+                0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 10, 0, 0},
+               0.0, 0.0);
+  // diagonal is an ordinary view: writing into it is recorded (CopySlices on the base).
+  Tensor y = arange(12, kFloat64).view({3, 4}).detach().requires_grad_().clone();
+  y.diagonal(1).mul_(10);
+  check_values(y, {0, 10, 2, 3, 4, 5, 60, 7, 8, 9, 10, 110}, 0.0, 0.0);
+  BOOST_CHECK_EQUAL(grad_fn_name(y), "CopySlices");
+}
+
+BOOST_AUTO_TEST_CASE(gradcheck_and_gradgradcheck) {
+  Tensor x = leaf64({2, 5, 3});
+  Tensor nc = randn({3, 5, 2}, kFloat64).transpose(0, 2).detach().requires_grad_();  // [2, 5, 3], strided
+  const std::vector<std::function<std::vector<Tensor>(const Tensor&)>> ops = {
+      [](const Tensor& t) { return t.unbind(1); },
+      [](const Tensor& t) { return t.unbind(-1); },
+      [](const Tensor& t) { return t.chunk(3, 1); },
+      [](const Tensor& t) { return t.chunk(2, 0); },
+      [](const Tensor& t) { return t.split(2, -1); },
+      [](const Tensor& t) { return t.split({1, 3, 1}, 1); },
+      [](const Tensor& t) { return t.split_with_sizes({0, 2}, 0); },
+      [](const Tensor& t) { return std::vector<Tensor>{t.diagonal()}; },
+      [](const Tensor& t) { return std::vector<Tensor>{t.diagonal(1, 2, 1)}; },
+      [](const Tensor& t) { return std::vector<Tensor>{t.diagonal(-2, -2, -1)}; },
+      [](const Tensor& t) { return std::vector<Tensor>{t.diagonal(2, 0, 2)}; },
+  };
+  for (const auto& op : ops)
+    for (const Tensor& in : {x, nc}) {
+      BOOST_CHECK(autograd::gradcheck(joined(op), {in}));
+      BOOST_CHECK(autograd::gradgradcheck(joined(op), {in}));
+    }
+  // Only some outputs used: the unused ones contribute zeros (first and second order).
+  const auto first_and_last = [](const variable_list& in) {
+    auto s = in[0].split(2, 1);
+    return (s.front() * s.front()).sum() + s.back().sum();
+  };
+  BOOST_CHECK(autograd::gradcheck(first_and_last, {x}));
+  BOOST_CHECK(autograd::gradgradcheck(first_and_last, {x}));
+  const auto one_of_unbind = [](const variable_list& in) { return in[0].unbind(2)[1].pow(2); };
+  BOOST_CHECK(autograd::gradcheck(one_of_unbind, {nc}));
+  BOOST_CHECK(autograd::gradgradcheck(one_of_unbind, {nc}));
+}
+
+BOOST_AUTO_TEST_CASE(outputs_of_multi_output_ops_refuse_in_place_ops) {
+  const std::string multi =
+      "This view is the output of a function that returns multiple views. Such functions do not allow the output "
+      "views to be modified inplace. You should replace the inplace operation by an out-of-place one.";
+  {
+    Tensor y = randn({3, 4}, kFloat64).requires_grad_().clone();
+    const std::string msg = what_of([&] { y.unbind()[0].mul_(2); });
+    BOOST_CHECK_MESSAGE(contains(msg, "Output 0 of UnbindBackward0 is a view and is being modified inplace. " + multi),
+                        msg);
+    BOOST_CHECK_THROW(y.unbind()[2].add_(1), AutogradError);
+    BOOST_CHECK_THROW(y.split({1, 2})[1].zero_(), AutogradError);
+    BOOST_CHECK_THROW(y.chunk(2)[1].pow_(2), AutogradError);
+    BOOST_CHECK_MESSAGE(
+        contains(what_of([&] { y.split(2)[1].copy_(zeros({1, 4}, kFloat64)); }), "Output 1 of SplitBackward0"),
+        what_of([&] { y.split(2)[1].copy_(zeros({1, 4}, kFloat64)); }));
+  }
+  {
+    // A single output is refused too (PyTorch marks every output of these ops).
+    Tensor y = randn({3, 4}, kFloat64).requires_grad_().clone();
+    const std::string msg = what_of([&] { y.split(3)[0].add_(1); });
+    BOOST_CHECK_MESSAGE(contains(msg, "Output 0 of SplitBackward0 is a view and is being modified inplace. " + multi),
+                        msg);
+  }
+  {
+    // The base modified in place after the split: using an output's history is refused.
+    Tensor y = randn({3, 4}, kFloat64).requires_grad_().clone();
+    auto s = y.split(2);
+    y.add_(1);
+    const std::string msg = what_of([&] { (void)s[0].grad_fn(); });
+    BOOST_CHECK_MESSAGE(contains(msg, "Output 0 of SplitBackward0 is a view and its base or another view of its base "
+                                      "has been modified inplace. " + multi),
+                        msg);
+  }
+  {
+    // A base that does not require grad, written from an operand that does.
+    Tensor z = randn({3, 4}, kFloat64);
+    Tensor w = randn({4}, kFloat64).requires_grad_();
+    const std::string msg = what_of([&] { z.chunk(2)[1].mul_(w); });
+    BOOST_CHECK_MESSAGE(contains(msg, "A view was created in no_grad mode and is being modified inplace with grad mode "
+                                      "enabled. " + multi),
+                        msg);
+  }
+  {
+    // Made under NoGradGuard: a no_grad view, refused with that message.
+    Tensor y = randn({3, 4}, kFloat64).requires_grad_().clone();
+    Tensor a;
+    {
+      NoGradGuard g;
+      a = y.unbind()[0];
+    }
+    const std::string msg = what_of([&] { a.mul_(2); });
+    BOOST_CHECK_MESSAGE(contains(msg, "A view was created in no_grad mode and is being modified inplace with grad mode "
+                                      "enabled. Given that this use case is ambiguous"),
+                        msg);
+  }
+  {
+    // Outside autograd they may be written (values checked in views_of_a_view_have_its_base).
+    Tensor y = randn({3, 4}, kFloat64).requires_grad_().clone();
+    NoGradGuard g;
+    BOOST_CHECK_NO_THROW(y.unbind()[0].mul_(2));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(pow_in_place_values_and_gradients) {
+  Tensor p = tensor({0.5, 1.5, 2.0, 3.0}, kFloat64).requires_grad_();
+  Tensor e = tensor({2.0, -1.0, 0.5, 3.0}, kFloat64).requires_grad_();
+  Tensor q = p * 1.0;
+  Tensor& r = q.pow_(e);
+  BOOST_CHECK(r.is_same(q));
+  check_values(q, {0.25, 0.66666666666666663, 1.4142135623730951, 27}, 1e-15, 1e-15);
+  BOOST_CHECK_EQUAL(grad_fn_name(q), "PowBackward1");
+  auto g = autograd::grad({(q * weights(q)).sum()}, {p, e});
+  check_values(g[0], {1, -0.88888888888888884, 1.0606601717798214, 108}, 1e-14, 1e-14);
+  check_values(g[1], {-0.17328679513998632, 0.54062014414421911, 2.9407744304056416, 118.65012717615586}, 1e-14,
+               1e-14);
+  q = p * 1.0;
+  q.pow_(3);
+  BOOST_CHECK_EQUAL(grad_fn_name(q), "PowBackward0");
+  check_values(q, {0.125, 3.375, 8, 27}, 1e-15, 1e-15);
+  check_values(autograd::grad({(q * weights(q)).sum()}, {p})[0], {0.75, 13.5, 36, 108}, 1e-14, 1e-14);
+  // Broadcast exponent, integer powers, float32 from a float64 exponent.
+  Tensor a = arange(6, kFloat64).view({2, 3});
+  a.pow_(tensor({0.0, 1.0, 2.0}, kFloat64));
+  check_values(a, {1, 1, 4, 1, 4, 25}, 0.0, 0.0);
+  Tensor i = tensor({2, 3, -2});
+  i.pow_(3);
+  xgrad::testing::check_exact(i, kInt64, {8, 27, -8});
+  Tensor j = tensor({2, 3, -2, 1});
+  j.pow_(tensor({2, -1, 3, -5}));
+  xgrad::testing::check_exact(j, kInt64, {4, 0, -8, 1});
+  Tensor f = tensor({1.5, 2.5}, kFloat32);
+  f.pow_(tensor({2.0, 0.5}, kFloat64));
+  xgrad::testing::check_exact(f, kFloat32, {2.25, 1.5811388492584229});
+  // x.pow_(x) reads x before writing it.
+  Tensor s = tensor({2.0, 3.0}, kFloat64);
+  s.pow_(s);
+  check_values(s, {4, 27}, 0.0, 0.0);
+  // The version is bumped: a node that saved the old values refuses to run.
+  Tensor l = tensor({1.0, 2.0}, kFloat64).requires_grad_();
+  Tensor m = l * 2.0;
+  Tensor n = m.sin();  // saves m
+  m.pow_(2);
+  BOOST_CHECK_THROW(n.sum().backward(), AutogradError);
+  // Gradients through pow_ on a view of a non-leaf (CopySlices), and finite differences.
+  const auto on_view = [](const variable_list& in) {
+    Tensor y = in[0] * 1.0;
+    y.narrow(0, 1, 2).pow_(in[1]);
+    return y;
+  };
+  Tensor base = (rand({4}, kFloat64) + 0.5).detach().requires_grad_();
+  Tensor ex = randn({2}, kFloat64).requires_grad_();
+  BOOST_CHECK(autograd::gradcheck(on_view, {base, ex}));
+  BOOST_CHECK(autograd::gradgradcheck(on_view, {base, ex}));
+  const auto scalar_pow = [](const variable_list& in) { return (in[0] * 1.0).pow_(2.5); };
+  BOOST_CHECK(autograd::gradcheck(scalar_pow, {base}));
+  BOOST_CHECK(autograd::gradgradcheck(scalar_pow, {base}));
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_the_op_and_the_values) {
+  Tensor x = zeros({3, 4});
+  BOOST_CHECK_THROW(x.unbind(2), IndexError);
+  BOOST_CHECK(contains(what_of([&] { x.unbind(2); }), "unbind: dimension 2 out of range"));
+  BOOST_CHECK(contains(what_of([&] { zeros({}).unbind(); }), "Dimension specified as 0 but tensor has no dimensions"));
+  BOOST_CHECK_THROW(zeros({}).unbind(), IndexError);
+  BOOST_CHECK_THROW(x.chunk(0), ValueError);
+  BOOST_CHECK(contains(what_of([&] { x.chunk(-1); }), "chunk: expects `chunks` to be greater than 0, got: -1"));
+  BOOST_CHECK_THROW(zeros({}).chunk(1), IndexError);
+  BOOST_CHECK(contains(what_of([&] { zeros({}).chunk(1); }), "chunk: expects at least a 1-dimensional tensor"));
+  BOOST_CHECK_THROW(x.chunk(2, -3), IndexError);
+  BOOST_CHECK_THROW(x.split(-1), ValueError);
+  BOOST_CHECK(contains(what_of([&] { x.split(-1); }), "split: expects split_size to be non-negative, but got "
+                                                      "split_size=-1"));
+  BOOST_CHECK(contains(what_of([&] { x.split(0); }), "split: split_size can only be 0 if dimension size is 0, but "
+                                                     "got dimension size of 3"));
+  BOOST_CHECK_THROW(x.split(0), ValueError);
+  BOOST_CHECK_THROW(zeros({}).split(1), IndexError);
+  BOOST_CHECK_THROW(x.split(1, 2), IndexError);
+  BOOST_CHECK_THROW(x.split({1, 1}), ValueError);
+  BOOST_CHECK(contains(what_of([&] { x.split({1, 1}); }), "split: expects split_sizes to sum exactly to 3 (input "
+                                                          "tensor's size at dimension 0), but got split_sizes=[1, 1]"));
+  BOOST_CHECK(contains(what_of([&] { x.split_with_sizes({4, -1}); }),
+                       "split_with_sizes: expects split_sizes to have only non-negative entries, but got "
+                       "split_sizes=[4, -1]"));
+  BOOST_CHECK_THROW(x.split_with_sizes({2, 3}, 1), ValueError);
+  BOOST_CHECK_NO_THROW(x.split_with_sizes({2, 2}, 1));
+  BOOST_CHECK_THROW(x.diagonal(0, 1, -1), ValueError);
+  BOOST_CHECK(contains(what_of([&] { x.diagonal(0, 1, -1); }), "diagonal: diagonal dimensions cannot be identical 1, "
+                                                               "-1"));
+  BOOST_CHECK_THROW(x.diagonal(0, 0, 2), IndexError);
+  BOOST_CHECK_THROW(zeros({3}).diagonal(), IndexError);
+  BOOST_CHECK_THROW(Tensor().unbind(), ValueError);
+  BOOST_CHECK_THROW(Tensor().split(1), ValueError);
+  BOOST_CHECK_THROW(Tensor().diagonal(), ValueError);
+  // pow_
+  BOOST_CHECK_THROW(tensor({2}).pow_(0.5), TypeError);
+  BOOST_CHECK(contains(what_of([&] { tensor({2}).pow_(0.5); }), "pow_: result type"));
+  BOOST_CHECK_THROW(tensor({2}).pow_(tensor({0.5})), TypeError);
+  BOOST_CHECK_THROW(tensor({2}).pow_(-1), ValueError);
+  BOOST_CHECK(contains(what_of([&] { tensor({2}).pow_(-1); }), "pow_: Integers to negative integer powers are not "
+                                                               "allowed"));
+  BOOST_CHECK_THROW(zeros({3}).pow_(zeros({2, 3})), ShapeError);
+  BOOST_CHECK(contains(what_of([&] { zeros({3}).pow_(zeros({2, 3})); }), "pow_: output with shape [3] doesn't match "
+                                                                         "the broadcast shape [2, 3]"));
+  BOOST_CHECK_THROW(zeros({3}, requires_grad()).pow_(2), AutogradError);
+  BOOST_CHECK_THROW(zeros({3}).pow_(Tensor()), ValueError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

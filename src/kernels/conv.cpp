@@ -3,6 +3,7 @@
 #include "kernels/conv.hpp"
 
 #include "kernels/conv_tile.hpp"
+#include "kernels/conv_winograd.hpp"
 
 #include "kernels/gemm.hpp"
 #include "kernels/isa.hpp"
@@ -342,6 +343,7 @@ struct TileKernels {
   void (*shift)(const ShiftTileArgs<T>&);
   void (*scatter)(const ScatterTileArgs<T>&);
   void (*dot)(const DotTileArgs<T>&);
+  void (*winograd)(const WinogradArgs<T>&);
   int64_t width;  // elements per vector
 };
 
@@ -351,6 +353,7 @@ TileKernels<T> tile_kernels_for() {
           [](const ShiftTileArgs<T>& a) { ConvShiftKernel{}(Arch{}, a); },
           [](const ScatterTileArgs<T>& a) { ConvScatterKernel{}(Arch{}, a); },
           [](const DotTileArgs<T>& a) { ConvDotKernel{}(Arch{}, a); },
+          [](const WinogradArgs<T>& a) { ConvWinogradKernel{}(Arch{}, a); },
           ConvVectorWidth{}(Arch{}, static_cast<const T*>(nullptr))};
 }
 
@@ -766,8 +769,20 @@ void dot_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw, c
 // One table (conv2d_plan): shape and forced family -> the path of each pass. `width` is the tile
 // kernels' vector width in elements.
 
+// Winograd pays off when the 16 GEMMs are deep and wide enough to run near the GEMM's peak and
+// the edge tiles waste little: its 16 multiplications per tile must stay at most 2/3 of the
+// direct 9 per output. Measured only on bench_conv's 3x3 64 -> 64 layer (forward and
+// grad-input faster than every implicit path); the floor of 16 channels each way is a guess
+// below which the GEMMs' depth (Cin) or height (Cout) would leave them mostly overhead.
+bool winograd_pays(const Conv2dShape& s) {
+  if (!winograd_eligible(s) || s.cin_g() < 16 || s.cout_g() < 16) return false;
+  const double tiles = static_cast<double>((s.ho + 1) / 2) * static_cast<double>((s.wo + 1) / 2);
+  return 9.0 * static_cast<double>(s.ho) * static_cast<double>(s.wo) >= 1.5 * 16.0 * tiles;
+}
+
 ConvPath auto_forward(const Conv2dShape& s, int64_t width) {
   if (conv2d_use_direct(s)) return ConvPath::kDirect;
+  if (winograd_pays(s)) return ConvPath::kWinograd;
   if (s.pointwise() || !implicit_fits(s)) return ConvPath::kIm2col;
   if (s.cout_g() >= 2 * width) return ConvPath::kGather;
   if (s.sh == 1 && s.sw == 1) return ConvPath::kShift;
@@ -791,6 +806,7 @@ ConvPath auto_grad_input(const Conv2dShape& s, int64_t width) {
   if (conv2d_use_direct(s)) return ConvPath::kDirect;
   if (!(s.sh == 1 && s.sw == 1) || s.pointwise()) return ConvPath::kIm2col;
   const Conv2dShape t = transposed_shape(s);
+  if (winograd_pays(s) && winograd_pays(t)) return ConvPath::kTransposedWinograd;
   const ConvPath t_path = auto_forward(t, width);
   // With few input channels the transposed convolution's gather tiles would run mostly empty
   // and its shift tiles would multiply the zero border of dY: scatter tiles skip both. They
@@ -813,6 +829,8 @@ ConvPlan plan_for(const Conv2dShape& s, ConvAlgo algo, int64_t width) {
   const bool stride1 = s.sh == 1 && s.sw == 1;
   const bool fits = implicit_fits(s);
   const bool transposed_fits = stride1 && implicit_fits(transposed_shape(s));
+  // transposed_shape keeps the 3x3 kernel and stride 1 and maps padding p to 2 - p.
+  const bool winograd = winograd_eligible(s) && winograd_eligible(transposed_shape(s));
   switch (algo) {
     case ConvAlgo::kAuto:
       break;
@@ -835,6 +853,12 @@ ConvPlan plan_for(const Conv2dShape& s, ConvAlgo algo, int64_t width) {
       if (algo == ConvAlgo::kShift && transposed_fits) p.grad_input = ConvPath::kTransposedShift;
       if (algo == ConvAlgo::kScatter && fits && stride1) p.grad_input = ConvPath::kScatter;
       break;
+    case ConvAlgo::kWinograd:
+      if (winograd) {
+        p.forward = ConvPath::kWinograd;
+        p.grad_input = ConvPath::kTransposedWinograd;
+      }
+      break;
   }
   return p;
 }
@@ -846,6 +870,7 @@ void run_forward(ConvPath path, const Conv2dShape& s, const T* x, const T* w, co
     case ConvPath::kDirect: return direct_forward(s, x, w, bias, y);
     case ConvPath::kGather: return gather_forward(s, x, w, bias, y, k);
     case ConvPath::kShift: return shift_forward(s, x, w, bias, y, k);
+    case ConvPath::kWinograd: return k.winograd({&s, x, w, bias, y});
     case ConvPath::kIm2col:
     default: return im2col_forward(s, x, w, bias, y);  // the plan gives forward no other path
   }
@@ -877,6 +902,8 @@ const char* conv_path_name(ConvPath p) {
     case ConvPath::kDot: return "dot";
     case ConvPath::kTransposedGather: return "transposed gather";
     case ConvPath::kTransposedShift: return "transposed shift";
+    case ConvPath::kWinograd: return "winograd";
+    case ConvPath::kTransposedWinograd: return "transposed winograd";
   }
   return "?";
 }
@@ -900,10 +927,13 @@ void conv2d_backward_input(const Conv2dShape& s, const T* gy, const T* w, T* gx,
     case ConvPath::kDirect: return direct_backward_input(s, gy, w, gx);
     case ConvPath::kScatter: return scatter_backward_input(s, gy, w, gx, k);
     case ConvPath::kTransposedGather:
-    case ConvPath::kTransposedShift: {
+    case ConvPath::kTransposedShift:
+    case ConvPath::kTransposedWinograd: {
       const Conv2dShape t = transposed_shape(s);
       const auto wt = transposed_weight(s, w);
-      const ConvPath tile = path == ConvPath::kTransposedGather ? ConvPath::kGather : ConvPath::kShift;
+      const ConvPath tile = path == ConvPath::kTransposedGather ? ConvPath::kGather
+                            : path == ConvPath::kTransposedShift ? ConvPath::kShift
+                                                                 : ConvPath::kWinograd;
       return run_forward(tile, t, gy, wt.data(), static_cast<const T*>(nullptr), gx, k);
     }
     case ConvPath::kIm2col:

@@ -20,6 +20,11 @@
 //   - im2col + the packed GEMM of gemm.hpp, per image and group (a 1x1, stride-1, unpadded
 //     convolution uses the input itself); grad-input of strided convolutions scatters the
 //     columns back (col2im).
+//   - Winograd F(2x2, 3x3) (conv_winograd.hpp) for 3x3 stride-1 undilated convolutions with
+//     padding 0..2 and enough channels: 16 multiplications per 2x2 outputs instead of 36, as 16
+//     batched GEMMs between input and output transforms. Grad-input of such a convolution runs
+//     as the forward Winograd convolution of dY with the flipped, transposed weights. Its
+//     rounding differs from the direct sum by a few ulps of sum |x| |w| (see conv_winograd.hpp).
 //   - a direct loop nest for tiny problems, where packing and dispatch would dominate.
 //
 // Threads: the work is split into tasks fixed by the shape (images, blocks of positions). Every
@@ -62,9 +67,24 @@ struct Conv2dShape {
 ///   kDot               grad-weight: dot tiles (vectors along positions), stride 1
 ///   kTransposedGather  grad-input as the forward convolution of dY with the flipped, transposed
 ///   kTransposedShift   weights (stride 1), on gather or shift tiles
-enum class ConvPath { kDirect, kIm2col, kGather, kShift, kScatter, kDot, kTransposedGather, kTransposedShift };
+///   kWinograd          Winograd F(2x2, 3x3) (3x3, stride 1, dilation 1, padding 0..2)
+///   kTransposedWinograd  grad-input as the forward Winograd convolution of dY with the flipped,
+///                      transposed weights
+enum class ConvPath {
+  kDirect,
+  kIm2col,
+  kGather,
+  kShift,
+  kScatter,
+  kDot,
+  kTransposedGather,
+  kTransposedShift,
+  kWinograd,
+  kTransposedWinograd
+};
 
-/// "direct", "im2col", "gather", "shift", "scatter", "dot", "transposed gather", "transposed shift".
+/// "direct", "im2col", "gather", "shift", "scatter", "dot", "transposed gather", "transposed shift",
+/// "winograd", "transposed winograd".
 const char* conv_path_name(ConvPath p);
 
 /// The paths of the three passes for one convolution.
@@ -81,11 +101,15 @@ struct ConvPlan {
 ///   kGather    gather    transposed gather (stride 1)  gather
 ///   kShift     shift     transposed shift              dot          (stride 1)
 ///   kScatter   shift     scatter                       dot          (stride 1)
+///   kWinograd  winograd  transposed winograd           auto's choice (3x3, stride 1, dilation 1,
+///                                                                     padding 0..2)
 ///
 /// A forced path that cannot serve the shape (shift, scatter, dot or a transposed path for a
-/// strided convolution; any implicit path whose padded image is too large for int32 offsets)
-/// falls back to kAuto's choice for that pass.
-enum class ConvAlgo { kAuto, kDirect, kIm2col, kGather, kShift, kScatter };
+/// strided convolution; any implicit path whose padded image is too large for int32 offsets;
+/// winograd for any other kernel, stride, dilation or padding) falls back to kAuto's choice for
+/// that pass. kAuto picks winograd / transposed winograd where it is eligible and both the
+/// pass's input and output channels per group are at least 16.
+enum class ConvAlgo { kAuto, kDirect, kIm2col, kGather, kShift, kScatter, kWinograd };
 
 /// Instruction set of the implicit-GEMM tiles: kBest is what the CPU supports; tests force each
 /// one the CPU has (forcing one it lacks throws).

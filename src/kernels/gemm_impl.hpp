@@ -15,6 +15,8 @@
 #include "kernels/gemm.hpp"
 #include "kernels/parallel.hpp"
 
+#include <xgrad/parallel.hpp>
+
 #include <xsimd/xsimd.hpp>
 
 #include <algorithm>
@@ -227,8 +229,10 @@ void gemm(const GemmArgs<T>& g) {
 
       // Row blocks of C. When there are fewer row blocks than threads, also split columns;
       // either way an element of C sees the same operations, so the split cannot change bits.
+      // A serial call (one thread, or inside another parallel task, e.g. Winograd's blocks)
+      // does not split: every split packs the A block again.
       const int64_t m_blocks = (g.m + kGemmMC - 1) / kGemmMC;
-      const int64_t n_split = m_blocks >= 4 ? 1 : std::min<int64_t>(4, n_panels);
+      const int64_t n_split = m_blocks >= 4 || in_parallel_region() || xgrad::get_num_threads() <= 1 ? 1 : std::min<int64_t>(4, n_panels);
       const int64_t panels_per_split = (n_panels + n_split - 1) / n_split;
       parallel_for(m_blocks * n_split, [&](int64_t task) {
         const int64_t ib = task / n_split;

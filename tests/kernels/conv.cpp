@@ -7,11 +7,16 @@
 #include "kernels/reference.hpp"
 
 #include <xgrad/error.hpp>
+#include <xgrad/parallel.hpp>
 
 #include <xsimd/xsimd.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 // The convolution kernels against the scalar reference loops: every path (implicit GEMM with
@@ -202,4 +207,170 @@ BOOST_AUTO_TEST_CASE(plan_table) {
   BOOST_TEST(forced(ConvAlgo::kGather, strided) == "gather / im2col / gather");
   BOOST_TEST(forced(ConvAlgo::kShift, strided) == names(conv2d_plan<float>(strided, avx2)));
   BOOST_TEST(forced(ConvAlgo::kScatter, strided) == names(conv2d_plan<float>(strided, avx2)));
+}
+
+// ---- Winograd F(2x2, 3x3) -------------------------------------------------------------------
+
+namespace {
+
+std::string plan_names(const ConvPlan& p) {
+  return std::string(conv_path_name(p.forward)) + " / " + conv_path_name(p.grad_input) + " / " +
+         conv_path_name(p.grad_weight);
+}
+
+// Forward and grad-input on the forced Winograd path against the reference loops. Winograd's
+// rounding error is not relative to the result but to the magnitude of the sum it computes
+// (the transforms add and subtract inputs, weights and products before cancelling), so each
+// element is allowed `ulps` units of roundoff of sum |x| |w| (+ |bias|), computed by the
+// reference on the absolute values.
+template <typename T>
+void check_winograd(const Conv2dShape& s, bool with_bias, KernelIsa isa, double ulps) {
+  std::mt19937 rng(static_cast<uint32_t>(s.n * 7 + s.c_in * 13 + s.ph * 5 + s.h));
+  std::uniform_real_distribution<double> u(-1, 1);
+  auto random = [&](size_t size) {
+    std::vector<T> v(size);
+    for (auto& e : v) e = static_cast<T>(u(rng));
+    return v;
+  };
+  auto abs_of = [](std::vector<T> v) {
+    for (auto& e : v) e = std::abs(e);
+    return v;
+  };
+  const ConvConfig cfg{ConvAlgo::kWinograd, isa};
+  BOOST_TEST(plan_names(conv2d_plan<T>(s, cfg)).rfind("winograd / transposed winograd / ", 0) == 0);
+  const auto x = random(static_cast<size_t>(s.n * s.c_in * s.h * s.w));
+  const auto w = random(static_cast<size_t>(s.c_out * s.k_g()));
+  const auto b = random(static_cast<size_t>(s.c_out));
+  const auto gy = random(static_cast<size_t>(s.n * s.c_out * s.ho * s.wo));
+  const T* bias = with_bias ? b.data() : nullptr;
+  const auto ax = abs_of(x), aw = abs_of(w), ab = abs_of(b), agy = abs_of(gy);
+  const double eps = std::numeric_limits<T>::epsilon();
+  auto compare_scaled = [&](const std::vector<T>& got, const std::vector<T>& want, const std::vector<T>& mag,
+                            const char* what) {
+    BOOST_REQUIRE_EQUAL(got.size(), want.size());
+    // The worst element in units of roundoff of its magnitude (one check: formatting a message
+    // per element would dominate the test's time under the sanitizers).
+    double worst = 0;
+    size_t at = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+      const double err = std::abs(static_cast<double>(got[i]) - static_cast<double>(want[i]));
+      const double r = err / (eps * std::max(static_cast<double>(mag[i]), std::numeric_limits<double>::min()));
+      if (!(r <= worst)) worst = r, at = i;  // NaN sticks
+    }
+    BOOST_TEST_INFO(what << " element " << at << ": " << got[at] << " vs " << want[at] << " (magnitude " << mag[at]
+                         << ")");
+    BOOST_TEST(worst <= ulps);
+  };
+
+  std::vector<T> y(gy.size(), T(7)), y_ref(gy.size()), y_mag(gy.size());
+  conv2d_forward(s, x.data(), w.data(), bias, y.data(), cfg);
+  reference::conv2d_forward(s, x.data(), w.data(), bias, y_ref.data());
+  reference::conv2d_forward(s, ax.data(), aw.data(), with_bias ? ab.data() : nullptr, y_mag.data());
+  compare_scaled(y, y_ref, y_mag, "forward");
+
+  std::vector<T> gx(x.size(), T(7)), gx_ref(x.size()), gx_mag(x.size());
+  conv2d_backward_input(s, gy.data(), w.data(), gx.data(), cfg);
+  reference::conv2d_backward_input(s, gy.data(), w.data(), gx_ref.data());
+  reference::conv2d_backward_input(s, agy.data(), aw.data(), gx_mag.data());
+  compare_scaled(gx, gx_ref, gx_mag, "grad input");
+}
+
+Conv2dShape make3x3(int64_t n, int64_t ci, int64_t h, int64_t w, int64_t co, int64_t pad) {
+  return make(n, ci, h, w, co, 3, 3, 1, pad, 1, 1);
+}
+
+// Padding 0, 1 and 2; odd and even output sizes (edge tiles with one row / column); batch 1 and
+// 3; channel counts that are not multiples of any vector width; one deep enough to cross the
+// GEMM's depth block; groups; an asymmetric output (PyTorch's padding='same' for an even
+// dilated kernel is not 3x3, so here: one extra output row / column at the bottom / right).
+std::vector<Conv2dShape> winograd_shapes() {
+  std::vector<Conv2dShape> v = {
+      make3x3(1, 3, 7, 9, 5, 1),     // odd outputs 7x9: edge tiles in both directions
+      make3x3(3, 5, 8, 6, 7, 0),     // padding 0: 6x4 outputs
+      make3x3(1, 17, 5, 8, 19, 2),   // padding 2: 7x10 outputs
+      make3x3(3, 11, 6, 7, 13, 1),   // even x odd
+      make3x3(1, 260, 3, 4, 5, 1),   // depth 260 > the GEMM's KC = 256
+      make(2, 6, 9, 7, 4, 3, 3, 1, 1, 1, 2),  // two groups
+  };
+  Conv2dShape asym = make3x3(2, 4, 6, 5, 6, 1);
+  asym.ho += 1;  // padding (1, 2) rows, (1, 1) columns
+  v.push_back(asym);
+  return v;
+}
+
+// The bound, in units of roundoff of sum |x| |w|: the measured errors lie between 1 and 4 on
+// these shapes (a bound of 1 fails, 4 passes); each output passes through three transforms of
+// up to four additions around the dot product, so a few ulps of the magnitude is the expected
+// size, and 16 leaves room without hiding a wrong tap (off by O(1) of the magnitude).
+constexpr double kWinogradUlps = 16;
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(winograd_forward_and_grad_input_all_isas) {
+  for (const auto isa : available_isas()) {
+    const auto shapes = winograd_shapes();
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      BOOST_TEST_CONTEXT("winograd shape " << i << ", isa " << static_cast<int>(isa)) {
+        check_winograd<float>(shapes[i], true, isa, kWinogradUlps);
+        check_winograd<float>(shapes[i], false, isa, kWinogradUlps);
+        check_winograd<double>(shapes[i], i % 2 == 0, isa, kWinogradUlps);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(winograd_is_bit_identical_for_any_thread_count) {
+  const auto saved = xgrad::get_num_threads();
+  // Several blocks of tile rows (parallel tasks), and a single block (threads inside the GEMM).
+  for (const auto& s : {make3x3(3, 32, 24, 23, 32, 1), make3x3(1, 16, 9, 9, 20, 1)}) {
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> u(-1, 1);
+    std::vector<float> x(static_cast<size_t>(s.n * s.c_in * s.h * s.w)), w(static_cast<size_t>(s.c_out * s.k_g())),
+        b(static_cast<size_t>(s.c_out)), gy(static_cast<size_t>(s.n * s.c_out * s.ho * s.wo));
+    for (auto* v : {&x, &w, &b, &gy})
+      for (auto& e : *v) e = u(rng);
+    const ConvConfig cfg{ConvAlgo::kWinograd, KernelIsa::kBest};
+    std::vector<float> y1, gx1;
+    for (int threads : {1, 2, 3}) {
+      xgrad::set_num_threads(threads);
+      std::vector<float> y(gy.size()), gx(x.size());
+      conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), cfg);
+      conv2d_backward_input(s, gy.data(), w.data(), gx.data(), cfg);
+      if (threads == 1) {
+        y1 = y, gx1 = gx;
+      } else {
+        BOOST_TEST_CONTEXT(threads << " threads") {
+          BOOST_TEST(std::memcmp(y.data(), y1.data(), y.size() * sizeof(float)) == 0);
+          BOOST_TEST(std::memcmp(gx.data(), gx1.data(), gx.size() * sizeof(float)) == 0);
+        }
+      }
+    }
+  }
+  xgrad::set_num_threads(saved);
+}
+
+// kAuto takes Winograd for ResNet's 3x3 64 -> 64 layer (bench_conv's shape) in both passes it
+// serves, and never for LeNet's 5x5 layer, strided or dilated 3x3 layers, or few channels.
+BOOST_AUTO_TEST_CASE(winograd_plan_choice) {
+  for (const auto isa : available_isas()) {
+    const ConvConfig cfg{ConvAlgo::kAuto, isa};
+    const auto resnet = make3x3(8, 64, 56, 56, 64, 1);
+    const auto rf = conv2d_plan<float>(resnet, cfg), rd = conv2d_plan<double>(resnet, cfg);
+    BOOST_TEST(conv_path_name(rf.forward) == std::string("winograd"));
+    BOOST_TEST(conv_path_name(rf.grad_input) == std::string("transposed winograd"));
+    BOOST_TEST(conv_path_name(rd.forward) == std::string("winograd"));
+    BOOST_TEST(conv_path_name(rd.grad_input) == std::string("transposed winograd"));
+    const auto lenet2 = make(256, 6, 14, 14, 16, 5, 5, 1, 0, 1, 1);
+    const auto strided = make(8, 64, 56, 56, 128, 3, 3, 2, 1, 1, 1);
+    const auto dilated = make(8, 64, 56, 56, 64, 3, 3, 1, 2, 2, 1);
+    const auto narrow = make3x3(8, 3, 56, 56, 64, 1);
+    for (const auto& s : {lenet2, strided, dilated, narrow}) {
+      const auto p = plan_names(conv2d_plan<float>(s, cfg));
+      BOOST_TEST_INFO(p);
+      BOOST_TEST(p.find("winograd") == std::string::npos);
+    }
+    // Forcing it where it cannot serve falls back to the automatic choice, pass by pass.
+    for (const auto& s : {lenet2, strided, dilated})
+      BOOST_TEST(plan_names(conv2d_plan<float>(s, {ConvAlgo::kWinograd, isa})) == plan_names(conv2d_plan<float>(s, cfg)));
+  }
 }

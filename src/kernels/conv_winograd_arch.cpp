@@ -1,0 +1,282 @@
+// Winograd F(2x2, 3x3) convolution (conv_winograd.hpp) for one instruction set: this file is
+// compiled once per ISA (src/kernels/meson.build), so the transform loops are vectorized with
+// that ISA's flags and the GEMMs call that ISA's packed kernel directly.
+#include "kernels/conv_winograd.hpp"
+
+#include "kernels/gemm.hpp"
+#include "kernels/isa.hpp"
+#include "kernels/parallel.hpp"
+
+#include <xgrad/error.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <new>
+#include <vector>
+
+namespace xgrad::kernels {
+// Internal linkage, as gemm_impl.hpp: each ISA keeps its own copy.
+namespace {
+namespace winograd_detail {
+
+// Bytes of V and M (the transformed input and the products) one block aims at, about a 1 MiB
+// L2. Measured on ResNet's 64 -> 64 layer: 512 KiB ran 10 % slower (the GEMM packs U_e again
+// for every block, and narrower GEMMs run further from peak), 2 MiB no faster.
+constexpr int64_t kBlockBytes = int64_t{1} << 20;
+
+// Per-thread growable scratch, 64-byte aligned.
+template <typename T>
+T* scratch(size_t n) {
+  struct Buf {
+    struct Free {
+      void operator()(T* p) const { ::operator delete[](p, std::align_val_t(64)); }
+    };
+    std::unique_ptr<T[], Free> data;
+    size_t size = 0;
+  };
+  thread_local Buf buf;
+  if (n > buf.size) {
+    XGRAD_CHECK(n <= std::numeric_limits<size_t>::max() / sizeof(T), OutOfMemoryError,
+                "conv2d (winograd): out of memory asking for {} elements of scratch", n);
+    buf.data.reset();
+    buf.size = 0;
+    // nothrow: AddressSanitizer's throwing operator new aborts instead of throwing.
+    buf.data.reset(static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64), std::nothrow)));
+    if (!buf.data)
+      XGRAD_THROW(OutOfMemoryError, "conv2d (winograd): out of memory asking for {} bytes of scratch", n * sizeof(T));
+    buf.size = n;
+  }
+  return buf.data.get();
+}
+
+int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+// u[g][e][o][c] = (G g G^T)[e] for the kernel g = w[g*cog + o][c].
+template <typename T>
+void transform_weights(const Conv2dShape& s, const T* w, T* u) {
+  const int64_t cig = s.cin_g(), cog = s.cout_g();
+  const T half = T(0.5);
+  for (int64_t g = 0; g < s.groups; ++g)
+    for (int64_t o = 0; o < cog; ++o)
+      for (int64_t c = 0; c < cig; ++c) {
+        const T* k = w + ((g * cog + o) * cig + c) * 9;
+        T t[4][3];  // G g
+        for (int j = 0; j < 3; ++j) {
+          t[0][j] = k[j];
+          t[1][j] = (k[j] + k[3 + j] + k[6 + j]) * half;
+          t[2][j] = (k[j] - k[3 + j] + k[6 + j]) * half;
+          t[3][j] = k[6 + j];
+        }
+        for (int i = 0; i < 4; ++i) {
+          const T r[4] = {t[i][0], (t[i][0] + t[i][1] + t[i][2]) * half, (t[i][0] - t[i][1] + t[i][2]) * half,
+                          t[i][2]};
+          for (int j = 0; j < 4; ++j) u[((g * 16 + i * 4 + j) * cog + o) * cig + c] = r[j];
+        }
+      }
+}
+
+// B^T d B for the 4x4 patch whose rows r are (e[r], o[r], e1[r], o1[r]) (columns 0..3): V is a
+// batch of tiles (vector code) or one tile (the scalar tail), with the same operations either way.
+template <class V>
+inline void input_math(const V* e, const V* o, const V* e1, const V* o1, V* out) {
+  V a[4][4];
+  for (int r = 0; r < 4; ++r) {  // d B along each row: (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+    a[r][0] = e[r] - e1[r];
+    a[r][1] = o[r] + e1[r];
+    a[r][2] = e1[r] - o[r];
+    a[r][3] = o[r] - o1[r];
+  }
+  for (int j = 0; j < 4; ++j) {  // B^T (.) down the columns: (a0 - a2, a1 + a2, a2 - a1, a1 - a3)
+    out[j] = a[0][j] - a[2][j];
+    out[4 + j] = a[1][j] + a[2][j];
+    out[8 + j] = a[2][j] - a[1][j];
+    out[12 + j] = a[1][j] - a[3][j];
+  }
+}
+
+// A^T M A + bias for the 4x4 products m: y = (y00, y01, y10, y11).
+template <class V>
+inline void output_math(const V* m, V bias, V* y) {
+  V r0[4], r1[4];
+  for (int j = 0; j < 4; ++j) {  // A^T M: rows (m0 + m1 + m2, m1 - m2 - m3)
+    r0[j] = m[j] + m[4 + j] + m[8 + j];
+    r1[j] = m[4 + j] - m[8 + j] - m[12 + j];
+  }
+  y[0] = r0[0] + r0[1] + r0[2] + bias;
+  y[1] = r0[1] - r0[2] - r0[3] + bias;
+  y[2] = r1[0] + r1[1] + r1[2] + bias;
+  y[3] = r1[1] - r1[2] - r1[3] + bias;
+}
+
+// Tiles of a tile row rounded up to whole vectors: the transforms run whole vectors only (a
+// scalar tail cost as much as the vectors on ResNet's 28 tiles per row); the extra lanes read
+// zeros or stale values and write only slack that the GEMMs and the output never use.
+template <class Arch, typename T>
+int64_t padded_tiles(int64_t tw) {
+  return round_up(tw, static_cast<int64_t>(xsimd::batch<T, Arch>::size));
+}
+
+// V for one input channel and one tile row: v[e * ldv + t] = (B^T d_t B)[e] for the tw tiles of
+// the row, where d_t is the 4x4 patch at input rows 2*ty - ph .. +3, columns 2*t - pw .. +3;
+// v[e * ldv + t] for t in [tw, padded_tiles(tw)) is written with junk. `row` holds
+// 2 * (padded_tiles + 1) elements, `even` / `odd` 4 * (padded_tiles + 1) each.
+template <class Arch, typename T>
+void input_tile_row(const Conv2dShape& s, const T* xc, int64_t ty, int64_t tw, T* __restrict row,
+                    T* __restrict even, T* __restrict odd, T* __restrict v, int64_t ldv) {
+  using B = xsimd::batch<T, Arch>;
+  constexpr int64_t W = static_cast<int64_t>(B::size);
+  const int64_t twp = padded_tiles<Arch, T>(tw), ld = twp + 1, len = 2 * ld;
+  // Columns of the patch row that lie in the image: [lo, hi) of `row` (row[k] = x[ih][k - pw]).
+  const int64_t lo = std::min<int64_t>(s.pw, len), hi = std::clamp<int64_t>(s.pw + s.w, lo, len);
+  for (int r = 0; r < 4; ++r) {
+    const int64_t ih = 2 * ty - s.ph + r;
+    T* __restrict e = even + r * ld;
+    T* __restrict o = odd + r * ld;
+    if (ih < 0 || ih >= s.h) {
+      std::fill(e, e + ld, T(0));
+      std::fill(o, o + ld, T(0));
+      continue;
+    }
+    std::fill(row, row + lo, T(0));
+    if (hi > lo) std::memcpy(row + lo, xc + ih * s.w + (lo - s.pw), static_cast<size_t>(hi - lo) * sizeof(T));
+    std::fill(row + hi, row + len, T(0));
+    // Split into even and odd columns: tile t reads even[t], odd[t], even[t+1], odd[t+1], so the
+    // transform below runs on contiguous vectors of tiles.
+    for (int64_t k = 0; k < ld; ++k) {
+      e[k] = row[2 * k];
+      o[k] = row[2 * k + 1];
+    }
+  }
+  for (int64_t t = 0; t < twp; t += W) {
+    B e[4], o[4], e1[4], o1[4], out[16];
+    for (int r = 0; r < 4; ++r) {
+      e[r] = B::load_unaligned(even + r * ld + t);
+      e1[r] = B::load_unaligned(even + r * ld + t + 1);
+      o[r] = B::load_unaligned(odd + r * ld + t);
+      o1[r] = B::load_unaligned(odd + r * ld + t + 1);
+    }
+    input_math(e, o, e1, o1, out);
+    for (int k = 0; k < 16; ++k) out[k].store_unaligned(v + k * ldv + t);
+  }
+}
+
+// The 2x2 outputs of the tw tiles of one tile row for one output channel: A^T M A + bias from
+// m[e * ldm + t] (readable up to padded_tiles(tw)), written into rows 2*ty and 2*ty + 1 (when
+// inside the output) of yo. `tmp` holds 4 * padded_tiles(tw) elements.
+template <class Arch, typename T>
+void output_tile_row(const Conv2dShape& s, const T* __restrict m, int64_t ldm, int64_t ty, int64_t tw, T bias,
+                     T* __restrict tmp, T* __restrict yo) {
+  using B = xsimd::batch<T, Arch>;
+  constexpr int64_t W = static_cast<int64_t>(B::size);
+  const int64_t twp = padded_tiles<Arch, T>(tw);
+  T* __restrict y00 = tmp;
+  T* __restrict y01 = tmp + twp;
+  T* __restrict y10 = tmp + 2 * twp;
+  T* __restrict y11 = tmp + 3 * twp;
+  const B bv(bias);
+  for (int64_t t = 0; t < twp; t += W) {
+    B mm[16], y[4];
+    for (int e = 0; e < 16; ++e) mm[e] = B::load_unaligned(m + e * ldm + t);
+    output_math(mm, bv, y);
+    y[0].store_unaligned(y00 + t);
+    y[1].store_unaligned(y01 + t);
+    y[2].store_unaligned(y10 + t);
+    y[3].store_unaligned(y11 + t);
+  }
+  // Interleave into the output rows; an odd width drops the last tile's right column.
+  const int64_t oh = 2 * ty, pairs = s.wo / 2;
+  T* __restrict row0 = yo + oh * s.wo;
+  for (int64_t k = 0; k < pairs; ++k) {
+    row0[2 * k] = y00[k];
+    row0[2 * k + 1] = y01[k];
+  }
+  if (s.wo % 2) row0[s.wo - 1] = y00[pairs];
+  if (oh + 1 < s.ho) {
+    T* __restrict row1 = yo + (oh + 1) * s.wo;
+    for (int64_t k = 0; k < pairs; ++k) {
+      row1[2 * k] = y10[k];
+      row1[2 * k + 1] = y11[k];
+    }
+    if (s.wo % 2) row1[s.wo - 1] = y10[pairs];
+  }
+}
+
+template <class Arch, typename T>
+void winograd_forward(const WinogradArgs<T>& a) {
+  const Conv2dShape& s = *a.shape;
+  const int64_t cig = s.cin_g(), cog = s.cout_g();
+  const int64_t th = (s.ho + 1) / 2, tw = (s.wo + 1) / 2;
+  const int64_t total_rows = s.n * th;
+  if (total_rows == 0 || s.c_out == 0) return;
+
+  std::vector<T> u(static_cast<size_t>(s.groups * 16 * cog * cig));
+  transform_weights(s, a.w, u.data());
+
+  // Whole tile rows per block, from the shape only (never the thread count).
+  const int64_t tile_bytes = 16 * (cig + cog) * static_cast<int64_t>(sizeof(T));
+  const int64_t rows_per_block = std::clamp<int64_t>(kBlockBytes / tile_bytes / tw, 1, total_rows);
+  const int64_t blocks = (total_rows + rows_per_block - 1) / rows_per_block;
+  const int64_t twp = padded_tiles<Arch, T>(tw);
+  // Row stride of V and M: 64-byte rows, with slack for the last tile row's padded vectors.
+  const int64_t ld = round_up(rows_per_block * tw + twp - tw, 16);
+  const int64_t v_size = 16 * cig * ld, m_size = 16 * cog * ld;
+  const int64_t row_size = round_up(2 * (twp + 1), 16), eo_size = round_up(4 * (twp + 1), 16);
+  const int64_t out_size = round_up(4 * twp, 16);
+
+  parallel_for(blocks, [&](int64_t b) {
+    const int64_t r0 = b * rows_per_block, r1 = std::min(total_rows, r0 + rows_per_block);
+    const int64_t nt = (r1 - r0) * tw;
+    T* v = scratch<T>(static_cast<size_t>(v_size + m_size + row_size + 2 * eo_size + out_size));
+    T* m = v + v_size;
+    T* row = m + m_size;
+    T* even = row + row_size;
+    T* odd = even + eo_size;
+    T* tmp = odd + eo_size;
+    for (int64_t g = 0; g < s.groups; ++g) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const int64_t n = r / th, ty = r % th;
+        for (int64_t c = 0; c < cig; ++c)
+          input_tile_row<Arch>(s, a.x + (n * s.c_in + g * cig + c) * s.h * s.w, ty, tw, row, even, odd,
+                         v + c * ld + (r - r0) * tw, cig * ld);
+      }
+      // M_e = U_e V_e: the GEMM of this ISA, serial here (inside a parallel task), or split
+      // over the threads when the whole call is one block; bit-identical either way.
+      for (int e = 0; e < 16; ++e) {
+        GemmArgs<T> ga;
+        ga.m = cog;
+        ga.n = nt;
+        ga.k = cig;
+        ga.a = u.data() + (g * 16 + e) * cog * cig;
+        ga.lda = cig;
+        ga.b = v + e * cig * ld;
+        ga.ldb = ld;
+        ga.c = m + e * cog * ld;
+        ga.ldc = ld;
+        GemmKernel{}(Arch{}, ga);
+      }
+      for (int64_t r = r0; r < r1; ++r) {
+        const int64_t n = r / th, ty = r % th;
+        for (int64_t o = 0; o < cog; ++o) {
+          const int64_t oc = g * cog + o;
+          output_tile_row<Arch>(s, m + o * ld + (r - r0) * tw, cog * ld, ty, tw, a.bias ? a.bias[oc] : T(0), tmp,
+                                a.y + (n * s.c_out + oc) * s.ho * s.wo);
+        }
+      }
+    }
+  });
+}
+
+}  // namespace winograd_detail
+}  // namespace
+
+template <class Arch, typename T>
+void ConvWinogradKernel::operator()(Arch, const WinogradArgs<T>& args) const {
+  winograd_detail::winograd_forward<Arch, T>(args);
+}
+
+template void ConvWinogradKernel::operator()<isa_arch, float>(isa_arch, const WinogradArgs<float>&) const;
+template void ConvWinogradKernel::operator()<isa_arch, double>(isa_arch, const WinogradArgs<double>&) const;
+
+}  // namespace xgrad::kernels

@@ -3,7 +3,6 @@
 // that ISA's flags and the GEMMs call that ISA's packed kernel directly.
 #include "kernels/conv_winograd.hpp"
 
-#include "kernels/gemm.hpp"
 #include "kernels/isa.hpp"
 #include "kernels/parallel.hpp"
 
@@ -53,11 +52,23 @@ T* scratch(size_t n) {
 
 int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
-// u[g][e][o][c] = (G g G^T)[e] for the kernel g = w[g*cog + o][c].
+// Height and width of the register tile of M_e = U_e V_e (tile_product below): 6 output
+// channels x 2 vectors of tiles, 12 accumulators (as the packed GEMM's micro-kernel).
+constexpr int kMR = 6;
+constexpr int kNV = 2;
+template <class Arch, typename T>
+constexpr int64_t tile_nr() {
+  return kNV * static_cast<int64_t>(xsimd::batch<T, Arch>::size);
+}
+
+// U, packed once per call in the layout tile_product streams: u[g][e][p][c][i] = (G g G^T)[e]
+// for the kernel g = w[g*cog + p*kMR + i][c]; panels p of kMR output channels, the rows past
+// cog are zeros.
 template <typename T>
 void transform_weights(const Conv2dShape& s, const T* w, T* u) {
-  const int64_t cig = s.cin_g(), cog = s.cout_g();
+  const int64_t cig = s.cin_g(), cog = s.cout_g(), cogp = round_up(cog, kMR);
   const T half = T(0.5);
+  std::fill(u, u + s.groups * 16 * cogp * cig, T(0));
   for (int64_t g = 0; g < s.groups; ++g)
     for (int64_t o = 0; o < cog; ++o)
       for (int64_t c = 0; c < cig; ++c) {
@@ -72,9 +83,43 @@ void transform_weights(const Conv2dShape& s, const T* w, T* u) {
         for (int i = 0; i < 4; ++i) {
           const T r[4] = {t[i][0], (t[i][0] + t[i][1] + t[i][2]) * half, (t[i][0] - t[i][1] + t[i][2]) * half,
                           t[i][2]};
-          for (int j = 0; j < 4; ++j) u[((g * 16 + i * 4 + j) * cog + o) * cig + c] = r[j];
+          for (int j = 0; j < 4; ++j)
+            u[(g * 16 + i * 4 + j) * cogp * cig + (o / kMR) * cig * kMR + c * kMR + o % kMR] = r[j];
         }
       }
+}
+
+// One kMR x NR tile of M_e: c[i][j] = sum_k pa[k][i] * pb[k][j] over the whole depth (one FMA
+// chain per element, k ascending, whatever the block or thread), stored in full: M's buffer is
+// padded to whole tiles.
+template <class Arch, typename T>
+inline void tile_product(int64_t depth, const T* __restrict pa, const T* __restrict pb, T* __restrict c,
+                         int64_t ldc) {
+  using B = xsimd::batch<T, Arch>;
+  constexpr int64_t W = static_cast<int64_t>(B::size);
+  constexpr int64_t NR = kNV * W;
+  B acc[kMR][kNV];
+#pragma GCC unroll 8
+  for (int i = 0; i < kMR; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < kNV; ++v) acc[i][v] = B(T(0));
+  for (int64_t k = 0; k < depth; ++k) {
+    B bv[kNV];
+#pragma GCC unroll 4
+    for (int v = 0; v < kNV; ++v) bv[v] = B::load_aligned(pb + v * W);
+#pragma GCC unroll 8
+    for (int i = 0; i < kMR; ++i) {
+      const B av(pa[i]);
+#pragma GCC unroll 4
+      for (int v = 0; v < kNV; ++v) acc[i][v] = xsimd::fma(av, bv[v], acc[i][v]);
+    }
+    pa += kMR;
+    pb += NR;
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < kMR; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < kNV; ++v) acc[i][v].store_aligned(c + i * ldc + v * W);
 }
 
 // B^T d B for the 4x4 patch whose rows r are (e[r], o[r], e1[r], o1[r]) (columns 0..3): V is a
@@ -203,15 +248,32 @@ void output_tile_row(const Conv2dShape& s, const T* __restrict m, int64_t ldm, i
   }
 }
 
+// Copies the 16 rows of V for one channel and n consecutive tiles from `src` (src[e * lds + t])
+// into the packed layout v[e][panel][c][NR] (e-plane stride `plane`, tile j of the block in
+// panel j / NR, lane j % NR), starting at block tile j0.
+template <class Arch, typename T>
+inline void scatter_tiles(const T* __restrict src, int64_t lds, int64_t n, int64_t j0, int64_t c, int64_t cig,
+                          int64_t plane, T* __restrict v) {
+  constexpr int64_t NR = tile_nr<Arch, T>();
+  for (int64_t i = 0; i < n;) {
+    const int64_t j = j0 + i, off = j % NR, len = std::min(NR - off, n - i);
+    T* dst = v + (j / NR) * cig * NR + c * NR + off;
+    for (int e = 0; e < 16; ++e) std::memcpy(dst + e * plane, src + e * lds + i, static_cast<size_t>(len) * sizeof(T));
+    i += len;
+  }
+}
+
 template <class Arch, typename T>
 void winograd_forward(const WinogradArgs<T>& a) {
+  constexpr int64_t NR = tile_nr<Arch, T>();
   const Conv2dShape& s = *a.shape;
-  const int64_t cig = s.cin_g(), cog = s.cout_g();
+  const int64_t cig = s.cin_g(), cog = s.cout_g(), cogp = round_up(cog, kMR);
   const int64_t th = (s.ho + 1) / 2, tw = (s.wo + 1) / 2;
   const int64_t total_rows = s.n * th;
   if (total_rows == 0 || s.c_out == 0) return;
 
-  std::vector<T> u(static_cast<size_t>(s.groups * 16 * cog * cig));
+  // U is transformed and packed once per call; the blocks only read it.
+  std::vector<T, xsimd::aligned_allocator<T, 64>> u(static_cast<size_t>(s.groups * 16 * cogp * cig));
   transform_weights(s, a.w, u.data());
 
   // Whole tile rows per block, from the shape only (never the thread count).
@@ -219,48 +281,56 @@ void winograd_forward(const WinogradArgs<T>& a) {
   const int64_t rows_per_block = std::clamp<int64_t>(kBlockBytes / tile_bytes / tw, 1, total_rows);
   const int64_t blocks = (total_rows + rows_per_block - 1) / rows_per_block;
   const int64_t twp = padded_tiles<Arch, T>(tw);
-  // Row stride of V and M: 64-byte rows, with slack for the last tile row's padded vectors.
-  const int64_t ld = round_up(rows_per_block * tw + twp - tw, 16);
-  const int64_t v_size = 16 * cig * ld, m_size = 16 * cog * ld;
+  // V: packed panels of NR tiles, [16][panels][cig][NR]. M: [16][cogp][ldm], rows of whole
+  // tiles plus slack for the last tile row's padded vectors in the output transform.
+  const int64_t panels = (rows_per_block * tw + NR - 1) / NR;
+  const int64_t v_plane = panels * cig * NR;
+  const int64_t ldm = round_up(std::max(panels * NR, rows_per_block * tw + twp - tw), 16);
+  const int64_t v_size = round_up(16 * v_plane, 16), m_size = 16 * cogp * ldm;
   const int64_t row_size = round_up(2 * (twp + 1), 16), eo_size = round_up(4 * (twp + 1), 16);
-  const int64_t out_size = round_up(4 * twp, 16);
+  const int64_t out_size = round_up(4 * twp, 16), stg_size = round_up(16 * twp, 16);
 
   parallel_for(blocks, [&](int64_t b) {
     const int64_t r0 = b * rows_per_block, r1 = std::min(total_rows, r0 + rows_per_block);
-    const int64_t nt = (r1 - r0) * tw;
-    T* v = scratch<T>(static_cast<size_t>(v_size + m_size + row_size + 2 * eo_size + out_size));
+    const int64_t nt = (r1 - r0) * tw, np = (nt + NR - 1) / NR;
+    T* v = scratch<T>(static_cast<size_t>(v_size + m_size + row_size + 2 * eo_size + out_size + stg_size));
     T* m = v + v_size;
     T* row = m + m_size;
     T* even = row + row_size;
     T* odd = even + eo_size;
     T* tmp = odd + eo_size;
+    T* stg = tmp + out_size;
+    // The lanes of the last panel past nt are never written by the transform: zeros, so the
+    // products there (junk columns of M nobody reads) stay finite and fast.
+    if (nt % NR != 0)
+      for (int e = 0; e < 16; ++e)
+        for (int64_t c = 0; c < cig; ++c) {
+          T* p = v + e * v_plane + (np - 1) * cig * NR + c * NR;
+          std::fill(p + nt % NR, p + NR, T(0));
+        }
     for (int64_t g = 0; g < s.groups; ++g) {
       for (int64_t r = r0; r < r1; ++r) {
         const int64_t n = r / th, ty = r % th;
-        for (int64_t c = 0; c < cig; ++c)
-          input_tile_row<Arch>(s, a.x + (n * s.c_in + g * cig + c) * s.h * s.w, ty, tw, row, even, odd,
-                         v + c * ld + (r - r0) * tw, cig * ld);
+        for (int64_t c = 0; c < cig; ++c) {
+          input_tile_row<Arch>(s, a.x + (n * s.c_in + g * cig + c) * s.h * s.w, ty, tw, row, even, odd, stg, twp);
+          scatter_tiles<Arch>(stg, twp, tw, (r - r0) * tw, c, cig, v_plane, v);
+        }
       }
-      // M_e = U_e V_e: the GEMM of this ISA, serial here (inside a parallel task), or split
-      // over the threads when the whole call is one block; bit-identical either way.
+      // M_e = U_e V_e, tile by tile: a panel of V (cig x NR) stays in L1 while the panels of
+      // U_e pass over it.
       for (int e = 0; e < 16; ++e) {
-        GemmArgs<T> ga;
-        ga.m = cog;
-        ga.n = nt;
-        ga.k = cig;
-        ga.a = u.data() + (g * 16 + e) * cog * cig;
-        ga.lda = cig;
-        ga.b = v + e * cig * ld;
-        ga.ldb = ld;
-        ga.c = m + e * cog * ld;
-        ga.ldc = ld;
-        GemmKernel{}(Arch{}, ga);
+        const T* ue = u.data() + (g * 16 + e) * cogp * cig;
+        const T* ve = v + e * v_plane;
+        T* me = m + e * cogp * ldm;
+        for (int64_t jp = 0; jp < np; ++jp)
+          for (int64_t op = 0; op < cogp; op += kMR)
+            tile_product<Arch>(cig, ue + op * cig, ve + jp * cig * NR, me + op * ldm + jp * NR, ldm);
       }
       for (int64_t r = r0; r < r1; ++r) {
         const int64_t n = r / th, ty = r % th;
         for (int64_t o = 0; o < cog; ++o) {
           const int64_t oc = g * cog + o;
-          output_tile_row<Arch>(s, m + o * ld + (r - r0) * tw, cog * ld, ty, tw, a.bias ? a.bias[oc] : T(0), tmp,
+          output_tile_row<Arch>(s, m + o * ldm + (r - r0) * tw, cogp * ldm, ty, tw, a.bias ? a.bias[oc] : T(0), tmp,
                                 a.y + (n * s.c_out + oc) * s.ho * s.wo);
         }
       }

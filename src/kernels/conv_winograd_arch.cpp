@@ -163,25 +163,40 @@ int64_t padded_tiles(int64_t tw) {
   return round_up(tw, static_cast<int64_t>(xsimd::batch<T, Arch>::size));
 }
 
-// V for one input channel and one tile row: v[e * ldv + t] = (B^T d_t B)[e] for the tw tiles of
-// the row, where d_t is the 4x4 patch at input rows 2*ty - ph .. +3, columns 2*t - pw .. +3;
-// v[e * ldv + t] for t in [tw, padded_tiles(tw)) is written with junk. `row` holds
-// 2 * (padded_tiles + 1) elements, `even` / `odd` 4 * (padded_tiles + 1) each.
+// Row stride of the even / odd column buffers of input_tile_row: the padded row's tiles + 1,
+// and a margin of one vector each side (zeros, read only by lanes that are not stored).
 template <class Arch, typename T>
-void input_tile_row(const Conv2dShape& s, const T* xc, int64_t ty, int64_t tw, T* __restrict row,
-                    T* __restrict even, T* __restrict odd, T* __restrict v, int64_t ldv) {
+int64_t eo_stride(int64_t tw) {
+  return padded_tiles<Arch, T>(tw) + 1 + 2 * static_cast<int64_t>(xsimd::batch<T, Arch>::size);
+}
+
+// V for one input channel c and one tile row, written straight into the packed panels
+// v[e][panel][c][NR] (e-plane stride `plane`; block tile j in panel j / NR, lane j % NR): the
+// tw tiles of the row are block tiles j0 .. j0 + tw - 1, and tile t is the 4x4 patch at input
+// rows 2*ty - ph .. +3, columns 2*t - pw .. +3 (zeros outside the image). The vectors are
+// aligned to the block's tiles, so each lies in one panel and is stored whole (no read-modify-
+// write of V): a vector shared with the previous tile row of this channel takes that row's lanes
+// from `carry` (16 vectors), and one shared with the next row (unless `last`) goes to `carry`
+// instead of V. The last row's last vector writes junk (finite) lanes past the block's tiles.
+// `row` holds 2 * (padded_tiles + 1) elements; `even` / `odd` 4 * eo_stride each, margins
+// zeroed by the caller.
+template <class Arch, typename T>
+void input_tile_row(const Conv2dShape& s, const T* xc, int64_t ty, int64_t tw, int64_t j0, bool last, int64_t c,
+                    int64_t cig, int64_t plane, T* __restrict row, T* __restrict even, T* __restrict odd,
+                    T* __restrict carry, T* __restrict v) {
   using B = xsimd::batch<T, Arch>;
   constexpr int64_t W = static_cast<int64_t>(B::size);
-  const int64_t twp = padded_tiles<Arch, T>(tw), ld = twp + 1, len = 2 * ld;
+  constexpr int64_t NR = tile_nr<Arch, T>();
+  const int64_t twp = padded_tiles<Arch, T>(tw), n_eo = twp + 1, len = 2 * n_eo, ld = eo_stride<Arch, T>(tw);
   // Columns of the patch row that lie in the image: [lo, hi) of `row` (row[k] = x[ih][k - pw]).
   const int64_t lo = std::min<int64_t>(s.pw, len), hi = std::clamp<int64_t>(s.pw + s.w, lo, len);
   for (int r = 0; r < 4; ++r) {
     const int64_t ih = 2 * ty - s.ph + r;
-    T* __restrict e = even + r * ld;
-    T* __restrict o = odd + r * ld;
+    T* __restrict e = even + r * ld + W;
+    T* __restrict o = odd + r * ld + W;
     if (ih < 0 || ih >= s.h) {
-      std::fill(e, e + ld, T(0));
-      std::fill(o, o + ld, T(0));
+      std::fill(e, e + n_eo, T(0));
+      std::fill(o, o + n_eo, T(0));
       continue;
     }
     std::fill(row, row + lo, T(0));
@@ -189,21 +204,36 @@ void input_tile_row(const Conv2dShape& s, const T* xc, int64_t ty, int64_t tw, T
     std::fill(row + hi, row + len, T(0));
     // Split into even and odd columns: tile t reads even[t], odd[t], even[t+1], odd[t+1], so the
     // transform below runs on contiguous vectors of tiles.
-    for (int64_t k = 0; k < ld; ++k) {
+    for (int64_t k = 0; k < n_eo; ++k) {
       e[k] = row[2 * k];
       o[k] = row[2 * k + 1];
     }
   }
-  for (int64_t t = 0; t < twp; t += W) {
+  alignas(64) T iota_lanes[W];
+  for (int64_t k = 0; k < W; ++k) iota_lanes[k] = static_cast<T>(k);
+  const B iota = B::load_aligned(iota_lanes);
+  for (int64_t jv = j0 / W * W; jv < j0 + tw; jv += W) {
+    const int64_t t = jv - j0;  // the vector's first tile in the row, -W < t < tw
     B e[4], o[4], e1[4], o1[4], out[16];
     for (int r = 0; r < 4; ++r) {
-      e[r] = B::load_unaligned(even + r * ld + t);
-      e1[r] = B::load_unaligned(even + r * ld + t + 1);
-      o[r] = B::load_unaligned(odd + r * ld + t);
-      o1[r] = B::load_unaligned(odd + r * ld + t + 1);
+      const T* er = even + r * ld + W + t;
+      const T* orow = odd + r * ld + W + t;
+      e[r] = B::load_unaligned(er);
+      e1[r] = B::load_unaligned(er + 1);
+      o[r] = B::load_unaligned(orow);
+      o1[r] = B::load_unaligned(orow + 1);
     }
     input_math(e, o, e1, o1, out);
-    for (int k = 0; k < 16; ++k) out[k].store_unaligned(v + k * ldv + t);
+    if (t < 0) {  // lanes before j0 come from the previous row
+      const auto mine = iota + B(static_cast<T>(t)) >= B(T(0));
+      for (int k = 0; k < 16; ++k) out[k] = xsimd::select(mine, out[k], B::load_aligned(carry + k * W));
+    }
+    if (t + W > tw && !last) {
+      for (int k = 0; k < 16; ++k) out[k].store_aligned(carry + k * W);
+    } else {
+      T* d = v + (jv / NR) * cig * NR + c * NR + jv % NR;
+      for (int k = 0; k < 16; ++k) out[k].store_aligned(d + k * plane);
+    }
   }
 }
 
@@ -248,21 +278,6 @@ void output_tile_row(const Conv2dShape& s, const T* __restrict m, int64_t ldm, i
   }
 }
 
-// Copies the 16 rows of V for one channel and n consecutive tiles from `src` (src[e * lds + t])
-// into the packed layout v[e][panel][c][NR] (e-plane stride `plane`, tile j of the block in
-// panel j / NR, lane j % NR), starting at block tile j0.
-template <class Arch, typename T>
-inline void scatter_tiles(const T* __restrict src, int64_t lds, int64_t n, int64_t j0, int64_t c, int64_t cig,
-                          int64_t plane, T* __restrict v) {
-  constexpr int64_t NR = tile_nr<Arch, T>();
-  for (int64_t i = 0; i < n;) {
-    const int64_t j = j0 + i, off = j % NR, len = std::min(NR - off, n - i);
-    T* dst = v + (j / NR) * cig * NR + c * NR + off;
-    for (int e = 0; e < 16; ++e) std::memcpy(dst + e * plane, src + e * lds + i, static_cast<size_t>(len) * sizeof(T));
-    i += len;
-  }
-}
-
 template <class Arch, typename T>
 void winograd_forward(const WinogradArgs<T>& a) {
   constexpr int64_t NR = tile_nr<Arch, T>();
@@ -287,19 +302,20 @@ void winograd_forward(const WinogradArgs<T>& a) {
   const int64_t v_plane = panels * cig * NR;
   const int64_t ldm = round_up(std::max(panels * NR, rows_per_block * tw + twp - tw), 16);
   const int64_t v_size = round_up(16 * v_plane, 16), m_size = 16 * cogp * ldm;
-  const int64_t row_size = round_up(2 * (twp + 1), 16), eo_size = round_up(4 * (twp + 1), 16);
-  const int64_t out_size = round_up(4 * twp, 16), stg_size = round_up(16 * twp, 16);
+  const int64_t row_size = round_up(2 * (twp + 1), 16), eo_size = round_up(4 * eo_stride<Arch, T>(tw), 16);
+  const int64_t out_size = round_up(4 * twp, 16), carry_size = 16 * 16;
 
   parallel_for(blocks, [&](int64_t b) {
     const int64_t r0 = b * rows_per_block, r1 = std::min(total_rows, r0 + rows_per_block);
     const int64_t nt = (r1 - r0) * tw, np = (nt + NR - 1) / NR;
-    T* v = scratch<T>(static_cast<size_t>(v_size + m_size + row_size + 2 * eo_size + out_size + stg_size));
+    T* v = scratch<T>(static_cast<size_t>(v_size + m_size + row_size + 2 * eo_size + out_size + carry_size));
     T* m = v + v_size;
     T* row = m + m_size;
     T* even = row + row_size;
     T* odd = even + eo_size;
     T* tmp = odd + eo_size;
-    T* stg = tmp + out_size;
+    T* carry = tmp + out_size;
+    std::fill(even, even + 2 * eo_size, T(0));  // the margins input_tile_row reads
     // The lanes of the last panel past nt are never written by the transform: zeros, so the
     // products there (junk columns of M nobody reads) stay finite and fast.
     if (nt % NR != 0)
@@ -309,13 +325,13 @@ void winograd_forward(const WinogradArgs<T>& a) {
           std::fill(p + nt % NR, p + NR, T(0));
         }
     for (int64_t g = 0; g < s.groups; ++g) {
-      for (int64_t r = r0; r < r1; ++r) {
-        const int64_t n = r / th, ty = r % th;
-        for (int64_t c = 0; c < cig; ++c) {
-          input_tile_row<Arch>(s, a.x + (n * s.c_in + g * cig + c) * s.h * s.w, ty, tw, row, even, odd, stg, twp);
-          scatter_tiles<Arch>(stg, twp, tw, (r - r0) * tw, c, cig, v_plane, v);
+      // Channel by channel, its tile rows in order (the carry passes between them).
+      for (int64_t c = 0; c < cig; ++c)
+        for (int64_t r = r0; r < r1; ++r) {
+          const int64_t n = r / th, ty = r % th;
+          input_tile_row<Arch>(s, a.x + (n * s.c_in + g * cig + c) * s.h * s.w, ty, tw, (r - r0) * tw, r + 1 == r1,
+                               c, cig, v_plane, row, even, odd, carry, v);
         }
-      }
       // M_e = U_e V_e, tile by tile: a panel of V (cig x NR) stays in L1 while the panels of
       // U_e pass over it.
       for (int e = 0; e < 16; ++e) {

@@ -178,35 +178,51 @@ int64_t eo_stride(int64_t tw) {
 // write of V): a vector shared with the previous tile row of this channel takes that row's lanes
 // from `carry` (16 vectors), and one shared with the next row (unless `last`) goes to `carry`
 // instead of V. The last row's last vector writes junk (finite) lanes past the block's tiles.
-// `row` holds 2 * (padded_tiles + 1) elements; `even` / `odd` 4 * eo_stride each, margins
-// zeroed by the caller.
+// es[r] / os[r] are the even / odd columns of patch row r, padded_tiles + 1 each with a zero
+// margin of one vector either side; with `reuse` (the previous call was this channel's previous
+// tile row) rows 0, 1 are taken from its rows 2, 3 by rotating the pointers.
 template <class Arch, typename T>
-void input_tile_row(const Conv2dShape& s, const T* xc, int64_t ty, int64_t tw, int64_t j0, bool last, int64_t c,
-                    int64_t cig, int64_t plane, T* __restrict row, T* __restrict even, T* __restrict odd,
-                    T* __restrict carry, T* __restrict v) {
+void input_tile_row(const Conv2dShape& s, const T* xc, int64_t ty, int64_t tw, int64_t j0, bool last, bool reuse,
+                    int64_t c, int64_t cig, int64_t plane, T** __restrict es, T** __restrict os, T* __restrict carry,
+                    T* __restrict v) {
   using B = xsimd::batch<T, Arch>;
   constexpr int64_t W = static_cast<int64_t>(B::size);
   constexpr int64_t NR = tile_nr<Arch, T>();
-  const int64_t twp = padded_tiles<Arch, T>(tw), n_eo = twp + 1, len = 2 * n_eo, ld = eo_stride<Arch, T>(tw);
-  // Columns of the patch row that lie in the image: [lo, hi) of `row` (row[k] = x[ih][k - pw]).
-  const int64_t lo = std::min<int64_t>(s.pw, len), hi = std::clamp<int64_t>(s.pw + s.w, lo, len);
-  for (int r = 0; r < 4; ++r) {
+  const int64_t twp = padded_tiles<Arch, T>(tw), n_eo = twp + 1;
+  // Patch row m (m = 2k even, 2k + 1 odd) is x[ih][m - pw], zero outside [lo, hi).
+  const int64_t lo = std::min<int64_t>(s.pw, 2 * n_eo), hi = std::clamp<int64_t>(s.pw + s.w, lo, 2 * n_eo);
+  const int64_t klo = std::min((lo + 1) / 2, n_eo), khi = std::max(klo, hi / 2);  // both columns inside
+  if (reuse) {  // the previous tile row's patch rows 2, 3 are this one's rows 0, 1
+    std::swap(es[0], es[2]);
+    std::swap(es[1], es[3]);
+    std::swap(os[0], os[2]);
+    std::swap(os[1], os[3]);
+  }
+  for (int r = reuse ? 2 : 0; r < 4; ++r) {
     const int64_t ih = 2 * ty - s.ph + r;
-    T* __restrict e = even + r * ld + W;
-    T* __restrict o = odd + r * ld + W;
+    T* __restrict e = es[r];
+    T* __restrict o = os[r];
     if (ih < 0 || ih >= s.h) {
       std::fill(e, e + n_eo, T(0));
       std::fill(o, o + n_eo, T(0));
       continue;
     }
-    std::fill(row, row + lo, T(0));
-    if (hi > lo) std::memcpy(row + lo, xc + ih * s.w + (lo - s.pw), static_cast<size_t>(hi - lo) * sizeof(T));
-    std::fill(row + hi, row + len, T(0));
     // Split into even and odd columns: tile t reads even[t], odd[t], even[t+1], odd[t+1], so the
     // transform below runs on contiguous vectors of tiles.
-    for (int64_t k = 0; k < n_eo; ++k) {
-      e[k] = row[2 * k];
-      o[k] = row[2 * k + 1];
+    const T* xr = xc + ih * s.w;
+    auto at = [&](int64_t m) { return m >= lo && m < hi ? xr[m - s.pw] : T(0); };
+    for (int64_t k = 0; k < klo; ++k) {
+      e[k] = at(2 * k);
+      o[k] = at(2 * k + 1);
+    }
+    const T* __restrict src = xr + (2 * klo - s.pw);
+    for (int64_t k = klo; k < khi; ++k) {
+      e[k] = src[2 * (k - klo)];
+      o[k] = src[2 * (k - klo) + 1];
+    }
+    for (int64_t k = khi; k < n_eo; ++k) {
+      e[k] = at(2 * k);
+      o[k] = at(2 * k + 1);
     }
   }
   alignas(64) T iota_lanes[W];
@@ -216,8 +232,8 @@ void input_tile_row(const Conv2dShape& s, const T* xc, int64_t ty, int64_t tw, i
     const int64_t t = jv - j0;  // the vector's first tile in the row, -W < t < tw
     B e[4], o[4], e1[4], o1[4], out[16];
     for (int r = 0; r < 4; ++r) {
-      const T* er = even + r * ld + W + t;
-      const T* orow = odd + r * ld + W + t;
+      const T* er = es[r] + t;
+      const T* orow = os[r] + t;
       e[r] = B::load_unaligned(er);
       e1[r] = B::load_unaligned(er + 1);
       o[r] = B::load_unaligned(orow);
@@ -302,20 +318,22 @@ void winograd_forward(const WinogradArgs<T>& a) {
   const int64_t v_plane = panels * cig * NR;
   const int64_t ldm = round_up(std::max(panels * NR, rows_per_block * tw + twp - tw), 16);
   const int64_t v_size = round_up(16 * v_plane, 16), m_size = 16 * cogp * ldm;
-  const int64_t row_size = round_up(2 * (twp + 1), 16), eo_size = round_up(4 * eo_stride<Arch, T>(tw), 16);
+  const int64_t eo_size = round_up(4 * eo_stride<Arch, T>(tw), 16);
   const int64_t out_size = round_up(4 * twp, 16), carry_size = 16 * 16;
 
   parallel_for(blocks, [&](int64_t b) {
     const int64_t r0 = b * rows_per_block, r1 = std::min(total_rows, r0 + rows_per_block);
     const int64_t nt = (r1 - r0) * tw, np = (nt + NR - 1) / NR;
-    T* v = scratch<T>(static_cast<size_t>(v_size + m_size + row_size + 2 * eo_size + out_size + carry_size));
+    T* v = scratch<T>(static_cast<size_t>(v_size + m_size + 2 * eo_size + out_size + carry_size));
     T* m = v + v_size;
-    T* row = m + m_size;
-    T* even = row + row_size;
+    T* even = m + m_size;
     T* odd = even + eo_size;
     T* tmp = odd + eo_size;
     T* carry = tmp + out_size;
     std::fill(even, even + 2 * eo_size, T(0));  // the margins input_tile_row reads
+    const int64_t ld = eo_stride<Arch, T>(tw), W = static_cast<int64_t>(xsimd::batch<T, Arch>::size);
+    T* es[4] = {even + W, even + ld + W, even + 2 * ld + W, even + 3 * ld + W};
+    T* os[4] = {odd + W, odd + ld + W, odd + 2 * ld + W, odd + 3 * ld + W};
     // The lanes of the last panel past nt are never written by the transform: zeros, so the
     // products there (junk columns of M nobody reads) stay finite and fast.
     if (nt % NR != 0)
@@ -325,12 +343,12 @@ void winograd_forward(const WinogradArgs<T>& a) {
           std::fill(p + nt % NR, p + NR, T(0));
         }
     for (int64_t g = 0; g < s.groups; ++g) {
-      // Channel by channel, its tile rows in order (the carry passes between them).
+      // Channel by channel, its tile rows in order (the carry and the patch rows pass between them).
       for (int64_t c = 0; c < cig; ++c)
         for (int64_t r = r0; r < r1; ++r) {
           const int64_t n = r / th, ty = r % th;
           input_tile_row<Arch>(s, a.x + (n * s.c_in + g * cig + c) * s.h * s.w, ty, tw, (r - r0) * tw, r + 1 == r1,
-                               c, cig, v_plane, row, even, odd, carry, v);
+                               r > r0 && ty > 0, c, cig, v_plane, es, os, carry, v);
         }
       // M_e = U_e V_e, tile by tile: a panel of V (cig x NR) stays in L1 while the panels of
       // U_e pass over it.

@@ -1,6 +1,6 @@
 // Winograd F(2x2, 3x3) convolution (conv_winograd.hpp) for one instruction set: this file is
-// compiled once per ISA (src/kernels/meson.build), so the transform loops are vectorized with
-// that ISA's flags and the GEMMs call that ISA's packed kernel directly.
+// compiled once per ISA (src/kernels/meson.build), so the transforms' vectors and the 6 x NR
+// product kernel use that ISA's width and flags.
 #include "kernels/conv_winograd.hpp"
 
 #include "kernels/isa.hpp"
@@ -21,8 +21,8 @@ namespace {
 namespace winograd_detail {
 
 // Bytes of V and M (the transformed input and the products) one block aims at, about a 1 MiB
-// L2. Measured on ResNet's 64 -> 64 layer: 512 KiB ran 10 % slower (the GEMM packs U_e again
-// for every block, and narrower GEMMs run further from peak), 2 MiB no faster.
+// L2. Measured on ResNet's 64 -> 64 layer with the packed panels (4 tile rows = 112 tiles, 7
+// whole panels): 512 KiB ran 13 % slower (56 tiles, a half-empty last panel), 2 MiB 4 % slower.
 constexpr int64_t kBlockBytes = int64_t{1} << 20;
 
 // Per-thread growable scratch, 64-byte aligned.

@@ -14,19 +14,21 @@
 //   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
 //   A^T = [1 1 1 0; 0 1 -1 -1]
 //
-// The tiles are processed in blocks of whole tile rows (2 output rows of one image), sized from
-// the channel counts so that V and M of a block stay in L2; blocks are the parallel tasks, and
-// the per-arch GEMM runs serially inside each one. A block's size depends only on the shape, and
-// every output is computed by the same operations whichever thread runs its block, so the result
-// is bit-identical for every thread count.
+// U is transformed once per call straight into panels of 6 output channels (the register tile's
+// height). The tiles are processed in blocks of whole tile rows (2 output rows of one image),
+// sized from the channel counts so that V and M of a block stay in L2; blocks are the parallel
+// tasks. The input transform writes V straight into panels of NR tiles (2 vectors), and a
+// 6 x NR register-tiled kernel computes each tile of M_e over the whole depth c_in: no packing
+// per product. Every element of M is one FMA chain over the channels in order, and a block's
+// size depends only on the shape, so the result is bit-identical for every thread count.
 //
 // Accuracy: the transforms add and subtract up to 9 inputs (B), 9 weights (G, with exact halves)
 // and 9 products (A) around the dot product, so the error is a few units in the last place of
 // the magnitude sum_{c,i,j} |x| |w| (not of the result): a little larger than the direct sum's,
 // far inside float's use in training.
 //
-// Compiled once per ISA (conv_winograd_arch.cpp): the transforms are plain loops over the tiles
-// of a tile row, which the compiler vectorizes with that ISA's flags.
+// Compiled once per ISA (conv_winograd_arch.cpp): the transforms are xsimd loops over vectors
+// of consecutive tiles of a tile row, with that ISA's flags.
 
 #include "kernels/conv.hpp"
 

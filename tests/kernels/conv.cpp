@@ -290,6 +290,8 @@ std::vector<Conv2dShape> winograd_shapes() {
       make3x3(1, 17, 5, 8, 19, 2),   // padding 2: 7x10 outputs
       make3x3(3, 11, 6, 7, 13, 1),   // even x odd
       make3x3(1, 260, 3, 4, 5, 1),   // depth 260 > the GEMM's KC = 256
+      make3x3(1, 3, 6, 46, 4, 1),    // 23 tiles per row: whole vectors inside a row, vectors and
+                                     // panels straddling rows, several panels (every ISA)
       make(2, 6, 9, 7, 4, 3, 3, 1, 1, 1, 2),  // two groups
   };
   Conv2dShape asym = make3x3(2, 4, 6, 5, 6, 1);

@@ -8,6 +8,7 @@
 #include "kernels/gemm.hpp"
 #include "kernels/isa.hpp"
 #include "kernels/parallel.hpp"
+#include "kernels/scratch.hpp"
 
 #include <xgrad/error.hpp>
 
@@ -23,32 +24,11 @@
 namespace xgrad::kernels {
 namespace {
 
-// Per-thread growable scratch (im2col buffers), 64-byte aligned.
+// Per-thread growable scratch (im2col columns, padded images), one per element type.
 template <typename T>
 T* scratch(size_t n) {
-  struct Buf {
-    struct Free {
-      void operator()(T* p) const { ::operator delete[](p, std::align_val_t(64)); }
-    };
-    std::unique_ptr<T[], Free> data;
-    size_t size = 0;
-  };
-  thread_local Buf buf;
-  if (n > buf.size) {
-    // Scratch can be huge for a large kernel with large padding: a failed request is a typed
-    // error naming its size (parallel_for carries it out of the parallel region).
-    XGRAD_CHECK(n <= std::numeric_limits<size_t>::max() / sizeof(T), OutOfMemoryError,
-                "conv2d: out of memory asking for {} elements of im2col scratch", n);
-    buf.data.reset();
-    buf.size = 0;
-    // nothrow: AddressSanitizer's throwing operator new aborts instead of throwing.
-    buf.data.reset(static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64), std::nothrow)));
-    if (!buf.data)
-      XGRAD_THROW(OutOfMemoryError, "conv2d: out of memory asking for {} bytes ({:.1f} GiB) of im2col scratch",
-                  n * sizeof(T), static_cast<double>(n * sizeof(T)) / (1 << 30));
-    buf.size = n;
-  }
-  return buf.data.get();
+  thread_local Scratch<T> buf;
+  return buf.get(n, "conv2d");
 }
 
 // Output columns [lo, hi) whose input column ow*stride + off lies inside [0, w).

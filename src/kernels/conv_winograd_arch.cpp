@@ -5,6 +5,7 @@
 
 #include "kernels/isa.hpp"
 #include "kernels/parallel.hpp"
+#include "kernels/scratch.hpp"
 
 #include <xgrad/error.hpp>
 
@@ -25,29 +26,11 @@ namespace winograd_detail {
 // whole panels): 512 KiB ran 13 % slower (56 tiles, a half-empty last panel), 2 MiB 4 % slower.
 constexpr int64_t kBlockBytes = int64_t{1} << 20;
 
-// Per-thread growable scratch, 64-byte aligned.
+// Per-thread growable scratch (a block's V, M and row buffers), one per element type.
 template <typename T>
 T* scratch(size_t n) {
-  struct Buf {
-    struct Free {
-      void operator()(T* p) const { ::operator delete[](p, std::align_val_t(64)); }
-    };
-    std::unique_ptr<T[], Free> data;
-    size_t size = 0;
-  };
-  thread_local Buf buf;
-  if (n > buf.size) {
-    XGRAD_CHECK(n <= std::numeric_limits<size_t>::max() / sizeof(T), OutOfMemoryError,
-                "conv2d (winograd): out of memory asking for {} elements of scratch", n);
-    buf.data.reset();
-    buf.size = 0;
-    // nothrow: AddressSanitizer's throwing operator new aborts instead of throwing.
-    buf.data.reset(static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64), std::nothrow)));
-    if (!buf.data)
-      XGRAD_THROW(OutOfMemoryError, "conv2d (winograd): out of memory asking for {} bytes of scratch", n * sizeof(T));
-    buf.size = n;
-  }
-  return buf.data.get();
+  thread_local Scratch<T> buf;
+  return buf.get(n, "conv2d (winograd)");
 }
 
 int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }

@@ -14,6 +14,7 @@
 
 #include "kernels/gemm.hpp"
 #include "kernels/parallel.hpp"
+#include "kernels/scratch.hpp"
 
 #include <xgrad/parallel.hpp>
 
@@ -31,23 +32,6 @@ namespace xgrad::kernels {
 // library, possibly the AVX-512 one, and run it on a CPU without AVX-512.
 namespace {
 namespace gemm_detail {
-
-// A growable 64-byte aligned scratch buffer, one per thread and element type.
-template <typename T>
-struct Scratch {
-  struct Free {
-    void operator()(T* p) const { ::operator delete[](p, std::align_val_t(64)); }
-  };
-  std::unique_ptr<T[], Free> data;
-  size_t size = 0;
-  T* get(size_t n) {
-    if (n > size) {
-      data.reset(static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64))));
-      size = n;
-    }
-    return data.get();
-  }
-};
 
 template <typename T, int MR>
 void pack_a(const GemmArgs<T>& g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, T* dst) {
@@ -205,7 +189,7 @@ void gemm(const GemmArgs<T>& g) {
   const int64_t nc_max = std::min<int64_t>(kGemmNC, (g.n + NR - 1) / NR * NR);
   const int64_t kc_max = std::min<int64_t>(kGemmKC, g.k);
   thread_local Scratch<T> b_scratch;
-  T* bpack = b_scratch.get(static_cast<size_t>(nc_max * kc_max));
+  T* bpack = b_scratch.get(static_cast<size_t>(nc_max * kc_max), "gemm");
 
   for (int64_t jc = 0; jc < g.n; jc += kGemmNC) {
     const int64_t nc = std::min<int64_t>(kGemmNC, g.n - jc);
@@ -243,7 +227,7 @@ void gemm(const GemmArgs<T>& g) {
         const int64_t jp_end = std::min(n_panels, jp_begin + panels_per_split);
         if (jp_begin >= jp_end) return;
         thread_local Scratch<T> a_scratch;
-        T* apack = a_scratch.get(static_cast<size_t>((kGemmMC + MR) * kGemmKC));
+        T* apack = a_scratch.get(static_cast<size_t>((kGemmMC + MR) * kGemmKC), "gemm");
         pack_a<T, MR>(g, ic, mc, pc, kc, apack);
         for (int64_t jp = jp_begin; jp < jp_end; ++jp) {
           const int64_t j0 = jp * NR;

@@ -22,6 +22,7 @@
 // Rows narrower than one vector take the widest narrower ISA whose vector fits (narrower_arch).
 #include "kernels/isa.hpp"
 #include "kernels/pool.hpp"
+#include "kernels/scratch.hpp"
 
 #include <xsimd/xsimd.hpp>
 
@@ -41,26 +42,11 @@ namespace xgrad::kernels {
 namespace {
 namespace pool_detail {
 
+// Per-thread growable buffer of padded input rows, one per element type.
 template <typename T>
-struct Scratch {
-  struct Free {
-    void operator()(T* p) const { ::operator delete[](p, std::align_val_t(64)); }
-  };
-  std::unique_ptr<T[], Free> data;
-  size_t size = 0;
-  T* get(size_t n) {
-    if (n > size) {
-      data.reset(static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64))));
-      size = n;
-    }
-    return data.get();
-  }
-};
-
-template <typename T>
-Scratch<T>& scratch() {
-  thread_local Scratch<T> s;
-  return s;
+T* row_scratch(size_t n) {
+  thread_local Scratch<T> buf;
+  return buf.get(n, "pooling");
 }
 
 // ---- even/odd split of 2L consecutive elements, and its inverse --------------------------------
@@ -321,7 +307,7 @@ void max_forward(const PoolArgs<T>& a) {
   const int64_t kw = KW > 0 ? KW : s.kernel_w;
   const Layout g = make_layout(s, L, s.dilation_w);
   const int64_t row_elems = g.S * g.Q;
-  T* buf = scratch<T>().get(static_cast<size_t>(s.in_h * row_elems + 2 * g.OWr));
+  T* buf = row_scratch<T>(static_cast<size_t>(s.in_h * row_elems + 2 * g.OWr));
   T* tmp_val = buf + s.in_h * row_elems;
   T* tmp_idx = tmp_val + g.OWr;
   constexpr bool want_idx = WantIdx;
@@ -432,7 +418,7 @@ void avg_forward(const PoolArgs<T>& a) {
   const Pool2dShape& s = a.shape;
   const Layout g = make_layout(s, L, 1);
   const int64_t row_elems = g.S * g.Q;
-  T* buf = scratch<T>().get(static_cast<size_t>(s.in_h * row_elems + 2 * g.OWr));
+  T* buf = row_scratch<T>(static_cast<size_t>(s.in_h * row_elems + 2 * g.OWr));
   T* col_div = buf + s.in_h * row_elems;
   T* tmp_val = col_div + g.OWr;
   for (int64_t ow = 0; ow < g.OWr; ++ow)
@@ -481,7 +467,7 @@ void avg_backward(const PoolArgs<T>& a) {
   const Pool2dShape& s = a.shape;
   const Layout g = make_layout(s, L, 1);
   const int64_t row_elems = g.S * g.Q;
-  T* buf = scratch<T>().get(static_cast<size_t>(s.in_h * row_elems + 2 * g.OWr));
+  T* buf = row_scratch<T>(static_cast<size_t>(s.in_h * row_elems + 2 * g.OWr));
   T* col_div = buf + s.in_h * row_elems;
   T* grow = col_div + g.OWr;
   for (int64_t ow = 0; ow < g.OWr; ++ow)

@@ -1517,6 +1517,21 @@ Tensor& Tensor::clamp_(const std::optional<Scalar>& min, const std::optional<Sca
 
 // pow_ computes pow out of place and writes the result into self: the same values as pow (its
 // special cases for 0.5, 1 and 2, integer powers), and, when recorded, pow's node.
+namespace {
+// pow_'s last step: pow's out-of-place result becomes self's values, recorded as self's new
+// history when the op is recorded.
+template <typename Pow>
+Tensor& pow_result_into(const Tensor& self, bool record, Pow pow) {
+  if (record) {
+    autograd::rebase_history(self, pow(), "pow_");
+  } else {
+    AutoGradMode no_grad(false);
+    self.copy_(pow());
+  }
+  return const_cast<Tensor&>(self);
+}
+}  // namespace
+
 Tensor& Tensor::pow_(const Scalar& exponent) const {
   detail::check_defined(*this, "pow_");
   const bool record = detail::inplace_records(*this, "pow_");
@@ -1526,13 +1541,7 @@ Tensor& Tensor::pow_(const Scalar& exponent) const {
   XGRAD_CHECK(!is_integral(need, true) || exponent.toLong() >= 0, ValueError,
               "pow_: Integers to negative integer powers are not allowed (a {} tensor to the power {})",
               dtype_name(dtype()), exponent.toLong());
-  if (record) {
-    autograd::rebase_history(*this, xgrad::pow(*this, exponent), "pow_");
-    return const_cast<Tensor&>(*this);
-  }
-  AutoGradMode no_grad(false);
-  copy_(xgrad::pow(*this, exponent));
-  return const_cast<Tensor&>(*this);
+  return pow_result_into(*this, record, [&] { return xgrad::pow(*this, exponent); });
 }
 
 Tensor& Tensor::pow_(const Tensor& exponent) const {
@@ -1546,14 +1555,8 @@ Tensor& Tensor::pow_(const Tensor& exponent) const {
               xgrad::to_string(sizes()), xgrad::to_string(shape), xgrad::to_string(exponent.sizes()));
   const ScalarType t = result_type(*this, exponent);
   check_can_cast(is_integral(t, false) ? t : float_type(t), dtype(), "pow_");
-  if (record) {
-    autograd::rebase_history(*this, xgrad::pow(*this, exponent), "pow_");
-    return const_cast<Tensor&>(*this);
-  }
   // pow reads the exponent before anything is written, so x.pow_(x) is safe.
-  AutoGradMode no_grad(false);
-  copy_(xgrad::pow(*this, exponent));
-  return const_cast<Tensor&>(*this);
+  return pow_result_into(*this, record, [&] { return xgrad::pow(*this, exponent); });
 }
 
 namespace {

@@ -583,7 +583,7 @@ BOOST_AUTO_TEST_CASE(every_entry_throws_its_typed_error_naming_the_op) { xgrad::
 BOOST_AUTO_TEST_CASE(every_function_of_a_covered_header_has_an_entry) {
   std::size_t scanned = 0;
   for (const auto& header : kCoveredHeaders) {
-    auto names = xgrad::testing::declared_functions(std::string(XGRAD_SOURCE_ROOT) + "/" + header);
+    auto names = xgrad::testing::declared_functions(std::string(XGRAD_SOURCE_ROOT "/") + header);
     for (const auto& n : kNotPublic) names.erase(n);
     scanned += names.size();
     // A header of classes only declares no free function; its classes' constructors have entries
@@ -604,7 +604,7 @@ BOOST_AUTO_TEST_CASE(every_public_member_of_tensor_has_an_entry) {
 BOOST_AUTO_TEST_CASE(every_exclusion_is_a_scanned_name) {
   std::set<std::string> all;
   for (const auto& header : kCoveredHeaders)
-    for (const auto& n : xgrad::testing::declared_functions(std::string(XGRAD_SOURCE_ROOT) + "/" + header)) all.insert(n);
+    for (const auto& n : xgrad::testing::declared_functions(std::string(XGRAD_SOURCE_ROOT "/") + header)) all.insert(n);
   for (const auto& n : kNotPublic) BOOST_TEST(all.count(n) == 1, n << " is excluded but no longer declared");
 }
 

@@ -370,7 +370,7 @@ const std::vector<Entry>& registry() {
   return entries;
 }
 
-std::string source(const std::string& rel) { return std::string(XGRAD_SOURCE_ROOT) + "/" + rel; }
+std::string source(const std::string& rel) { return std::string(XGRAD_SOURCE_ROOT "/") + rel; }
 
 std::vector<std::string> headers_in(const std::string& dir) {
   std::vector<std::string> out;

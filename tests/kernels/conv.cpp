@@ -207,6 +207,21 @@ BOOST_AUTO_TEST_CASE(plan_table) {
   BOOST_TEST(forced(ConvAlgo::kGather, strided) == "gather / im2col / gather");
   BOOST_TEST(forced(ConvAlgo::kShift, strided) == names(conv2d_plan<float>(strided, avx2)));
   BOOST_TEST(forced(ConvAlgo::kScatter, strided) == names(conv2d_plan<float>(strided, avx2)));
+
+  // Pointwise: one GEMM per image, through im2col's packing with 8-float tiles.
+  const auto pointwise = make(8, 256, 28, 28, 64, 1, 1, 1, 0, 1, 1);
+  BOOST_TEST(names(conv2d_plan<float>(pointwise, avx2)) == "im2col / im2col / gather");
+
+  // 16-float (AVX-512) tiles: one full vector of 16 output channels takes the gather tile in the
+  // forward and grad-weight passes (shift / dot ran LeNet conv2 2x and 4.5x slower there), and
+  // the pointwise forward reads X in place through it; 6 channels stay on shift / dot.
+  if (!xsimd::available_architectures().avx512f) return;
+  const ConvConfig avx512{ConvAlgo::kAuto, KernelIsa::kAvx512f};
+  BOOST_TEST(names(conv2d_plan<float>(conv1, avx512)) == "shift / scatter / dot");
+  BOOST_TEST(names(conv2d_plan<float>(conv2, avx512)) == "gather / scatter / gather");
+  BOOST_TEST(names(conv2d_plan<float>(strided, avx512)) == "gather / im2col / gather");
+  BOOST_TEST(names(conv2d_plan<float>(pointwise, avx512)) == "gather / im2col / gather");
+  BOOST_TEST(names(conv2d_plan<double>(conv2, avx512)) == "gather / scatter / gather");
 }
 
 // ---- Winograd F(2x2, 3x3) -------------------------------------------------------------------

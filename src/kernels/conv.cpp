@@ -755,7 +755,9 @@ void dot_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw, c
 // grad-input faster than every implicit path); the floor of 16 channels each way is a guess
 // below which the GEMMs' depth (Cin) or height (Cout) would leave them mostly overhead.
 bool winograd_pays(const Conv2dShape& s) {
-  if (!winograd_eligible(s) || s.cin_g() < 16 || s.cout_g() < 16) return false;
+  if (!winograd_eligible(s)) return false;
+  if (s.kh == 5) return false;  // TODO measured rule
+  if (s.cin_g() < 16 || s.cout_g() < 16) return false;
   const double tiles = static_cast<double>((s.ho + 1) / 2) * static_cast<double>((s.wo + 1) / 2);
   return 9.0 * static_cast<double>(s.ho) * static_cast<double>(s.wo) >= 1.5 * 16.0 * tiles;
 }
@@ -809,7 +811,7 @@ ConvPlan plan_for(const Conv2dShape& s, ConvAlgo algo, int64_t width) {
   const bool stride1 = s.sh == 1 && s.sw == 1;
   const bool fits = implicit_fits(s);
   const bool transposed_fits = stride1 && implicit_fits(transposed_shape(s));
-  // transposed_shape keeps the 3x3 kernel and stride 1 and maps padding p to 2 - p.
+  // transposed_shape keeps the r x r kernel and stride 1 and maps padding p to r - 1 - p.
   const bool winograd = winograd_eligible(s) && winograd_eligible(transposed_shape(s));
   switch (algo) {
     case ConvAlgo::kAuto:

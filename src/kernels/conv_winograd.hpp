@@ -43,16 +43,18 @@ template <typename T>
 struct WinogradArgs {
   const Conv2dShape* shape = nullptr;
   const T* x = nullptr;     // [n, c_in, h, w]
-  const T* w = nullptr;     // [c_out, c_in / groups, 3, 3]
+  const T* w = nullptr;     // [c_out, c_in / groups, r, r], r = 3 or 5
   const T* bias = nullptr;  // [c_out] or null
   T* y = nullptr;           // [n, c_out, ho, wo], overwritten
 };
 
-/// Whether the Winograd path can compute this shape's forward pass: a 3x3 kernel, stride 1,
-/// dilation 1, padding 0..2 on each side (the output size may be anything the contract allows).
+/// Whether the Winograd path can compute this shape's forward pass: a 3x3 (5x5) kernel, stride
+/// 1, dilation 1, padding 0..2 (0..4) on each side (the output size may be anything the contract
+/// allows).
 inline bool winograd_eligible(const Conv2dShape& s) {
-  return s.kh == 3 && s.kw == 3 && s.sh == 1 && s.sw == 1 && s.dh == 1 && s.dw == 1 && s.ph >= 0 && s.ph <= 2 &&
-         s.pw >= 0 && s.pw <= 2 && s.ho >= 1 && s.wo >= 1;
+  const int64_t r = s.kh;
+  return (r == 3 || r == 5) && s.kw == r && s.sh == 1 && s.sw == 1 && s.dh == 1 && s.dw == 1 && s.ph >= 0 &&
+         s.ph <= r - 1 && s.pw >= 0 && s.pw <= r - 1 && s.ho >= 1 && s.wo >= 1;
 }
 
 struct ConvWinogradKernel {

@@ -300,11 +300,36 @@ std::vector<Conv2dShape> winograd_shapes() {
   return v;
 }
 
+Conv2dShape make5x5(int64_t n, int64_t ci, int64_t h, int64_t w, int64_t co, int64_t pad) {
+  return make(n, ci, h, w, co, 5, 5, 1, pad, 1, 1);
+}
+
+// F(2x2, 5x5): padding 0 .. 4 (the grad-input's transposed convolution takes 4 .. 0), odd and
+// even output sizes, images split across blocks and vectors straddling images, output channel
+// counts that take the 4 x 3 register tile (16, 8) and the 6 x 2 one (6, 5, 7), groups, and an
+// asymmetric output.
+std::vector<Conv2dShape> winograd5_shapes() {
+  std::vector<Conv2dShape> v = {
+      make5x5(3, 6, 14, 14, 16, 0),  // LeNet conv2's shape on 3 images: 10x10 outputs
+      make5x5(2, 3, 9, 8, 5, 1),     // odd x even outputs 7x6
+      make5x5(1, 5, 7, 11, 8, 2),    // padding 2: 7x11
+      make5x5(2, 4, 6, 5, 7, 3),     // padding 3: 8x7
+      make5x5(1, 2, 5, 9, 6, 4),     // padding 4: 9x13
+      make5x5(1, 3, 5, 38, 4, 1),    // 18 tiles per row: several vectors per row, every ISA
+      make(2, 6, 9, 8, 8, 5, 5, 1, 2, 1, 2),  // two groups
+  };
+  Conv2dShape asym = make5x5(2, 3, 8, 7, 5, 2);
+  asym.wo += 1;  // padding (2, 2) rows, (2, 3) columns
+  v.push_back(asym);
+  return v;
+}
+
 // The bound, in units of roundoff of sum |x| |w|: the measured errors lie between 1 and 4 on
 // these shapes (a bound of 1 fails, 4 passes); each output passes through three transforms of
 // up to four additions around the dot product, so a few ulps of the magnitude is the expected
 // size, and 16 leaves room without hiding a wrong tap (off by O(1) of the magnitude).
 constexpr double kWinogradUlps = 16;
+constexpr double kWinograd5Ulps = 128;
 
 }  // namespace
 
@@ -316,6 +341,19 @@ BOOST_AUTO_TEST_CASE(winograd_forward_and_grad_input_all_isas) {
         check_winograd<float>(shapes[i], true, isa, kWinogradUlps);
         check_winograd<float>(shapes[i], false, isa, kWinogradUlps);
         check_winograd<double>(shapes[i], i % 2 == 0, isa, kWinogradUlps);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(winograd5_forward_and_grad_input_all_isas) {
+  for (const auto isa : available_isas()) {
+    const auto shapes = winograd5_shapes();
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      BOOST_TEST_CONTEXT("winograd 5x5 shape " << i << ", isa " << static_cast<int>(isa)) {
+        check_winograd<float>(shapes[i], true, isa, kWinograd5Ulps);
+        check_winograd<float>(shapes[i], false, isa, kWinograd5Ulps);
+        check_winograd<double>(shapes[i], i % 2 == 0, isa, kWinograd5Ulps);
       }
     }
   }

@@ -754,10 +754,12 @@ void dot_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw, c
 // direct 9 per output. Measured only on bench_conv's 3x3 64 -> 64 layer (forward and
 // grad-input faster than every implicit path); the floor of 16 channels each way is a guess
 // below which the GEMMs' depth (Cin) or height (Cout) would leave them mostly overhead.
+// F(2x2, 5x5) is never taken automatically: on LeNet's conv2 (6 -> 16 channels, 14x14, the
+// only 5x5 layer measured; Zen 4, 1 thread) its forward took 1.33 ms against the gather path's
+// 1.21 (AVX2; AVX-512 1.34 against 1.19), its transforms costing as much as the products at a
+// depth of 6, and the transposed grad-input 4.0-4.5 ms against the scatter path's 2.2.
 bool winograd_pays(const Conv2dShape& s) {
-  if (!winograd_eligible(s)) return false;
-  if (s.kh == 5) return false;  // TODO measured rule
-  if (s.cin_g() < 16 || s.cout_g() < 16) return false;
+  if (!winograd_eligible(s) || s.kh != 3 || s.cin_g() < 16 || s.cout_g() < 16) return false;
   const double tiles = static_cast<double>((s.ho + 1) / 2) * static_cast<double>((s.wo + 1) / 2);
   return 9.0 * static_cast<double>(s.ho) * static_cast<double>(s.wo) >= 1.5 * 16.0 * tiles;
 }

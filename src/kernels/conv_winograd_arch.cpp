@@ -1,6 +1,6 @@
-// Winograd F(2x2, 3x3) convolution (conv_winograd.hpp) for one instruction set: this file is
-// compiled once per ISA (src/kernels/meson.build), so the transforms' vectors and the 6 x NR
-// product kernel use that ISA's width and flags.
+// Winograd F(2x2, 3x3) and F(2x2, 5x5) convolution (conv_winograd.hpp) for one instruction set:
+// this file is compiled once per ISA (src/kernels/meson.build), so the transforms' vectors and
+// the MR x NR product kernel use that ISA's width and flags.
 #include "kernels/conv_winograd.hpp"
 
 #include "kernels/isa.hpp"
@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <cstdlib>
 #include <limits>
 #include <memory>
 #include <new>
@@ -142,8 +141,8 @@ inline void tile_product(int64_t depth, const T* __restrict pa, const T* __restr
     for (int v = 0; v < NV; ++v) acc[i][v].store_aligned(c + i * ldc + v * W);
 }
 
-// B^T d B for the alpha x alpha patch d[r][col]: V is a batch of tiles, out[i * alpha + j].
-// F(2, 3): B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+// B^T d B for the 4x4 patch d[r][col] of F(2, 3): V is a batch of tiles, out[i * 4 + j].
+// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
 template <class V>
 inline void input_math(std::integral_constant<int, 3>, const V (*d)[4], V* out) {
   V a[4][4];
@@ -161,7 +160,9 @@ inline void input_math(std::integral_constant<int, 3>, const V (*d)[4], V* out) 
   }
 }
 // F(2, 5): B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0;
-// 0 4 0 -5 0 1] (row i: the coefficients of prod_{j != i} (x - p_j), the last of prod_j (x - p_j)).
+// 0 4 0 -5 0 1] (row i: the coefficients of prod_{j != i} (x - p_j), the last of prod_j (x - p_j)),
+// applied to one row or column d0 .. d5 of the 6x6 patch, results at o[0], o[st], ...
+// (input_segment applies it along the rows, then down the columns).
 template <class V>
 inline void b6(V d0, V d1, V d2, V d3, V d4, V d5, V* o, int st) {
   using S = typename V::value_type;
@@ -174,15 +175,9 @@ inline void b6(V d0, V d1, V d2, V d3, V d4, V d5, V* o, int st) {
   o[4 * st] = d42 - two * d31;
   o[5 * st] = (d5 - d3) - four * d31;
 }
-template <class V>
-inline void input_math(std::integral_constant<int, 5>, const V (*d)[6], V* out) {
-  V a[6][6];
-  for (int r = 0; r < 6; ++r) b6(d[r][0], d[r][1], d[r][2], d[r][3], d[r][4], d[r][5], a[r], 1);
-  for (int j = 0; j < 6; ++j) b6(a[0][j], a[1][j], a[2][j], a[3][j], a[4][j], a[5][j], out + j, 6);
-}
 
-// A^T M A + bias for the alpha x alpha products m: y = (y00, y01, y10, y11).
-// F(2, 3): A^T = [1 1 1 0; 0 1 -1 -1].
+// A^T M A + bias for the 4x4 products m of F(2, 3): y = (y00, y01, y10, y11).
+// A^T = [1 1 1 0; 0 1 -1 -1].
 template <class V>
 inline void output_math(std::integral_constant<int, 3>, const V* m, V bias, V* y) {
   V r0[4], r1[4];
@@ -195,22 +190,12 @@ inline void output_math(std::integral_constant<int, 3>, const V* m, V bias, V* y
   y[2] = r1[0] + r1[1] + r1[2] + bias;
   y[3] = r1[1] - r1[2] - r1[3] + bias;
 }
-// F(2, 5): A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 1].
+// F(2, 5): A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 1] on one column (row) m0 .. m5 of the 6x6
+// products (product_and_output applies it down the columns, then along the two rows).
 template <class V>
 inline void a6(V m0, V m1, V m2, V m3, V m4, V m5, V& y0, V& y1) {
   y0 = m0 + (m1 + m2) + (m3 + m4);
   y1 = (m1 - m2) + V(typename V::value_type(2)) * (m3 - m4) + m5;
-}
-template <class V>
-inline void output_math(std::integral_constant<int, 5>, const V* m, V bias, V* y) {
-  V r0[6], r1[6];
-  for (int j = 0; j < 6; ++j) a6(m[j], m[6 + j], m[12 + j], m[18 + j], m[24 + j], m[30 + j], r0[j], r1[j]);
-  a6(r0[0], r0[1], r0[2], r0[3], r0[4], r0[5], y[0], y[1]);
-  a6(r1[0], r1[1], r1[2], r1[3], r1[4], r1[5], y[2], y[3]);
-  y[0] = y[0] + bias;
-  y[1] = y[1] + bias;
-  y[2] = y[2] + bias;
-  y[3] = y[3] + bias;
 }
 
 // Tiles of a tile row rounded up to whole vectors: the transforms run whole vectors only (a
@@ -364,12 +349,13 @@ int64_t segment_plane(int64_t rows, int64_t tw) {
   return round_up((rows + 2) * tw, W) + 3 * W;
 }
 
-// Length of input_segment's even / odd row buffer: two rows of tw + 2 columns, each read up to
-// 2 + round_up(tw, W) (stale finite values past tw + 2, never stored).
+// Length of input_segment's even / odd row buffer for `rows` tile rows: 2 * (rows + 2) input
+// rows of 2 x (tw + 2) columns, each read up to 2 + round_up(tw, W) (stale finite values past
+// tw + 2, never stored).
 template <class Arch, typename T>
-int64_t segment_eo(int64_t tw) {
+int64_t segment_eo(int64_t rows, int64_t tw) {
   const int64_t W = static_cast<int64_t>(xsimd::batch<T, Arch>::size);
-  return round_up(2 * (tw + 2 + 2 * W), 16);
+  return round_up(4 * (rows + 2) * (tw + 2 + 2 * W), 16);
 }
 
 // V for one input channel c and the `rows` tile rows ty0 .. of one image, block tiles j0 ..
@@ -383,53 +369,59 @@ void input_segment(const Conv2dShape& s, const T* xc, int64_t ty0, int64_t rows,
   constexpr int64_t W = static_cast<int64_t>(B::size);
   constexpr int64_t NR = tile_nr<Arch, T, MR>();
   auto qp = [&](int rp, int cp, int b) { return q + ((rp * 2 + cp) * 3 + b) * qlen + W; };
-  // Each input row is split once into its even and odd columns eo[0][k] = x[ih][2k - pw],
-  // eo[1][k] = x[ih][2k + 1 - pw] (k < tw + 2), then copied 3 times (b = 0, 1, 2) in whole
+  // Each input row ih is split once into its even and odd columns eo[0][m] = x[ih][2m - pw],
+  // eo[1][m] = x[ih][2m + 1 - pw] (m < tw + 2), then copied 3 times (b = 0, 1, 2) in whole
   // vectors: a copy's spill past tw is overwritten by the next row (or lands in the margin).
-  const int64_t n_eo = tw + 2, n_copy = round_up(tw, W);
+  // All rows are split before any is copied, and all copied before any tile is transformed:
+  // a vector load spanning several recent stores would wait for them to reach the cache.
+  const int64_t n_eo = tw + 2, n_copy = round_up(tw, W), ld_eo = n_eo + 2 * W;
   const int64_t lo = std::min<int64_t>(s.pw, 2 * n_eo), hi = std::clamp<int64_t>(s.pw + s.w, lo, 2 * n_eo);
   const int64_t klo = std::min((lo + 1) / 2, n_eo), khi = std::max(klo, hi / 2);  // both columns inside
-  T* __restrict eo[2] = {eo_buf, eo_buf + n_eo + 2 * W};
   for (int64_t k = 0; k < rows + 2; ++k)
     for (int rp = 0; rp < 2; ++rp) {
       const int64_t ih = 2 * (ty0 + k) + rp - s.ph;
+      T* __restrict e = eo_buf + (k * 2 + rp) * 2 * ld_eo;
+      T* __restrict o = e + ld_eo;
       if (ih < 0 || ih >= s.h) {
-        for (int cp = 0; cp < 2; ++cp)
-          for (int b = 0; b < 3; ++b) {
-            T* __restrict d = qp(rp, cp, b) + k * tw;
-            for (int64_t t = 0; t < n_copy; t += W) B(T(0)).store_unaligned(d + t);
-          }
+        std::fill(e, e + n_eo, T(0));
+        std::fill(o, o + n_eo, T(0));
         continue;
       }
       const T* xr = xc + ih * s.w;
       auto at = [&](int64_t m) { return m >= lo && m < hi ? xr[m - s.pw] : T(0); };
       for (int64_t m = 0; m < klo; ++m) {
-        eo[0][m] = at(2 * m);
-        eo[1][m] = at(2 * m + 1);
+        e[m] = at(2 * m);
+        o[m] = at(2 * m + 1);
       }
       const T* __restrict src = xr + (2 * klo - s.pw);
       for (int64_t m = klo; m < khi; ++m) {
-        eo[0][m] = src[2 * (m - klo)];
-        eo[1][m] = src[2 * (m - klo) + 1];
+        e[m] = src[2 * (m - klo)];
+        o[m] = src[2 * (m - klo) + 1];
       }
       for (int64_t m = khi; m < n_eo; ++m) {
-        eo[0][m] = at(2 * m);
-        eo[1][m] = at(2 * m + 1);
+        e[m] = at(2 * m);
+        o[m] = at(2 * m + 1);
       }
-      for (int cp = 0; cp < 2; ++cp)
+    }
+  for (int64_t k = 0; k < rows + 2; ++k)
+    for (int rp = 0; rp < 2; ++rp)
+      for (int cp = 0; cp < 2; ++cp) {
+        const T* __restrict src = eo_buf + ((k * 2 + rp) * 2 + cp) * ld_eo;
         for (int b = 0; b < 3; ++b) {
           T* __restrict d = qp(rp, cp, b) + k * tw;
-          for (int64_t t = 0; t < n_copy; t += W) B::load_unaligned(eo[cp] + b + t).store_unaligned(d + t);
+          // The first vector outside the loop: GCC would otherwise call memcpy for a few lanes.
+          B::load_unaligned(src + b).store_unaligned(d);
+          for (int64_t t = W; t < n_copy; t += W) B::load_unaligned(src + b + t).store_unaligned(d + t);
         }
-    }
+      }
   alignas(64) T iota_lanes[W];
   for (int64_t k = 0; k < W; ++k) iota_lanes[k] = static_cast<T>(k);
   const B iota = B::load_aligned(iota_lanes);
   const int64_t nt = rows * tw;
   for (int64_t jv = j0 / W * W; jv < j0 + nt; jv += W) {
     const int64_t t = jv - j0;  // the vector's first tile in the segment, -W < t < nt
-    // B^T d B as input_math, with the rows loaded as they are transformed and each result
-    // stored as it is made (fewer vectors live at once than the whole patch and V tile).
+    // B^T d B: b6 along each row as it is loaded, then down each column, each result stored as
+    // it is made (fewer vectors live at once than the whole patch and V tile).
     B a[6][6];
     for (int r = 0; r < 6; ++r) {
       const int64_t off = t + (r / 2) * tw;
@@ -477,7 +469,7 @@ void product_and_output(int64_t cig, int64_t cog, int64_t np, int64_t nt, const 
       for (int64_t i = 0; i < MR && op + i < cog; ++i) {
         const B bv(bias ? bias[op + i] : T(0));
         for (int nv = 0; nv < NV && jp * NR + nv * W < nt; ++nv) {
-          // output_math, with the columns loaded as they are transformed.
+          // A^T M A: a6 down each column as it is loaded, then along the two rows.
           const T* mi = msm + i * NR + nv * W;
           auto ld = [&](int e) { return B::load_aligned(mi + e * MR * NR); };
           B r0[6], r1[6], yv[4];
@@ -535,22 +527,22 @@ void winograd_forward(const WinogradArgs<T>& a) {
 
   // Whole tile rows per block, from the shape only (never the thread count).
   const int64_t tile_bytes = E * (cig + cog) * static_cast<int64_t>(sizeof(T));
-  const int64_t kbb = std::getenv("TMPBB") ? std::atol(std::getenv("TMPBB")) : kBlockBytes;
-  const int64_t rows_per_block = std::clamp<int64_t>(kbb / tile_bytes / tw, 1, total_rows);
+  const int64_t rows_per_block = std::clamp<int64_t>(kBlockBytes / tile_bytes / tw, 1, total_rows);
   const int64_t blocks = (total_rows + rows_per_block - 1) / rows_per_block;
   const int64_t twp = padded_tiles<Arch, T>(tw);
-  // V: packed panels of NR tiles, [E][panels][cig][NR]. M: [E][cogp][ldm], rows of whole
-  // tiles plus slack for the last tile row's padded vectors in the output transform.
+  // V: packed panels of NR tiles, [E][panels][cig][NR]. M (3x3 only): [E][cogp][ldm], rows of
+  // whole tiles plus slack for the last tile row's padded vectors in the output transform.
   const int64_t panels = (rows_per_block * tw + NR - 1) / NR;
   const int64_t v_plane = panels * cig * NR;
   const int64_t ldm = round_up(std::max(panels * NR, rows_per_block * tw + twp - tw), 16);
   const int64_t v_size = round_up(E * v_plane, 16), m_size = R == 5 ? 0 : E * cogp * ldm;  // 5x5: no M (fused)
-  const int64_t eo_size = round_up(A * eo_stride<R, Arch, T>(tw), 16);
+  const int64_t eo_size = R == 5 ? 0 : round_up(A * eo_stride<R, Arch, T>(tw), 16);
   const int64_t W = static_cast<int64_t>(xsimd::batch<T, Arch>::size);
-  // F(2x2, 5x5): the input planes of input_segment, and 4 output planes for output_block.
+  // F(2x2, 5x5): the input planes and row buffer of input_segment; 4 output planes per output
+  // channel and the L1 tile of M for product_and_output.
   const int64_t qlen = R == 5 ? segment_plane<Arch, T>(std::min(rows_per_block, th), tw) : 0;
   const int64_t ldt = round_up(panels * NR, W);
-  const int64_t q_size = round_up(12 * qlen, 16) + (R == 5 ? segment_eo<Arch, T>(tw) : 0);
+  const int64_t q_size = round_up(12 * qlen, 16) + (R == 5 ? segment_eo<Arch, T>(std::min(rows_per_block, th), tw) : 0);
   const int64_t out_size = R == 5 ? 4 * cog * ldt + E * MR * NR : round_up(4 * twp, 16), carry_size = E * 16;
 
   parallel_for(blocks, [&](int64_t b) {
@@ -605,24 +597,24 @@ void winograd_forward(const WinogradArgs<T>& a) {
         product_and_output<MR, Arch>(cig, cog, np, nt, u.data() + g * E * cogp * cig, v, v_plane, bias, msm, tmp, ldt);
         for (int64_t o = 0; o < cog; ++o)
           output_block(s, r0, r1, th, tw, g * cog + o, tmp + o * ldt, cog * ldt, a.y);
-        continue;
-      }
-      // M_e = U_e V_e, tile by tile: a panel of V (cig x NR) stays in L1 while the panels of
-      // U_e pass over it.
-      for (int e = 0; e < E; ++e) {
-        const T* ue = u.data() + (g * E + e) * cogp * cig;
-        const T* ve = v + e * v_plane;
-        T* me = m + e * cogp * ldm;
-        for (int64_t jp = 0; jp < np; ++jp)
-          for (int64_t op = 0; op < cogp; op += MR)
-            tile_product<Arch, MR>(cig, ue + op * cig, ve + jp * cig * NR, me + op * ldm + jp * NR, ldm);
-      }
-      for (int64_t r = r0; r < r1; ++r) {
-        const int64_t n = r / th, ty = r % th;
-        for (int64_t o = 0; o < cog; ++o) {
-          const int64_t oc = g * cog + o;
-          output_tile_row<R, Arch>(s, m + o * ldm + (r - r0) * tw, cogp * ldm, ty, tw, a.bias ? a.bias[oc] : T(0),
-                                   tmp, a.y + (n * s.c_out + oc) * s.ho * s.wo);
+      } else {
+        // M_e = U_e V_e, tile by tile: a panel of V (cig x NR) stays in L1 while the panels of
+        // U_e pass over it.
+        for (int e = 0; e < E; ++e) {
+          const T* ue = u.data() + (g * E + e) * cogp * cig;
+          const T* ve = v + e * v_plane;
+          T* me = m + e * cogp * ldm;
+          for (int64_t jp = 0; jp < np; ++jp)
+            for (int64_t op = 0; op < cogp; op += MR)
+              tile_product<Arch, MR>(cig, ue + op * cig, ve + jp * cig * NR, me + op * ldm + jp * NR, ldm);
+        }
+        for (int64_t r = r0; r < r1; ++r) {
+          const int64_t n = r / th, ty = r % th;
+          for (int64_t o = 0; o < cog; ++o) {
+            const int64_t oc = g * cog + o;
+            output_tile_row<R, Arch>(s, m + o * ldm + (r - r0) * tw, cogp * ldm, ty, tw, a.bias ? a.bias[oc] : T(0),
+                                     tmp, a.y + (n * s.c_out + oc) * s.ho * s.wo);
+          }
         }
       }
     }

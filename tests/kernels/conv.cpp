@@ -209,7 +209,7 @@ BOOST_AUTO_TEST_CASE(plan_table) {
   BOOST_TEST(forced(ConvAlgo::kScatter, strided) == names(conv2d_plan<float>(strided, avx2)));
 }
 
-// ---- Winograd F(2x2, 3x3) -------------------------------------------------------------------
+// ---- Winograd F(2x2, 3x3) and F(2x2, 5x5) -----------------------------------------------------
 
 namespace {
 
@@ -329,6 +329,10 @@ std::vector<Conv2dShape> winograd5_shapes() {
 // up to four additions around the dot product, so a few ulps of the magnitude is the expected
 // size, and 16 leaves room without hiding a wrong tap (off by O(1) of the magnitude).
 constexpr double kWinogradUlps = 16;
+// F(2x2, 5x5): B^T has coefficients up to 5 and G up to 16/24, so each output passes through
+// sums of up to 36 scaled inputs and products: the measured errors reach 34 ulps of the
+// magnitude on winograd5_shapes (float and double, every ISA); 128 leaves room and still fails
+// a wrong tap by a factor of 10^4 in float.
 constexpr double kWinograd5Ulps = 128;
 
 }  // namespace
@@ -361,8 +365,10 @@ BOOST_AUTO_TEST_CASE(winograd5_forward_and_grad_input_all_isas) {
 
 BOOST_AUTO_TEST_CASE(winograd_is_bit_identical_for_any_thread_count) {
   const auto saved = xgrad::get_num_threads();
-  // Several blocks of tile rows (parallel tasks), and a single block (threads inside the GEMM).
-  for (const auto& s : {make3x3(3, 32, 24, 23, 32, 1), make3x3(1, 16, 9, 9, 20, 1)}) {
+  // Several blocks of tile rows (parallel tasks), and a single block (threads inside the GEMM);
+  // 5x5: LeNet's conv2 on 80 images (two blocks, one splitting an image), and a single block.
+  for (const auto& s : {make3x3(3, 32, 24, 23, 32, 1), make3x3(1, 16, 9, 9, 20, 1), make5x5(80, 6, 14, 14, 16, 0),
+                        make5x5(2, 5, 9, 9, 7, 2)}) {
     std::mt19937 rng(5);
     std::uniform_real_distribution<float> u(-1, 1);
     std::vector<float> x(static_cast<size_t>(s.n * s.c_in * s.h * s.w)), w(static_cast<size_t>(s.c_out * s.k_g())),
@@ -390,7 +396,9 @@ BOOST_AUTO_TEST_CASE(winograd_is_bit_identical_for_any_thread_count) {
 }
 
 // kAuto takes Winograd for ResNet's 3x3 64 -> 64 layer (bench_conv's shape) in both passes it
-// serves, and never for LeNet's 5x5 layer, strided or dilated 3x3 layers, or few channels.
+// serves, and never for LeNet's 5x5 layer (F(2x2, 5x5) measured slower than the gather and
+// scatter paths there), strided or dilated 3x3 layers, or few channels. Forcing it serves
+// LeNet's conv2 in both passes (padding 0 forward, 4 in the transposed grad-input).
 BOOST_AUTO_TEST_CASE(winograd_plan_choice) {
   for (const auto isa : available_isas()) {
     const ConvConfig cfg{ConvAlgo::kAuto, isa};
@@ -409,8 +417,13 @@ BOOST_AUTO_TEST_CASE(winograd_plan_choice) {
       BOOST_TEST_INFO(p);
       BOOST_TEST(p.find("winograd") == std::string::npos);
     }
-    // Forcing it where it cannot serve falls back to the automatic choice, pass by pass.
-    for (const auto& s : {lenet2, strided, dilated})
+    BOOST_TEST(plan_names(conv2d_plan<float>(lenet2, {ConvAlgo::kWinograd, isa})).rfind(
+                   "winograd / transposed winograd / ", 0) == 0);
+    // Forcing it where it cannot serve falls back to the automatic choice, pass by pass: a 5x5
+    // with padding 5 (its transposed convolution would need padding -1), a 7x7.
+    const auto pad5 = make(2, 3, 8, 8, 4, 5, 5, 1, 5, 1, 1);
+    const auto k7 = make(2, 3, 12, 12, 4, 7, 7, 1, 3, 1, 1);
+    for (const auto& s : {strided, dilated, pad5, k7})
       BOOST_TEST(plan_names(conv2d_plan<float>(s, {ConvAlgo::kWinograd, isa})) == plan_names(conv2d_plan<float>(s, cfg)));
   }
 }

@@ -361,6 +361,9 @@ BOOST_AUTO_TEST_CASE(winograd5_forward_and_grad_input_all_isas) {
       }
     }
   }
+  // Enough images that the first block (91 tile rows, from the 1 MiB budget) ends inside the
+  // 19th image: the input transform's segments start and end mid-image.
+  check_winograd<float>(make5x5(19, 8, 14, 14, 8, 0), true, KernelIsa::kBest, kWinograd5Ulps);
 }
 
 BOOST_AUTO_TEST_CASE(winograd_is_bit_identical_for_any_thread_count) {

@@ -341,7 +341,7 @@ void output_tile_row(const Conv2dShape& s, const T* __restrict m, int64_t ldm, i
 // ph][2 * (tx + b) + cp - pw] (zeros outside the image; rp, cp the row / column parity, b the
 // tile shift): patch element (r, 2b + cp) of tile j (row ty0 + j / tw) is then
 // q[r % 2][cp][b][j + (r / 2) * tw], one unaligned vector load per element.
-// Length of one plane of segment_planes for `rows` tile rows: the rows + 2 shifted rows, and a
+// Length of one of input_segment's planes for `rows` tile rows: the rows + 2 shifted rows, and a
 // margin of one vector each side (zeros or stale finite values, read only by lanes not stored).
 template <class Arch, typename T>
 int64_t segment_plane(int64_t rows, int64_t tw) {
@@ -360,7 +360,8 @@ int64_t segment_eo(int64_t rows, int64_t tw) {
 
 // V for one input channel c and the `rows` tile rows ty0 .. of one image, block tiles j0 ..
 // j0 + rows * tw - 1; `carry`, `last` and the junk lanes as input_tile_row. q: 12 planes of
-// segment_plane(rows_per_block) each, the data starting one vector in.
+// qlen = segment_plane(the most rows of a segment) each, the data starting one vector in;
+// eo_buf: segment_eo(the same rows) elements.
 template <int MR, class Arch, typename T>
 void input_segment(const Conv2dShape& s, const T* xc, int64_t ty0, int64_t rows, int64_t tw, int64_t j0, bool last,
                    int64_t c, int64_t cig, int64_t plane, T* __restrict q, int64_t qlen, T* __restrict eo_buf,

@@ -755,9 +755,10 @@ void dot_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw, c
 // grad-input faster than every implicit path); the floor of 16 channels each way is a guess
 // below which the GEMMs' depth (Cin) or height (Cout) would leave them mostly overhead.
 // F(2x2, 5x5) is never taken automatically: on LeNet's conv2 (6 -> 16 channels, 14x14, the
-// only 5x5 layer measured; Zen 4, 1 thread) its forward took 1.33 ms against the gather path's
-// 1.21 (AVX2; AVX-512 1.34 against 1.19), its transforms costing as much as the products at a
-// depth of 6, and the transposed grad-input 4.0-4.5 ms against the scatter path's 2.2.
+// only 5x5 layer measured; Zen 4, bench_conv passes) its forward took 1.33-1.35 ms against the
+// gather path's 1.21 at 1 thread (AVX-512 kernels: 1.34-1.37 against 1.19; 2 threads: 0.70
+// against 0.62), its transforms costing as much as the products save at a depth of 6, and the
+// transposed grad-input 3.9-4.3 ms against the scatter path's 2.2-2.5 (2 threads: 2.0 / 1.1).
 bool winograd_pays(const Conv2dShape& s) {
   if (!winograd_eligible(s) || s.kh != 3 || s.cin_g() < 16 || s.cout_g() < 16) return false;
   const double tiles = static_cast<double>((s.ho + 1) / 2) * static_cast<double>((s.wo + 1) / 2);

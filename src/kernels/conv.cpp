@@ -754,8 +754,13 @@ void dot_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw, c
 // direct 9 per output. Measured only on bench_conv's 3x3 64 -> 64 layer (forward and
 // grad-input faster than every implicit path); the floor of 16 channels each way is a guess
 // below which the GEMMs' depth (Cin) or height (Cout) would leave them mostly overhead.
+// F(2x2, 5x5) is never taken automatically: on LeNet's conv2 (6 -> 16 channels, 14x14, the
+// only 5x5 layer measured; Zen 4, bench_conv passes) its forward took 1.33-1.35 ms against the
+// gather path's 1.21 at 1 thread (AVX-512 kernels: 1.34-1.37 against 1.19; 2 threads: 0.70
+// against 0.62), its transforms costing as much as the products save at a depth of 6, and the
+// transposed grad-input 3.9-4.3 ms against the scatter path's 2.2-2.5 (2 threads: 2.0 / 1.1).
 bool winograd_pays(const Conv2dShape& s) {
-  if (!winograd_eligible(s) || s.cin_g() < 16 || s.cout_g() < 16) return false;
+  if (!winograd_eligible(s) || s.kh != 3 || s.cin_g() < 16 || s.cout_g() < 16) return false;
   const double tiles = static_cast<double>((s.ho + 1) / 2) * static_cast<double>((s.wo + 1) / 2);
   return 9.0 * static_cast<double>(s.ho) * static_cast<double>(s.wo) >= 1.5 * 16.0 * tiles;
 }
@@ -820,7 +825,7 @@ ConvPlan plan_for(const Conv2dShape& s, ConvAlgo algo, int64_t width) {
   const bool stride1 = s.sh == 1 && s.sw == 1;
   const bool fits = implicit_fits(s);
   const bool transposed_fits = stride1 && implicit_fits(transposed_shape(s));
-  // transposed_shape keeps the 3x3 kernel and stride 1 and maps padding p to 2 - p.
+  // transposed_shape keeps the r x r kernel and stride 1 and maps padding p to r - 1 - p.
   const bool winograd = winograd_eligible(s) && winograd_eligible(transposed_shape(s));
   switch (algo) {
     case ConvAlgo::kAuto:

@@ -1,6 +1,6 @@
-// Winograd F(2x2, 3x3) convolution (conv_winograd.hpp) for one instruction set: this file is
-// compiled once per ISA (src/kernels/meson.build), so the transforms' vectors and the 6 x NR
-// product kernel use that ISA's width and flags.
+// Winograd F(2x2, 3x3) and F(2x2, 5x5) convolution (conv_winograd.hpp) for one instruction set:
+// this file is compiled once per ISA (src/kernels/meson.build), so the transforms' vectors and
+// the MR x NR product kernel use that ISA's width and flags.
 #include "kernels/conv_winograd.hpp"
 
 #include "kernels/isa.hpp"
@@ -14,6 +14,7 @@
 #include <limits>
 #include <memory>
 #include <new>
+#include <type_traits>
 #include <vector>
 
 namespace xgrad::kernels {
@@ -35,86 +36,121 @@ T* scratch(size_t n) {
 
 int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
-// Height and width of the register tile of M_e = U_e V_e (tile_product below): 6 output
-// channels x 2 vectors of tiles, 12 accumulators (as the packed GEMM's micro-kernel).
-constexpr int kMR = 6;
-constexpr int kNV = 2;
-template <class Arch, typename T>
+// The two variants, by kernel size R: F(2x2, RxR) on alpha x alpha = (R + 1) x (R + 1) tiles,
+// E = alpha^2 element-wise products per tile.
+template <int R>
+struct Variant {
+  static_assert(R == 3 || R == 5, "Winograd F(2x2, 3x3) and F(2x2, 5x5) only");
+  static constexpr int kAlpha = R + 1;
+  static constexpr int kE = kAlpha * kAlpha;
+  static constexpr int kHalf = kAlpha / 2;  // even (and odd) patch columns per tile
+};
+
+// The register tile of M_e = U_e V_e (tile_product below): MR output channels x NV vectors of
+// tiles, 12 accumulators (as the packed GEMM's micro-kernel): 6 x 2, or 4 x 3 where it pads the
+// output channels less (forward_dispatch).
+template <int MR>
+constexpr int kNVFor = MR == 6 ? 2 : 3;
+template <class Arch, typename T, int MR>
 constexpr int64_t tile_nr() {
-  return kNV * static_cast<int64_t>(xsimd::batch<T, Arch>::size);
+  return kNVFor<MR> * static_cast<int64_t>(xsimd::batch<T, Arch>::size);
+}
+
+// G applied to one column (or row) k[0], k[st], ... of a kernel: alpha values.
+// F(2, 3): G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+template <typename T>
+inline void g_column(std::integral_constant<int, 3>, const T* k, int64_t st, T* out) {
+  const T half = T(0.5);
+  out[0] = k[0];
+  out[1] = (k[0] + k[st] + k[2 * st]) * half;
+  out[2] = (k[0] - k[st] + k[2 * st]) * half;
+  out[3] = k[2 * st];
+}
+// F(2, 5), points 0, 1, -1, 2, -2, infinity: G = [1/4 0 0 0 0; -1/6 -1/6 -1/6 -1/6 -1/6;
+// -1/6 1/6 -1/6 1/6 -1/6; 1/24 1/12 1/6 1/3 2/3; 1/24 -1/12 1/6 -1/3 2/3; 0 0 0 0 1]
+// (row i: the kernel polynomial at point i over prod_{j != i} (p_i - p_j)). Divided, not
+// multiplied by rounded reciprocals: one rounding less.
+template <typename T>
+inline void g_column(std::integral_constant<int, 5>, const T* k, int64_t st, T* out) {
+  const T k0 = k[0], k1 = k[st], k2 = k[2 * st], k3 = k[3 * st], k4 = k[4 * st];
+  const T even = k0 + k2 + k4, odd = k1 + k3;
+  const T even4 = k0 + T(4) * k2 + T(16) * k4, odd4 = T(2) * k1 + T(8) * k3;
+  out[0] = k0 * T(0.25);
+  out[1] = -(even + odd) / T(6);
+  out[2] = -(even - odd) / T(6);
+  out[3] = (even4 + odd4) / T(24);
+  out[4] = (even4 - odd4) / T(24);
+  out[5] = k4;
 }
 
 // U, packed once per call in the layout tile_product streams: u[g][e][p][c][i] = (G g G^T)[e]
-// for the kernel g = w[g*cog + p*kMR + i][c]; panels p of kMR output channels, the rows past
+// for the kernel g = w[g*cog + p*MR + i][c]; panels p of MR output channels, the rows past
 // cog are zeros.
-template <typename T>
+template <int R, int MR, typename T>
 void transform_weights(const Conv2dShape& s, const T* w, T* u) {
-  const int64_t cig = s.cin_g(), cog = s.cout_g(), cogp = round_up(cog, kMR);
-  const T half = T(0.5);
-  std::fill(u, u + s.groups * 16 * cogp * cig, T(0));
+  constexpr int A = Variant<R>::kAlpha, E = Variant<R>::kE;
+  const int64_t cig = s.cin_g(), cog = s.cout_g(), cogp = round_up(cog, MR);
+  std::fill(u, u + s.groups * E * cogp * cig, T(0));
   for (int64_t g = 0; g < s.groups; ++g)
     for (int64_t o = 0; o < cog; ++o)
       for (int64_t c = 0; c < cig; ++c) {
-        const T* k = w + ((g * cog + o) * cig + c) * 9;
-        T t[4][3];  // G g
-        for (int j = 0; j < 3; ++j) {
-          t[0][j] = k[j];
-          t[1][j] = (k[j] + k[3 + j] + k[6 + j]) * half;
-          t[2][j] = (k[j] - k[3 + j] + k[6 + j]) * half;
-          t[3][j] = k[6 + j];
-        }
-        for (int i = 0; i < 4; ++i) {
-          const T r[4] = {t[i][0], (t[i][0] + t[i][1] + t[i][2]) * half, (t[i][0] - t[i][1] + t[i][2]) * half,
-                          t[i][2]};
-          for (int j = 0; j < 4; ++j)
-            u[(g * 16 + i * 4 + j) * cogp * cig + (o / kMR) * cig * kMR + c * kMR + o % kMR] = r[j];
+        const T* k = w + ((g * cog + o) * cig + c) * R * R;
+        T t[R][A];  // (G g)^T: t[j] = G applied to kernel column j
+        for (int j = 0; j < R; ++j) g_column(std::integral_constant<int, R>{}, k + j, R, t[j]);
+        for (int i = 0; i < A; ++i) {
+          T col[R], r[A];
+          for (int j = 0; j < R; ++j) col[j] = t[j][i];
+          g_column(std::integral_constant<int, R>{}, col, 1, r);
+          for (int j = 0; j < A; ++j)
+            u[(g * E + i * A + j) * cogp * cig + (o / MR) * cig * MR + c * MR + o % MR] = r[j];
         }
       }
 }
 
-// One kMR x NR tile of M_e: c[i][j] = sum_k pa[k][i] * pb[k][j] over the whole depth (one FMA
-// chain per element, k ascending, whatever the block or thread), stored in full: M's buffer is
-// padded to whole tiles.
-template <class Arch, typename T>
+// One MR x NR tile of M_e: c[i][j] = sum_k pa[k][i] * pb[k][j] over the whole depth (one FMA
+// chain per element, k ascending, whatever the block, thread or register tile), stored in full:
+// M's buffer is padded to whole tiles.
+template <class Arch, int MR, typename T>
 inline void tile_product(int64_t depth, const T* __restrict pa, const T* __restrict pb, T* __restrict c,
                          int64_t ldc) {
   using B = xsimd::batch<T, Arch>;
+  constexpr int NV = kNVFor<MR>;
   constexpr int64_t W = static_cast<int64_t>(B::size);
-  constexpr int64_t NR = kNV * W;
-  B acc[kMR][kNV];
+  constexpr int64_t NR = NV * W;
+  B acc[MR][NV];
 #pragma GCC unroll 8
-  for (int i = 0; i < kMR; ++i)
+  for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
-    for (int v = 0; v < kNV; ++v) acc[i][v] = B(T(0));
+    for (int v = 0; v < NV; ++v) acc[i][v] = B(T(0));
   for (int64_t k = 0; k < depth; ++k) {
-    B bv[kNV];
+    B bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < kNV; ++v) bv[v] = B::load_aligned(pb + v * W);
+    for (int v = 0; v < NV; ++v) bv[v] = B::load_aligned(pb + v * W);
 #pragma GCC unroll 8
-    for (int i = 0; i < kMR; ++i) {
+    for (int i = 0; i < MR; ++i) {
       const B av(pa[i]);
 #pragma GCC unroll 4
-      for (int v = 0; v < kNV; ++v) acc[i][v] = xsimd::fma(av, bv[v], acc[i][v]);
+      for (int v = 0; v < NV; ++v) acc[i][v] = xsimd::fma(av, bv[v], acc[i][v]);
     }
-    pa += kMR;
+    pa += MR;
     pb += NR;
   }
 #pragma GCC unroll 8
-  for (int i = 0; i < kMR; ++i)
+  for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
-    for (int v = 0; v < kNV; ++v) acc[i][v].store_aligned(c + i * ldc + v * W);
+    for (int v = 0; v < NV; ++v) acc[i][v].store_aligned(c + i * ldc + v * W);
 }
 
-// B^T d B for the 4x4 patch whose rows r are (e[r], o[r], e1[r], o1[r]) (columns 0..3): V is a
-// batch of tiles (vector code) or one tile (the scalar tail), with the same operations either way.
+// B^T d B for the 4x4 patch d[r][col] of F(2, 3): V is a batch of tiles, out[i * 4 + j].
+// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
 template <class V>
-inline void input_math(const V* e, const V* o, const V* e1, const V* o1, V* out) {
+inline void input_math(std::integral_constant<int, 3>, const V (*d)[4], V* out) {
   V a[4][4];
   for (int r = 0; r < 4; ++r) {  // d B along each row: (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
-    a[r][0] = e[r] - e1[r];
-    a[r][1] = o[r] + e1[r];
-    a[r][2] = e1[r] - o[r];
-    a[r][3] = o[r] - o1[r];
+    a[r][0] = d[r][0] - d[r][2];
+    a[r][1] = d[r][1] + d[r][2];
+    a[r][2] = d[r][2] - d[r][1];
+    a[r][3] = d[r][1] - d[r][3];
   }
   for (int j = 0; j < 4; ++j) {  // B^T (.) down the columns: (a0 - a2, a1 + a2, a2 - a1, a1 - a3)
     out[j] = a[0][j] - a[2][j];
@@ -123,10 +159,27 @@ inline void input_math(const V* e, const V* o, const V* e1, const V* o1, V* out)
     out[12 + j] = a[1][j] - a[3][j];
   }
 }
-
-// A^T M A + bias for the 4x4 products m: y = (y00, y01, y10, y11).
+// F(2, 5): B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0;
+// 0 4 0 -5 0 1] (row i: the coefficients of prod_{j != i} (x - p_j), the last of prod_j (x - p_j)),
+// applied to one row or column d0 .. d5 of the 6x6 patch, results at o[0], o[st], ...
+// (input_segment applies it along the rows, then down the columns).
 template <class V>
-inline void output_math(const V* m, V bias, V* y) {
+inline void b6(V d0, V d1, V d2, V d3, V d4, V d5, V* o, int st) {
+  using S = typename V::value_type;
+  const V four(S(4)), two(S(2));
+  const V d42 = d4 - d2, d31 = d3 - d1;
+  o[0] = four * (d0 - d2) + d42;
+  o[st] = (d3 + d4) - four * (d1 + d2);
+  o[2 * st] = (d4 - d3) + four * (d1 - d2);
+  o[3 * st] = d42 + two * d31;
+  o[4 * st] = d42 - two * d31;
+  o[5 * st] = (d5 - d3) - four * d31;
+}
+
+// A^T M A + bias for the 4x4 products m of F(2, 3): y = (y00, y01, y10, y11).
+// A^T = [1 1 1 0; 0 1 -1 -1].
+template <class V>
+inline void output_math(std::integral_constant<int, 3>, const V* m, V bias, V* y) {
   V r0[4], r1[4];
   for (int j = 0; j < 4; ++j) {  // A^T M: rows (m0 + m1 + m2, m1 - m2 - m3)
     r0[j] = m[j] + m[4 + j] + m[8 + j];
@@ -137,6 +190,13 @@ inline void output_math(const V* m, V bias, V* y) {
   y[2] = r1[0] + r1[1] + r1[2] + bias;
   y[3] = r1[1] - r1[2] - r1[3] + bias;
 }
+// F(2, 5): A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 1] on one column (row) m0 .. m5 of the 6x6
+// products (product_and_output applies it down the columns, then along the two rows).
+template <class V>
+inline void a6(V m0, V m1, V m2, V m3, V m4, V m5, V& y0, V& y1) {
+  y0 = m0 + (m1 + m2) + (m3 + m4);
+  y1 = (m1 - m2) + V(typename V::value_type(2)) * (m3 - m4) + m5;
+}
 
 // Tiles of a tile row rounded up to whole vectors: the transforms run whole vectors only (a
 // scalar tail cost as much as the vectors on ResNet's 28 tiles per row); the extra lanes read
@@ -146,42 +206,42 @@ int64_t padded_tiles(int64_t tw) {
   return round_up(tw, static_cast<int64_t>(xsimd::batch<T, Arch>::size));
 }
 
-// Row stride of the even / odd column buffers of input_tile_row: the padded row's tiles + 1,
-// and a margin of one vector each side (zeros, read only by lanes that are not stored).
-template <class Arch, typename T>
+// Row stride of the even / odd column buffers of input_tile_row: the padded row's tiles +
+// alpha/2 - 1, and a margin of one vector each side (zeros, read only by lanes not stored).
+template <int R, class Arch, typename T>
 int64_t eo_stride(int64_t tw) {
-  return padded_tiles<Arch, T>(tw) + 1 + 2 * static_cast<int64_t>(xsimd::batch<T, Arch>::size);
+  return padded_tiles<Arch, T>(tw) + Variant<R>::kHalf - 1 + 2 * static_cast<int64_t>(xsimd::batch<T, Arch>::size);
 }
 
 // V for one input channel c and one tile row, written straight into the packed panels
 // v[e][panel][c][NR] (e-plane stride `plane`; block tile j in panel j / NR, lane j % NR): the
-// tw tiles of the row are block tiles j0 .. j0 + tw - 1, and tile t is the 4x4 patch at input
-// rows 2*ty - ph .. +3, columns 2*t - pw .. +3 (zeros outside the image). The vectors are
+// tw tiles of the row are block tiles j0 .. j0 + tw - 1, and tile t is the alpha x alpha patch
+// at input rows 2*ty - ph .., columns 2*t - pw .. (zeros outside the image). The vectors are
 // aligned to the block's tiles, so each lies in one panel and is stored whole (no read-modify-
 // write of V): a vector shared with the previous tile row of this channel takes that row's lanes
-// from `carry` (16 vectors), and one shared with the next row (unless `last`) goes to `carry`
+// from `carry` (E vectors), and one shared with the next row (unless `last`) goes to `carry`
 // instead of V. The last row's last vector writes junk (finite) lanes past the block's tiles.
-// es[r] / os[r] are the even / odd columns of patch row r, padded_tiles + 1 each with a zero
-// margin of one vector either side; with `reuse` (the previous call was this channel's previous
-// tile row) rows 0, 1 are taken from its rows 2, 3 by rotating the pointers.
-template <class Arch, typename T>
+// es[r] / os[r] are the even / odd columns of patch row r, padded_tiles + alpha/2 - 1 each with
+// a zero margin of one vector either side; tile t reads even[t], odd[t], even[t+1], ... With
+// `reuse` (the previous call was this channel's previous tile row) rows 0 .. alpha - 3 are
+// taken from its rows 2 .. alpha - 1 by rotating the pointers.
+template <int R, int MR, class Arch, typename T>
 void input_tile_row(const Conv2dShape& s, const T* xc, int64_t ty, int64_t tw, int64_t j0, bool last, bool reuse,
                     int64_t c, int64_t cig, int64_t plane, T** __restrict es, T** __restrict os, T* __restrict carry,
                     T* __restrict v) {
   using B = xsimd::batch<T, Arch>;
+  constexpr int A = Variant<R>::kAlpha, E = Variant<R>::kE, H = Variant<R>::kHalf;
   constexpr int64_t W = static_cast<int64_t>(B::size);
-  constexpr int64_t NR = tile_nr<Arch, T>();
-  const int64_t twp = padded_tiles<Arch, T>(tw), n_eo = twp + 1;
+  constexpr int64_t NR = tile_nr<Arch, T, MR>();
+  const int64_t twp = padded_tiles<Arch, T>(tw), n_eo = twp + H - 1;
   // Patch row m (m = 2k even, 2k + 1 odd) is x[ih][m - pw], zero outside [lo, hi).
   const int64_t lo = std::min<int64_t>(s.pw, 2 * n_eo), hi = std::clamp<int64_t>(s.pw + s.w, lo, 2 * n_eo);
   const int64_t klo = std::min((lo + 1) / 2, n_eo), khi = std::max(klo, hi / 2);  // both columns inside
-  if (reuse) {  // the previous tile row's patch rows 2, 3 are this one's rows 0, 1
-    std::swap(es[0], es[2]);
-    std::swap(es[1], es[3]);
-    std::swap(os[0], os[2]);
-    std::swap(os[1], os[3]);
+  if (reuse) {  // the previous tile row's patch rows 2 .. are this one's rows 0 ..
+    std::rotate(es, es + 2, es + A);
+    std::rotate(os, os + 2, os + A);
   }
-  for (int r = reuse ? 2 : 0; r < 4; ++r) {
+  for (int r = reuse ? A - 2 : 0; r < A; ++r) {
     const int64_t ih = 2 * ty - s.ph + r;
     T* __restrict e = es[r];
     T* __restrict o = os[r];
@@ -190,8 +250,7 @@ void input_tile_row(const Conv2dShape& s, const T* xc, int64_t ty, int64_t tw, i
       std::fill(o, o + n_eo, T(0));
       continue;
     }
-    // Split into even and odd columns: tile t reads even[t], odd[t], even[t+1], odd[t+1], so the
-    // transform below runs on contiguous vectors of tiles.
+    // Split into even and odd columns, so the transform below runs on contiguous vectors of tiles.
     const T* xr = xc + ih * s.w;
     auto at = [&](int64_t m) { return m >= lo && m < hi ? xr[m - s.pw] : T(0); };
     for (int64_t k = 0; k < klo; ++k) {
@@ -213,25 +272,22 @@ void input_tile_row(const Conv2dShape& s, const T* xc, int64_t ty, int64_t tw, i
   const B iota = B::load_aligned(iota_lanes);
   for (int64_t jv = j0 / W * W; jv < j0 + tw; jv += W) {
     const int64_t t = jv - j0;  // the vector's first tile in the row, -W < t < tw
-    B e[4], o[4], e1[4], o1[4], out[16];
-    for (int r = 0; r < 4; ++r) {
-      const T* er = es[r] + t;
-      const T* orow = os[r] + t;
-      e[r] = B::load_unaligned(er);
-      e1[r] = B::load_unaligned(er + 1);
-      o[r] = B::load_unaligned(orow);
-      o1[r] = B::load_unaligned(orow + 1);
-    }
-    input_math(e, o, e1, o1, out);
+    B d[A][A], out[E];
+    for (int r = 0; r < A; ++r)
+      for (int q = 0; q < H; ++q) {
+        d[r][2 * q] = B::load_unaligned(es[r] + t + q);
+        d[r][2 * q + 1] = B::load_unaligned(os[r] + t + q);
+      }
+    input_math(std::integral_constant<int, R>{}, d, out);
     if (t < 0) {  // lanes before j0 come from the previous row
       const auto mine = iota + B(static_cast<T>(t)) >= B(T(0));
-      for (int k = 0; k < 16; ++k) out[k] = xsimd::select(mine, out[k], B::load_aligned(carry + k * W));
+      for (int k = 0; k < E; ++k) out[k] = xsimd::select(mine, out[k], B::load_aligned(carry + k * W));
     }
     if (t + W > tw && !last) {
-      for (int k = 0; k < 16; ++k) out[k].store_aligned(carry + k * W);
+      for (int k = 0; k < E; ++k) out[k].store_aligned(carry + k * W);
     } else {
-      T* d = v + (jv / NR) * cig * NR + c * NR + jv % NR;
-      for (int k = 0; k < 16; ++k) out[k].store_aligned(d + k * plane);
+      T* dst = v + (jv / NR) * cig * NR + c * NR + jv % NR;
+      for (int k = 0; k < E; ++k) out[k].store_aligned(dst + k * plane);
     }
   }
 }
@@ -239,10 +295,11 @@ void input_tile_row(const Conv2dShape& s, const T* xc, int64_t ty, int64_t tw, i
 // The 2x2 outputs of the tw tiles of one tile row for one output channel: A^T M A + bias from
 // m[e * ldm + t] (readable up to padded_tiles(tw)), written into rows 2*ty and 2*ty + 1 (when
 // inside the output) of yo. `tmp` holds 4 * padded_tiles(tw) elements.
-template <class Arch, typename T>
+template <int R, class Arch, typename T>
 void output_tile_row(const Conv2dShape& s, const T* __restrict m, int64_t ldm, int64_t ty, int64_t tw, T bias,
                      T* __restrict tmp, T* __restrict yo) {
   using B = xsimd::batch<T, Arch>;
+  constexpr int E = Variant<R>::kE;
   constexpr int64_t W = static_cast<int64_t>(B::size);
   const int64_t twp = padded_tiles<Arch, T>(tw);
   T* __restrict y00 = tmp;
@@ -251,9 +308,9 @@ void output_tile_row(const Conv2dShape& s, const T* __restrict m, int64_t ldm, i
   T* __restrict y11 = tmp + 3 * twp;
   const B bv(bias);
   for (int64_t t = 0; t < twp; t += W) {
-    B mm[16], y[4];
-    for (int e = 0; e < 16; ++e) mm[e] = B::load_unaligned(m + e * ldm + t);
-    output_math(mm, bv, y);
+    B mm[E], y[4];
+    for (int e = 0; e < E; ++e) mm[e] = B::load_unaligned(m + e * ldm + t);
+    output_math(std::integral_constant<int, R>{}, mm, bv, y);
     y[0].store_unaligned(y00 + t);
     y[1].store_unaligned(y01 + t);
     y[2].store_unaligned(y10 + t);
@@ -277,82 +334,303 @@ void output_tile_row(const Conv2dShape& s, const T* __restrict m, int64_t ldm, i
   }
 }
 
+// F(2x2, 5x5) on small images (LeNet: 5 tiles per row against vectors of 8 or 16): the
+// transforms run over vectors of consecutive tiles of a whole image segment (the block's tile
+// rows of one image) instead of one tile row, so no vector is computed once per row it touches.
+// The input is first copied into 12 planes q[rp][cp][b][k * tw + tx] = x[2 * (ty0 + k) + rp -
+// ph][2 * (tx + b) + cp - pw] (zeros outside the image; rp, cp the row / column parity, b the
+// tile shift): patch element (r, 2b + cp) of tile j (row ty0 + j / tw) is then
+// q[r % 2][cp][b][j + (r / 2) * tw], one unaligned vector load per element.
+// Length of one of input_segment's planes for `rows` tile rows: the rows + 2 shifted rows, and a
+// margin of one vector each side (zeros or stale finite values, read only by lanes not stored).
 template <class Arch, typename T>
+int64_t segment_plane(int64_t rows, int64_t tw) {
+  const int64_t W = static_cast<int64_t>(xsimd::batch<T, Arch>::size);
+  return round_up((rows + 2) * tw, W) + 3 * W;
+}
+
+// Length of input_segment's even / odd row buffer for `rows` tile rows: 2 * (rows + 2) input
+// rows of 2 x (tw + 2) columns, each read up to 2 + round_up(tw, W) (stale finite values past
+// tw + 2, never stored).
+template <class Arch, typename T>
+int64_t segment_eo(int64_t rows, int64_t tw) {
+  const int64_t W = static_cast<int64_t>(xsimd::batch<T, Arch>::size);
+  return round_up(4 * (rows + 2) * (tw + 2 + 2 * W), 16);
+}
+
+// V for one input channel c and the `rows` tile rows ty0 .. of one image, block tiles j0 ..
+// j0 + rows * tw - 1; `carry`, `last` and the junk lanes as input_tile_row. q: 12 planes of
+// qlen = segment_plane(the most rows of a segment) each, the data starting one vector in;
+// eo_buf: segment_eo(the same rows) elements.
+template <int MR, class Arch, typename T>
+void input_segment(const Conv2dShape& s, const T* xc, int64_t ty0, int64_t rows, int64_t tw, int64_t j0, bool last,
+                   int64_t c, int64_t cig, int64_t plane, T* __restrict q, int64_t qlen, T* __restrict eo_buf,
+                   T* __restrict carry, T* __restrict v) {
+  using B = xsimd::batch<T, Arch>;
+  constexpr int64_t W = static_cast<int64_t>(B::size);
+  constexpr int64_t NR = tile_nr<Arch, T, MR>();
+  auto qp = [&](int rp, int cp, int b) { return q + ((rp * 2 + cp) * 3 + b) * qlen + W; };
+  // Each input row ih is split once into its even and odd columns eo[0][m] = x[ih][2m - pw],
+  // eo[1][m] = x[ih][2m + 1 - pw] (m < tw + 2), then copied 3 times (b = 0, 1, 2) in whole
+  // vectors: a copy's spill past tw is overwritten by the next row (or lands in the margin).
+  // All rows are split before any is copied, and all copied before any tile is transformed:
+  // a vector load spanning several recent stores would wait for them to reach the cache.
+  const int64_t n_eo = tw + 2, n_copy = round_up(tw, W), ld_eo = n_eo + 2 * W;
+  const int64_t lo = std::min<int64_t>(s.pw, 2 * n_eo), hi = std::clamp<int64_t>(s.pw + s.w, lo, 2 * n_eo);
+  const int64_t klo = std::min((lo + 1) / 2, n_eo), khi = std::max(klo, hi / 2);  // both columns inside
+  for (int64_t k = 0; k < rows + 2; ++k)
+    for (int rp = 0; rp < 2; ++rp) {
+      const int64_t ih = 2 * (ty0 + k) + rp - s.ph;
+      T* __restrict e = eo_buf + (k * 2 + rp) * 2 * ld_eo;
+      T* __restrict o = e + ld_eo;
+      if (ih < 0 || ih >= s.h) {
+        std::fill(e, e + n_eo, T(0));
+        std::fill(o, o + n_eo, T(0));
+        continue;
+      }
+      const T* xr = xc + ih * s.w;
+      auto at = [&](int64_t m) { return m >= lo && m < hi ? xr[m - s.pw] : T(0); };
+      for (int64_t m = 0; m < klo; ++m) {
+        e[m] = at(2 * m);
+        o[m] = at(2 * m + 1);
+      }
+      const T* __restrict src = xr + (2 * klo - s.pw);
+      for (int64_t m = klo; m < khi; ++m) {
+        e[m] = src[2 * (m - klo)];
+        o[m] = src[2 * (m - klo) + 1];
+      }
+      for (int64_t m = khi; m < n_eo; ++m) {
+        e[m] = at(2 * m);
+        o[m] = at(2 * m + 1);
+      }
+    }
+  for (int64_t k = 0; k < rows + 2; ++k)
+    for (int rp = 0; rp < 2; ++rp)
+      for (int cp = 0; cp < 2; ++cp) {
+        const T* __restrict src = eo_buf + ((k * 2 + rp) * 2 + cp) * ld_eo;
+        for (int b = 0; b < 3; ++b) {
+          T* __restrict d = qp(rp, cp, b) + k * tw;
+          // The first vector outside the loop: GCC would otherwise call memcpy for a few lanes.
+          B::load_unaligned(src + b).store_unaligned(d);
+          for (int64_t t = W; t < n_copy; t += W) B::load_unaligned(src + b + t).store_unaligned(d + t);
+        }
+      }
+  alignas(64) T iota_lanes[W];
+  for (int64_t k = 0; k < W; ++k) iota_lanes[k] = static_cast<T>(k);
+  const B iota = B::load_aligned(iota_lanes);
+  const int64_t nt = rows * tw;
+  for (int64_t jv = j0 / W * W; jv < j0 + nt; jv += W) {
+    const int64_t t = jv - j0;  // the vector's first tile in the segment, -W < t < nt
+    // B^T d B: b6 along each row as it is loaded, then down each column, each result stored as
+    // it is made (fewer vectors live at once than the whole patch and V tile).
+    B a[6][6];
+    for (int r = 0; r < 6; ++r) {
+      const int64_t off = t + (r / 2) * tw;
+      b6(B::load_unaligned(qp(r % 2, 0, 0) + off), B::load_unaligned(qp(r % 2, 1, 0) + off),
+         B::load_unaligned(qp(r % 2, 0, 1) + off), B::load_unaligned(qp(r % 2, 1, 1) + off),
+         B::load_unaligned(qp(r % 2, 0, 2) + off), B::load_unaligned(qp(r % 2, 1, 2) + off), a[r], 1);
+    }
+    const bool head = t < 0, to_carry = t + W > nt && !last;
+    // Lanes before j0 come from the previous segment.
+    const auto mine = iota + B(static_cast<T>(t)) >= B(T(0));
+    T* dst = v + (jv / NR) * cig * NR + c * NR + jv % NR;
+    for (int j = 0; j < 6; ++j) {
+      B col[6];
+      b6(a[0][j], a[1][j], a[2][j], a[3][j], a[4][j], a[5][j], col, 1);
+      for (int i = 0; i < 6; ++i) {
+        const int k = i * 6 + j;
+        B val = col[i];
+        if (head) val = xsimd::select(mine, val, B::load_aligned(carry + k * W));
+        if (to_carry)
+          val.store_aligned(carry + k * W);
+        else
+          val.store_aligned(dst + k * plane);
+      }
+    }
+  }
+}
+
+// F(2x2, 5x5), with a depth (input channels) too small to pay for M's round trip through L2
+// (LeNet: 6, against 16 for the 36 x 16 products of a tile): M_e = U_e V_e and the output
+// transform fused per panel of NR tiles and MR output channels, M staying in L1 (msm: 36 x MR x
+// NR). The 2x2 outputs of output channel o and block tile j go to tmp[(k * cog + o) * ldt + j]
+// (k: y00, y01, y10, y11), bias added.
+template <int MR, class Arch, typename T>
+void product_and_output(int64_t cig, int64_t cog, int64_t np, int64_t nt, const T* __restrict u, const T* __restrict v,
+                        int64_t v_plane, const T* bias, T* __restrict msm, T* __restrict tmp, int64_t ldt) {
+  using B = xsimd::batch<T, Arch>;
+  constexpr int E = 36, NV = kNVFor<MR>;
+  constexpr int64_t W = static_cast<int64_t>(B::size), NR = tile_nr<Arch, T, MR>();
+  const int64_t cogp = round_up(cog, MR);
+  for (int64_t jp = 0; jp < np; ++jp)
+    for (int64_t op = 0; op < cogp; op += MR) {
+      for (int e = 0; e < E; ++e)
+        tile_product<Arch, MR>(cig, u + e * cogp * cig + op * cig, v + e * v_plane + jp * cig * NR, msm + e * MR * NR,
+                               NR);
+      for (int64_t i = 0; i < MR && op + i < cog; ++i) {
+        const B bv(bias ? bias[op + i] : T(0));
+        for (int nv = 0; nv < NV && jp * NR + nv * W < nt; ++nv) {
+          // A^T M A: a6 down each column as it is loaded, then along the two rows.
+          const T* mi = msm + i * NR + nv * W;
+          auto ld = [&](int e) { return B::load_aligned(mi + e * MR * NR); };
+          B r0[6], r1[6], yv[4];
+          for (int j = 0; j < 6; ++j) a6(ld(j), ld(6 + j), ld(12 + j), ld(18 + j), ld(24 + j), ld(30 + j), r0[j], r1[j]);
+          a6(r0[0], r0[1], r0[2], r0[3], r0[4], r0[5], yv[0], yv[1]);
+          a6(r1[0], r1[1], r1[2], r1[3], r1[4], r1[5], yv[2], yv[3]);
+          for (int k = 0; k < 4; ++k) (yv[k] + bv).store_aligned(tmp + (k * cog + op + i) * ldt + jp * NR + nv * W);
+        }
+      }
+    }
+}
+
+// Interleaves one output channel's 2x2 outputs of a block (y00 at tmp[j], y01, y10, y11 at
+// tmp[k * ldt + j]) into the output rows of the block's tile rows r0 .. r1 - 1 (image r / th).
+template <typename T>
+void output_block(const Conv2dShape& s, int64_t r0, int64_t r1, int64_t th, int64_t tw, int64_t oc,
+                  const T* __restrict tmp, int64_t ldt, T* __restrict y) {
+  const int64_t pairs = s.wo / 2;
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t n = r / th, ty = r % th, oh = 2 * ty;
+    const T* __restrict y00 = tmp + (r - r0) * tw;
+    const T* __restrict y01 = y00 + ldt;
+    const T* __restrict y10 = y00 + 2 * ldt;
+    const T* __restrict y11 = y00 + 3 * ldt;
+    T* __restrict row0 = y + ((n * s.c_out + oc) * s.ho + oh) * s.wo;
+    for (int64_t k = 0; k < pairs; ++k) {
+      row0[2 * k] = y00[k];
+      row0[2 * k + 1] = y01[k];
+    }
+    if (s.wo % 2) row0[s.wo - 1] = y00[pairs];
+    if (oh + 1 < s.ho) {
+      T* __restrict row1 = row0 + s.wo;
+      for (int64_t k = 0; k < pairs; ++k) {
+        row1[2 * k] = y10[k];
+        row1[2 * k + 1] = y11[k];
+      }
+      if (s.wo % 2) row1[s.wo - 1] = y10[pairs];
+    }
+  }
+}
+
+template <int R, int MR, class Arch, typename T>
 void winograd_forward(const WinogradArgs<T>& a) {
-  constexpr int64_t NR = tile_nr<Arch, T>();
+  constexpr int A = Variant<R>::kAlpha, E = Variant<R>::kE;
+  constexpr int64_t NR = tile_nr<Arch, T, MR>();
   const Conv2dShape& s = *a.shape;
-  const int64_t cig = s.cin_g(), cog = s.cout_g(), cogp = round_up(cog, kMR);
+  const int64_t cig = s.cin_g(), cog = s.cout_g(), cogp = round_up(cog, MR);
   const int64_t th = (s.ho + 1) / 2, tw = (s.wo + 1) / 2;
   const int64_t total_rows = s.n * th;
   if (total_rows == 0 || s.c_out == 0) return;
 
   // U is transformed and packed once per call; the blocks only read it.
-  std::vector<T, xsimd::aligned_allocator<T, 64>> u(static_cast<size_t>(s.groups * 16 * cogp * cig));
-  transform_weights(s, a.w, u.data());
+  std::vector<T, xsimd::aligned_allocator<T, 64>> u(static_cast<size_t>(s.groups * E * cogp * cig));
+  transform_weights<R, MR>(s, a.w, u.data());
 
   // Whole tile rows per block, from the shape only (never the thread count).
-  const int64_t tile_bytes = 16 * (cig + cog) * static_cast<int64_t>(sizeof(T));
+  const int64_t tile_bytes = E * (cig + cog) * static_cast<int64_t>(sizeof(T));
   const int64_t rows_per_block = std::clamp<int64_t>(kBlockBytes / tile_bytes / tw, 1, total_rows);
   const int64_t blocks = (total_rows + rows_per_block - 1) / rows_per_block;
   const int64_t twp = padded_tiles<Arch, T>(tw);
-  // V: packed panels of NR tiles, [16][panels][cig][NR]. M: [16][cogp][ldm], rows of whole
-  // tiles plus slack for the last tile row's padded vectors in the output transform.
+  // V: packed panels of NR tiles, [E][panels][cig][NR]. M (3x3 only): [E][cogp][ldm], rows of
+  // whole tiles plus slack for the last tile row's padded vectors in the output transform.
   const int64_t panels = (rows_per_block * tw + NR - 1) / NR;
   const int64_t v_plane = panels * cig * NR;
   const int64_t ldm = round_up(std::max(panels * NR, rows_per_block * tw + twp - tw), 16);
-  const int64_t v_size = round_up(16 * v_plane, 16), m_size = 16 * cogp * ldm;
-  const int64_t eo_size = round_up(4 * eo_stride<Arch, T>(tw), 16);
-  const int64_t out_size = round_up(4 * twp, 16), carry_size = 16 * 16;
+  const int64_t v_size = round_up(E * v_plane, 16), m_size = R == 5 ? 0 : E * cogp * ldm;  // 5x5: no M (fused)
+  const int64_t eo_size = R == 5 ? 0 : round_up(A * eo_stride<R, Arch, T>(tw), 16);
+  const int64_t W = static_cast<int64_t>(xsimd::batch<T, Arch>::size);
+  // F(2x2, 5x5): the input planes and row buffer of input_segment; 4 output planes per output
+  // channel and the L1 tile of M for product_and_output.
+  const int64_t qlen = R == 5 ? segment_plane<Arch, T>(std::min(rows_per_block, th), tw) : 0;
+  const int64_t ldt = round_up(panels * NR, W);
+  const int64_t q_size = round_up(12 * qlen, 16) + (R == 5 ? segment_eo<Arch, T>(std::min(rows_per_block, th), tw) : 0);
+  const int64_t out_size = R == 5 ? 4 * cog * ldt + E * MR * NR : round_up(4 * twp, 16), carry_size = E * 16;
 
   parallel_for(blocks, [&](int64_t b) {
     const int64_t r0 = b * rows_per_block, r1 = std::min(total_rows, r0 + rows_per_block);
     const int64_t nt = (r1 - r0) * tw, np = (nt + NR - 1) / NR;
-    T* v = scratch<T>(static_cast<size_t>(v_size + m_size + 2 * eo_size + out_size + carry_size));
+    T* v = scratch<T>(static_cast<size_t>(v_size + m_size + 2 * eo_size + out_size + carry_size + q_size));
     T* m = v + v_size;
     T* even = m + m_size;
     T* odd = even + eo_size;
     T* tmp = odd + eo_size;
     T* carry = tmp + out_size;
+    T* q = carry + carry_size;
     std::fill(even, even + 2 * eo_size, T(0));  // the margins input_tile_row reads
-    const int64_t ld = eo_stride<Arch, T>(tw), W = static_cast<int64_t>(xsimd::batch<T, Arch>::size);
-    T* es[4] = {even + W, even + ld + W, even + 2 * ld + W, even + 3 * ld + W};
-    T* os[4] = {odd + W, odd + ld + W, odd + 2 * ld + W, odd + 3 * ld + W};
+    std::fill(q, q + q_size, T(0));             // and input_segment's
+    const int64_t ld = eo_stride<R, Arch, T>(tw);
+    T* es[A];
+    T* os[A];
+    for (int r = 0; r < A; ++r) {
+      es[r] = even + r * ld + W;
+      os[r] = odd + r * ld + W;
+    }
     // The lanes of the last panel past nt are never written by the transform: zeros, so the
     // products there (junk columns of M nobody reads) stay finite and fast.
     if (nt % NR != 0)
-      for (int e = 0; e < 16; ++e)
+      for (int e = 0; e < E; ++e)
         for (int64_t c = 0; c < cig; ++c) {
           T* p = v + e * v_plane + (np - 1) * cig * NR + c * NR;
           std::fill(p + nt % NR, p + NR, T(0));
         }
     for (int64_t g = 0; g < s.groups; ++g) {
       // Channel by channel, its tile rows in order (the carry and the patch rows pass between them).
-      for (int64_t c = 0; c < cig; ++c)
+      for (int64_t c = 0; c < cig; ++c) {
+        if constexpr (R == 5) {
+          // Image by image (the block's rows of each).
+          for (int64_t r = r0; r < r1;) {
+            const int64_t n = r / th, ty = r % th, rows = std::min(r1, (n + 1) * th) - r;
+            input_segment<MR, Arch>(s, a.x + (n * s.c_in + g * cig + c) * s.h * s.w, ty, rows, tw, (r - r0) * tw,
+                                    r + rows == r1, c, cig, v_plane, q, qlen, q + round_up(12 * qlen, 16), carry, v);
+            r += rows;
+          }
+        } else {
+          for (int64_t r = r0; r < r1; ++r) {
+            const int64_t n = r / th, ty = r % th;
+            input_tile_row<R, MR, Arch>(s, a.x + (n * s.c_in + g * cig + c) * s.h * s.w, ty, tw, (r - r0) * tw,
+                                        r + 1 == r1, r > r0 && ty > 0, c, cig, v_plane, es, os, carry, v);
+          }
+        }
+      }
+      if constexpr (R == 5) {
+        const T* bias = a.bias ? a.bias + g * cog : nullptr;
+        T* msm = tmp + 4 * cog * ldt;
+        product_and_output<MR, Arch>(cig, cog, np, nt, u.data() + g * E * cogp * cig, v, v_plane, bias, msm, tmp, ldt);
+        for (int64_t o = 0; o < cog; ++o)
+          output_block(s, r0, r1, th, tw, g * cog + o, tmp + o * ldt, cog * ldt, a.y);
+      } else {
+        // M_e = U_e V_e, tile by tile: a panel of V (cig x NR) stays in L1 while the panels of
+        // U_e pass over it.
+        for (int e = 0; e < E; ++e) {
+          const T* ue = u.data() + (g * E + e) * cogp * cig;
+          const T* ve = v + e * v_plane;
+          T* me = m + e * cogp * ldm;
+          for (int64_t jp = 0; jp < np; ++jp)
+            for (int64_t op = 0; op < cogp; op += MR)
+              tile_product<Arch, MR>(cig, ue + op * cig, ve + jp * cig * NR, me + op * ldm + jp * NR, ldm);
+        }
         for (int64_t r = r0; r < r1; ++r) {
           const int64_t n = r / th, ty = r % th;
-          input_tile_row<Arch>(s, a.x + (n * s.c_in + g * cig + c) * s.h * s.w, ty, tw, (r - r0) * tw, r + 1 == r1,
-                               r > r0 && ty > 0, c, cig, v_plane, es, os, carry, v);
-        }
-      // M_e = U_e V_e, tile by tile: a panel of V (cig x NR) stays in L1 while the panels of
-      // U_e pass over it.
-      for (int e = 0; e < 16; ++e) {
-        const T* ue = u.data() + (g * 16 + e) * cogp * cig;
-        const T* ve = v + e * v_plane;
-        T* me = m + e * cogp * ldm;
-        for (int64_t jp = 0; jp < np; ++jp)
-          for (int64_t op = 0; op < cogp; op += kMR)
-            tile_product<Arch>(cig, ue + op * cig, ve + jp * cig * NR, me + op * ldm + jp * NR, ldm);
-      }
-      for (int64_t r = r0; r < r1; ++r) {
-        const int64_t n = r / th, ty = r % th;
-        for (int64_t o = 0; o < cog; ++o) {
-          const int64_t oc = g * cog + o;
-          output_tile_row<Arch>(s, m + o * ldm + (r - r0) * tw, cogp * ldm, ty, tw, a.bias ? a.bias[oc] : T(0), tmp,
-                                a.y + (n * s.c_out + oc) * s.ho * s.wo);
+          for (int64_t o = 0; o < cog; ++o) {
+            const int64_t oc = g * cog + o;
+            output_tile_row<R, Arch>(s, m + o * ldm + (r - r0) * tw, cogp * ldm, ty, tw, a.bias ? a.bias[oc] : T(0),
+                                     tmp, a.y + (n * s.c_out + oc) * s.ho * s.wo);
+          }
         }
       }
     }
   });
+}
+
+// F(2x2, 3x3) keeps the 6 x 2 register tile; F(2x2, 5x5) takes 4 x 3 where it pads the output
+// channels less (LeNet's conv2: 16 channels, 16 rows instead of 18).
+template <class Arch, typename T>
+void forward_dispatch(const WinogradArgs<T>& a) {
+  const Conv2dShape& s = *a.shape;
+  if (s.kh == 3) return winograd_forward<3, 6, Arch>(a);
+  const int64_t cog = s.cout_g();
+  if (round_up(cog, 4) < round_up(cog, 6)) return winograd_forward<5, 4, Arch>(a);
+  return winograd_forward<5, 6, Arch>(a);
 }
 
 }  // namespace winograd_detail
@@ -360,7 +638,7 @@ void winograd_forward(const WinogradArgs<T>& a) {
 
 template <class Arch, typename T>
 void ConvWinogradKernel::operator()(Arch, const WinogradArgs<T>& args) const {
-  winograd_detail::winograd_forward<Arch, T>(args);
+  winograd_detail::forward_dispatch<Arch, T>(args);
 }
 
 template void ConvWinogradKernel::operator()<isa_arch, float>(isa_arch, const WinogradArgs<float>&) const;

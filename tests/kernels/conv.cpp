@@ -224,7 +224,7 @@ BOOST_AUTO_TEST_CASE(plan_table) {
   BOOST_TEST(names(conv2d_plan<double>(conv2, avx512)) == "gather / scatter / gather");
 }
 
-// ---- Winograd F(2x2, 3x3) -------------------------------------------------------------------
+// ---- Winograd F(2x2, 3x3) and F(2x2, 5x5) -----------------------------------------------------
 
 namespace {
 
@@ -315,11 +315,40 @@ std::vector<Conv2dShape> winograd_shapes() {
   return v;
 }
 
+Conv2dShape make5x5(int64_t n, int64_t ci, int64_t h, int64_t w, int64_t co, int64_t pad) {
+  return make(n, ci, h, w, co, 5, 5, 1, pad, 1, 1);
+}
+
+// F(2x2, 5x5): padding 0 .. 4 (the grad-input's transposed convolution takes 4 .. 0), odd and
+// even output sizes, images split across blocks and vectors straddling images, output channel
+// counts that take the 4 x 3 register tile (16, 8) and the 6 x 2 one (6, 5, 7), groups, and an
+// asymmetric output.
+std::vector<Conv2dShape> winograd5_shapes() {
+  std::vector<Conv2dShape> v = {
+      make5x5(3, 6, 14, 14, 16, 0),  // LeNet conv2's shape on 3 images: 10x10 outputs
+      make5x5(2, 3, 9, 8, 5, 1),     // odd x even outputs 7x6
+      make5x5(1, 5, 7, 11, 8, 2),    // padding 2: 7x11
+      make5x5(2, 4, 6, 5, 7, 3),     // padding 3: 8x7
+      make5x5(1, 2, 5, 9, 6, 4),     // padding 4: 9x13
+      make5x5(1, 3, 5, 38, 4, 1),    // 18 tiles per row: several vectors per row, every ISA
+      make(2, 6, 9, 8, 8, 5, 5, 1, 2, 1, 2),  // two groups
+  };
+  Conv2dShape asym = make5x5(2, 3, 8, 7, 5, 2);
+  asym.wo += 1;  // padding (2, 2) rows, (2, 3) columns
+  v.push_back(asym);
+  return v;
+}
+
 // The bound, in units of roundoff of sum |x| |w|: the measured errors lie between 1 and 4 on
 // these shapes (a bound of 1 fails, 4 passes); each output passes through three transforms of
 // up to four additions around the dot product, so a few ulps of the magnitude is the expected
 // size, and 16 leaves room without hiding a wrong tap (off by O(1) of the magnitude).
 constexpr double kWinogradUlps = 16;
+// F(2x2, 5x5): B^T has coefficients up to 5 and G up to 16/24, so each output passes through
+// sums of up to 36 scaled inputs and products: the measured errors reach 34 ulps of the
+// magnitude on winograd5_shapes (float and double, every ISA); 128 leaves room and still fails
+// a wrong tap by a factor of 10^4 in float.
+constexpr double kWinograd5Ulps = 128;
 
 }  // namespace
 
@@ -336,10 +365,28 @@ BOOST_AUTO_TEST_CASE(winograd_forward_and_grad_input_all_isas) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(winograd5_forward_and_grad_input_all_isas) {
+  for (const auto isa : available_isas()) {
+    const auto shapes = winograd5_shapes();
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      BOOST_TEST_CONTEXT("winograd 5x5 shape " << i << ", isa " << static_cast<int>(isa)) {
+        check_winograd<float>(shapes[i], true, isa, kWinograd5Ulps);
+        check_winograd<float>(shapes[i], false, isa, kWinograd5Ulps);
+        check_winograd<double>(shapes[i], i % 2 == 0, isa, kWinograd5Ulps);
+      }
+    }
+  }
+  // Enough images that the first block (91 tile rows, from the 1 MiB budget) ends inside the
+  // 19th image: the input transform's segments start and end mid-image.
+  check_winograd<float>(make5x5(19, 8, 14, 14, 8, 0), true, KernelIsa::kBest, kWinograd5Ulps);
+}
+
 BOOST_AUTO_TEST_CASE(winograd_is_bit_identical_for_any_thread_count) {
   const auto saved = xgrad::get_num_threads();
-  // Several blocks of tile rows (parallel tasks), and a single block (threads inside the GEMM).
-  for (const auto& s : {make3x3(3, 32, 24, 23, 32, 1), make3x3(1, 16, 9, 9, 20, 1)}) {
+  // Several blocks of tile rows (parallel tasks), and a single block (threads inside the GEMM);
+  // 5x5: LeNet's conv2 on 80 images (two blocks, one splitting an image), and a single block.
+  for (const auto& s : {make3x3(3, 32, 24, 23, 32, 1), make3x3(1, 16, 9, 9, 20, 1), make5x5(80, 6, 14, 14, 16, 0),
+                        make5x5(2, 5, 9, 9, 7, 2)}) {
     std::mt19937 rng(5);
     std::uniform_real_distribution<float> u(-1, 1);
     std::vector<float> x(static_cast<size_t>(s.n * s.c_in * s.h * s.w)), w(static_cast<size_t>(s.c_out * s.k_g())),
@@ -367,7 +414,9 @@ BOOST_AUTO_TEST_CASE(winograd_is_bit_identical_for_any_thread_count) {
 }
 
 // kAuto takes Winograd for ResNet's 3x3 64 -> 64 layer (bench_conv's shape) in both passes it
-// serves, and never for LeNet's 5x5 layer, strided or dilated 3x3 layers, or few channels.
+// serves, and never for LeNet's 5x5 layer (F(2x2, 5x5) measured slower than the gather and
+// scatter paths there), strided or dilated 3x3 layers, or few channels. Forcing it serves
+// LeNet's conv2 in both passes (padding 0 forward, 4 in the transposed grad-input).
 BOOST_AUTO_TEST_CASE(winograd_plan_choice) {
   for (const auto isa : available_isas()) {
     const ConvConfig cfg{ConvAlgo::kAuto, isa};
@@ -386,8 +435,13 @@ BOOST_AUTO_TEST_CASE(winograd_plan_choice) {
       BOOST_TEST_INFO(p);
       BOOST_TEST(p.find("winograd") == std::string::npos);
     }
-    // Forcing it where it cannot serve falls back to the automatic choice, pass by pass.
-    for (const auto& s : {lenet2, strided, dilated})
+    BOOST_TEST(plan_names(conv2d_plan<float>(lenet2, {ConvAlgo::kWinograd, isa})).rfind(
+                   "winograd / transposed winograd / ", 0) == 0);
+    // Forcing it where it cannot serve falls back to the automatic choice, pass by pass: a 5x5
+    // with padding 5 (its transposed convolution would need padding -1), a 7x7.
+    const auto pad5 = make(2, 3, 8, 8, 4, 5, 5, 1, 5, 1, 1);
+    const auto k7 = make(2, 3, 12, 12, 4, 7, 7, 1, 3, 1, 1);
+    for (const auto& s : {strided, dilated, pad5, k7})
       BOOST_TEST(plan_names(conv2d_plan<float>(s, {ConvAlgo::kWinograd, isa})) == plan_names(conv2d_plan<float>(s, cfg)));
   }
 }

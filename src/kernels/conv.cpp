@@ -749,20 +749,29 @@ void dot_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw, c
 // One table (conv2d_plan): shape and forced family -> the path of each pass. `width` is the tile
 // kernels' vector width in elements.
 
-// Winograd pays off when the 16 GEMMs are deep and wide enough to run near the GEMM's peak and
-// the edge tiles waste little: its 16 multiplications per tile must stay at most 2/3 of the
-// direct 9 per output. Measured only on bench_conv's 3x3 64 -> 64 layer (forward and
-// grad-input faster than every implicit path); the floor of 16 channels each way is a guess
-// below which the GEMMs' depth (Cin) or height (Cout) would leave them mostly overhead.
-// F(2x2, 5x5) is never taken automatically: on LeNet's conv2 (6 -> 16 channels, 14x14, the
-// only 5x5 layer measured; Zen 4, bench_conv passes) its forward took 1.33-1.35 ms against the
-// gather path's 1.21 at 1 thread (AVX-512 kernels: 1.34-1.37 against 1.19; 2 threads: 0.70
-// against 0.62), its transforms costing as much as the products save at a depth of 6, and the
-// transposed grad-input 3.9-4.3 ms against the scatter path's 2.2-2.5 (2 threads: 2.0 / 1.1).
+// Winograd pays off when its GEMMs are deep and wide enough to run near the GEMM's peak and
+// the edge tiles waste little: its multiplications per tile (16 for 3x3, 36 for 5x5) must stay
+// at most 2/3 of the direct ones (9 or 25 per output).
+//
+// F(2x2, 3x3): measured on bench_conv's 3x3 64 -> 64 layer (forward and grad-input faster than
+// every implicit path); the floor of 16 channels each way is a guess below which the GEMMs'
+// depth (Cin) or height (Cout) would leave them mostly overhead.
+//
+// F(2x2, 5x5): its 6x6 input transform costs far more per input channel than the output
+// transform per output channel, so it needs 16 channels each way and at least half as many
+// output as input channels. Measured on Zen 4, 1 thread, forward against the gather path
+// (AVX2 kernels; AVX-512 alike): [8, 64, 28, 28] -> 64, padding 2: 8.1 ms against 11.6;
+// 32 -> 32: 2.1 / 2.9; 16 -> 64: 2.1 / 2.9; 16 -> 16: 0.70 / 0.75 (AVX-512 0.56 / 0.74);
+// [64, 16, 14, 14] -> 32 unpadded: 1.23 / 1.52; but 64 -> 16: 4.0 / 2.9, and LeNet's conv2
+// (6 -> 16): 1.35 / 1.21. Grad-input runs the transposed convolution (Cin and Cout swapped),
+// so the rule is applied to that shape: 16 -> 64's grad-input (64 -> 16) stays on gather
+// (4.2 against 3.0) while 64 -> 16's (16 -> 64) takes Winograd (2.1 against 3.0).
 bool winograd_pays(const Conv2dShape& s) {
-  if (!winograd_eligible(s) || s.kh != 3 || s.cin_g() < 16 || s.cout_g() < 16) return false;
+  if (!winograd_eligible(s) || s.cin_g() < 16 || s.cout_g() < 16) return false;
+  const double r = static_cast<double>(s.kh), alpha = r + 1;
+  if (s.kh == 5 && 2 * s.cout_g() < s.cin_g()) return false;
   const double tiles = static_cast<double>((s.ho + 1) / 2) * static_cast<double>((s.wo + 1) / 2);
-  return 9.0 * static_cast<double>(s.ho) * static_cast<double>(s.wo) >= 1.5 * 16.0 * tiles;
+  return r * r * static_cast<double>(s.ho) * static_cast<double>(s.wo) >= 1.5 * alpha * alpha * tiles;
 }
 
 // Output channels from which the gather tile beats the shift tile: two vectors of channels,
@@ -802,7 +811,7 @@ ConvPath auto_grad_input(const Conv2dShape& s, int64_t width) {
   if (conv2d_use_direct(s)) return ConvPath::kDirect;
   if (!(s.sh == 1 && s.sw == 1) || s.pointwise()) return ConvPath::kIm2col;
   const Conv2dShape t = transposed_shape(s);
-  if (winograd_pays(s) && winograd_pays(t)) return ConvPath::kTransposedWinograd;
+  if (winograd_pays(t)) return ConvPath::kTransposedWinograd;  // the rule on the convolution it runs
   const ConvPath t_path = auto_forward(t, width);
   // With few input channels the transposed convolution's gather tiles would run mostly empty
   // and its shift tiles would multiply the zero border of dY: scatter tiles skip both. They

@@ -20,9 +20,10 @@
 //   - im2col + the packed GEMM of gemm.hpp, per image and group (a 1x1, stride-1, unpadded
 //     convolution uses the input itself); grad-input of strided convolutions scatters the
 //     columns back (col2im).
-//   - Winograd F(2x2, 3x3) (conv_winograd.hpp) for 3x3 stride-1 undilated convolutions with
-//     padding 0..2 and enough channels: 16 multiplications per 2x2 outputs instead of 36, as 16
-//     batched GEMMs between input and output transforms. Grad-input of such a convolution runs
+//   - Winograd F(2x2, 3x3) and F(2x2, 5x5) (conv_winograd.hpp) for 3x3 / 5x5 stride-1
+//     undilated convolutions with padding 0..2 / 0..4 and enough channels: 16 (36)
+//     multiplications per 2x2 outputs instead of 36 (100), as 16 (36) batched GEMMs between
+//     input and output transforms. Grad-input of such a convolution runs
 //     as the forward Winograd convolution of dY with the flipped, transposed weights. Its
 //     rounding differs from the direct sum by a few ulps of sum |x| |w| (see conv_winograd.hpp).
 //   - a direct loop nest for tiny problems, where packing and dispatch would dominate.
@@ -67,7 +68,8 @@ struct Conv2dShape {
 ///   kDot               grad-weight: dot tiles (vectors along positions), stride 1
 ///   kTransposedGather  grad-input as the forward convolution of dY with the flipped, transposed
 ///   kTransposedShift   weights (stride 1), on gather or shift tiles
-///   kWinograd          Winograd F(2x2, 3x3) (3x3, stride 1, dilation 1, padding 0..2)
+///   kWinograd          Winograd F(2x2, 3x3) or F(2x2, 5x5) (3x3 / 5x5, stride 1, dilation 1,
+///                      padding 0..2 / 0..4)
 ///   kTransposedWinograd  grad-input as the forward Winograd convolution of dY with the flipped,
 ///                      transposed weights
 enum class ConvPath {
@@ -101,14 +103,15 @@ struct ConvPlan {
 ///   kGather    gather    transposed gather (stride 1)  gather
 ///   kShift     shift     transposed shift              dot          (stride 1)
 ///   kScatter   shift     scatter                       dot          (stride 1)
-///   kWinograd  winograd  transposed winograd           auto's choice (3x3, stride 1, dilation 1,
-///                                                                     padding 0..2)
+///   kWinograd  winograd  transposed winograd           auto's choice (3x3 / 5x5, stride 1,
+///                                                                     dilation 1, padding 0..2 / 0..4)
 ///
 /// A forced path that cannot serve the shape (shift, scatter, dot or a transposed path for a
 /// strided convolution; any implicit path whose padded image is too large for int32 offsets;
 /// winograd for any other kernel, stride, dilation or padding) falls back to kAuto's choice for
 /// that pass. kAuto picks winograd / transposed winograd where it is eligible and both the
-/// pass's input and output channels per group are at least 16.
+/// pass's input and output channels per group are at least 16 (5x5: and its output channels at
+/// least half its input channels).
 enum class ConvAlgo { kAuto, kDirect, kIm2col, kGather, kShift, kScatter, kWinograd };
 
 /// Instruction set of the implicit-GEMM tiles: kBest is what the CPU supports; tests force each

@@ -414,9 +414,11 @@ BOOST_AUTO_TEST_CASE(winograd_is_bit_identical_for_any_thread_count) {
 }
 
 // kAuto takes Winograd for ResNet's 3x3 64 -> 64 layer (bench_conv's shape) in both passes it
-// serves, and never for LeNet's 5x5 layer (F(2x2, 5x5) measured slower than the gather and
-// scatter paths there), strided or dilated 3x3 layers, or few channels. Forcing it serves
-// LeNet's conv2 in both passes (padding 0 forward, 4 in the transposed grad-input).
+// serves, for 5x5 layers with >= 16 channels each way unless the output channels are fewer than
+// half the input ones (pass by pass: the grad-input runs the transposed convolution), and never
+// for LeNet's 5x5 layer (F(2x2, 5x5) measured slower than the gather and scatter paths there),
+// strided or dilated 3x3 layers, or few channels. Forcing it serves LeNet's conv2 in both passes
+// (padding 0 forward, 4 in the transposed grad-input).
 BOOST_AUTO_TEST_CASE(winograd_plan_choice) {
   for (const auto isa : available_isas()) {
     const ConvConfig cfg{ConvAlgo::kAuto, isa};
@@ -426,6 +428,11 @@ BOOST_AUTO_TEST_CASE(winograd_plan_choice) {
     BOOST_TEST(conv_path_name(rf.grad_input) == std::string("transposed winograd"));
     BOOST_TEST(conv_path_name(rd.forward) == std::string("winograd"));
     BOOST_TEST(conv_path_name(rd.grad_input) == std::string("transposed winograd"));
+    const auto five = make(8, 64, 28, 28, 64, 5, 5, 1, 2, 1, 1);
+    BOOST_TEST(plan_names(conv2d_plan<float>(five, cfg)).rfind("winograd / transposed winograd / ", 0) == 0);
+    const auto widen = make(8, 16, 28, 28, 64, 5, 5, 1, 2, 1, 1), narrow5 = make(8, 64, 28, 28, 16, 5, 5, 1, 2, 1, 1);
+    BOOST_TEST(plan_names(conv2d_plan<float>(widen, cfg)).rfind("winograd / transposed gather / ", 0) == 0);
+    BOOST_TEST(plan_names(conv2d_plan<float>(narrow5, cfg)).rfind("gather / transposed winograd / ", 0) == 0);
     const auto lenet2 = make(256, 6, 14, 14, 16, 5, 5, 1, 0, 1, 1);
     const auto strided = make(8, 64, 56, 56, 128, 3, 3, 2, 1, 1, 1);
     const auto dilated = make(8, 64, 56, 56, 64, 3, 3, 1, 2, 2, 1);

@@ -265,6 +265,22 @@ void im2col_backward_input(const Conv2dShape& s, const T* gy, const T* w, T* gx)
   });
 }
 
+// out[e] = first[e] + rest[0][e] + rest[1][e] + ... in chunk order, so the bits do not depend on
+// how the elements are split; blocks of elements are the tasks, so the reduction of the im2col
+// and dot grad-weight partials no longer runs on one thread. `out` may be `first`.
+template <typename T>
+void add_chunks(const T* first, const T* rest, int64_t nrest, int64_t size, T* out) {
+  constexpr int64_t kBlock = 4096;
+  parallel_for((size + kBlock - 1) / kBlock, [&](int64_t b) {
+    const int64_t e0 = b * kBlock, e1 = std::min(size, e0 + kBlock);
+    if (out != first) std::copy(first + e0, first + e1, out + e0);
+    for (int64_t ch = 0; ch < nrest; ++ch) {
+      const T* p = rest + ch * size;
+      for (int64_t e = e0; e < e1; ++e) out[e] += p[e];
+    }
+  });
+}
+
 // Grad-weight over fixed chunks of the batch: chunk c sums its images in order into its own
 // partial, then the partials are added in chunk order. Neither depends on the thread count.
 template <typename T>
@@ -293,10 +309,7 @@ void im2col_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw
       }
     }
   });
-  for (int64_t ch = 1; ch < chunks; ++ch) {
-    const T* p = partial_store.data() + (ch - 1) * wsize;
-    for (int64_t e = 0; e < wsize; ++e) gw[e] += p[e];
-  }
+  add_chunks(gw, partial_store.data(), chunks - 1, wsize, gw);
 }
 
 // ---- implicit GEMM path (conv_tile.hpp) ---------------------------------------------------------
@@ -626,10 +639,15 @@ void gather_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw
         }
     }
   });
-  // gw[g*cog + o][d] = sum over chunks, in chunk order, of partial[g][d][o].
-  parallel_for(s.groups, [&](int64_t g) {
+  // gw[g*cog + o][d] = sum over chunks, in chunk order, of partial[g][d][o]; blocks of taps are
+  // the tasks (one task per group left a 64 -> 64 5x5 layer's reduction, 4 % of its 2-thread
+  // backward, on one thread).
+  constexpr int64_t kTapBlock = 64;
+  const int64_t tblocks = (kg + kTapBlock - 1) / kTapBlock;
+  parallel_for(s.groups * tblocks, [&](int64_t task) {
+    const int64_t g = task / tblocks, d0 = task % tblocks * kTapBlock, d1 = std::min(kg, d0 + kTapBlock);
     for (int64_t o = 0; o < cog; ++o)
-      for (int64_t d = 0; d < kg; ++d) {
+      for (int64_t d = d0; d < d1; ++d) {
         const int64_t e = g * kg * cog + d * cog + o;
         T v = partials.get()[e];
         for (int64_t ch = 1; ch < chunks; ++ch) v += partials.get()[ch * wsize + e];
@@ -738,11 +756,7 @@ void dot_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw, c
       }
     }
   });
-  for (int64_t e = 0; e < wsize; ++e) {
-    T v = partials.get()[e];
-    for (int64_t ch = 1; ch < chunks; ++ch) v += partials.get()[ch * wsize + e];
-    gw[e] = v;
-  }
+  add_chunks(partials.get(), partials.get() + wsize, chunks - 1, wsize, gw);
 }
 
 // ---- path choice ----------------------------------------------------------------------------------

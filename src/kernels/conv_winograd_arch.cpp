@@ -225,6 +225,29 @@ int64_t eo_stride(int64_t tw) {
   return padded_tiles<Arch, T>(tw) + Variant<R>::kHalf - 1 + 2 * static_cast<int64_t>(xsimd::batch<T, Arch>::size);
 }
 
+// One input row xr split into its even and odd columns of the zero-padded row: e[k] = padded
+// column 2k, o[k] = 2k + 1, for k < n_eo, where padded column m is xr[m - pw] inside [lo, hi)
+// and zero outside; [klo, khi) are the k whose two columns are both inside (copied without
+// the bounds test).
+template <typename T>
+void split_even_odd(const T* xr, int64_t pw, int64_t lo, int64_t hi, int64_t klo, int64_t khi, int64_t n_eo,
+                    T* __restrict e, T* __restrict o) {
+  auto at = [&](int64_t m) { return m >= lo && m < hi ? xr[m - pw] : T(0); };
+  for (int64_t k = 0; k < klo; ++k) {
+    e[k] = at(2 * k);
+    o[k] = at(2 * k + 1);
+  }
+  const T* __restrict src = xr + (2 * klo - pw);
+  for (int64_t k = klo; k < khi; ++k) {
+    e[k] = src[2 * (k - klo)];
+    o[k] = src[2 * (k - klo) + 1];
+  }
+  for (int64_t k = khi; k < n_eo; ++k) {
+    e[k] = at(2 * k);
+    o[k] = at(2 * k + 1);
+  }
+}
+
 // V for one input channel c and one tile row, written straight into the packed panels
 // v[e][panel][c][NR] (e-plane stride `plane`; block tile j in panel j / NR, lane j % NR): the
 // tw tiles of the row are block tiles j0 .. j0 + tw - 1, and tile t is the alpha x alpha patch
@@ -263,21 +286,7 @@ void input_tile_row(const Conv2dShape& s, const T* xc, int64_t ty, int64_t tw, i
       continue;
     }
     // Split into even and odd columns, so the transform below runs on contiguous vectors of tiles.
-    const T* xr = xc + ih * s.w;
-    auto at = [&](int64_t m) { return m >= lo && m < hi ? xr[m - s.pw] : T(0); };
-    for (int64_t k = 0; k < klo; ++k) {
-      e[k] = at(2 * k);
-      o[k] = at(2 * k + 1);
-    }
-    const T* __restrict src = xr + (2 * klo - s.pw);
-    for (int64_t k = klo; k < khi; ++k) {
-      e[k] = src[2 * (k - klo)];
-      o[k] = src[2 * (k - klo) + 1];
-    }
-    for (int64_t k = khi; k < n_eo; ++k) {
-      e[k] = at(2 * k);
-      o[k] = at(2 * k + 1);
-    }
+    split_even_odd(xc + ih * s.w, s.pw, lo, hi, klo, khi, n_eo, e, o);
   }
   alignas(64) T iota_lanes[W];
   for (int64_t k = 0; k < W; ++k) iota_lanes[k] = static_cast<T>(k);
@@ -400,21 +409,7 @@ void input_segment(const Conv2dShape& s, const T* xc, int64_t ty0, int64_t rows,
         std::fill(o, o + n_eo, T(0));
         continue;
       }
-      const T* xr = xc + ih * s.w;
-      auto at = [&](int64_t m) { return m >= lo && m < hi ? xr[m - s.pw] : T(0); };
-      for (int64_t m = 0; m < klo; ++m) {
-        e[m] = at(2 * m);
-        o[m] = at(2 * m + 1);
-      }
-      const T* __restrict src = xr + (2 * klo - s.pw);
-      for (int64_t m = klo; m < khi; ++m) {
-        e[m] = src[2 * (m - klo)];
-        o[m] = src[2 * (m - klo) + 1];
-      }
-      for (int64_t m = khi; m < n_eo; ++m) {
-        e[m] = at(2 * m);
-        o[m] = at(2 * m + 1);
-      }
+      split_even_odd(xc + ih * s.w, s.pw, lo, hi, klo, khi, n_eo, e, o);
     }
   for (int64_t k = 0; k < rows + 2; ++k)
     for (int rp = 0; rp < 2; ++rp)

@@ -539,6 +539,8 @@ void gather_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias,
         a.base = xn + g * s.cin_g() * geo.plane();
         a.row_off = pos.data() + p0;
         a.depth_off = taps.data();
+        a.run = s.kw;  // tap_offsets: a kernel row's taps are dw apart
+        a.run_step = s.dw;
         a.panel = panels.get() + (g * oblocks + ob) * kg * nr;
         a.nv = static_cast<int>(nv);
         a.nr = std::min(nr, cog - ob * nr);
@@ -598,6 +600,10 @@ void gather_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw
   const auto taps = tap_offsets(s, geo);
   const auto pos = position_offsets(s, geo);
   constexpr int64_t kDepthBlock = 256;
+  // Positions of an output row are consecutive at stride 1: runs of 5 or 3 of them let a
+  // one-vector tile read one offset per run (conv_arch.cpp), if the blocks hold whole rows.
+  const int64_t run = s.sw == 1 && s.wo <= kDepthBlock ? (s.wo % 5 == 0 ? 5 : s.wo % 3 == 0 ? 3 : 1) : 1;
+  const int64_t depth_block = run > 1 ? kDepthBlock / s.wo * s.wo : kDepthBlock;
 
   const int64_t chunks = std::min<int64_t>(s.n, kWeightChunks);
   const int64_t wsize = s.c_out * kg;  // per chunk: [g][d][o] (transposed)
@@ -621,13 +627,14 @@ void gather_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw
             for (int64_t j = 0; j < valid; ++j) row[j] = src[j * hw_out + p];
             for (int64_t j = valid; j < nr; ++j) row[j] = T(0);
           }
-          for (int64_t p0 = 0; p0 < hw_out; p0 += kDepthBlock) {
+          for (int64_t p0 = 0; p0 < hw_out; p0 += depth_block) {
             GatherTileArgs<T> a;
             a.m = kg;
-            a.depth = std::min(kDepthBlock, hw_out - p0);
+            a.depth = std::min(depth_block, hw_out - p0);
             a.base = xn + g * s.cin_g() * geo.plane();
             a.row_off = taps.data();
             a.depth_off = pos.data() + p0;
+            a.run = run;
             a.panel = pp + p0 * nr;
             a.nv = static_cast<int>(nv);
             a.nr = valid;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 namespace xgrad::kernels {
 // Internal linkage, for the same reason as gemm_impl.hpp: each ISA keeps its own copy.
@@ -36,18 +37,59 @@ void gather(const GatherTileArgs<T>& a) {
 
     const T* pb = a.panel;
     const int32_t* off = a.depth_off;
-    for (int64_t d = 0; d < a.depth; ++d) {
-      const int64_t o = off[d];
-      B bv[NV];
-#pragma GCC unroll 2
-      for (int v = 0; v < NV; ++v) bv[v] = B::load_aligned(pb + v * W);
+    // A one-vector tile (16 output channels on AVX-512: LeNet's conv2) has 6 FMA chains, too
+    // few to hide the FMA latency on two pipes, and loads, not FMAs, bound it (two per cycle on
+    // Zen 5: 8 per 6 FMAs with the offset loads). Where the depth is whole runs of 3 or 5
+    // consecutive offsets (a kernel row's taps), its first and second halves are summed side by
+    // side into two sets of accumulators, added at the end, reading one offset per run and
+    // unrolled over the run: 12 chains, 14 loads per 12 FMAs; LeNet's conv2 forward 0.91 ->
+    // 0.82 ms. Each element still has one fixed order of operations (whatever the rows, the
+    // tile or the thread).
+    const int64_t nruns = a.run > 0 ? a.depth / a.run : 0;
+    const bool halves = NV == 1 && a.run_step == 1 && (a.run == 3 || a.run == 5) && a.depth % a.run == 0 &&
+                        nruns % 2 == 0 && nruns > 0;
+    if (halves) {
+      B acc2[MR];
 #pragma GCC unroll 6
-      for (int r = 0; r < MR; ++r) {
-        const B av(rows[r][o]);
+      for (int r = 0; r < MR; ++r) acc2[r] = B(T(0));
+      const int64_t half = nruns / 2;
+      auto run_pair = [&]<int RUN>(std::integral_constant<int, RUN>) {
+        for (int64_t k = 0; k < half; ++k) {
+          const int64_t d = k * RUN, d2 = (half + k) * RUN;
+          const int64_t o = off[d], o2 = off[d2];
+          const T* p = pb + d * NR;
+          const T* p2 = pb + d2 * NR;
+#pragma GCC unroll 8
+          for (int t = 0; t < RUN; ++t) {
+            const B b0 = B::load_aligned(p + t * NR), b1 = B::load_aligned(p2 + t * NR);
+#pragma GCC unroll 6
+            for (int r = 0; r < MR; ++r) {
+              acc[r][0] = xsimd::fma(B(rows[r][o + t]), b0, acc[r][0]);
+              acc2[r] = xsimd::fma(B(rows[r][o2 + t]), b1, acc2[r]);
+            }
+          }
+        }
+      };
+      if (a.run == 5)
+        run_pair(std::integral_constant<int, 5>{});
+      else
+        run_pair(std::integral_constant<int, 3>{});
+#pragma GCC unroll 6
+      for (int r = 0; r < MR; ++r) acc[r][0] += acc2[r];
+    } else {
+      for (int64_t d = 0; d < a.depth; ++d) {
+        const int64_t o = off[d];
+        B bv[NV];
 #pragma GCC unroll 2
-        for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]);
+        for (int v = 0; v < NV; ++v) bv[v] = B::load_aligned(pb + v * W);
+#pragma GCC unroll 6
+        for (int r = 0; r < MR; ++r) {
+          const B av(rows[r][o]);
+#pragma GCC unroll 2
+          for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]);
+        }
+        pb += NR;
       }
-      pb += NR;
     }
 
     if (!a.transpose_out) {

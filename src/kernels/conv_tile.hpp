@@ -5,8 +5,10 @@
 // drivers in conv.cpp build the tables and packed panels and split the work over threads.
 //
 // Both kernels keep an MR x NR tile of accumulators in registers (MR = 6 rows, NR = nv vectors)
-// and sum over the depth in order, so an output element's value does not depend on how the
-// caller groups rows or columns into calls: any partition gives the same bits.
+// and sum over the depth in an order fixed by the depth table (in order; a one-vector gather
+// tile over whole runs sums the two halves of the depth into two chains, added at the end), so an output element's
+// value does not depend on how the caller groups rows or columns into calls: any partition
+// gives the same bits.
 
 #include <cstdint>
 
@@ -29,6 +31,12 @@ struct GatherTileArgs {
   const T* base = nullptr;
   const int32_t* row_off = nullptr;    // m entries
   const int32_t* depth_off = nullptr;  // depth entries
+  /// depth_off comes in runs of `run` entries from d = 0 (the last may be shorter), entry t of a
+  /// run at depth_off[first] + t * run_step (the forward: a kernel row's taps, run kw, step dw;
+  /// grad-weight: 5 or 3 positions of an output row, step 1).
+  /// A one-vector tile uses it for whole runs of 3 or 5 at step 1 (conv_arch.cpp); 1 = no runs.
+  int64_t run = 1;
+  int64_t run_step = 1;
   const T* panel = nullptr;            // depth x NR
   int nv = 1;
   int64_t nr = 0;  // valid columns, <= NR

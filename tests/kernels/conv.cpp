@@ -93,6 +93,10 @@ const std::vector<Conv2dShape> kConfigs = {
     make(2, 4, 8, 8, 6, 3, 3, 1, 4, 1, 1),      // padding beyond the kernel extent (cropping in grad-input)
     make(1, 3, 70, 45, 5, 3, 3, 1, 1, 1, 1),    // one image split into blocks of positions
     make(6, 6, 14, 14, 16, 5, 5, 1, 0, 1, 1),   // LeNet's second layer, in place (no padding copy)
+    // One-vector gather tiles (16 channels on AVX-512) summing the depth's halves over runs of
+    // 3 taps (forward) and 3 or 5 positions (grad-weight, one block of 90, blocks of 240 + 160).
+    make(2, 2, 10, 9, 16, 3, 3, 1, 1, 1, 1),
+    make(2, 2, 20, 20, 16, 3, 3, 1, 1, 1, 1),
 };
 
 const ConvAlgo kAlgos[] = {ConvAlgo::kAuto, ConvAlgo::kIm2col, ConvAlgo::kGather, ConvAlgo::kShift, ConvAlgo::kScatter};

@@ -39,12 +39,12 @@ void gather(const GatherTileArgs<T>& a) {
     const int32_t* off = a.depth_off;
     // A one-vector tile (16 output channels on AVX-512: LeNet's conv2) has 6 FMA chains, too
     // few to hide the FMA latency on two pipes, and loads, not FMAs, bound it (two per cycle on
-    // Zen 5: 8 per 6 FMAs with the offset loads). Where the depth is whole runs of 3 or 5
-    // consecutive offsets (a kernel row's taps), its first and second halves are summed side by
-    // side into two sets of accumulators, added at the end, reading one offset per run and
-    // unrolled over the run: 12 chains, 14 loads per 12 FMAs; LeNet's conv2 forward 0.91 ->
-    // 0.82 ms. Each element still has one fixed order of operations (whatever the rows, the
-    // tile or the thread).
+    // a full-width AVX-512 EPYC: 8 per 6 FMAs with the offset loads). Where the depth is whole
+    // runs of 3 or 5 consecutive offsets (a kernel row's taps), its first and second halves are
+    // summed side by side into two sets of accumulators, added at the end, reading one offset
+    // per run and unrolled over the run: 12 chains, 14 loads per 12 FMAs; LeNet's conv2 forward
+    // 0.87-0.91 -> 0.77 ms. Each element still has one fixed order of operations (whatever the
+    // rows, the tile or the thread).
     const int64_t nruns = a.run > 0 ? a.depth / a.run : 0;
     const bool halves = NV == 1 && a.run_step == 1 && (a.run == 3 || a.run == 5) && a.depth % a.run == 0 &&
                         nruns % 2 == 0 && nruns > 0;

@@ -16,10 +16,11 @@
 //     tiles with positions as the depth. Grad-input of a stride-1 convolution adds W^T dY into
 //     the padded image with "scatter" tiles (the adjoint of shift tiles), or, for a batch too
 //     small to give every thread images, runs as the forward convolution of the padded output
-//     gradient with the flipped, transposed weights (parallel over positions).
+//     gradient with the flipped, transposed weights (parallel over positions). Grad-input of a
+//     strided, undilated convolution runs one such gather convolution per stride phase.
 //   - im2col + the packed GEMM of gemm.hpp, per image and group (a 1x1, stride-1, unpadded
-//     convolution uses the input itself); grad-input of strided convolutions scatters the
-//     columns back (col2im).
+//     convolution uses the input itself); grad-input of the other strided convolutions
+//     scatters the columns back (col2im).
 //   - Winograd F(2x2, 3x3) and F(2x2, 5x5) (conv_winograd.hpp) for 3x3 / 5x5 stride-1
 //     undilated convolutions with padding 0..2 / 0..4 and enough channels: 16 (36)
 //     multiplications per 2x2 outputs instead of 36 (100), as 16 (36) batched GEMMs between
@@ -68,6 +69,9 @@ struct Conv2dShape {
 ///   kDot               grad-weight: dot tiles (vectors along positions), stride 1
 ///   kTransposedGather  grad-input as the forward convolution of dY with the flipped, transposed
 ///   kTransposedShift   weights (stride 1), on gather or shift tiles
+///   kPhaseGather       grad-input of a strided, undilated convolution: one stride-1 gather
+///                      convolution of dY per stride phase (the input positions one residue
+///                      of the stride apart, each reached by its own subset of the taps)
 ///   kWinograd          Winograd F(2x2, 3x3) or F(2x2, 5x5) (3x3 / 5x5, stride 1, dilation 1,
 ///                      padding 0..2 / 0..4)
 ///   kTransposedWinograd  grad-input as the forward Winograd convolution of dY with the flipped,
@@ -81,12 +85,13 @@ enum class ConvPath {
   kDot,
   kTransposedGather,
   kTransposedShift,
+  kPhaseGather,
   kWinograd,
   kTransposedWinograd
 };
 
 /// "direct", "im2col", "gather", "shift", "scatter", "dot", "transposed gather", "transposed shift",
-/// "winograd", "transposed winograd".
+/// "phase gather", "winograd", "transposed winograd".
 const char* conv_path_name(ConvPath p);
 
 /// The paths of the three passes for one convolution.
@@ -101,13 +106,14 @@ struct ConvPlan {
 ///   kDirect    direct    direct                        direct
 ///   kIm2col    im2col    im2col (col2im)               im2col
 ///   kGather    gather    transposed gather (stride 1)  gather
+///                        phase gather (strided)
 ///   kShift     shift     transposed shift              dot          (stride 1)
 ///   kScatter   shift     scatter                       dot          (stride 1)
 ///   kWinograd  winograd  transposed winograd           auto's choice (3x3 / 5x5, stride 1,
 ///                                                                     dilation 1, padding 0..2 / 0..4)
 ///
 /// A forced path that cannot serve the shape (shift, scatter, dot or a transposed path for a
-/// strided convolution; any implicit path whose padded image is too large for int32 offsets;
+/// strided convolution; phase gather for a dilated one; any implicit path whose padded image is too large for int32 offsets;
 /// winograd for any other kernel, stride, dilation or padding) falls back to kAuto's choice for
 /// that pass. kAuto picks winograd / transposed winograd where it is eligible and both the
 /// pass's input and output channels per group are at least 16 (5x5: and its output channels at

@@ -123,6 +123,15 @@ void gather(const GatherTileArgs<T>& a) {
     // Transposed store: column j of the tile is mr consecutive elements of output row j.
     for (int r = 0; r < MR; ++r)
       for (int v = 0; v < NV; ++v) acc[r][v].store_aligned(tile + r * NR + v * W);
+    if (a.out_off != nullptr) {
+      const int32_t* oo = a.out_off + r0;
+      for (int64_t j = 0; j < a.nr; ++j) {
+        const T b = a.bias != nullptr ? a.bias[j] : T(0);
+        T* dst = a.out + j * a.ldo;
+        for (int64_t r = 0; r < mr; ++r) dst[oo[r]] = tile[r * NR + j] + b;
+      }
+      continue;
+    }
     for (int64_t j = 0; j < a.nr; ++j) {
       const T b = a.bias != nullptr ? a.bias[j] : T(0);
       T* dst = a.out + j * a.ldo + r0;

@@ -43,8 +43,10 @@ struct GatherTileArgs {
   T* out = nullptr;
   int64_t ldo = 0;
   /// false: out[r * ldo + j] = C (or += C when `accumulate`);
-  /// true:  out[j * ldo + r] = C + bias[j] (bias may be null).
+  /// true:  out[j * ldo + r] = C + bias[j] (bias may be null), or out[j * ldo + out_off[r]]
+  ///        when out_off (m entries) is given: rows scattered over the output plane.
   bool transpose_out = false;
+  const int32_t* out_off = nullptr;
   bool accumulate = false;
   const T* bias = nullptr;
 };

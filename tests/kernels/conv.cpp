@@ -37,6 +37,14 @@ Conv2dShape make(int64_t n, int64_t ci, int64_t h, int64_t w, int64_t co, int64_
   return s;
 }
 
+// The same convolution with its own stride and padding per axis.
+Conv2dShape with_axes(Conv2dShape s, int64_t sh, int64_t sw, int64_t ph, int64_t pw) {
+  s.sh = sh, s.sw = sw, s.ph = ph, s.pw = pw;
+  s.ho = (s.h + 2 * ph - s.dh * (s.kh - 1) - 1) / sh + 1;
+  s.wo = (s.w + 2 * pw - s.dw * (s.kw - 1) - 1) / sw + 1;
+  return s;
+}
+
 template <typename T>
 void compare(const std::vector<T>& got, const std::vector<T>& want, double tol, const char* what) {
   BOOST_REQUIRE_EQUAL(got.size(), want.size());
@@ -97,6 +105,13 @@ const std::vector<Conv2dShape> kConfigs = {
     // 3 taps (forward) and 3 or 5 positions (grad-weight, one block of 90, blocks of 240 + 160).
     make(2, 2, 10, 9, 16, 3, 3, 1, 1, 1, 1),
     make(2, 2, 20, 20, 16, 3, 3, 1, 1, 1, 1),
+    // Strided grad-input on phase gather tiles: channels past two vectors with groups, a kernel
+    // narrower than the stride (phases without taps), a single image (tasks per phase), and
+    // different strides and paddings per axis.
+    make(2, 74, 11, 13, 6, 3, 3, 2, 1, 1, 2),
+    make(3, 20, 10, 9, 17, 2, 2, 3, 0, 1, 1),
+    make(1, 18, 13, 12, 9, 5, 5, 2, 2, 1, 1),
+    with_axes(make(4, 17, 15, 14, 8, 4, 3, 1, 1, 1, 1), 3, 2, 2, 0),
 };
 
 const ConvAlgo kAlgos[] = {ConvAlgo::kAuto, ConvAlgo::kIm2col, ConvAlgo::kGather, ConvAlgo::kShift, ConvAlgo::kScatter};
@@ -196,7 +211,7 @@ BOOST_AUTO_TEST_CASE(plan_table) {
   const auto chapter = make(1, 1, 6, 8, 1, 1, 2, 1, 0, 1, 1);
   BOOST_TEST(names(conv2d_plan<float>(conv1, avx2)) == "shift / scatter / dot");
   BOOST_TEST(names(conv2d_plan<float>(conv2, avx2)) == "gather / scatter / gather");
-  BOOST_TEST(names(conv2d_plan<float>(strided, avx2)) == "gather / im2col / gather");
+  BOOST_TEST(names(conv2d_plan<float>(strided, avx2)) == "gather / phase gather / gather");
   BOOST_TEST(names(conv2d_plan<float>(chapter, avx2)) == "direct / direct / direct");
   // Double tiles hold half the lanes: conv2's 16 output channels no longer fill two vectors.
   BOOST_TEST(names(conv2d_plan<double>(conv2, avx2)) == "gather / scatter / gather");
@@ -208,7 +223,7 @@ BOOST_AUTO_TEST_CASE(plan_table) {
   BOOST_TEST(forced(ConvAlgo::kShift, conv2) == "shift / transposed shift / dot");
   BOOST_TEST(forced(ConvAlgo::kScatter, conv2) == "shift / scatter / dot");
   // Families that need stride 1 fall back to the automatic choice of that pass.
-  BOOST_TEST(forced(ConvAlgo::kGather, strided) == "gather / im2col / gather");
+  BOOST_TEST(forced(ConvAlgo::kGather, strided) == "gather / phase gather / gather");
   BOOST_TEST(forced(ConvAlgo::kShift, strided) == names(conv2d_plan<float>(strided, avx2)));
   BOOST_TEST(forced(ConvAlgo::kScatter, strided) == names(conv2d_plan<float>(strided, avx2)));
 
@@ -223,7 +238,7 @@ BOOST_AUTO_TEST_CASE(plan_table) {
   const ConvConfig avx512{ConvAlgo::kAuto, KernelIsa::kAvx512f};
   BOOST_TEST(names(conv2d_plan<float>(conv1, avx512)) == "shift / scatter / dot");
   BOOST_TEST(names(conv2d_plan<float>(conv2, avx512)) == "gather / scatter / gather");
-  BOOST_TEST(names(conv2d_plan<float>(strided, avx512)) == "gather / im2col / gather");
+  BOOST_TEST(names(conv2d_plan<float>(strided, avx512)) == "gather / phase gather / gather");
   BOOST_TEST(names(conv2d_plan<float>(pointwise, avx512)) == "gather / im2col / gather");
   BOOST_TEST(names(conv2d_plan<double>(conv2, avx512)) == "gather / scatter / gather");
 }

@@ -805,12 +805,17 @@ StridePhase stride_phase(int64_t in, int64_t pad, int64_t st, int64_t k, int64_t
   return p;
 }
 
+// dY padded for the phases: the largest t (top) / t' (left) of zeros before it, and zeros up
+// to the furthest row / column any phase reads.
+PaddedGeometry phase_dy_geometry(const Conv2dShape& s) {
+  return {std::max(s.ho, (s.h - 1 + s.ph) / s.sh + 1) + (s.kh - 1) / s.sh,
+          std::max(s.wo, (s.w - 1 + s.pw) / s.sw + 1) + (s.kw - 1) / s.sw};
+}
+
+// Strided and undilated, with int32 offsets into the padded dY (as implicit_fits).
 bool phase_gather_fits(const Conv2dShape& s) {
   if ((s.sh == 1 && s.sw == 1) || s.dh != 1 || s.dw != 1) return false;
-  // dY padded as in phase_gather_backward_input; int32 offsets as implicit_fits.
-  const int64_t hp = std::max(s.ho, (s.h - 1 + s.ph) / s.sh + 1) + (s.kh - 1) / s.sh;
-  const int64_t wp = std::max(s.wo, (s.w - 1 + s.pw) / s.sw + 1) + (s.kw - 1) / s.sw;
-  return static_cast<double>(s.c_out) * static_cast<double>(hp) * static_cast<double>(wp) + kPadSlack < 2.0e9;
+  return static_cast<double>(s.c_out) * static_cast<double>(phase_dy_geometry(s).plane()) + kPadSlack < 2.0e9;
 }
 
 template <typename T>
@@ -818,11 +823,8 @@ void phase_gather_backward_input(const Conv2dShape& s, const T* gy, const T* w, 
   const int64_t hw_in = s.h * s.w, cig = s.cin_g(), cog = s.cout_g();
   const int64_t nv = cig > k.width ? 2 : 1, nr = nv * k.width;
   const int64_t cblocks = (cig + nr - 1) / nr;
-  // dY padded with the largest t (top) / t' (left) of zeros before it and zeros up to the
-  // furthest row / column any phase reads.
   const int64_t top = (s.kh - 1) / s.sh, left = (s.kw - 1) / s.sw;
-  const PaddedGeometry geo{std::max(s.ho, (s.h - 1 + s.ph) / s.sh + 1) + top,
-                           std::max(s.wo, (s.w - 1 + s.pw) / s.sw + 1) + left};
+  const PaddedGeometry geo = phase_dy_geometry(s);
   Conv2dShape dy_shape;  // what PaddedImages pads: dY as an image of c_out channels
   dy_shape.n = s.n, dy_shape.c_in = s.c_out, dy_shape.h = s.ho, dy_shape.w = s.wo;
   dy_shape.ph = top, dy_shape.pw = left;
@@ -833,12 +835,19 @@ void phase_gather_backward_input(const Conv2dShape& s, const T* gy, const T* w, 
     AlignedBuffer<T> panels{0};
   };
   std::vector<Phase> phases;
+  // A phase with input positions but no taps has a zero gradient there: the task that owns
+  // the whole image zero-fills it first.
+  bool covered = true;
   for (int64_t a = 0; a < s.sh; ++a)
     for (int64_t b = 0; b < s.sw; ++b) {
       Phase p;
       p.rows = stride_phase(s.h, s.ph, s.sh, s.kh, a);
       p.cols = stride_phase(s.w, s.pw, s.sw, s.kw, b);
       if (p.rows.count == 0 || p.cols.count == 0) continue;  // no input position in this phase
+      if (p.rows.taps == 0 || p.cols.taps == 0) {
+        covered = false;
+        continue;
+      }
       const int64_t th = p.rows.taps, tw = p.cols.taps, depth = cog * th * tw;
       for (int64_t u = p.rows.first; u < p.rows.first + p.rows.count; ++u)
         for (int64_t v = p.cols.first; v < p.cols.first + p.cols.count; ++v) {
@@ -866,10 +875,6 @@ void phase_gather_backward_input(const Conv2dShape& s, const T* gy, const T* w, 
           }
       phases.push_back(std::move(p));
     }
-  // A phase without taps leaves its positions to a zero fill of the image, made by the task
-  // that owns the whole image.
-  bool covered = true;
-  for (const auto& p : phases) covered = covered && p.rows.taps > 0 && p.cols.taps > 0;
 
   const bool whole_images = s.n >= kImagesForWholeTasks || !covered;
   const PaddedImages<T> images(dy_shape, gy, geo, whole_images, 0);
@@ -884,7 +889,6 @@ void phase_gather_backward_input(const Conv2dShape& s, const T* gy, const T* w, 
     const T* dyn = images.image(n);
     for (int64_t pi = p0; pi < p1; ++pi) {
       const Phase& p = phases[static_cast<size_t>(pi)];
-      if (p.rows.taps == 0 || p.cols.taps == 0) continue;  // zeros, filled above
       const int64_t depth = cog * p.rows.taps * p.cols.taps;
       for (int64_t g = 0; g < s.groups; ++g)
         for (int64_t cb = 0; cb < cblocks; ++cb) {

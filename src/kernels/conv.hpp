@@ -113,11 +113,11 @@ struct ConvPlan {
 ///                                                                     dilation 1, padding 0..2 / 0..4)
 ///
 /// A forced path that cannot serve the shape (shift, scatter, dot or a transposed path for a
-/// strided convolution; phase gather for a dilated one; any implicit path whose padded image is too large for int32 offsets;
-/// winograd for any other kernel, stride, dilation or padding) falls back to kAuto's choice for
-/// that pass. kAuto picks winograd / transposed winograd where it is eligible and both the
-/// pass's input and output channels per group are at least 16 (5x5: and its output channels at
-/// least half its input channels).
+/// strided convolution; phase gather for a dilated one; any implicit path whose padded image is
+/// too large for int32 offsets; winograd for any other kernel, stride, dilation or padding)
+/// falls back to kAuto's choice for that pass. kAuto picks winograd / transposed winograd where
+/// it is eligible and both the pass's input and output channels per group are at least 16 (5x5:
+/// and its output channels at least half its input channels).
 enum class ConvAlgo { kAuto, kDirect, kIm2col, kGather, kShift, kScatter, kWinograd };
 
 /// Instruction set of the implicit-GEMM tiles: kBest is what the CPU supports; tests force each

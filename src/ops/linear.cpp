@@ -60,13 +60,14 @@ struct LinearOp : autograd::Function<LinearOp<HasBias>> {
     detail::dispatch_floating(x.dtype(), "linear", [&]<typename T>() {
       const T* gp = g.data_ptr<T>();
       if (ctx->needs_input_grad(0)) {  // gx[N, in] = g[N, out] @ w[out, in]
-        gx = zeros({n, in}, x.dtype());
-        if (n > 0 && in > 0 && out > 0)
+        // gemm with beta 0 writes every element (zeros when out == 0) and never reads C.
+        gx = make_tensor({n, in}, x.dtype(), "linear");
+        if (n > 0 && in > 0)
           kernels::gemm(false, false, n, in, out, T(1), gp, out, w.data_ptr<T>(), in, T(0), gx.data_ptr<T>(), in);
       }
       if (ctx->needs_input_grad(1)) {  // gw[out, in] = g^T[out, N] @ x[N, in]
-        gw = zeros({out, in}, x.dtype());
-        if (n > 0 && in > 0 && out > 0)
+        gw = make_tensor({out, in}, x.dtype(), "linear");
+        if (out > 0 && in > 0)
           kernels::gemm(true, false, out, in, n, T(1), gp, out, x.data_ptr<T>(), in, T(0), gw.data_ptr<T>(), in);
       }
       if (HasBias && ctx->needs_input_grad(2)) {

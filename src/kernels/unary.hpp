@@ -1,7 +1,7 @@
 #pragma once
-// Contract of the float32 elementwise math kernels: exp, sigmoid and tanh forward, and the
-// backwards of sigmoid and tanh computed from the saved output in one pass (raw pointers, no
-// Tensor, no graph).
+// Contract of the float32 elementwise math kernels: exp, sigmoid, tanh and relu forward, and the
+// backwards of sigmoid, tanh and relu computed from the saved output in one pass (raw pointers,
+// no Tensor, no graph).
 //
 // Every kernel is one branch-free vector formula per element, compiled once per ISA with
 // -ffp-contract=off (src/kernels/meson.build): the same IEEE operations in the same order on
@@ -16,6 +16,7 @@
 //            as PyTorch's CPU kernel; <= 3 ulp elsewhere.
 // Backwards, in the order of the ops they replace (bit-identical to them):
 //   sigmoid  dx = (g * y) * (1 - y);    tanh  dx = g * (1 - y * y).
+// relu: y = x <= 0 ? 0 : x (NaN passes, -0 gives +0), dx = y > 0 ? g : 0 (exact selects).
 //
 // The dispatched entry points run on the kernels' thread pool and on the ISA of kernel_isa()
 // (XGRAD_ISA, see isa.hpp).
@@ -31,13 +32,15 @@ void sigmoid_forward(const float* x, float* y, int64_t n);
 void tanh_forward(const float* x, float* y, int64_t n);
 void sigmoid_backward(const float* grad_y, const float* y, float* grad_x, int64_t n);
 void tanh_backward(const float* grad_y, const float* y, float* grad_x, int64_t n);
+void relu_forward(const float* x, float* y, int64_t n);
+void relu_backward(const float* grad_y, const float* y, float* grad_x, int64_t n);
 
 /// Elements per task of the dispatched entry points (a multiple of every vector width).
 inline constexpr int64_t kUnaryChunk = 16384;
 
 // ---- SIMD functor (per-ISA translation unit unary_arch.cpp) ------------------------------------
 
-enum class UnaryOp { kExp, kSigmoid, kTanh, kSigmoidBackward, kTanhBackward };
+enum class UnaryOp { kExp, kSigmoid, kTanh, kSigmoidBackward, kTanhBackward, kRelu, kReluBackward };
 
 // out[i] = op(a[i]) for the forwards, op(a[i], b[i]) (grad_y, y) for the backwards, i in [0, n).
 struct UnaryArgs {

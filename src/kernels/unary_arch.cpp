@@ -1,4 +1,4 @@
-// Float32 exp, sigmoid and tanh and the sigmoid/tanh backwards for one instruction set: compiled
+// Float32 exp, sigmoid, tanh and relu and their backwards for one instruction set: compiled
 // once per ISA with -ffp-contract=off (src/kernels/meson.build), so no FMA is formed and every
 // ISA rounds each operation alike (kernels/unary.hpp states the contract).
 //
@@ -105,6 +105,10 @@ __attribute__((always_inline)) inline FB<A> apply(UnaryOp op, const FB<A>& a, co
       return (a * b) * (B(1.0f) - b);  // (g * y) * (1 - y), as the op's scalar loop
     case UnaryOp::kTanhBackward:
       return a * (B(1.0f) - b * b);
+    case UnaryOp::kRelu:  // x <= 0 is false for NaN, which passes through, as the scalar loop
+      return xsimd::select(a <= B(0.0f), B(0.0f), a);
+    case UnaryOp::kReluBackward:  // g where y > 0, else 0 (NaN y gives 0)
+      return xsimd::select(b > B(0.0f), a, B(0.0f));
   }
   return a;
 }
@@ -113,7 +117,8 @@ template <class A, UnaryOp Op>
 void run(const UnaryArgs& args) {
   using B = FB<A>;
   constexpr int64_t L = static_cast<int64_t>(B::size);
-  constexpr bool kBinary = Op == UnaryOp::kSigmoidBackward || Op == UnaryOp::kTanhBackward;
+  constexpr bool kBinary =
+      Op == UnaryOp::kSigmoidBackward || Op == UnaryOp::kTanhBackward || Op == UnaryOp::kReluBackward;
   const int64_t n = args.n;
   int64_t i = 0;
   for (; i + L <= n; i += L) {
@@ -152,6 +157,12 @@ void UnaryKernel::operator()(Arch, const UnaryArgs& args) const {
       break;
     case UnaryOp::kTanhBackward:
       run<Arch, UnaryOp::kTanhBackward>(args);
+      break;
+    case UnaryOp::kRelu:
+      run<Arch, UnaryOp::kRelu>(args);
+      break;
+    case UnaryOp::kReluBackward:
+      run<Arch, UnaryOp::kReluBackward>(args);
       break;
   }
 }

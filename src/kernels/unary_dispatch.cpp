@@ -1,4 +1,4 @@
-// Run-time entry points of the float32 exp / sigmoid / tanh kernels: [0, n) in fixed
+// Run-time entry points of the float32 exp / sigmoid / tanh / relu kernels: [0, n) in fixed
 // kUnaryChunk-element tasks (boundaries depend on n alone; elements are independent anyway), each
 // run with the SIMD kernel of kernel_isa() on the kernels' thread pool.
 #include "kernels/isa.hpp"
@@ -35,6 +35,10 @@ void sigmoid_backward(const float* grad_y, const float* y, float* grad_x, int64_
 }
 void tanh_backward(const float* grad_y, const float* y, float* grad_x, int64_t n) {
   run(UnaryOp::kTanhBackward, grad_y, y, grad_x, n);
+}
+void relu_forward(const float* x, float* y, int64_t n) { run(UnaryOp::kRelu, x, nullptr, y, n); }
+void relu_backward(const float* grad_y, const float* y, float* grad_x, int64_t n) {
+  run(UnaryOp::kReluBackward, grad_y, y, grad_x, n);
 }
 
 }  // namespace xgrad::kernels

@@ -111,6 +111,11 @@ struct ReluOp : autograd::Function<ReluOp> {
     XGRAD_CHECK(x.dtype() != kBool, TypeError, "relu: not supported for bool tensors");
     const Tensor in = x.contiguous();
     Tensor out = make_tensor(x.sizes(), x.dtype(), "relu");
+    if (x.dtype() == kFloat32) {  // the SIMD kernel, on the thread pool: the same values
+      kernels::relu_forward(detail::typed_data<float>(in), detail::typed_data<float>(out), out.numel());
+      ctx->save_for_backward({out});
+      return out;
+    }
     detail::dispatch_all(x.dtype(), "relu", [&]<typename T>() {
       if constexpr (!std::is_same_v<T, bool>) {
         const T* p = detail::typed_data<T>(in);
@@ -125,6 +130,8 @@ struct ReluOp : autograd::Function<ReluOp> {
   }
   static variable_list backward(AutogradContext* ctx, variable_list g) {
     const Tensor y = ctx->get_saved_variables()[0];
+    if (first_order(g[0]) && y.dtype() == kFloat32)
+      return {fused_backward_f32(g[0], y, "relu", kernels::relu_backward)};
     if (first_order(g[0]) && is_floating_point(y.dtype()))
       return {fused_backward(g[0], y, "relu", [](auto gv, auto yv) { return yv > 0 ? gv : decltype(gv)(0); })};
     Tensor mask;

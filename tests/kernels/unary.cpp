@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-// The float32 exp / sigmoid / tanh kernels (every ISA this CPU runs) against std::exp and
+// The float32 exp / sigmoid / tanh / relu kernels (every ISA this CPU runs) against std::exp and
 // std::tanh in double, rounded by the comparison to float ulps; special values exactly; the same
 // bits on every ISA and for every thread count; the backwards against their scalar formulas.
 //
@@ -195,8 +195,9 @@ BOOST_AUTO_TEST_CASE(same_bits_on_every_isa) {
     const auto g = random_floats(n, -3.0f, 3.0f, static_cast<uint32_t>(n + 1));
     const auto y = random_floats(n, -1.0f, 1.0f, static_cast<uint32_t>(n + 2));
     for (UnaryOp op : {UnaryOp::kExp, UnaryOp::kSigmoid, UnaryOp::kTanh, UnaryOp::kSigmoidBackward,
-                       UnaryOp::kTanhBackward}) {
-      const bool binary = op == UnaryOp::kSigmoidBackward || op == UnaryOp::kTanhBackward;
+                       UnaryOp::kTanhBackward, UnaryOp::kRelu, UnaryOp::kReluBackward}) {
+      const bool binary =
+          op == UnaryOp::kSigmoidBackward || op == UnaryOp::kTanhBackward || op == UnaryOp::kReluBackward;
       const auto& a = binary ? g : x;
       const std::vector<float> b = binary ? y : std::vector<float>{};
       const auto base = run_arch<xsimd::sse2>(op, a, b);
@@ -224,6 +225,34 @@ BOOST_AUTO_TEST_CASE(backward_formulas) {
   }
 }
 
+// relu and its backward are exact selects, the ops' scalar loops: y = x <= 0 ? 0 : x (NaN passes,
+// -0 and -denormals give +0), dx = y > 0 ? g : 0; every ISA, edges and tails included.
+template <class Arch>
+void check_relu(const char* name) {
+  BOOST_TEST_MESSAGE("arch " << name);
+  std::vector<float> x = edge_inputs();
+  const auto more = random_floats(37, -5.0f, 5.0f, 11);
+  x.insert(x.end(), more.begin(), more.end());
+  const auto y = run_arch<Arch>(UnaryOp::kRelu, x);
+  std::vector<float> g(x.size());
+  for (size_t i = 0; i < g.size(); ++i) g[i] = static_cast<float>(i) - 20.5f;
+  const auto dx = run_arch<Arch>(UnaryOp::kReluBackward, g, x);  // x as the saved output: signs and NaN
+  for (size_t i = 0; i < x.size(); ++i) {
+    const float want = x[i] <= 0.0f ? 0.0f : x[i];
+    BOOST_TEST(std::bit_cast<uint32_t>(y[i]) == std::bit_cast<uint32_t>(want), "relu(" << x[i] << ") = " << y[i]);
+    const float want_dx = x[i] > 0.0f ? g[i] : 0.0f;
+    BOOST_TEST(std::bit_cast<uint32_t>(dx[i]) == std::bit_cast<uint32_t>(want_dx), "relu backward at y = " << x[i]);
+  }
+  BOOST_TEST(std::isnan(y[4]));  // edge_inputs()[4] is NaN
+  BOOST_TEST(std::bit_cast<uint32_t>(y[1]) == 0u);  // -0 -> +0
+}
+
+BOOST_AUTO_TEST_CASE(relu_is_exact) {
+  check_relu<xsimd::sse2>("sse2");
+  if (cpu_supports(Isa::kAvx2)) check_relu<xsimd::fma3<xsimd::avx2>>("avx2");
+  if (cpu_supports(Isa::kAvx512f)) check_relu<xsimd::avx512f>("avx512f");
+}
+
 // The dispatched entry points split into fixed chunks: 1, 2 and 3 threads give the same bits, and
 // the same as one kernel call over the whole range.
 BOOST_AUTO_TEST_CASE(thread_count_invariance) {
@@ -236,6 +265,11 @@ BOOST_AUTO_TEST_CASE(thread_count_invariance) {
     exp_forward(x.data(), e.data(), static_cast<int64_t>(n));
     sigmoid_forward(x.data(), s.data(), static_cast<int64_t>(n));
     tanh_forward(x.data(), t.data(), static_cast<int64_t>(n));
+    std::vector<float> r(n), dr(n);
+    relu_forward(x.data(), r.data(), static_cast<int64_t>(n));
+    relu_backward(x.data(), r.data(), dr.data(), static_cast<int64_t>(n));
+    BOOST_TEST(same_bytes(r, run_arch<xsimd::sse2>(UnaryOp::kRelu, x)));
+    BOOST_TEST(same_bytes(dr, run_arch<xsimd::sse2>(UnaryOp::kReluBackward, x, r)));
     BOOST_TEST(same_bytes(e, run_arch<xsimd::sse2>(UnaryOp::kExp, x)));
     BOOST_TEST(same_bytes(s, run_arch<xsimd::sse2>(UnaryOp::kSigmoid, x)));
     BOOST_TEST(same_bytes(t, run_arch<xsimd::sse2>(UnaryOp::kTanh, x)));

@@ -101,6 +101,33 @@ BOOST_AUTO_TEST_CASE(linear_output_shapes) {
   check_values(F::linear(zeros({2, 0}), zeros({2, 0}), from_vector(std::vector<float>{1.f, 2.f})), {1, 2, 1, 2});
 }
 
+// Empty dimensions in the backward: the gradients come straight from the GEMM (no zero fill
+// first), so an empty batch must still give zero weight and bias gradients, and zero output
+// features a zero input gradient, as PyTorch. The storage is filled with NaN first so that a
+// gradient the GEMM failed to write cannot pass as zero.
+BOOST_AUTO_TEST_CASE(linear_backward_with_empty_dimensions) {
+  for (int round = 0; round < 2; ++round) {
+    {  // fill the allocator's small blocks with NaN, so reused storage is not zero by chance
+      Tensor junk = full({4, 3}, std::nan(""));
+      Tensor junk2 = full({3, 2}, std::nan(""));
+    }
+    const Tensor x = zeros({0, 3}).requires_grad_(true);
+    const Tensor w = randn({4, 3}).requires_grad_(true);
+    const Tensor b = randn({4}).requires_grad_(true);
+    F::linear(x, w, b).sum().backward();
+    check_sizes(w.grad(), {4, 3});
+    check_values(w.grad(), std::vector<double>(12, 0.0));
+    check_values(b.grad(), std::vector<double>(4, 0.0));
+
+    const Tensor x2 = randn({3, 2}).requires_grad_(true);
+    const Tensor w2 = zeros({0, 2}).requires_grad_(true);
+    F::linear(x2, w2).sum().backward();
+    check_sizes(x2.grad(), {3, 2});
+    check_values(x2.grad(), std::vector<double>(6, 0.0));
+    check_sizes(w2.grad(), {0, 2});
+  }
+}
+
 BOOST_AUTO_TEST_CASE(linear_large_matches_reference_sum) {
   // Big enough for the blocked GEMM paths, compared with a plain double loop.
   manual_seed(3);

@@ -37,11 +37,16 @@ bool AutogradContext::is_dirty_(const Tensor& t) const {
   return std::find(dirty_inputs_.begin(), dirty_inputs_.end(), t.unsafeGetTensorImpl()) != dirty_inputs_.end();
 }
 
+std::string AutogradContext::op_name_() const {
+  if (node_ != nullptr) return node_->name();
+  return name_ != nullptr ? name_() : std::string("Function");
+}
+
 bool AutogradContext::needs_input_grad(size_t i) const {
   XGRAD_CHECK(i < num_tensor_inputs_, IndexError,
               "needs_input_grad: index {} is out of range: {} has {} tensor inputs (Tensor arguments, "
               "std::optional<Tensor> arguments holding a tensor, and each element of list arguments)",
-              i, node_ != nullptr ? node_->name() : std::string("this Function"), num_tensor_inputs_);
+              i, node_ != nullptr || name_ != nullptr ? op_name_() : std::string("this Function"), num_tensor_inputs_);
   // No graph recorded (no input requires grad): the node has no edges and nothing is needed.
   return node_ != nullptr && node_->should_compute_output(i);
 }
@@ -52,7 +57,7 @@ bool AutogradContext::needs_input_grad(std::initializer_list<IndexRange> ranges)
     if (first >= second) continue;
     XGRAD_CHECK(second <= num_tensor_inputs_, IndexError,
                 "needs_input_grad: range [{}, {}) is out of range: {} has {} tensor inputs", first, second,
-                node_ != nullptr ? node_->name() : std::string("this Function"), num_tensor_inputs_);
+                node_ != nullptr || name_ != nullptr ? op_name_() : std::string("this Function"), num_tensor_inputs_);
     // Every range is checked before answering, so a bad range is reported even after a hit.
     for (size_t i = first; i < second && !needed; ++i) needed = needs_input_grad(i);
   }
@@ -112,13 +117,13 @@ void AutogradContext::refuse_second_state_(const std::type_info& want) const {
   XGRAD_THROW(AutogradError,
               "{}: emplace_state<{}> was called, but this context already holds a {}; an op stores one state per "
               "call (put every value backward needs in one struct)",
-              node_ != nullptr ? node_->name() : std::string("Function"), detail::demangle(want.name()),
+              op_name_(), detail::demangle(want.name()),
               detail::demangle(state_->type().name()));
 }
 
 const AutogradContext::StateHolderBase& AutogradContext::checked_state_(const std::type_info& want) const {
   // The names are built only on failure: backward of every built-in op comes through here.
-  const auto op = [this] { return node_ != nullptr ? node_->name() : std::string("Function"); };
+  const auto op = [this] { return op_name_(); };
   XGRAD_CHECK(state_ != nullptr, AutogradError, "{}: state<{}>() was called, but forward stored no state", op(),
               detail::demangle(want.name()));
   XGRAD_CHECK(state_->type() == want, AutogradError, "{}: state<{}>() was called, but this context holds a {}",
@@ -170,7 +175,7 @@ variable_list AutogradContext::get_saved_variables() const {
                   "(xgrad::autograd::DetectAnomalyGuard) to see where the failing node was recorded.",
                   dtype_name(sv.data.dtype()), to_string(sv.data.sizes()),
                   producer ? fmt::format(", which is output {} of {},", sv.output_nr, producer->name()) : "",
-                  sv.data._version(), sv.saved_version, i, node_ != nullptr ? node_->name() : std::string("Function"));
+                  sv.data._version(), sv.saved_version, i, op_name_());
     }
     out.push_back(sv.data);
   }
@@ -293,18 +298,19 @@ void wire_function_outputs(const std::shared_ptr<Node>& node, AutogradContext& c
   // _view_as_self_with_no_grad), so an in-place change of it, which would change the input
   // behind its history's back, is refused. A dirty input is the exception: its history is
   // rewritten, as LibTorch's rebase_history.
-  std::vector<bool> alias(outputs.size(), false);
+  std::vector<bool> alias;  // allocated only when an output is an input (rare)
   for (size_t i = 0; i < outputs.size(); ++i) {
     Tensor& out = outputs[i];
     if (!out.defined() || ctx.is_dirty_(out)) continue;
     if (!std::any_of(inputs.begin(), inputs.end(), [&](const Tensor& in) { return same(in, out); })) continue;
     out = custom ? make_view(out, out.sizes(), out.strides(), out.storage_offset()) : out.detach();
+    if (alias.empty()) alias.assign(outputs.size(), false);
     alias[i] = !custom;
   }
   if (outputs_are_views) {
     // The plain aliases of a built-in op are no views (as before); the others are.
     variable_list views;
-    for (size_t i = 0; i < outputs.size(); ++i) views.push_back(alias[i] ? Tensor() : outputs[i]);
+    for (size_t i = 0; i < outputs.size(); ++i) views.push_back(!alias.empty() && alias[i] ? Tensor() : outputs[i]);
     wire_view_outputs(ctx, views, inputs, custom);
   }
   uint32_t nr = 0;

@@ -142,7 +142,7 @@ void throw_unsupported_dtype(ScalarType t, const char* op) {
 }  // namespace detail
 
 std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op) {
-  return detail::broadcast_shapes_impl(a, b, op);
+  return detail::broadcast_shapes_impl(a, b, op).vec();
 }
 
 namespace {
@@ -502,9 +502,9 @@ std::vector<int64_t> broadcast_strides(const Tensor& t, IntArrayRef shape) {
   return out;
 }
 
-std::vector<int64_t> broadcast_shapes_impl(IntArrayRef a, IntArrayRef b, const char* op) {
+DimVector broadcast_shapes_impl(IntArrayRef a, IntArrayRef b, const char* op) {
   const size_t n = std::max(a.size(), b.size());
-  std::vector<int64_t> out(n);
+  DimVector out(n);
   for (size_t i = 0; i < n; ++i) {
     const int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
     const int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
@@ -569,11 +569,16 @@ bool inplace_records(const Tensor& self, const char* op, TensorList operands) {
 namespace {
 bool has_internal_overlap(const TensorImpl& impl) {
   if (impl.numel <= 1) return false;
-  std::vector<std::pair<int64_t, int64_t>> dims;  // (stride, size) of the dimensions of size > 1
+  // (stride, size) of the dimensions of size > 1; inline storage, as every in-place op asks.
+  struct Dim {
+    int64_t first, second;
+    bool operator<(const Dim& o) const { return first != o.first ? first < o.first : second < o.second; }
+  };
+  SmallVector<Dim, 6> dims;
   for (size_t d = 0; d < impl.sizes.size(); ++d) {
     if (impl.sizes[d] <= 1) continue;
     if (impl.strides[d] == 0) return true;
-    dims.emplace_back(impl.strides[d] < 0 ? -impl.strides[d] : impl.strides[d], impl.sizes[d]);
+    dims.push_back(Dim{impl.strides[d] < 0 ? -impl.strides[d] : impl.strides[d], impl.sizes[d]});
   }
   // Sufficient for no overlap: sorted by stride, each stride jumps past the whole span of the
   // smaller dimensions (every dense or sliced layout passes here).

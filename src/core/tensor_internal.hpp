@@ -27,7 +27,8 @@ void bump_version(const Tensor& self);
 // Strides that view `t` as `shape` (stride 0 on broadcast dimensions). `shape` must be a
 // broadcast of t's sizes.
 std::vector<int64_t> broadcast_strides(const Tensor& t, IntArrayRef shape);
-std::vector<int64_t> broadcast_shapes_impl(IntArrayRef a, IntArrayRef b, const char* op);
+/// broadcast_shapes without the heap (the binary ops call it on every call).
+DimVector broadcast_shapes_impl(IntArrayRef a, IntArrayRef b, const char* op);
 // Dimension `d` wrapped into [0, ndim), or IndexError naming `op`.
 int64_t wrap_dim(int64_t d, int64_t ndim, const char* op);
 

@@ -332,18 +332,30 @@ void Module::to(Device device, ScalarType dtype, bool non_blocking) {
 }
 
 void Module::zero_grad(bool set_to_none) {
-  for (auto& p : parameters()) {
-    Tensor& g = p.mutable_grad();
-    if (!g.defined()) continue;
-    if (set_to_none) {
-      g = Tensor();
-    } else {
-      // A gradient kept from create_graph=true has a history; cut it before zeroing in place.
-      if (g.grad_fn()) g = g.detach();
-      NoGradGuard no_grad;
-      g.zero_();
+  // Walks the modules itself instead of calling parameters(), which builds every parameter's
+  // dotted name: zero_grad runs every step. A module shared by two parents is visited once; a
+  // parameter shared by two modules is cleared twice, which changes nothing.
+  std::vector<const Module*> seen;
+  const auto visit = [&](const auto& self, const Module& m) -> void {
+    if (std::find(seen.begin(), seen.end(), &m) != seen.end()) return;
+    seen.push_back(&m);
+    for (const auto& item : m.parameters_) {
+      Tensor p = item.value();
+      if (!p.defined()) continue;
+      Tensor& g = p.mutable_grad();
+      if (!g.defined()) continue;
+      if (set_to_none) {
+        g = Tensor();
+      } else {
+        // A gradient kept from create_graph=true has a history; cut it before zeroing in place.
+        if (g.grad_fn()) g = g.detach();
+        NoGradGuard no_grad;
+        g.zero_();
+      }
     }
-  }
+    for (const auto& child : m.children_) self(self, *child.value());
+  };
+  visit(visit, *this);
 }
 
 namespace {

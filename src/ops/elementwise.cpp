@@ -305,7 +305,7 @@ Tensor binary_kernel(const Tensor& a, const Tensor& b, ScalarType compute, Scala
                      Op op) {
   detail::check_defined(a, name);
   detail::check_defined(b, name);
-  const auto shape = broadcast_shapes(a.sizes(), b.sizes(), name);
+  const auto shape = detail::broadcast_shapes_impl(a.sizes(), b.sizes(), name);
   Tensor out = make_tensor(shape, out_type, name);
   const Tensor ca = as_type(a, compute);
   const Tensor cb = as_type(b, compute);
@@ -1031,7 +1031,7 @@ void inplace_binary(const Tensor& self, const Tensor& other, const char* name, S
   detail::check_defined(other, name);
   const bool record = detail::inplace_records(self, name, {other});
   detail::check_no_internal_overlap(self, name);
-  const auto shape = broadcast_shapes(self.sizes(), other.sizes(), name);
+  const auto shape = detail::broadcast_shapes_impl(self.sizes(), other.sizes(), name);
   XGRAD_CHECK(IntArrayRef(shape) == self.sizes(), ShapeError,
               "{}: output with shape {} doesn't match the broadcast shape {} (other has shape {})", name,
               to_string(self.sizes()), to_string(shape), to_string(other.sizes()));

@@ -23,17 +23,18 @@ using autograd::variable_list;
 namespace {
 
 // Which dims a reduction removes, and the shapes around it.
+// Inline storage: every reduction (a loss's sum or mean, each step) builds one.
 struct Plan {
-  std::vector<int64_t> in_sizes;
-  std::vector<int64_t> keep_sizes;  // reduced dims set to 1
-  std::vector<int64_t> out_sizes;   // keep_sizes, or without the reduced dims
-  std::vector<bool> reduced;
+  DimVector in_sizes;
+  DimVector keep_sizes;  // reduced dims set to 1
+  DimVector out_sizes;   // keep_sizes, or without the reduced dims
+  SmallVector<bool, 8> reduced;
   int64_t count = 1;  // elements folded into each output
 };
 
 Plan make_plan(const Tensor& x, IntArrayRef dims, bool keepdim, const char* op) {
   Plan p;
-  p.in_sizes = x.sizes().vec();
+  p.in_sizes = x.sizes();
   const int64_t nd = x.dim();
   p.reduced.assign(static_cast<size_t>(nd), dims.empty());  // no dims = all dims, as PyTorch
   for (int64_t d : dims) {
@@ -128,10 +129,10 @@ Tensor sum_kernel(const Tensor& x, const Plan& p, ScalarType out_type, double sc
 ScalarType sum_type(ScalarType t) { return is_floating_point(t) || is_complex(t) ? t : kInt64; }
 
 // Gradient of a reduction: g (out_sizes) seen as keep_sizes and broadcast to the input.
-Tensor expand_grad(const Tensor& g, const std::vector<int64_t>& keep, const std::vector<int64_t>& in) {
+Tensor expand_grad(const Tensor& g, IntArrayRef keep, IntArrayRef in) {
   // A full reduction's 0-d gradient expands as it is (expand adds the leading dimensions).
   if (g.dim() == 0) return g.expand(in);
-  Tensor k = g.sizes() == IntArrayRef(keep) ? g : g.reshape(keep);
+  Tensor k = g.sizes() == keep ? g : g.reshape(keep);
   return k.expand(in);
 }
 
@@ -240,8 +241,8 @@ Tensor extreme_kernel(const Tensor& x, const Plan& p, const char* op) {
 }
 
 // Gradient of a value reduction (max(), amax): split evenly among the elements equal to the result.
-Tensor tie_split_grad(const Tensor& g, const Tensor& x, const Tensor& result, const std::vector<int64_t>& keep,
-                      const std::vector<bool>& reduced) {
+Tensor tie_split_grad(const Tensor& g, const Tensor& x, const Tensor& result, IntArrayRef keep,
+                      const SmallVector<bool, 8>& reduced) {
   Tensor mask;
   {
     AutoGradMode guard(false);
@@ -384,7 +385,7 @@ struct ExtremeDimOp : autograd::Function<ExtremeDimOp<IsMax>> {
     auto [values, indices] = extreme_dim_kernel<IsMax>(x, dim, keepdim, op);
     const int64_t d = detail::wrap_dim(dim, x.dim(), op);
     ctx->save_for_backward({indices});
-    ctx->emplace_state<State>(x.sizes().vec(), d, make_plan(x, {d}, true, op).keep_sizes);
+    ctx->emplace_state<State>(x.sizes().vec(), d, make_plan(x, {d}, true, op).keep_sizes.vec());
     ctx->mark_non_differentiable({indices});
     return {values, indices};
   }

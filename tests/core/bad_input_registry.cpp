@@ -546,6 +546,7 @@ const std::set<std::string> kNotPublic = {
     "wire_view_outputs",
     "outputs_are_views",
     "collect_tensors",
+    "collect_slots",
     "refuse_double_backward",
     "supports_double_backward",
     "profiler_op_name",       // function.hpp detail: the profiler's forward op name (op_name_from_grad_fn)

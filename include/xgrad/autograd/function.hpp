@@ -171,10 +171,14 @@ class AutogradContext {
   }
 
   // ---- used by Function<T>::apply and its node --------------------------------------------
-  void set_node_(const Node* node, size_t num_tensor_inputs) {
+  /// `node` is null for a call that records nothing; `name` then names the op in errors.
+  void set_node_(const Node* node, size_t num_tensor_inputs, std::string (*name)() = nullptr) {
     node_ = node;
     num_tensor_inputs_ = num_tensor_inputs;
+    name_ = name;
   }
+  /// The node's name, for error messages ("Function" when neither is known).
+  std::string op_name_() const;
   bool materialize_grads_() const { return materialize_grads_flag_; }
   bool is_non_differentiable_(const Tensor& t) const;
   bool is_dirty_(const Tensor& t) const;
@@ -231,6 +235,7 @@ class AutogradContext {
   std::vector<uint64_t> state_versions_;  // of the state's tensors, recorded by pack_saved_
   bool state_released_ = false;           // its tensors were freed by release_
   const Node* node_ = nullptr;  // the CppNode owning this context
+  std::string (*name_)() = nullptr;  // its name when there is no node (nothing recorded)
   size_t num_tensor_inputs_ = 0;
   bool materialize_grads_flag_ = true;
   bool released_flag_ = false;
@@ -324,26 +329,32 @@ struct holds_untracked_tensors<A, std::enable_if_t<std::ranges::range<std::remov
                          is_optional_tensor_v<std::ranges::range_value_t<std::remove_cvref_t<A>>>> {};
 
 /// Flattens one forward argument as LibTorch's extract_vars: the tensors it holds go to `out`
-/// (they become the node's inputs, in this order), and `is_var` gets one entry per slot of the
-/// list backward returns: true per tensor, false for a non-tensor argument or an empty optional.
+/// (they become the node's inputs, in this order).
 template <typename A>
-void collect_tensors(variable_list& out, std::vector<bool>& is_var, const A& arg) {
+void collect_tensors(variable_list& out, const A& arg) {
   if constexpr (is_tensor_v<A>) {
     out.push_back(arg);
-    is_var.push_back(true);
   } else if constexpr (is_optional_tensor_v<A>) {
-    const bool tracked = arg.has_value() && arg->defined();
-    if (tracked) out.push_back(*arg);
-    is_var.push_back(tracked);
+    if (arg.has_value() && arg->defined()) out.push_back(*arg);
   } else if constexpr (is_tensor_list_v<A>) {
-    for (const Tensor& t : arg) {
-      out.push_back(t);
-      is_var.push_back(true);
-    }
+    for (const Tensor& t : arg) out.push_back(t);
   } else {
     static_assert(!holds_untracked_tensors<A>::value,
                   "Function::apply: this argument holds tensors in a container xgrad does not track; pass "
                   "them as a std::vector<Tensor> or TensorList so they get gradients");
+  }
+}
+/// One entry per slot of the list backward returns, for the same argument: true per tensor,
+/// false for a non-tensor argument or an empty optional. Only a recorded call needs it.
+template <typename A>
+void collect_slots(std::vector<bool>& is_var, const A& arg) {
+  if constexpr (is_tensor_v<A>) {
+    is_var.push_back(true);
+  } else if constexpr (is_optional_tensor_v<A>) {
+    is_var.push_back(arg.has_value() && arg->defined());
+  } else if constexpr (is_tensor_list_v<A>) {
+    is_var.insert(is_var.end(), arg.size(), true);
+  } else {
     is_var.push_back(false);
   }
 }
@@ -353,7 +364,8 @@ void collect_tensors(variable_list& out, std::vector<bool>& is_var, const A& arg
 template <typename T>
 class CppNode final : public Node {
  public:
-  std::string name() const override {
+  std::string name() const override { return node_name(); }
+  static std::string node_name() {
     if constexpr (detail::has_name<T>::value)
       return std::string(T::name());
     else
@@ -408,26 +420,52 @@ struct Function {
   static auto apply(Args&&... args) {
     variable_list inputs;
     inputs.reserve(sizeof...(Args));
-    std::vector<bool> is_variable_input;
-    is_variable_input.reserve(sizeof...(Args));
-    (detail::collect_tensors(inputs, is_variable_input, args), ...);
+    (detail::collect_tensors(inputs, args), ...);
     // One relaxed load and branch when no profile runs; the range covers forward and wiring.
     xgrad::profiler::RecordFunction record_function;
     if (xgrad::profiler::is_enabled()) [[unlikely]]
       record_function.begin(detail::forward_op_name<X>(), inputs);
 
+    using Out = decltype(X::forward(std::declval<AutogradContext*>(), std::forward<Args>(args)...));
+    constexpr bool custom = !detail::has_name<X>::value;  // a user's custom Function (see above)
     const bool record = compute_requires_grad(inputs);
+    if (!record) {
+      // Nothing to record (no input requires grad, or grad mode is off): no node. forward gets
+      // a context of its own, whose saved tensors and marks go nowhere; a define-by-run step
+      // runs many such calls (optimizer updates, no_grad evaluation).
+      AutogradContext ctx;
+      ctx.set_node_(nullptr, inputs.size(), &CppNode<X>::node_name);
+      if constexpr (std::is_same_v<std::decay_t<Out>, Tensor> && !detail::outputs_are_views<X>()) {
+        AutoGradMode no_grad(false);
+        return Tensor(X::forward(&ctx, std::forward<Args>(args)...));
+      } else {
+        variable_list outputs;
+        {
+          AutoGradMode no_grad(false);
+          if constexpr (std::is_same_v<std::decay_t<Out>, Tensor>)
+            outputs.push_back(X::forward(&ctx, std::forward<Args>(args)...));
+          else
+            outputs = X::forward(&ctx, std::forward<Args>(args)...);
+        }
+        if constexpr (detail::outputs_are_views<X>()) detail::wire_view_outputs(ctx, outputs, inputs, custom);
+        if constexpr (std::is_same_v<std::decay_t<Out>, Tensor>)
+          return outputs[0];
+        else
+          return outputs;
+      }
+    }
+
     auto node = std::make_shared<CppNode<X>>();
     node->ctx_.set_node_(node.get(), inputs.size());
-    if (record) {
+    {
       std::vector<Edge> edges;
       edges.reserve(inputs.size());
       for (const auto& in : inputs) edges.push_back(in.defined() ? gradient_edge(in) : Edge{});
       node->set_next_edges(std::move(edges));
-      node->is_variable_input_ = std::move(is_variable_input);
+      node->is_variable_input_.reserve(sizeof...(Args));
+      (detail::collect_slots(node->is_variable_input_, args), ...);
     }
 
-    using Out = decltype(X::forward(&node->ctx_, std::forward<Args>(args)...));
     variable_list outputs;
     {
       AutoGradMode no_grad(false);
@@ -437,12 +475,7 @@ struct Function {
         outputs = X::forward(&node->ctx_, std::forward<Args>(args)...);
       }
     }
-    // A Function without name() is a user's custom Function (see above).
-    constexpr bool custom = !detail::has_name<X>::value;
-    if (record)
-      detail::wire_function_outputs(node, node->ctx_, outputs, inputs, custom, detail::outputs_are_views<X>());
-    else if constexpr (detail::outputs_are_views<X>())
-      detail::wire_view_outputs(node->ctx_, outputs, inputs, custom);
+    detail::wire_function_outputs(node, node->ctx_, outputs, inputs, custom, detail::outputs_are_views<X>());
     if constexpr (std::is_same_v<std::decay_t<Out>, Tensor>)
       return outputs[0];
     else

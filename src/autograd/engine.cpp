@@ -17,6 +17,7 @@
 #include <xgrad/profiler.hpp>
 #include <xgrad/warning.hpp>
 
+#include <cstdint>
 #include <exception>
 #include <queue>
 #include <system_error>
@@ -113,18 +114,67 @@ struct Capture {
   size_t output_index;
 };
 
+// A pass's bookkeeping per node: its dependency count and gradient buffer.
+struct NodeState {
+  int dependencies = 0;  // -1 once queued
+  InputBuffer buffer;
+};
+
+// NodeState by node, in one open-addressed array (linear probing, at most half full). An
+// unordered_map allocated a map node per graph node, and small define-by-run steps run a
+// backward every step. Entries are never erased; a reference stays valid until the next insert.
+class NodeMap {
+ public:
+  NodeMap() : slots_(size_t{1} << bits_) {}
+  std::pair<NodeState*, bool> try_emplace(Node* key) {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = slot_of(key);; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.key == key) return {&s.state, false};
+      if (s.key != nullptr) continue;
+      if ((size_ + 1) * 2 > slots_.size()) {  // a new key: keep the table at most half full
+        grow();
+        return try_emplace(key);
+      }
+      s.key = key;
+      ++size_;
+      return {&s.state, true};
+    }
+  }
+  NodeState& operator[](Node* key) { return *try_emplace(key).first; }
+  template <typename F>
+  void for_each(F&& f) {
+    for (Slot& s : slots_)
+      if (s.key != nullptr) f(s.key, s.state);
+  }
+
+ private:
+  struct Slot {
+    Node* key = nullptr;
+    NodeState state;
+  };
+  size_t slot_of(const Node* key) const {  // Fibonacci hashing of the address
+    return static_cast<size_t>((reinterpret_cast<uintptr_t>(key) * 0x9E3779B97F4A7C15ull) >> (64 - bits_));
+  }
+  void grow() {
+    std::vector<Slot> old(size_t{1} << (bits_ + 1));
+    old.swap(slots_);
+    ++bits_;
+    size_ = 0;
+    for (Slot& s : old)
+      if (s.key != nullptr) *try_emplace(s.key).first = std::move(s.state);
+  }
+  unsigned bits_ = 5;
+  size_t size_ = 0;
+  std::vector<Slot> slots_;
+};
+
 void execute_here(const std::vector<Edge>& roots, variable_list root_grads, bool keep_graph, bool create_graph,
                   const std::vector<Target>* targets, const std::vector<Capture>* captures,
                   variable_list* captured) {
   // 1. Everything reachable from the roots, with dependency counts and, for a limited pass, each
-  //    node's consumers. One map entry per node holds its count and its gradient buffer (one
-  //    allocation per node: small define-by-run steps run this for every backward).
-  struct NodeState {
-    int dependencies = 0;  // -1 once queued
-    InputBuffer buffer;
-  };
-  std::unordered_map<Node*, NodeState> nodes;
-  nodes.reserve(32);
+  //    node's consumers.
+  NodeMap nodes;
   std::unordered_map<const Node*, std::vector<Node*>> consumers;
   {
     std::vector<Node*> stack;
@@ -136,8 +186,8 @@ void execute_here(const std::vector<Edge>& roots, variable_list root_grads, bool
       for (const auto& e : n->next_edges()) {
         if (!e.is_valid()) continue;
         Node* next = e.function.get();
-        auto [it, fresh] = nodes.try_emplace(next);
-        ++it->second.dependencies;
+        auto [state, fresh] = nodes.try_emplace(next);
+        ++state->dependencies;
         if (targets) consumers[next].push_back(n);
         if (fresh) stack.push_back(next);
       }
@@ -167,7 +217,7 @@ void execute_here(const std::vector<Edge>& roots, variable_list root_grads, bool
       }
     }
     consumers.clear();
-    for (auto& [n, st] : nodes) st.dependencies = 0;
+    nodes.for_each([](Node*, NodeState& st) { st.dependencies = 0; });
     for (const Node* n : info.needed)
       for (const auto& e : n->next_edges())
         if (e.is_valid() && info.wants(e.function.get())) ++nodes[e.function.get()].dependencies;

@@ -1048,14 +1048,20 @@ void inplace_binary(const Tensor& self, const Tensor& other, const char* name, S
     AutoGradMode guard(false);
     src = src.detach().clone();
   }
-  std::vector<int64_t> sizes = self.sizes().vec();
-  std::array<std::vector<int64_t>, 2> st2{self.strides().vec(), detail::broadcast_strides(src, self.sizes())};
-  coalesce(sizes, st2);
+  // Same-shaped contiguous operands (an optimizer's or a hand-written update) need no strides.
+  const bool flat = self.is_contiguous() && src.sizes() == self.sizes() && src.is_contiguous();
+  std::vector<int64_t> sizes;
+  std::array<std::vector<int64_t>, 2> st2;
+  if (!flat) {
+    sizes = self.sizes().vec();
+    st2 = {self.strides().vec(), detail::broadcast_strides(src, self.sizes())};
+    coalesce(sizes, st2);
+  }
   detail::dispatch_all(self.dtype(), name, [&]<typename T>() {
     T* o = detail::typed_data<T>(self);
     const T* p = detail::typed_data<T>(src);
     const int64_t n = self.numel();
-    if (self.is_contiguous() && src.sizes() == self.sizes() && src.is_contiguous()) {
+    if (flat) {
       for (int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(op(o[i], p[i]));
       return;
     }

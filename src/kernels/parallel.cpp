@@ -152,8 +152,12 @@ bool may_open_team() {
 // loads, before any code of ours runs. So the pool is our own, and a waiting thread spins only
 // briefly (work handed out within a few microseconds is picked up without a system call, which
 // keeps back-to-back kernel calls fast), then blocks in the kernel (futex) and gives its core
-// away.
-constexpr int64_t kWorkerSpinNs = 50'000;  // a worker waiting for its next job
+// away. A worker spins for 5 us only: between kernel calls a training step runs serial code
+// (autograd, small ops) for longer than that, and a worker spinning through those gaps burned
+// the time slices another process needed. Two LeNet processes side by side at 2 threads each
+// stepped 1.12-1.24x slower than at 1 thread each with a 50 us spin, 1.03-1.06x with 5 us; a
+// lone process kept its 2-thread speed (the caller never waits for a worker still waking up).
+constexpr int64_t kWorkerSpinNs = 5'000;   // a worker waiting for its next job
 constexpr int64_t kCallerSpinNs = 50'000;  // a caller waiting for workers still in a task
 
 static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) && std::atomic<uint32_t>::is_always_lock_free,

@@ -623,6 +623,19 @@ void check_no_internal_overlap(const Tensor& self, const char* op) {
 }
 
 void bump_version(const Tensor& self) { ++self.impl()->storage->version; }
+
+void clear_grad(const Tensor& param, bool set_to_none) {
+  if (!param.defined()) return;
+  Tensor& g = param.mutable_grad();
+  if (!g.defined()) return;
+  if (set_to_none) {
+    g = Tensor();
+    return;
+  }
+  if (g.grad_fn()) g = g.detach();
+  NoGradGuard no_grad;
+  g.zero_();
+}
 }  // namespace detail
 
 Tensor& Tensor::copy_(const Tensor& src) const {

@@ -24,6 +24,10 @@ bool inplace_records(const Tensor& self, const char* op, TensorList operands = {
 void check_no_internal_overlap(const Tensor& self, const char* op);
 // Marks `self`'s storage as modified, so saved copies of it are detected as stale.
 void bump_version(const Tensor& self);
+// zero_grad for one parameter (Module::zero_grad, Optimizer::zero_grad): drops its gradient
+// (set_to_none) or zeroes it in place, first cutting the history a create_graph=true backward
+// left on it. An undefined parameter or gradient is left alone.
+void clear_grad(const Tensor& param, bool set_to_none);
 // Strides that view `t` as `shape` (stride 0 on broadcast dimensions). `shape` must be a
 // broadcast of t's sizes.
 std::vector<int64_t> broadcast_strides(const Tensor& t, IntArrayRef shape);

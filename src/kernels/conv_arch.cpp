@@ -235,14 +235,16 @@ void gather(const GatherTileArgs<T>& a) {
       continue;
     }
 
-    if (chunked) {
-      const int64_t c0 = r0 / KC * KC;
+    if constexpr (Transpose::available) {
+      if (chunked) {
+        const int64_t c0 = r0 / KC * KC;
 #pragma GCC unroll 6
-      for (int r = 0; r < MR; ++r)
+        for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 2
-        for (int v = 0; v < NV; ++v) acc[r][v].store_aligned(chunk + (r0 - c0 + r) * NR + v * W);
-      if (r0 + MR >= a.m || (r0 + MR) % KC == 0) flush(c0, std::min<int64_t>(c0 + KC, a.m));
-      continue;
+          for (int v = 0; v < NV; ++v) acc[r][v].store_aligned(chunk + (r0 - c0 + r) * NR + v * W);
+        if (r0 + MR >= a.m || (r0 + MR) % KC == 0) flush(c0, std::min<int64_t>(c0 + KC, a.m));
+        continue;
+      }
     }
 
     // Transposed store: column j of the tile is mr consecutive elements of output row j.

@@ -6,6 +6,8 @@
 #include <xgrad/nn/module.hpp>
 #include <xgrad/warning.hpp>
 
+#include "core/tensor_internal.hpp"
+
 #include <fmt/ranges.h>
 
 #include <cxxabi.h>
@@ -339,20 +341,7 @@ void Module::zero_grad(bool set_to_none) {
   const auto visit = [&](const auto& self, const Module& m) -> void {
     if (std::find(seen.begin(), seen.end(), &m) != seen.end()) return;
     seen.push_back(&m);
-    for (const auto& item : m.parameters_) {
-      Tensor p = item.value();
-      if (!p.defined()) continue;
-      Tensor& g = p.mutable_grad();
-      if (!g.defined()) continue;
-      if (set_to_none) {
-        g = Tensor();
-      } else {
-        // A gradient kept from create_graph=true has a history; cut it before zeroing in place.
-        if (g.grad_fn()) g = g.detach();
-        NoGradGuard no_grad;
-        g.zero_();
-      }
-    }
+    for (const auto& item : m.parameters_) xgrad::detail::clear_grad(item.value(), set_to_none);
     for (const auto& child : m.children_) self(self, *child.value());
   };
   visit(visit, *this);

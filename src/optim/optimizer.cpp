@@ -11,6 +11,8 @@
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/error.hpp>
 
+#include "core/tensor_internal.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -145,20 +147,8 @@ void Optimizer::add_parameters(const std::vector<Tensor>& parameters) {
 }
 
 void Optimizer::zero_grad(bool set_to_none) {
-  for (auto& group : param_groups_) {
-    for (auto& p : group.params()) {
-      Tensor& g = p.mutable_grad();
-      if (!g.defined()) continue;
-      if (set_to_none) {
-        g = Tensor();
-      } else {
-        // A gradient built with create_graph=true has a history; cut it before zeroing in place.
-        if (g.grad_fn()) g = g.detach();
-        NoGradGuard no_grad;
-        g.zero_();
-      }
-    }
-  }
+  for (auto& group : param_groups_)
+    for (auto& p : group.params()) detail::clear_grad(p, set_to_none);
 }
 
 const std::vector<Tensor>& Optimizer::parameters() const noexcept { return param_groups_.at(0).params(); }

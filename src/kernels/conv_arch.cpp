@@ -27,7 +27,8 @@ struct BlockTranspose {
   static constexpr bool available = false;
   static void run(const T*, int64_t, T*, int64_t, const T*, int64_t) {}
 };
-#if defined(__AVX512F__)
+// Each only in the file compiled for its ISA (the only one that instantiates it).
+#if defined(XGRAD_ISA_AVX512F)
 template <>
 struct BlockTranspose<xsimd::avx512f, float> {
   static constexpr bool available = true;
@@ -71,7 +72,7 @@ struct BlockTranspose<xsimd::avx512f, float> {
   }
 };
 #endif
-#if defined(__AVX2__) && defined(__FMA__)
+#if defined(XGRAD_ISA_AVX2)
 template <>
 struct BlockTranspose<xsimd::fma3<xsimd::avx2>, float> {
   static constexpr bool available = true;

@@ -106,6 +106,13 @@ void Module::apply_to_named_modules(const NamedModuleApplyFunction& fn, const st
   }
 }
 
+void Module::apply_to_modules(const ModuleApplyFunction& fn, std::vector<const Module*>& seen) const {
+  if (std::find(seen.begin(), seen.end(), this) != seen.end()) return;
+  seen.push_back(this);
+  fn(const_cast<Module&>(*this));
+  for (const auto& child : children_) child.value()->apply_to_modules(fn, seen);
+}
+
 OrderedDict<std::string, std::shared_ptr<Module>> Module::named_modules(const std::string& name_prefix,
                                                                         bool include_self) const {
   OrderedDict<std::string, std::shared_ptr<Module>> out("Module");
@@ -183,7 +190,7 @@ std::vector<Tensor> Module::buffers(bool recurse) const { return named_buffers(r
 // apply() works on any module, owned by a shared_ptr or not (it hands out references).
 void Module::apply(const ModuleApplyFunction& fn) {
   std::vector<const Module*> seen;
-  apply_to_named_modules([&](const std::string&, Module& m) { fn(m); }, std::string(), true, seen);
+  apply_to_modules(fn, seen);
 }
 
 void Module::apply(const NamedModuleApplyFunction& fn, const std::string& name_prefix) {
@@ -193,7 +200,7 @@ void Module::apply(const NamedModuleApplyFunction& fn, const std::string& name_p
 
 void Module::apply(const ConstModuleApplyFunction& fn) const {
   std::vector<const Module*> seen;
-  apply_to_named_modules([&](const std::string&, const Module& m) { fn(m); }, std::string(), true, seen);
+  apply_to_modules([&](Module& m) { fn(m); }, seen);
 }
 
 void Module::apply(const ConstNamedModuleApplyFunction& fn, const std::string& name_prefix) const {
@@ -334,17 +341,11 @@ void Module::to(Device device, ScalarType dtype, bool non_blocking) {
 }
 
 void Module::zero_grad(bool set_to_none) {
-  // Walks the modules itself instead of calling parameters(), which builds every parameter's
-  // dotted name: zero_grad runs every step. A module shared by two parents is visited once; a
-  // parameter shared by two modules is cleared twice, which changes nothing.
-  std::vector<const Module*> seen;
-  const auto visit = [&](const auto& self, const Module& m) -> void {
-    if (std::find(seen.begin(), seen.end(), &m) != seen.end()) return;
-    seen.push_back(&m);
+  // Each module's own parameters, not parameters(), which builds every dotted name (zero_grad
+  // runs every step). A parameter shared by two modules is cleared twice, which changes nothing.
+  apply([set_to_none](Module& m) {
     for (const auto& item : m.parameters_) xgrad::detail::clear_grad(item.value(), set_to_none);
-    for (const auto& child : m.children_) self(self, *child.value());
-  };
-  visit(visit, *this);
+  });
 }
 
 namespace {

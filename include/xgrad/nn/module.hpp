@@ -364,6 +364,8 @@ class Module : public std::enable_shared_from_this<Module> {
   void check_name(const std::string& name, const char* what) const;
   void apply_to_named_modules(const NamedModuleApplyFunction& fn, const std::string& prefix, bool include_self,
                               std::vector<const Module*>& seen) const;
+  /// The same walk without the dotted names, for the apply() forms that do not hand them out.
+  void apply_to_modules(const ModuleApplyFunction& fn, std::vector<const Module*>& seen) const;
 
   mutable std::optional<std::string> name_;
   mutable std::optional<std::string> short_name_;

@@ -37,16 +37,16 @@ bool AutogradContext::is_dirty_(const Tensor& t) const {
   return std::find(dirty_inputs_.begin(), dirty_inputs_.end(), t.unsafeGetTensorImpl()) != dirty_inputs_.end();
 }
 
-std::string AutogradContext::op_name_() const {
+std::string AutogradContext::op_name_(const char* fallback) const {
   if (node_ != nullptr) return node_->name();
-  return name_ != nullptr ? name_() : std::string("Function");
+  return name_ != nullptr ? name_() : std::string(fallback);
 }
 
 bool AutogradContext::needs_input_grad(size_t i) const {
   XGRAD_CHECK(i < num_tensor_inputs_, IndexError,
               "needs_input_grad: index {} is out of range: {} has {} tensor inputs (Tensor arguments, "
               "std::optional<Tensor> arguments holding a tensor, and each element of list arguments)",
-              i, node_ != nullptr || name_ != nullptr ? op_name_() : std::string("this Function"), num_tensor_inputs_);
+              i, op_name_("this Function"), num_tensor_inputs_);
   // No graph recorded (no input requires grad): the node has no edges and nothing is needed.
   return node_ != nullptr && node_->should_compute_output(i);
 }
@@ -57,7 +57,7 @@ bool AutogradContext::needs_input_grad(std::initializer_list<IndexRange> ranges)
     if (first >= second) continue;
     XGRAD_CHECK(second <= num_tensor_inputs_, IndexError,
                 "needs_input_grad: range [{}, {}) is out of range: {} has {} tensor inputs", first, second,
-                node_ != nullptr || name_ != nullptr ? op_name_() : std::string("this Function"), num_tensor_inputs_);
+                op_name_("this Function"), num_tensor_inputs_);
     // Every range is checked before answering, so a bad range is reported even after a hit.
     for (size_t i = first; i < second && !needed; ++i) needed = needs_input_grad(i);
   }

@@ -177,8 +177,8 @@ class AutogradContext {
     num_tensor_inputs_ = num_tensor_inputs;
     name_ = name;
   }
-  /// The node's name, for error messages ("Function" when neither is known).
-  std::string op_name_() const;
+  /// The node's name, for error messages (`fallback` when neither a node nor a name is known).
+  std::string op_name_(const char* fallback = "Function") const;
   bool materialize_grads_() const { return materialize_grads_flag_; }
   bool is_non_differentiable_(const Tensor& t) const;
   bool is_dirty_(const Tensor& t) const;
@@ -436,22 +436,12 @@ struct Function {
       AutogradContext ctx;
       ctx.set_node_(nullptr, inputs.size(), &CppNode<X>::node_name);
       if constexpr (std::is_same_v<std::decay_t<Out>, Tensor> && !detail::outputs_are_views<X>()) {
-        AutoGradMode no_grad(false);
+        AutoGradMode no_grad(false);  // one output and nothing to wire: no list
         return Tensor(X::forward(&ctx, std::forward<Args>(args)...));
       } else {
-        variable_list outputs;
-        {
-          AutoGradMode no_grad(false);
-          if constexpr (std::is_same_v<std::decay_t<Out>, Tensor>)
-            outputs.push_back(X::forward(&ctx, std::forward<Args>(args)...));
-          else
-            outputs = X::forward(&ctx, std::forward<Args>(args)...);
-        }
+        variable_list outputs = run_forward<X>(&ctx, std::forward<Args>(args)...);
         if constexpr (detail::outputs_are_views<X>()) detail::wire_view_outputs(ctx, outputs, inputs, custom);
-        if constexpr (std::is_same_v<std::decay_t<Out>, Tensor>)
-          return outputs[0];
-        else
-          return outputs;
+        return unwrap_outputs<Out>(std::move(outputs));
       }
     }
 
@@ -466,20 +456,32 @@ struct Function {
       (detail::collect_slots(node->is_variable_input_, args), ...);
     }
 
-    variable_list outputs;
-    {
-      AutoGradMode no_grad(false);
-      if constexpr (std::is_same_v<std::decay_t<Out>, Tensor>) {
-        outputs.push_back(X::forward(&node->ctx_, std::forward<Args>(args)...));
-      } else {
-        outputs = X::forward(&node->ctx_, std::forward<Args>(args)...);
-      }
-    }
+    variable_list outputs = run_forward<X>(&node->ctx_, std::forward<Args>(args)...);
     detail::wire_function_outputs(node, node->ctx_, outputs, inputs, custom, detail::outputs_are_views<X>());
-    if constexpr (std::is_same_v<std::decay_t<Out>, Tensor>)
-      return outputs[0];
-    else
+    return unwrap_outputs<Out>(std::move(outputs));
+  }
+
+ private:
+  /// X::forward with grad mode off (its ops record nothing), its result as a list: a Tensor
+  /// result is the list's one entry.
+  template <typename X, typename... Args>
+  static variable_list run_forward(AutogradContext* ctx, Args&&... args) {
+    AutoGradMode no_grad(false);
+    if constexpr (std::is_same_v<std::decay_t<decltype(X::forward(ctx, std::forward<Args>(args)...))>, Tensor>) {
+      variable_list outputs;
+      outputs.push_back(X::forward(ctx, std::forward<Args>(args)...));
       return outputs;
+    } else {
+      return X::forward(ctx, std::forward<Args>(args)...);
+    }
+  }
+  /// What apply returns for forward's result type `Out`: the one Tensor, or the list.
+  template <typename Out>
+  static auto unwrap_outputs(variable_list&& outputs) {
+    if constexpr (std::is_same_v<std::decay_t<Out>, Tensor>)
+      return std::move(outputs[0]);
+    else
+      return std::move(outputs);
   }
 };
 

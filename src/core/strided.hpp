@@ -3,6 +3,7 @@
 // stride 0 on expanded dimensions) use this instead of materialising copies.
 
 #include <xgrad/array_ref.hpp>
+#include <xgrad/small_vector.hpp>
 
 #include <array>
 #include <cstdint>
@@ -27,7 +28,7 @@ void for_each_row(IntArrayRef sizes, const std::array<const int64_t*, N>& stride
   const int64_t last = ndim - 1;
   for (size_t k = 0; k < N; ++k) inner[k] = strides[k][last];
   const int64_t count = sizes[last];
-  std::vector<int64_t> index(static_cast<size_t>(ndim), 0);
+  SmallVector<int64_t, 8> index(static_cast<size_t>(ndim), 0);
   while (true) {
     body(offsets, count, inner);
     int64_t d = last - 1;

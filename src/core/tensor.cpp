@@ -493,11 +493,11 @@ Tensor Tensor::to(Device device, ScalarType dtype, bool non_blocking, bool copy)
 }
 
 namespace detail {
-std::vector<int64_t> broadcast_strides(const Tensor& t, IntArrayRef shape) {
+DimVector broadcast_strides(const Tensor& t, IntArrayRef shape) {
   const auto& sz = t.sizes();
   const auto& st = t.strides();
   const size_t lead = shape.size() - sz.size();
-  std::vector<int64_t> out(shape.size(), 0);
+  DimVector out(shape.size(), 0);
   for (size_t i = 0; i < sz.size(); ++i) out[lead + i] = sz[i] == 1 && shape[lead + i] != 1 ? 0 : st[i];
   return out;
 }
@@ -571,8 +571,8 @@ bool has_internal_overlap(const TensorImpl& impl) {
   if (impl.numel <= 1) return false;
   // (stride, size) of the dimensions of size > 1; inline storage, as every in-place op asks.
   struct Dim {
-    int64_t first, second;
-    bool operator<(const Dim& o) const { return first != o.first ? first < o.first : second < o.second; }
+    int64_t stride, size;
+    bool operator<(const Dim& o) const { return stride != o.stride ? stride < o.stride : size < o.size; }
   };
   SmallVector<Dim, 6> dims;
   for (size_t d = 0; d < impl.sizes.size(); ++d) {
@@ -602,11 +602,11 @@ bool has_internal_overlap(const TensorImpl& impl) {
   for (int64_t i = 0; i < impl.numel; ++i) {
     offsets.push_back(off);
     for (size_t d = 0; d < dims.size(); ++d) {
-      if (++index[d] < dims[d].second) {
-        off += dims[d].first;
+      if (++index[d] < dims[d].size) {
+        off += dims[d].stride;
         break;
       }
-      off -= (dims[d].second - 1) * dims[d].first;
+      off -= (dims[d].size - 1) * dims[d].stride;
       index[d] = 0;
     }
   }

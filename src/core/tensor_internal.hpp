@@ -30,7 +30,7 @@ void bump_version(const Tensor& self);
 void clear_grad(const Tensor& param, bool set_to_none);
 // Strides that view `t` as `shape` (stride 0 on broadcast dimensions). `shape` must be a
 // broadcast of t's sizes.
-std::vector<int64_t> broadcast_strides(const Tensor& t, IntArrayRef shape);
+DimVector broadcast_strides(const Tensor& t, IntArrayRef shape);
 /// broadcast_shapes without the heap (the binary ops call it on every call).
 DimVector broadcast_shapes_impl(IntArrayRef a, IntArrayRef b, const char* op);
 // Dimension `d` wrapped into [0, ndim), or IndexError naming `op`.

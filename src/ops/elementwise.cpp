@@ -203,7 +203,7 @@ inline T neg_w(T x) {
 // Merges adjacent dims that every operand walks as one (stride[d] == stride[d+1] * size[d+1]),
 // so rows get longer: a [N, C, H, W] + [1, C, 1, 1] bias add runs rows of H*W, not W.
 template <size_t N>
-void coalesce(std::vector<int64_t>& sizes, std::array<std::vector<int64_t>, N>& strides) {
+void coalesce(DimVector& sizes, std::array<DimVector, N>& strides) {
   if (sizes.size() < 2) return;
   size_t out = 0;
   for (size_t d = 1; d < sizes.size(); ++d) {
@@ -275,9 +275,9 @@ void binary_loop(const Tensor& out, const Tensor& a, const Tensor& b, Op op) {
     for (int64_t i = 0; i < n; ++i) o[i] = static_cast<R>(op(s, pb[i]));
     return;
   }
-  std::vector<int64_t> sizes = out.sizes().vec();
-  std::array<std::vector<int64_t>, 3> st3{out.strides().vec(), detail::broadcast_strides(a, out.sizes()),
-                                          detail::broadcast_strides(b, out.sizes())};
+  DimVector sizes(out.sizes());
+  std::array<DimVector, 3> st3{DimVector(out.strides()), detail::broadcast_strides(a, out.sizes()),
+                               detail::broadcast_strides(b, out.sizes())};
   coalesce(sizes, st3);
   detail::for_each_row<3>(sizes, {st3[0].data(), st3[1].data(), st3[2].data()},
                           [&](const auto& base, int64_t cnt, const auto& st) {
@@ -1050,11 +1050,11 @@ void inplace_binary(const Tensor& self, const Tensor& other, const char* name, S
   }
   // Same-shaped contiguous operands (an optimizer's or a hand-written update) need no strides.
   const bool flat = self.is_contiguous() && src.sizes() == self.sizes() && src.is_contiguous();
-  std::vector<int64_t> sizes;
-  std::array<std::vector<int64_t>, 2> st2;
+  DimVector sizes;
+  std::array<DimVector, 2> st2;
   if (!flat) {
-    sizes = self.sizes().vec();
-    st2 = {self.strides().vec(), detail::broadcast_strides(src, self.sizes())};
+    sizes = DimVector(self.sizes());
+    st2 = {DimVector(self.strides()), detail::broadcast_strides(src, self.sizes())};
     coalesce(sizes, st2);
   }
   detail::dispatch_all(self.dtype(), name, [&]<typename T>() {

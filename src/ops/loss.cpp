@@ -155,7 +155,7 @@ struct PointwiseMath {
 // Strides of an optional operand viewed as `shape`; an undefined operand reads the constant 1
 // through all-zero strides.
 struct OptionalOperand {
-  std::vector<int64_t> strides;
+  DimVector strides;
   const void* data = nullptr;
 };
 
@@ -314,7 +314,7 @@ struct PointwiseLossOp : autograd::Function<PointwiseLossOp<K>> {
     // Scalar upstream gradient for mean/sum (scaled by 1/numel for mean), per-element for none.
     const Tensor& g = grads[0];
     double scale = 1.0;
-    std::vector<int64_t> sg(shape.size(), 0);
+    DimVector sg(shape.size(), 0);
     if (reduction == kReduceNone) {
       sg = detail::broadcast_strides(g, shape);
     } else {

@@ -1,0 +1,108 @@
+#pragma once
+// Register transposes of one vector-width square block, for the per-ISA kernel files: the conv
+// gather tiles' transposed store (conv_arch.cpp) and the batch-lane Winograd path's layout
+// changes (conv_batch_winograd_arch.cpp). Each specialization is compiled only in the file
+// built for its ISA (XGRAD_ISA_*, src/kernels/meson.build).
+//
+// Internal linkage, as gemm_impl.hpp: each ISA keeps its own copy.
+
+#include <xsimd/xsimd.hpp>
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+namespace xgrad::kernels {
+namespace {
+
+// Transposes of a W x W block (W = the vector width): rows `src[i * lds]` (i < W, W elements
+// each, any alignment) become columns stored at `dst[j * ldd]` (j < ncols), each plus bias[j]
+// (0 without a bias, so every element is stored as `value + bias` on every path). Only where a
+// register transpose exists (`available`); other ISAs and double use scalar loops instead.
+template <class Arch, typename T>
+struct BlockTranspose {
+  static constexpr bool available = false;
+  static void run(const T*, int64_t, T*, int64_t, const T*, int64_t) {}
+};
+// Each only in the file compiled for its ISA (the only one that instantiates it).
+#if defined(XGRAD_ISA_AVX512F)
+template <>
+struct BlockTranspose<xsimd::avx512f, float> {
+  static constexpr bool available = true;
+  // The all-lanes masked forms: GCC 12's unmasked ones pass an "undefined" register that
+  // -Wmaybe-uninitialized reports; with a full mask the instruction is the same.
+  static constexpr __mmask16 kAll16 = 0xFFFF;
+  static constexpr __mmask8 kAll8 = 0xFF;
+  static void run(const float* src, int64_t lds, float* dst, int64_t ldd, const float* bias, int64_t ncols) {
+    __m512 r[16], t[16], u[16], c[16];
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * lds);
+    // Pairs of rows interleaved, then pairs of pairs: u[4g + k] holds, in 128-bit lane l,
+    // column 4l + k of rows 4g .. 4g + 3.
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; ++k) {
+      t[2 * k] = _mm512_maskz_unpacklo_ps(kAll16, r[2 * k], r[2 * k + 1]);
+      t[2 * k + 1] = _mm512_maskz_unpackhi_ps(kAll16, r[2 * k], r[2 * k + 1]);
+    }
+#pragma GCC unroll 4
+    for (int g = 0; g < 4; ++g) {
+      const __m512d a = _mm512_castps_pd(t[4 * g]), b = _mm512_castps_pd(t[4 * g + 1]);
+      const __m512d p = _mm512_castps_pd(t[4 * g + 2]), q = _mm512_castps_pd(t[4 * g + 3]);
+      u[4 * g] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(kAll8, a, p));
+      u[4 * g + 1] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(kAll8, a, p));
+      u[4 * g + 2] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(kAll8, b, q));
+      u[4 * g + 3] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(kAll8, b, q));
+    }
+    // Column 4l + k gathers lane l of u[k], u[4 + k], u[8 + k], u[12 + k].
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) {
+      const __m512 x0 = _mm512_maskz_shuffle_f32x4(kAll16, u[k], u[4 + k], 0x44), x1 = _mm512_maskz_shuffle_f32x4(kAll16, u[k], u[4 + k], 0xEE);
+      const __m512 y0 = _mm512_maskz_shuffle_f32x4(kAll16, u[8 + k], u[12 + k], 0x44),
+                   y1 = _mm512_maskz_shuffle_f32x4(kAll16, u[8 + k], u[12 + k], 0xEE);
+      c[k] = _mm512_maskz_shuffle_f32x4(kAll16, x0, y0, 0x88);
+      c[4 + k] = _mm512_maskz_shuffle_f32x4(kAll16, x0, y0, 0xDD);
+      c[8 + k] = _mm512_maskz_shuffle_f32x4(kAll16, x1, y1, 0x88);
+      c[12 + k] = _mm512_maskz_shuffle_f32x4(kAll16, x1, y1, 0xDD);
+    }
+    for (int64_t j = 0; j < ncols; ++j)
+      _mm512_storeu_ps(dst + j * ldd, _mm512_add_ps(c[j], _mm512_set1_ps(bias != nullptr ? bias[j] : 0.0f)));
+  }
+};
+#endif
+#if defined(XGRAD_ISA_AVX2)
+template <>
+struct BlockTranspose<xsimd::fma3<xsimd::avx2>, float> {
+  static constexpr bool available = true;
+  static void run(const float* src, int64_t lds, float* dst, int64_t ldd, const float* bias, int64_t ncols) {
+    __m256 r[8], t[8], u[8];
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) {
+      t[2 * k] = _mm256_unpacklo_ps(r[2 * k], r[2 * k + 1]);
+      t[2 * k + 1] = _mm256_unpackhi_ps(r[2 * k], r[2 * k + 1]);
+    }
+#pragma GCC unroll 2
+    for (int g = 0; g < 2; ++g) {
+      const __m256d a = _mm256_castps_pd(t[4 * g]), b = _mm256_castps_pd(t[4 * g + 1]);
+      const __m256d p = _mm256_castps_pd(t[4 * g + 2]), q = _mm256_castps_pd(t[4 * g + 3]);
+      u[4 * g] = _mm256_castpd_ps(_mm256_unpacklo_pd(a, p));
+      u[4 * g + 1] = _mm256_castpd_ps(_mm256_unpackhi_pd(a, p));
+      u[4 * g + 2] = _mm256_castpd_ps(_mm256_unpacklo_pd(b, q));
+      u[4 * g + 3] = _mm256_castpd_ps(_mm256_unpackhi_pd(b, q));
+    }
+    // Column 4l + k is lane l of u[k] and of u[4 + k].
+    __m256 c[8];
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) {
+      c[k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x20);
+      c[4 + k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x31);
+    }
+    for (int64_t j = 0; j < ncols; ++j)
+      _mm256_storeu_ps(dst + j * ldd, _mm256_add_ps(c[j], _mm256_set1_ps(bias != nullptr ? bias[j] : 0.0f)));
+  }
+};
+#endif
+
+}  // namespace
+}  // namespace xgrad::kernels

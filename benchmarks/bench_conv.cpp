@@ -116,12 +116,13 @@ Timing time_torch(const Shape& s, const xgrad::Tensor& x0, const xgrad::Tensor& 
 // the time goes and which path the automatic choice should take.
 void print_passes(double budget) {
   namespace K = xgrad::kernels;
-  const std::pair<K::ConvAlgo, const char*> algos[6] = {{K::ConvAlgo::kAuto, "auto"},
+  const std::pair<K::ConvAlgo, const char*> algos[7] = {{K::ConvAlgo::kAuto, "auto"},
                                                        {K::ConvAlgo::kIm2col, "im2col"},
                                                        {K::ConvAlgo::kGather, "gather"},
                                                        {K::ConvAlgo::kShift, "shift"},
                                                        {K::ConvAlgo::kScatter, "scatter"},
-                                                       {K::ConvAlgo::kWinograd, "winograd"}};
+                                                       {K::ConvAlgo::kWinograd, "winograd"},
+                                                       {K::ConvAlgo::kBatchWinograd, "batch"}};
   fmt::print("{:<20} {:>3} {:>7} | {:>10} {:>10} {:>10}   (ms)  paths: forward / grad-input / grad-weight\n",
              "conv2d pass", "thr", "algo", "forward", "grad-in", "grad-w");
   for (int threads : bench::thread_counts()) {

@@ -3,6 +3,7 @@
 #include "kernels/conv.hpp"
 
 #include "kernels/conv_tile.hpp"
+#include "kernels/conv_batch_winograd.hpp"
 #include "kernels/conv_winograd.hpp"
 
 #include "kernels/gemm.hpp"
@@ -337,6 +338,7 @@ struct TileKernels {
   void (*scatter)(const ScatterTileArgs<T>&);
   void (*dot)(const DotTileArgs<T>&);
   void (*winograd)(const WinogradArgs<T>&);
+  void (*batch_winograd)(const BatchWinogradArgs<T>&);
   int64_t width;  // elements per vector
 };
 
@@ -347,6 +349,7 @@ TileKernels<T> tile_kernels_for() {
           [](const ScatterTileArgs<T>& a) { ConvScatterKernel{}(Arch{}, a); },
           [](const DotTileArgs<T>& a) { ConvDotKernel{}(Arch{}, a); },
           [](const WinogradArgs<T>& a) { ConvWinogradKernel{}(Arch{}, a); },
+          [](const BatchWinogradArgs<T>& a) { ConvBatchWinogradKernel{}(Arch{}, a); },
           ConvVectorWidth{}(Arch{}, static_cast<const T*>(nullptr))};
 }
 
@@ -949,9 +952,27 @@ bool winograd_pays(const Conv2dShape& s) {
 // empty and shift / dot stay ahead (LeNet conv1, 6 channels).
 int64_t gather_min_channels(int64_t width) { return std::min<int64_t>(2 * width, 16); }
 
-ConvPath auto_forward(const Conv2dShape& s, int64_t width) {
+// The batch-lane path (float only: `lanes`) wins where the gather tile's one vector of output
+// channels is bound by its loads, the shift tile wastes the lanes past a narrow row and the 2-D
+// Winograd's depth is too shallow: few channels, small images, a batch of whole vectors. LeNet
+// on a full-width AVX-512 EPYC (Zen 5), forward at 1 thread: conv2 0.45 ms against gather's
+// 0.73, conv1 (1 -> 6, padding 2) 0.45 against shift's 0.69. A group's scratch (596 KiB for
+// conv1 on AVX-512) stays within a 1 MiB L2. With 8-float vectors (AVX2 kernels on the same
+// machine) conv2 still gains (0.84-0.90 ms against 1.03-1.10), but conv1's single input channel
+// leaves the transforms most of the work and shift stays ahead (0.68-0.71 against 0.73-0.74).
+bool batch_winograd_pays(const Conv2dShape& s, int64_t width, bool lanes) {
+  if (!(lanes && width >= 8 && batch_winograd_eligible(s) && s.kh == 5 && s.n >= 4 * width && s.c_in <= 16 &&
+        s.c_out <= 32 && batch_winograd_scratch(s, width) * 4 <= (int64_t{1} << 20)))
+    return false;
+  return width >= 16 || s.c_in >= 2;
+}
+
+// `lanes`: whether the batch-lane path may be picked (float; never for a transposed convolution,
+// which runs on the other forward paths).
+ConvPath auto_forward(const Conv2dShape& s, int64_t width, bool lanes) {
   if (conv2d_use_direct(s)) return ConvPath::kDirect;
   if (winograd_pays(s)) return ConvPath::kWinograd;
+  if (batch_winograd_pays(s, width, lanes)) return ConvPath::kBatchWinograd;
   // A pointwise convolution is one GEMM per image. With 16-float vectors the gather tile runs
   // it without im2col's packing of X: 1x1 256 -> 64 on [8, 256, 28, 28] 1.92 ms against 2.20
   // (Zen 4, AVX-512 kernels, 1 thread); with 8-float vectors im2col stays ahead (2.20 / 2.46).
@@ -987,7 +1008,7 @@ ConvPath auto_grad_input(const Conv2dShape& s, int64_t width) {
                                                                            : ConvPath::kIm2col;
   const Conv2dShape t = transposed_shape(s);
   if (winograd_pays(t)) return ConvPath::kTransposedWinograd;  // the rule on the convolution it runs
-  const ConvPath t_path = auto_forward(t, width);
+  const ConvPath t_path = auto_forward(t, width, false);
   // With few input channels the transposed convolution's gather tiles would run mostly empty
   // and its shift tiles would multiply the zero border of dY: scatter tiles skip both. They
   // parallelise over images only.
@@ -1004,8 +1025,8 @@ ConvPath auto_grad_weight(const Conv2dShape& s, int64_t width) {
   return ConvPath::kGather;
 }
 
-ConvPlan plan_for(const Conv2dShape& s, ConvAlgo algo, int64_t width) {
-  ConvPlan p{auto_forward(s, width), auto_grad_input(s, width), auto_grad_weight(s, width)};
+ConvPlan plan_for(const Conv2dShape& s, ConvAlgo algo, int64_t width, bool lanes) {
+  ConvPlan p{auto_forward(s, width, lanes), auto_grad_input(s, width), auto_grad_weight(s, width)};
   const bool stride1 = s.sh == 1 && s.sw == 1;
   const bool fits = implicit_fits(s);
   const bool transposed_fits = stride1 && implicit_fits(transposed_shape(s));
@@ -1040,6 +1061,9 @@ ConvPlan plan_for(const Conv2dShape& s, ConvAlgo algo, int64_t width) {
         p.grad_input = ConvPath::kTransposedWinograd;
       }
       break;
+    case ConvAlgo::kBatchWinograd:
+      if (batch_winograd_eligible(s)) p.forward = ConvPath::kBatchWinograd;
+      break;
   }
   return p;
 }
@@ -1052,6 +1076,7 @@ void run_forward(ConvPath path, const Conv2dShape& s, const T* x, const T* w, co
     case ConvPath::kGather: return gather_forward(s, x, w, bias, y, k);
     case ConvPath::kShift: return shift_forward(s, x, w, bias, y, k);
     case ConvPath::kWinograd: return k.winograd({&s, x, w, bias, y});
+    case ConvPath::kBatchWinograd: return k.batch_winograd({&s, x, w, bias, y});
     case ConvPath::kIm2col:
     default: return im2col_forward(s, x, w, bias, y);  // the plan gives forward no other path
   }
@@ -1086,25 +1111,26 @@ const char* conv_path_name(ConvPath p) {
     case ConvPath::kPhaseGather: return "phase gather";
     case ConvPath::kWinograd: return "winograd";
     case ConvPath::kTransposedWinograd: return "transposed winograd";
+    case ConvPath::kBatchWinograd: return "batch winograd";
   }
   return "?";
 }
 
 template <typename T>
 ConvPlan conv2d_plan(const Conv2dShape& s, ConvConfig cfg) {
-  return plan_for(s, cfg.algo, tile_kernels<T>(cfg.isa).width);
+  return plan_for(s, cfg.algo, tile_kernels<T>(cfg.isa).width, std::is_same_v<T, float>);
 }
 
 template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y, ConvConfig cfg) {
   const auto k = tile_kernels<T>(cfg.isa);
-  run_forward(plan_for(s, cfg.algo, k.width).forward, s, x, w, bias, y, k);
+  run_forward(plan_for(s, cfg.algo, k.width, std::is_same_v<T, float>).forward, s, x, w, bias, y, k);
 }
 
 template <typename T>
 void conv2d_backward_input(const Conv2dShape& s, const T* gy, const T* w, T* gx, ConvConfig cfg) {
   const auto k = tile_kernels<T>(cfg.isa);
-  const ConvPath path = plan_for(s, cfg.algo, k.width).grad_input;
+  const ConvPath path = plan_for(s, cfg.algo, k.width, std::is_same_v<T, float>).grad_input;
   switch (path) {
     case ConvPath::kDirect: return direct_backward_input(s, gy, w, gx);
     case ConvPath::kScatter: return scatter_backward_input(s, gy, w, gx, k);
@@ -1141,7 +1167,7 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw
     return;
   }
   const auto k = tile_kernels<T>(cfg.isa);
-  switch (plan_for(s, cfg.algo, k.width).grad_weight) {
+  switch (plan_for(s, cfg.algo, k.width, std::is_same_v<T, float>).grad_weight) {
     case ConvPath::kDirect: return direct_backward_weight(s, x, gy, gw);
     case ConvPath::kGather: return gather_backward_weight(s, x, gy, gw, k);
     case ConvPath::kDot: return dot_backward_weight(s, x, gy, gw, k);

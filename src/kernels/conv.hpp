@@ -27,6 +27,10 @@
 //     input and output transforms. Grad-input of such a convolution runs
 //     as the forward Winograd convolution of dY with the flipped, transposed weights. Its
 //     rounding differs from the direct sum by a few ulps of sum |x| |w| (see conv_winograd.hpp).
+//   - batch-lane Winograd F(2, 5) (conv_batch_winograd.hpp), the forward pass of a stride-1
+//     convolution 5 wide on a large batch of small images with few channels (LeNet's conv2):
+//     a vector holds one value of as many images as it has lanes, and each kernel row's 5 taps
+//     take 6 multiplications per 2 outputs instead of 10.
 //   - a direct loop nest for tiny problems, where packing and dispatch would dominate.
 //
 // Threads: the work is split into tasks fixed by the shape (images, blocks of positions). Every
@@ -76,6 +80,8 @@ struct Conv2dShape {
 ///                      padding 0..2 / 0..4)
 ///   kTransposedWinograd  grad-input as the forward Winograd convolution of dY with the flipped,
 ///                      transposed weights
+///   kBatchWinograd     forward: batch-lane Winograd F(2, 5) (kernel 5 wide, stride 1, dilation 1,
+///                      one group)
 enum class ConvPath {
   kDirect,
   kIm2col,
@@ -87,11 +93,12 @@ enum class ConvPath {
   kTransposedShift,
   kPhaseGather,
   kWinograd,
-  kTransposedWinograd
+  kTransposedWinograd,
+  kBatchWinograd
 };
 
 /// "direct", "im2col", "gather", "shift", "scatter", "dot", "transposed gather", "transposed shift",
-/// "phase gather", "winograd", "transposed winograd".
+/// "phase gather", "winograd", "transposed winograd", "batch winograd".
 const char* conv_path_name(ConvPath p);
 
 /// The paths of the three passes for one convolution.
@@ -111,14 +118,17 @@ struct ConvPlan {
 ///   kScatter   shift     scatter                       dot          (stride 1)
 ///   kWinograd  winograd  transposed winograd           auto's choice (3x3 / 5x5, stride 1,
 ///                                                                     dilation 1, padding 0..2 / 0..4)
+///   kBatchWinograd: forward batch winograd (kernel 5 wide, stride 1, dilation 1, one group);
+///                   grad-input and grad-weight auto's choice
 ///
 /// A forced path that cannot serve the shape (shift, scatter, dot or a transposed path for a
 /// strided convolution; phase gather for a dilated one; any implicit path whose padded image is
-/// too large for int32 offsets; winograd for any other kernel, stride, dilation or padding)
-/// falls back to kAuto's choice for that pass. kAuto picks winograd / transposed winograd where
+/// too large for int32 offsets; winograd for any other kernel, stride, dilation or padding; batch
+/// winograd for any other kernel width, stride, dilation or grouping) falls back to kAuto's
+/// choice for that pass. kAuto picks winograd / transposed winograd where
 /// it is eligible and both the pass's input and output channels per group are at least 16 (5x5:
 /// and its output channels at least half its input channels).
-enum class ConvAlgo { kAuto, kDirect, kIm2col, kGather, kShift, kScatter, kWinograd };
+enum class ConvAlgo { kAuto, kDirect, kIm2col, kGather, kShift, kScatter, kWinograd, kBatchWinograd };
 
 /// Instruction set of the implicit-GEMM tiles: kBest is what the CPU supports; tests force each
 /// one the CPU has (forcing one it lacks throws).

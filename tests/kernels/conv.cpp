@@ -210,11 +210,16 @@ BOOST_AUTO_TEST_CASE(plan_table) {
   const auto strided = make(8, 64, 56, 56, 128, 3, 3, 2, 1, 1, 1);
   const auto chapter = make(1, 1, 6, 8, 1, 1, 2, 1, 0, 1, 1);
   BOOST_TEST(names(conv2d_plan<float>(conv1, avx2)) == "shift / scatter / dot");
-  BOOST_TEST(names(conv2d_plan<float>(conv2, avx2)) == "gather / scatter / gather");
+  BOOST_TEST(names(conv2d_plan<float>(conv2, avx2)) == "batch winograd / scatter / gather");
   BOOST_TEST(names(conv2d_plan<float>(strided, avx2)) == "gather / phase gather / gather");
   BOOST_TEST(names(conv2d_plan<float>(chapter, avx2)) == "direct / direct / direct");
-  // Double tiles hold half the lanes: conv2's 16 output channels no longer fill two vectors.
+  // Double tiles hold half the lanes: conv2's 16 output channels no longer fill two vectors; the
+  // batch-lane path serves float only.
   BOOST_TEST(names(conv2d_plan<double>(conv2, avx2)) == "gather / scatter / gather");
+  // Too few images for whole vectors of them: the gather tile.
+  auto small_batch = conv2;
+  small_batch.n = 16;
+  BOOST_TEST(names(conv2d_plan<float>(small_batch, avx2)) == "gather / scatter / gather");
 
   auto forced = [&](ConvAlgo a, const Conv2dShape& s) { return names(conv2d_plan<float>(s, {a, KernelIsa::kAvx2})); };
   BOOST_TEST(forced(ConvAlgo::kDirect, conv2) == "direct / direct / direct");
@@ -226,18 +231,23 @@ BOOST_AUTO_TEST_CASE(plan_table) {
   BOOST_TEST(forced(ConvAlgo::kGather, strided) == "gather / phase gather / gather");
   BOOST_TEST(forced(ConvAlgo::kShift, strided) == names(conv2d_plan<float>(strided, avx2)));
   BOOST_TEST(forced(ConvAlgo::kScatter, strided) == names(conv2d_plan<float>(strided, avx2)));
+  // Batch winograd forces the forward only (conv1 too, where auto keeps shift), and serves only
+  // kernels 5 wide at stride 1.
+  BOOST_TEST(forced(ConvAlgo::kBatchWinograd, conv1) == "batch winograd / scatter / dot");
+  BOOST_TEST(forced(ConvAlgo::kBatchWinograd, strided) == names(conv2d_plan<float>(strided, avx2)));
 
   // Pointwise: one GEMM per image, through im2col's packing with 8-float tiles.
   const auto pointwise = make(8, 256, 28, 28, 64, 1, 1, 1, 0, 1, 1);
   BOOST_TEST(names(conv2d_plan<float>(pointwise, avx2)) == "im2col / im2col / gather");
 
   // 16-float (AVX-512) tiles: one full vector of 16 output channels takes the gather tile in the
-  // forward and grad-weight passes (shift / dot ran LeNet conv2 2x and 4.5x slower there), and
-  // the pointwise forward reads X in place through it; 6 channels stay on shift / dot.
+  // grad-weight pass (dot ran LeNet conv2 4.5x slower there), and the pointwise forward reads X
+  // in place through it; both LeNet forwards take the batch-lane path, and conv1's 6 channels
+  // stay on dot for grad-weight.
   if (!xsimd::available_architectures().avx512f) return;
   const ConvConfig avx512{ConvAlgo::kAuto, KernelIsa::kAvx512f};
-  BOOST_TEST(names(conv2d_plan<float>(conv1, avx512)) == "shift / scatter / dot");
-  BOOST_TEST(names(conv2d_plan<float>(conv2, avx512)) == "gather / scatter / gather");
+  BOOST_TEST(names(conv2d_plan<float>(conv1, avx512)) == "batch winograd / scatter / dot");
+  BOOST_TEST(names(conv2d_plan<float>(conv2, avx512)) == "batch winograd / scatter / gather");
   BOOST_TEST(names(conv2d_plan<float>(strided, avx512)) == "gather / phase gather / gather");
   BOOST_TEST(names(conv2d_plan<float>(pointwise, avx512)) == "gather / im2col / gather");
   BOOST_TEST(names(conv2d_plan<double>(conv2, avx512)) == "gather / scatter / gather");
@@ -252,13 +262,15 @@ std::string plan_names(const ConvPlan& p) {
          conv_path_name(p.grad_weight);
 }
 
-// Forward and grad-input on the forced Winograd path against the reference loops. Winograd's
+// Forward and grad-input on a forced Winograd path (kWinograd: forward and grad-input;
+// kBatchWinograd: forward, with grad-input on auto's choice) against the reference loops. Winograd's
 // rounding error is not relative to the result but to the magnitude of the sum it computes
 // (the transforms add and subtract inputs, weights and products before cancelling), so each
 // element is allowed `ulps` units of roundoff of sum |x| |w| (+ |bias|), computed by the
 // reference on the absolute values.
 template <typename T>
-void check_winograd(const Conv2dShape& s, bool with_bias, KernelIsa isa, double ulps) {
+void check_winograd(const Conv2dShape& s, bool with_bias, KernelIsa isa, double ulps,
+                    ConvAlgo algo = ConvAlgo::kWinograd) {
   std::mt19937 rng(static_cast<uint32_t>(s.n * 7 + s.c_in * 13 + s.ph * 5 + s.h));
   std::uniform_real_distribution<double> u(-1, 1);
   auto random = [&](size_t size) {
@@ -270,8 +282,9 @@ void check_winograd(const Conv2dShape& s, bool with_bias, KernelIsa isa, double 
     for (auto& e : v) e = std::abs(e);
     return v;
   };
-  const ConvConfig cfg{ConvAlgo::kWinograd, isa};
-  BOOST_TEST(plan_names(conv2d_plan<T>(s, cfg)).rfind("winograd / transposed winograd / ", 0) == 0);
+  const ConvConfig cfg{algo, isa};
+  BOOST_TEST(plan_names(conv2d_plan<T>(s, cfg))
+                 .rfind(algo == ConvAlgo::kWinograd ? "winograd / transposed winograd / " : "batch winograd / ", 0) == 0);
   const auto x = random(static_cast<size_t>(s.n * s.c_in * s.h * s.w));
   const auto w = random(static_cast<size_t>(s.c_out * s.k_g()));
   const auto b = random(static_cast<size_t>(s.c_out));
@@ -452,9 +465,9 @@ BOOST_AUTO_TEST_CASE(winograd_plan_choice) {
     const auto dilated = make(8, 64, 56, 56, 64, 3, 3, 1, 2, 2, 1);
     const auto narrow = make3x3(8, 3, 56, 56, 64, 1);
     for (const auto& s : {lenet2, strided, dilated, narrow}) {
-      const auto p = plan_names(conv2d_plan<float>(s, cfg));
-      BOOST_TEST_INFO(p);
-      BOOST_TEST(p.find("winograd") == std::string::npos);
+      const auto p = conv2d_plan<float>(s, cfg);
+      BOOST_TEST_INFO(plan_names(p));
+      BOOST_TEST((p.forward != ConvPath::kWinograd && p.grad_input != ConvPath::kTransposedWinograd));
     }
     BOOST_TEST(plan_names(conv2d_plan<float>(lenet2, {ConvAlgo::kWinograd, isa})).rfind(
                    "winograd / transposed winograd / ", 0) == 0);
@@ -464,5 +477,89 @@ BOOST_AUTO_TEST_CASE(winograd_plan_choice) {
     const auto k7 = make(2, 3, 12, 12, 4, 7, 7, 1, 3, 1, 1);
     for (const auto& s : {strided, dilated, pad5, k7})
       BOOST_TEST(plan_names(conv2d_plan<float>(s, {ConvAlgo::kWinograd, isa})) == plan_names(conv2d_plan<float>(s, cfg)));
+  }
+}
+
+// ---- Batch-lane Winograd F(2, 5) ---------------------------------------------------------------
+
+namespace {
+
+// Batches of whole vectors of images and a short last group (zero lanes) on every ISA (4, 8 or
+// 16 floats, 2, 4 or 8 doubles); odd output widths (the last tile's second output dropped);
+// rows wider than one register tile (5 tiles) with a narrower last one; kernel heights other
+// than 5; padding on either axis, wider than the kernel; output channels not a multiple of the
+// 4-channel register tile; outputs that stop before the input does (rows and columns never
+// read) and that run past it (asymmetric padding).
+std::vector<Conv2dShape> batch_winograd_shapes() {
+  std::vector<Conv2dShape> v = {
+      make5x5(35, 6, 14, 14, 16, 0),                                    // LeNet conv2, 35 images
+      make5x5(3, 2, 9, 8, 5, 1),                                        // one short group: 7x6 outputs
+      with_axes(make(20, 3, 7, 11, 6, 3, 5, 1, 0, 1, 1), 1, 1, 1, 2),  // 3 x 5 kernel, 7x11 outputs
+      make5x5(17, 2, 6, 30, 7, 2),                                      // 30 wide: 15 tiles, 3 register tiles
+      make5x5(9, 1, 5, 34, 18, 2),                                      // 17 tiles: 5 + 5 + 5 + 2; 18 channels
+      with_axes(make5x5(5, 3, 6, 7, 4, 0), 1, 1, 0, 6),                 // padding 6 columns: 15 wide
+      make(4, 2, 9, 9, 3, 1, 5, 1, 2, 1, 1),                            // 1 x 5 kernel
+  };
+  Conv2dShape crop = make5x5(6, 3, 12, 13, 5, 1);
+  crop.ho -= 2, crop.wo -= 3;  // bottom rows and right columns of the image never reached
+  v.push_back(crop);
+  Conv2dShape asym = make5x5(7, 3, 8, 7, 5, 2);
+  asym.ho += 1, asym.wo += 1;  // padding (2, 3) rows and columns
+  v.push_back(asym);
+  return v;
+}
+
+// The 1-D F(2, 5) along each kernel row: every output passes through B^T (coefficients up to 5),
+// G (up to 2/3) and A^T (up to 2) on one row of 6 inputs and products. The measured errors reach
+// 8.7 ulps of the magnitude sum |x| |w| on these shapes (float and double, every ISA); 32
+// leaves room and still fails a wrong tap by a factor of 10^5 in float.
+constexpr double kBatchWinogradUlps = 32;
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(batch_winograd_forward_all_isas) {
+  const auto shapes = batch_winograd_shapes();
+  for (const auto isa : available_isas())
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      BOOST_TEST_CONTEXT("batch winograd shape " << i << ", isa " << static_cast<int>(isa)) {
+        check_winograd<float>(shapes[i], true, isa, kBatchWinogradUlps, ConvAlgo::kBatchWinograd);
+        check_winograd<float>(shapes[i], false, isa, kBatchWinogradUlps, ConvAlgo::kBatchWinograd);
+        check_winograd<double>(shapes[i], i % 2 == 0, isa, kBatchWinogradUlps, ConvAlgo::kBatchWinograd);
+      }
+    }
+}
+
+// Each image's output is the same bits whatever the batch around it, its lane, its group and the
+// thread count: LeNet conv2 on 40 images (two whole groups and a short one on AVX-512) at 1, 2
+// and 3 threads, and each image alone.
+BOOST_AUTO_TEST_CASE(batch_winograd_is_bit_identical_for_any_batch_and_thread_count) {
+  const auto saved = xgrad::get_num_threads();
+  const auto s = make5x5(40, 6, 14, 14, 16, 0);
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(-1, 1);
+  std::vector<float> x(static_cast<size_t>(s.n * s.c_in * s.h * s.w)), w(static_cast<size_t>(s.c_out * s.k_g())),
+      b(static_cast<size_t>(s.c_out));
+  for (auto* v : {&x, &w, &b})
+    for (auto& e : *v) e = u(rng);
+  const ConvConfig cfg{ConvAlgo::kBatchWinograd, KernelIsa::kBest};
+  const size_t per_in = static_cast<size_t>(s.c_in * s.h * s.w), per_out = static_cast<size_t>(s.c_out * s.ho * s.wo);
+  std::vector<float> y1(per_out * static_cast<size_t>(s.n));
+  for (int threads : {1, 2, 3}) {
+    xgrad::set_num_threads(threads);
+    std::vector<float> y(y1.size());
+    conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), cfg);
+    if (threads == 1)
+      y1 = y;
+    else
+      BOOST_TEST(std::memcmp(y.data(), y1.data(), y.size() * sizeof(float)) == 0, threads << " threads");
+  }
+  xgrad::set_num_threads(saved);
+  Conv2dShape one = s;
+  one.n = 1;
+  for (int64_t i : {int64_t{0}, int64_t{17}, int64_t{39}}) {
+    std::vector<float> y(per_out);
+    conv2d_forward(one, x.data() + static_cast<size_t>(i) * per_in, w.data(), b.data(), y.data(), cfg);
+    BOOST_TEST(std::memcmp(y.data(), y1.data() + static_cast<size_t>(i) * per_out, per_out * sizeof(float)) == 0,
+               "image " << i << " alone");
   }
 }

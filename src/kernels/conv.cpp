@@ -956,7 +956,7 @@ int64_t gather_min_channels(int64_t width) { return std::min<int64_t>(2 * width,
 // channels is bound by its loads, the shift tile wastes the lanes past a narrow row and the 2-D
 // Winograd's depth is too shallow: few channels, small images, a batch of whole vectors. LeNet
 // on a full-width AVX-512 EPYC (Zen 5), forward at 1 thread: conv2 0.45 ms against gather's
-// 0.73, conv1 (1 -> 6, padding 2) 0.45 against shift's 0.69. A group's scratch (596 KiB for
+// 0.73, conv1 (1 -> 6, padding 2) 0.45 against shift's 0.69. A group's scratch (582 KiB for
 // conv1 on AVX-512) stays within a 1 MiB L2. With 8-float vectors (AVX2 kernels on the same
 // machine) conv2 still gains (0.84-0.90 ms against 1.03-1.10), but conv1's single input channel
 // leaves the transforms most of the work and shift stays ahead (0.68-0.71 against 0.73-0.74).
@@ -966,6 +966,8 @@ bool batch_winograd_pays(const Conv2dShape& s, int64_t width, bool lanes) {
     return false;
   return width >= 16 || s.c_in >= 2;
 }
+
+constexpr int64_t kBatchWinogradForcedMaxScratch = int64_t{8} << 20;
 
 // `lanes`: whether the batch-lane path may be picked (float; never for a transposed convolution,
 // which runs on the other forward paths).
@@ -1062,7 +1064,10 @@ ConvPlan plan_for(const Conv2dShape& s, ConvAlgo algo, int64_t width, bool lanes
       }
       break;
     case ConvAlgo::kBatchWinograd:
-      if (batch_winograd_eligible(s)) p.forward = ConvPath::kBatchWinograd;
+      // Forced, it still keeps each thread's scratch (held until the thread exits) to 8M
+      // elements: a large image falls back to the automatic choice.
+      if (batch_winograd_eligible(s) && batch_winograd_scratch(s, width) <= kBatchWinogradForcedMaxScratch)
+        p.forward = ConvPath::kBatchWinograd;
       break;
   }
   return p;

@@ -124,10 +124,12 @@ struct ConvPlan {
 /// A forced path that cannot serve the shape (shift, scatter, dot or a transposed path for a
 /// strided convolution; phase gather for a dilated one; any implicit path whose padded image is
 /// too large for int32 offsets; winograd for any other kernel, stride, dilation or padding; batch
-/// winograd for any other kernel width, stride, dilation or grouping) falls back to kAuto's
-/// choice for that pass. kAuto picks winograd / transposed winograd where
-/// it is eligible and both the pass's input and output channels per group are at least 16 (5x5:
-/// and its output channels at least half its input channels).
+/// winograd for any other kernel width, stride, dilation or grouping, or a group scratch above
+/// 8M elements) falls back to kAuto's choice for that pass. kAuto picks winograd / transposed
+/// winograd where it is eligible and both the pass's input and output channels per group are at
+/// least 16 (5x5: and its output channels at least half its input channels), and batch winograd
+/// for float 5x5 forwards on >= 4 vectors of images with <= 16 input and <= 32 output channels
+/// whose group scratch fits 1 MiB (8-float vectors: and >= 2 input channels; never with SSE2's 4).
 enum class ConvAlgo { kAuto, kDirect, kIm2col, kGather, kShift, kScatter, kWinograd, kBatchWinograd };
 
 /// Instruction set of the implicit-GEMM tiles: kBest is what the CPU supports; tests force each

@@ -16,15 +16,16 @@
 //   3. M_e[o][oy][t] = sum_{c, i} U[o][c][i][e] V[c][oy + i][e][t],  U[o][c][i] = G w[o][c][i][:]
 //      with G = [1/4 0 0 0 0; -1/6 x5; -1/6 1/6 -1/6 1/6 -1/6; 1/24 1/12 1/6 1/3 2/3;
 //                1/24 -1/12 1/6 -1/3 2/3; 0 0 0 0 1],
-//      in 4 x 5 register tiles (4 output channels x 5 vectors of tiles: 9 loads per 20 FMAs);
+//      in 4 x 5 register tiles with AVX-512's 32 registers (4 output channels x 5 vectors of
+//      tiles: 9 loads per 20 FMAs), 2 x 5 with the 16 of AVX2 and SSE2;
 //   4. y[o][oy][2t] = M_0 + M_1 + M_2 + M_3 + M_4 + bias, y[o][oy][2t + 1] = M_1 - M_2 +
 //      2 (M_3 - M_4) + M_5 + bias (A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 1]), in lanes;
 //   5. transpose the lanes back into NCHW.
 //
 // The multiplications drop from 10 to 6 per pair of outputs and kernel row; the transforms are
-// whole-vector adds (no shuffles). A group is one parallel task, and every image's arithmetic is
-// the same whatever its group, lane, the batch size or the thread count (a short last group
-// holds zero lanes), so the result is bit-identical for any thread count.
+// whole-vector adds (no shuffles). A group is one parallel task, and on this path every image's
+// arithmetic is the same whatever its group, lane, the batch size or the thread count (a short
+// last group holds zero lanes), so the result is bit-identical for any thread count.
 //
 // Accuracy: the 1-D transforms add up to 6 terms with coefficients up to 5 (B) and 2/3 (G), so
 // the error is a few units in the last place of sum |x| |w| per kernel row (smaller than the 2-D
@@ -56,12 +57,20 @@ inline bool batch_winograd_eligible(const Conv2dShape& s) {
          s.pw >= 0 && s.ho >= 1 && s.wo >= 1 && s.n >= 1;
 }
 
-/// Elements of per-thread scratch one group of `width` images needs (the auto rule keeps it
-/// within L2).
+/// Whether the padded input in lanes (c_in x hp x wp, hp = ho + kh - 1, wp = 2 ceil(wo / 2) + 4)
+/// is the input itself, so the group's images are transposed straight into it.
+inline bool batch_winograd_unpadded(const Conv2dShape& s) {
+  const int64_t tiles = (s.wo + 1) / 2;
+  return s.ph == 0 && s.pw == 0 && 2 * tiles + 4 == s.w && s.ho + s.kh - 1 == s.h;
+}
+
+/// Elements of per-thread scratch one group of `width` images needs: the padded input, its
+/// unpadded transpose (unless batch_winograd_unpadded), V, the output in lanes and one register
+/// tile's products (sized for 4 channels, the widest tile). The auto rule keeps it within L2.
 inline int64_t batch_winograd_scratch(const Conv2dShape& s, int64_t width) {
   const int64_t tiles = (s.wo + 1) / 2, hp = s.ho + s.kh - 1, wp = 2 * tiles + 4;
-  const int64_t xt = s.c_in * hp * wp, flat = s.c_in * s.h * s.w, v = s.c_in * hp * 6 * tiles;
-  const int64_t yt = s.c_out * s.ho * s.wo, m = 6 * 4 * 5;
+  const int64_t xt = s.c_in * hp * wp, flat = batch_winograd_unpadded(s) ? 0 : s.c_in * s.h * s.w;
+  const int64_t v = s.c_in * hp * 6 * tiles, yt = s.c_out * s.ho * s.wo, m = 6 * 4 * 5;
   return (xt + flat + v + yt + m) * width;
 }
 

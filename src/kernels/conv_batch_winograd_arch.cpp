@@ -61,7 +61,7 @@ void to_lanes(const T* src, int64_t len, int64_t nb, T* dst) {
   int64_t p0 = 0;
   if constexpr (Tr::available)
     if (nb == W)
-      for (; p0 + W <= len; p0 += W) Tr::run(src + p0, len, dst + p0 * W, W, nullptr, W);
+      for (; p0 + W <= len; p0 += W) Tr::copy(src + p0, len, dst + p0 * W, W, W);
   for (int64_t p = p0; p < len; ++p)
     for (int64_t i = 0; i < W; ++i) dst[p * W + i] = i < nb ? src[i * len + p] : T(0);
 }
@@ -73,7 +73,7 @@ void from_lanes(const T* src, int64_t len, int64_t nb, T* dst) {
   using Tr = BlockTranspose<Arch, T>;
   int64_t p0 = 0;
   if constexpr (Tr::available)
-    for (; p0 + W <= len; p0 += W) Tr::run(src + p0 * W, W, dst + p0, len, nullptr, nb);
+    for (; p0 + W <= len; p0 += W) Tr::copy(src + p0 * W, W, dst + p0, len, nb);
   for (int64_t p = p0; p < len; ++p)
     for (int64_t i = 0; i < nb; ++i) dst[i * len + p] = src[p * W + i];
 }
@@ -140,16 +140,17 @@ void run_group(const BatchWinogradArgs<T>& a, const T* u, int64_t n0, int64_t nb
   const int64_t tiles = (s.wo + 1) / 2, hp = s.ho + s.kh - 1, wp = 2 * tiles + 4;
   const int64_t lin = s.c_in * s.h * s.w, lout = s.c_out * s.ho * s.wo;
   const int64_t nob = (s.c_out + kMO<Arch> - 1) / kMO<Arch>;
-  // Every piece starts a whole number of vectors into the 64-byte aligned scratch.
+  // Every piece starts a whole number of vectors into the 64-byte aligned scratch; an unpadded
+  // input is transposed straight into xt, without the flat copy (batch_winograd_scratch).
+  const bool unpadded = batch_winograd_unpadded(s);
   T* xt = scratch<T>(static_cast<size_t>(batch_winograd_scratch(s, W)));
   T* flat = xt + s.c_in * hp * wp * W;
-  T* v = flat + lin * W;
+  T* v = flat + (unpadded ? 0 : lin * W);
   T* yt = v + s.c_in * hp * kE * tiles * W;
   T* mb = yt + lout * W;
 
   // 1. The group's input in lanes, padded to hp x wp per channel: rows past the image (the
   // padding, or bottom rows the output never reaches) are zeros.
-  const bool unpadded = s.ph == 0 && s.pw == 0 && wp == s.w && hp == s.h;
   to_lanes<Arch>(a.x + n0 * lin, lin, nb, unpadded ? xt : flat);
   if (!unpadded)
     for (int64_t c = 0; c < s.c_in; ++c)

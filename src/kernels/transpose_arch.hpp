@@ -16,13 +16,15 @@ namespace xgrad::kernels {
 namespace {
 
 // Transposes of a W x W block (W = the vector width): rows `src[i * lds]` (i < W, W elements
-// each, any alignment) become columns stored at `dst[j * ldd]` (j < ncols), each plus bias[j]
-// (0 without a bias, so every element is stored as `value + bias` on every path). Only where a
-// register transpose exists (`available`); other ISAs and double use scalar loops instead.
+// each, any alignment) become columns stored at `dst[j * ldd]` (j < ncols). `run` stores each
+// plus bias[j] (0 without a bias, so every element is stored as `value + bias`, as the scalar
+// rows of the gather store are); `copy` stores the values themselves (-0.0 stays -0.0). Only
+// where a register transpose exists (`available`); other ISAs and double use scalar loops.
 template <class Arch, typename T>
 struct BlockTranspose {
   static constexpr bool available = false;
   static void run(const T*, int64_t, T*, int64_t, const T*, int64_t) {}
+  static void copy(const T*, int64_t, T*, int64_t, int64_t) {}
 };
 // Each only in the file compiled for its ISA (the only one that instantiates it).
 #if defined(XGRAD_ISA_AVX512F)
@@ -34,6 +36,13 @@ struct BlockTranspose<xsimd::avx512f, float> {
   static constexpr __mmask16 kAll16 = 0xFFFF;
   static constexpr __mmask8 kAll8 = 0xFF;
   static void run(const float* src, int64_t lds, float* dst, int64_t ldd, const float* bias, int64_t ncols) {
+    transpose<true>(src, lds, dst, ldd, bias, ncols);
+  }
+  static void copy(const float* src, int64_t lds, float* dst, int64_t ldd, int64_t ncols) {
+    transpose<false>(src, lds, dst, ldd, nullptr, ncols);
+  }
+  template <bool kAddBias>
+  static void transpose(const float* src, int64_t lds, float* dst, int64_t ldd, const float* bias, int64_t ncols) {
     __m512 r[16], t[16], u[16], c[16];
 #pragma GCC unroll 16
     for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * lds);
@@ -65,7 +74,10 @@ struct BlockTranspose<xsimd::avx512f, float> {
       c[12 + k] = _mm512_maskz_shuffle_f32x4(kAll16, x1, y1, 0xDD);
     }
     for (int64_t j = 0; j < ncols; ++j)
-      _mm512_storeu_ps(dst + j * ldd, _mm512_add_ps(c[j], _mm512_set1_ps(bias != nullptr ? bias[j] : 0.0f)));
+      if constexpr (kAddBias)
+        _mm512_storeu_ps(dst + j * ldd, _mm512_add_ps(c[j], _mm512_set1_ps(bias != nullptr ? bias[j] : 0.0f)));
+      else
+        _mm512_storeu_ps(dst + j * ldd, c[j]);
   }
 };
 #endif
@@ -74,6 +86,13 @@ template <>
 struct BlockTranspose<xsimd::fma3<xsimd::avx2>, float> {
   static constexpr bool available = true;
   static void run(const float* src, int64_t lds, float* dst, int64_t ldd, const float* bias, int64_t ncols) {
+    transpose<true>(src, lds, dst, ldd, bias, ncols);
+  }
+  static void copy(const float* src, int64_t lds, float* dst, int64_t ldd, int64_t ncols) {
+    transpose<false>(src, lds, dst, ldd, nullptr, ncols);
+  }
+  template <bool kAddBias>
+  static void transpose(const float* src, int64_t lds, float* dst, int64_t ldd, const float* bias, int64_t ncols) {
     __m256 r[8], t[8], u[8];
 #pragma GCC unroll 8
     for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
@@ -99,7 +118,10 @@ struct BlockTranspose<xsimd::fma3<xsimd::avx2>, float> {
       c[4 + k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x31);
     }
     for (int64_t j = 0; j < ncols; ++j)
-      _mm256_storeu_ps(dst + j * ldd, _mm256_add_ps(c[j], _mm256_set1_ps(bias != nullptr ? bias[j] : 0.0f)));
+      if constexpr (kAddBias)
+        _mm256_storeu_ps(dst + j * ldd, _mm256_add_ps(c[j], _mm256_set1_ps(bias != nullptr ? bias[j] : 0.0f)));
+      else
+        _mm256_storeu_ps(dst + j * ldd, c[j]);
   }
 };
 #endif

@@ -499,6 +499,7 @@ std::vector<Conv2dShape> batch_winograd_shapes() {
       make5x5(9, 1, 5, 34, 18, 2),                                      // 17 tiles: 5 + 5 + 5 + 2; 18 channels
       with_axes(make5x5(5, 3, 6, 7, 4, 0), 1, 1, 0, 6),                 // padding 6 columns: 15 wide
       make(4, 2, 9, 9, 3, 1, 5, 1, 2, 1, 1),                            // 1 x 5 kernel
+      with_axes(make5x5(18, 2, 6, 9, 3, 0), 1, 1, 6, 1),                // padding 6 rows: 14 x 7 outputs
   };
   Conv2dShape crop = make5x5(6, 3, 12, 13, 5, 1);
   crop.ho -= 2, crop.wo -= 3;  // bottom rows and right columns of the image never reached
@@ -530,11 +531,11 @@ BOOST_AUTO_TEST_CASE(batch_winograd_forward_all_isas) {
 }
 
 // Each image's output is the same bits whatever the batch around it, its lane, its group and the
-// thread count: LeNet conv2 on 40 images (two whole groups and a short one on AVX-512) at 1, 2
-// and 3 threads, and each image alone.
+// thread count: LeNet conv2 on 44 images (whole groups and a short one with 16, 8 or 4 lanes) at
+// 1, 2 and 3 threads, and each image alone.
 BOOST_AUTO_TEST_CASE(batch_winograd_is_bit_identical_for_any_batch_and_thread_count) {
   const auto saved = xgrad::get_num_threads();
-  const auto s = make5x5(40, 6, 14, 14, 16, 0);
+  const auto s = make5x5(44, 6, 14, 14, 16, 0);
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> u(-1, 1);
   std::vector<float> x(static_cast<size_t>(s.n * s.c_in * s.h * s.w)), w(static_cast<size_t>(s.c_out * s.k_g())),
@@ -556,10 +557,20 @@ BOOST_AUTO_TEST_CASE(batch_winograd_is_bit_identical_for_any_batch_and_thread_co
   xgrad::set_num_threads(saved);
   Conv2dShape one = s;
   one.n = 1;
-  for (int64_t i : {int64_t{0}, int64_t{17}, int64_t{39}}) {
+  for (int64_t i : {int64_t{0}, int64_t{17}, int64_t{43}}) {
     std::vector<float> y(per_out);
     conv2d_forward(one, x.data() + static_cast<size_t>(i) * per_in, w.data(), b.data(), y.data(), cfg);
     BOOST_TEST(std::memcmp(y.data(), y1.data() + static_cast<size_t>(i) * per_out, per_out * sizeof(float)) == 0,
                "image " << i << " alone");
   }
+}
+
+// Forced, the path falls back to the automatic choice where it cannot serve the shape: a stride,
+// a kernel 3 wide, or a group's scratch above 8M elements (here ~70M: 512 x 512 images).
+BOOST_AUTO_TEST_CASE(batch_winograd_forced_falls_back) {
+  const ConvConfig forced{ConvAlgo::kBatchWinograd, KernelIsa::kBest}, automatic{ConvAlgo::kAuto, KernelIsa::kBest};
+  for (const auto& s : {make(64, 3, 20, 20, 4, 5, 5, 2, 0, 1, 1), make(64, 3, 20, 20, 4, 3, 3, 1, 1, 1, 1),
+                        make5x5(64, 16, 512, 512, 8, 2)})
+    BOOST_TEST(plan_names(conv2d_plan<float>(s, forced)) == plan_names(conv2d_plan<float>(s, automatic)));
+  BOOST_TEST(plan_names(conv2d_plan<float>(make5x5(64, 3, 20, 20, 4, 2), forced)).rfind("batch winograd / ", 0) == 0);
 }

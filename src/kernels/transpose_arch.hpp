@@ -26,21 +26,25 @@ struct BlockTranspose {
   static void run(const T*, int64_t, T*, int64_t, const T*, int64_t) {}
   static void copy(const T*, int64_t, T*, int64_t, int64_t) {}
 };
+// The two entry points of a register transpose `Impl::transpose<add_bias>`.
+template <class Impl, typename T>
+struct TransposeCalls {
+  static constexpr bool available = true;
+  static void run(const T* src, int64_t lds, T* dst, int64_t ldd, const T* bias, int64_t ncols) {
+    Impl::template transpose<true>(src, lds, dst, ldd, bias, ncols);
+  }
+  static void copy(const T* src, int64_t lds, T* dst, int64_t ldd, int64_t ncols) {
+    Impl::template transpose<false>(src, lds, dst, ldd, nullptr, ncols);
+  }
+};
 // Each only in the file compiled for its ISA (the only one that instantiates it).
 #if defined(XGRAD_ISA_AVX512F)
 template <>
-struct BlockTranspose<xsimd::avx512f, float> {
-  static constexpr bool available = true;
+struct BlockTranspose<xsimd::avx512f, float> : TransposeCalls<BlockTranspose<xsimd::avx512f, float>, float> {
   // The all-lanes masked forms: GCC 12's unmasked ones pass an "undefined" register that
   // -Wmaybe-uninitialized reports; with a full mask the instruction is the same.
   static constexpr __mmask16 kAll16 = 0xFFFF;
   static constexpr __mmask8 kAll8 = 0xFF;
-  static void run(const float* src, int64_t lds, float* dst, int64_t ldd, const float* bias, int64_t ncols) {
-    transpose<true>(src, lds, dst, ldd, bias, ncols);
-  }
-  static void copy(const float* src, int64_t lds, float* dst, int64_t ldd, int64_t ncols) {
-    transpose<false>(src, lds, dst, ldd, nullptr, ncols);
-  }
   template <bool kAddBias>
   static void transpose(const float* src, int64_t lds, float* dst, int64_t ldd, const float* bias, int64_t ncols) {
     __m512 r[16], t[16], u[16], c[16];
@@ -83,14 +87,8 @@ struct BlockTranspose<xsimd::avx512f, float> {
 #endif
 #if defined(XGRAD_ISA_AVX2)
 template <>
-struct BlockTranspose<xsimd::fma3<xsimd::avx2>, float> {
-  static constexpr bool available = true;
-  static void run(const float* src, int64_t lds, float* dst, int64_t ldd, const float* bias, int64_t ncols) {
-    transpose<true>(src, lds, dst, ldd, bias, ncols);
-  }
-  static void copy(const float* src, int64_t lds, float* dst, int64_t ldd, int64_t ncols) {
-    transpose<false>(src, lds, dst, ldd, nullptr, ncols);
-  }
+struct BlockTranspose<xsimd::fma3<xsimd::avx2>, float>
+    : TransposeCalls<BlockTranspose<xsimd::fma3<xsimd::avx2>, float>, float> {
   template <bool kAddBias>
   static void transpose(const float* src, int64_t lds, float* dst, int64_t ldd, const float* bias, int64_t ncols) {
     __m256 r[8], t[8], u[8];

@@ -82,6 +82,8 @@ struct Conv2dShape {
 ///                      transposed weights
 ///   kBatchWinograd     forward: batch-lane Winograd F(2, 5) (kernel 5 wide, stride 1, dilation 1,
 ///                      one group)
+///   kTransposedBatchWinograd  grad-input as the forward batch-lane convolution of dY with the
+///                      flipped, transposed weights
 enum class ConvPath {
   kDirect,
   kIm2col,
@@ -94,11 +96,12 @@ enum class ConvPath {
   kPhaseGather,
   kWinograd,
   kTransposedWinograd,
-  kBatchWinograd
+  kBatchWinograd,
+  kTransposedBatchWinograd
 };
 
 /// "direct", "im2col", "gather", "shift", "scatter", "dot", "transposed gather", "transposed shift",
-/// "phase gather", "winograd", "transposed winograd", "batch winograd".
+/// "phase gather", "winograd", "transposed winograd", "batch winograd", "transposed batch winograd".
 const char* conv_path_name(ConvPath p);
 
 /// The paths of the three passes for one convolution.
@@ -118,8 +121,8 @@ struct ConvPlan {
 ///   kScatter   shift     scatter                       dot          (stride 1)
 ///   kWinograd  winograd  transposed winograd           auto's choice (3x3 / 5x5, stride 1,
 ///                                                                     dilation 1, padding 0..2 / 0..4)
-///   kBatchWinograd: forward batch winograd (kernel 5 wide, stride 1, dilation 1, one group);
-///                   grad-input and grad-weight auto's choice
+///   kBatchWinograd: forward batch winograd, grad-input transposed batch winograd (kernel 5 wide,
+///                   stride 1, dilation 1, one group); grad-weight auto's choice
 ///
 /// A forced path that cannot serve the shape (shift, scatter, dot or a transposed path for a
 /// strided convolution; phase gather for a dilated one; any implicit path whose padded image is
@@ -128,8 +131,9 @@ struct ConvPlan {
 /// 8M elements) falls back to kAuto's choice for that pass. kAuto picks winograd / transposed
 /// winograd where it is eligible and both the pass's input and output channels per group are at
 /// least 16 (5x5: and its output channels at least half its input channels), and batch winograd
-/// for float 5x5 forwards on >= 4 vectors of images with <= 16 input and <= 32 output channels
-/// whose group scratch fits 1 MiB (8-float vectors: and >= 2 input channels; never with SSE2's 4).
+/// / transposed batch winograd for float 5x5 passes on >= 4 vectors of images with <= 16 input
+/// and <= 32 output channels whose group scratch fits 1 MiB (8-float vectors: and >= 2 input
+/// channels; never with SSE2's 4), the rule applied to the convolution the pass runs.
 enum class ConvAlgo { kAuto, kDirect, kIm2col, kGather, kShift, kScatter, kWinograd, kBatchWinograd };
 
 /// Instruction set of the implicit-GEMM tiles: kBest is what the CPU supports; tests force each

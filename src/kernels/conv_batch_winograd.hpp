@@ -9,15 +9,18 @@
 // conv_winograd.hpp) gives 2 outputs from 6 products instead of 10; the kernel rows and the
 // input channels are summed directly. Per group of W images:
 //
-//   1. transpose the group's input into lanes, Xt[c][row][col][W], zero-padded;
+//   1. transpose the group's input into lanes, Xt[c][row][col][W], its rows zero-padded to
+//      2 tiles + 4 columns (rows of padding are not stored);
 //   2. V[c][row][e][t] = sum_j B^T[e][j] Xt[c][row][2t + j]        (e < 6, t < tiles = ceil(wo / 2))
 //      with B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0;
 //                  0 4 0 -5 0 1];
-//   3. M_e[o][oy][t] = sum_{c, i} U[o][c][i][e] V[c][oy + i][e][t],  U[o][c][i] = G w[o][c][i][:]
+//   3. M_e[o][oy][t] = sum_{c, i} U[o][c][i][e] V[c][oy + i - ph][e][t],  U[o][c][i] = G w[o][c][i][:]
+//      over the kernel rows i that reach the image (those on the zero padding add nothing),
 //      with G = [1/4 0 0 0 0; -1/6 x5; -1/6 1/6 -1/6 1/6 -1/6; 1/24 1/12 1/6 1/3 2/3;
 //                1/24 -1/12 1/6 -1/3 2/3; 0 0 0 0 1],
 //      in 4 x 5 register tiles with AVX-512's 32 registers (4 output channels x 5 vectors of
-//      tiles: 9 loads per 20 FMAs), 2 x 5 with the 16 of AVX2 and SSE2;
+//      tiles: 9 loads per 20 FMAs; 3 x 7 where that pads the channels less), 2 x 5 with the 16
+//      of AVX2 and SSE2, a wider row in near-equal register tiles;
 //   4. y[o][oy][2t] = M_0 + M_1 + M_2 + M_3 + M_4 + bias, y[o][oy][2t + 1] = M_1 - M_2 +
 //      2 (M_3 - M_4) + M_5 + bias (A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 1]), in lanes;
 //   5. transpose the lanes back into NCHW.
@@ -57,20 +60,20 @@ inline bool batch_winograd_eligible(const Conv2dShape& s) {
          s.pw >= 0 && s.ho >= 1 && s.wo >= 1 && s.n >= 1;
 }
 
-/// Whether the padded input in lanes (c_in x hp x wp, hp = ho + kh - 1, wp = 2 ceil(wo / 2) + 4)
-/// is the input itself, so the group's images are transposed straight into it.
+/// Whether the input in lanes (c_in x h x wp, wp = 2 ceil(wo / 2) + 4 columns, zero-padded) has
+/// the input's own rows, so the group's images are transposed straight into it.
 inline bool batch_winograd_unpadded(const Conv2dShape& s) {
   const int64_t tiles = (s.wo + 1) / 2;
-  return s.ph == 0 && s.pw == 0 && 2 * tiles + 4 == s.w && s.ho + s.kh - 1 == s.h;
+  return s.pw == 0 && 2 * tiles + 4 == s.w;
 }
 
 /// Elements of per-thread scratch one group of `width` images needs: the padded input, its
 /// unpadded transpose (unless batch_winograd_unpadded), V, the output in lanes and one register
-/// tile's products (sized for 4 channels, the widest tile). The auto rule keeps it within L2.
+/// tile's products (sized for 4 channels and 7 vectors, more than any tile has). The auto rule keeps it within L2.
 inline int64_t batch_winograd_scratch(const Conv2dShape& s, int64_t width) {
-  const int64_t tiles = (s.wo + 1) / 2, hp = s.ho + s.kh - 1, wp = 2 * tiles + 4;
-  const int64_t xt = s.c_in * hp * wp, flat = batch_winograd_unpadded(s) ? 0 : s.c_in * s.h * s.w;
-  const int64_t v = s.c_in * hp * 6 * tiles, yt = s.c_out * s.ho * s.wo, m = 6 * 4 * 5;
+  const int64_t tiles = (s.wo + 1) / 2, wp = 2 * tiles + 4;
+  const int64_t xt = s.c_in * s.h * wp, flat = batch_winograd_unpadded(s) ? 0 : s.c_in * s.h * s.w;
+  const int64_t v = s.c_in * s.h * 6 * tiles, yt = s.c_out * s.ho * s.wo, m = 6 * 4 * 7;
   return (xt + flat + v + yt + m) * width;
 }
 

@@ -19,11 +19,13 @@ namespace {
 namespace batch_winograd_detail {
 
 constexpr int kE = 6;   // transformed values per tile of 2 outputs (alpha = 2 + 5 - 1)
-constexpr int kMT = 5;  // vectors of tiles per register tile (LeNet's 10-wide rows are 5 tiles)
-// Output channels per register tile: 4 x 5 accumulators with AVX-512's 32 registers; 2 x 5 with
-// the 16 of AVX2 and SSE2, where 4 x 5 spilled (LeNet conv2 1.17 ms against gather's 1.12).
-template <class Arch>
-constexpr int kMO = std::is_same_v<Arch, xsimd::avx512f> ? 4 : 2;
+// Vectors of tiles per register tile, at most: 5 for 4 (AVX-512) or 2 (16-register ISAs) output
+// channels (LeNet's 10-wide rows are 5 tiles), 7 for 3 channels (the 14-wide rows of conv2's
+// grad-input: one 3 x 7 tile, 21 chains, instead of a 3 x 5 and a 3 x 2 with too few chains
+// to hide the FMA latency). A row of more tiles is split into near-equal register tiles.
+template <int MO>
+constexpr int kMaxTB = MO == 3 ? 7 : 5;
+constexpr int kMT = 7;  // the products' buffer holds this many vectors per channel and element
 
 template <typename T>
 T* scratch(size_t n) {
@@ -79,40 +81,44 @@ void from_lanes(const T* src, int64_t len, int64_t nb, T* dst) {
 }
 
 // M_e for MO output channels x TB vectors of tiles, summed over the depth (input channels,
-// then kernel rows) in order, then the output transform into yt.
-template <class Arch, typename T, int TB>
+// then kernel rows) in order, then the output transform into yt. Kernel rows that fall on the
+// zero padding above or below the image (input row oy + i - ph outside [0, h)) are skipped:
+// they would add products of zeros (for the transposed convolution of a grad-input, its
+// 4-row border).
+template <class Arch, typename T, int MO, int TB>
 void product_tile(const Conv2dShape& s, const T* u, const T* v, int64_t oy, int64_t ob, int64_t tb0,
                   const T* bias, T* mb, T* yt) {
   using B = xsimd::batch<T, Arch>;
   constexpr int64_t W = B::size;
-  constexpr int MO = kMO<Arch>;
-  const int64_t tiles = (s.wo + 1) / 2, hp = s.ho + s.kh - 1, depth = s.c_in * s.kh;
+  const int64_t tiles = (s.wo + 1) / 2, depth = s.c_in * s.kh;
   const int64_t nob = (s.c_out + MO - 1) / MO;
   const int64_t vrow = kE * tiles * W;  // elements per (channel, row) of V
+  const int64_t i0 = std::max<int64_t>(0, s.ph - oy), i1 = std::min<int64_t>(s.kh, s.ph + s.h - oy);
   for (int e = 0; e < kE; ++e) {
     B acc[MO][TB];
 #pragma GCC unroll 4
     for (int o = 0; o < MO; ++o)
-#pragma GCC unroll 5
+#pragma GCC unroll 7
       for (int t = 0; t < TB; ++t) acc[o][t] = B(T(0));
     const T* ue = u + (e * nob + ob) * depth * MO;
     for (int64_t c = 0; c < s.c_in; ++c) {
-      const T* vp = v + (c * hp + oy) * vrow + (e * tiles + tb0) * W;
-      for (int64_t i = 0; i < s.kh; ++i, vp += vrow, ue += MO) {
+      const T* vp = v + (c * s.h + oy + i0 - s.ph) * vrow + (e * tiles + tb0) * W;
+      const T* uc = ue + (c * s.kh + i0) * MO;
+      for (int64_t i = i0; i < i1; ++i, vp += vrow, uc += MO) {
         B x[TB];
-#pragma GCC unroll 5
+#pragma GCC unroll 7
         for (int t = 0; t < TB; ++t) x[t] = B::load_aligned(vp + t * W);
 #pragma GCC unroll 4
         for (int o = 0; o < MO; ++o) {
-          const B b(ue[o]);
-#pragma GCC unroll 5
+          const B b(uc[o]);
+#pragma GCC unroll 7
           for (int t = 0; t < TB; ++t) acc[o][t] = xsimd::fma(b, x[t], acc[o][t]);
         }
       }
     }
 #pragma GCC unroll 4
     for (int o = 0; o < MO; ++o)
-#pragma GCC unroll 5
+#pragma GCC unroll 7
       for (int t = 0; t < TB; ++t) acc[o][t].store_aligned(mb + ((e * MO + o) * kMT + t) * W);
   }
   for (int o = 0; o < MO; ++o) {
@@ -132,42 +138,39 @@ void product_tile(const Conv2dShape& s, const T* u, const T* v, int64_t oy, int6
   }
 }
 
-template <class Arch, typename T>
+template <class Arch, typename T, int MO>
 void run_group(const BatchWinogradArgs<T>& a, const T* u, int64_t n0, int64_t nb) {
   using B = xsimd::batch<T, Arch>;
   constexpr int64_t W = B::size;
   const Conv2dShape& s = *a.shape;
-  const int64_t tiles = (s.wo + 1) / 2, hp = s.ho + s.kh - 1, wp = 2 * tiles + 4;
+  const int64_t tiles = (s.wo + 1) / 2, wp = 2 * tiles + 4;
   const int64_t lin = s.c_in * s.h * s.w, lout = s.c_out * s.ho * s.wo;
-  const int64_t nob = (s.c_out + kMO<Arch> - 1) / kMO<Arch>;
-  // Every piece starts a whole number of vectors into the 64-byte aligned scratch; an unpadded
-  // input is transposed straight into xt, without the flat copy (batch_winograd_scratch).
+  const int64_t nob = (s.c_out + MO - 1) / MO;
+  // Every piece starts a whole number of vectors into the 64-byte aligned scratch; an input
+  // whose rows need no column padding is transposed straight into xt, without the flat copy
+  // (batch_winograd_scratch).
   const bool unpadded = batch_winograd_unpadded(s);
   T* xt = scratch<T>(static_cast<size_t>(batch_winograd_scratch(s, W)));
-  T* flat = xt + s.c_in * hp * wp * W;
+  T* flat = xt + s.c_in * s.h * wp * W;
   T* v = flat + (unpadded ? 0 : lin * W);
-  T* yt = v + s.c_in * hp * kE * tiles * W;
+  T* yt = v + s.c_in * s.h * kE * tiles * W;
   T* mb = yt + lout * W;
 
-  // 1. The group's input in lanes, padded to hp x wp per channel: rows past the image (the
-  // padding, or bottom rows the output never reaches) are zeros.
+  // 1. The group's input in lanes, each of its rows padded with zeros to wp columns (rows of
+  // padding are never stored: the products skip them).
   to_lanes<Arch>(a.x + n0 * lin, lin, nb, unpadded ? xt : flat);
-  if (!unpadded)
-    for (int64_t c = 0; c < s.c_in; ++c)
-      for (int64_t r = 0; r < hp; ++r) {
-        T* dst = xt + (c * hp + r) * wp * W;
-        const int64_t iy = r - s.ph;
-        std::fill(dst, dst + wp * W, T(0));
-        if (iy < 0 || iy >= s.h) continue;
-        const int64_t x0 = std::max<int64_t>(0, s.pw), x1 = std::min<int64_t>(wp, s.pw + s.w);  // columns in range
-        if (x1 > x0)
-          std::memcpy(dst + x0 * W, flat + ((c * s.h + iy) * s.w + (x0 - s.pw)) * W,
-                      static_cast<size_t>((x1 - x0) * W) * sizeof(T));
-      }
+  if (!unpadded) {
+    const int64_t x0 = s.pw, x1 = std::min<int64_t>(wp, s.pw + s.w);  // columns in the image
+    for (int64_t cr = 0; cr < s.c_in * s.h; ++cr) {
+      T* dst = xt + cr * wp * W;
+      std::fill(dst, dst + wp * W, T(0));
+      if (x1 > x0) std::memcpy(dst + x0 * W, flat + cr * s.w * W, static_cast<size_t>((x1 - x0) * W) * sizeof(T));
+    }
+  }
 
   // 2. Input transform along each row, B^T in shared differences:
   //    e1, e2 = (d4 - 4 d2) +- (d3 - 4 d1);  e3, e4 = (d4 - d2) +- 2 (d3 - d1).
-  for (int64_t cr = 0; cr < s.c_in * hp; ++cr) {
+  for (int64_t cr = 0; cr < s.c_in * s.h; ++cr) {
     const T* xr = xt + cr * wp * W;
     T* vr = v + cr * kE * tiles * W;
     for (int64_t t = 0; t < tiles; ++t) {
@@ -186,30 +189,51 @@ void run_group(const BatchWinogradArgs<T>& a, const T* u, int64_t n0, int64_t nb
     }
   }
 
-  // 3 + 4. Products and output transform, output row by row.
+  // 3 + 4. Products and output transform, output row by row, each row's tiles in `blocks`
+  // register tiles of near-equal width.
+  constexpr int64_t max_tb = kMaxTB<MO>;
+  const int64_t blocks = (tiles + max_tb - 1) / max_tb;
   for (int64_t oy = 0; oy < s.ho; ++oy)
     for (int64_t ob = 0; ob < nob; ++ob)
-      for (int64_t tb0 = 0; tb0 < tiles; tb0 += kMT) {
-        switch (std::min<int64_t>(kMT, tiles - tb0)) {
-          case 5: product_tile<Arch, T, 5>(s, u, v, oy, ob, tb0, a.bias, mb, yt); break;
-          case 4: product_tile<Arch, T, 4>(s, u, v, oy, ob, tb0, a.bias, mb, yt); break;
-          case 3: product_tile<Arch, T, 3>(s, u, v, oy, ob, tb0, a.bias, mb, yt); break;
-          case 2: product_tile<Arch, T, 2>(s, u, v, oy, ob, tb0, a.bias, mb, yt); break;
-          default: product_tile<Arch, T, 1>(s, u, v, oy, ob, tb0, a.bias, mb, yt); break;
+      for (int64_t b = 0, tb0 = 0; b < blocks; ++b) {
+        const int64_t tb = tiles / blocks + (b < tiles % blocks ? 1 : 0);
+        switch (tb) {
+          case 7: if constexpr (max_tb >= 7) product_tile<Arch, T, MO, 7>(s, u, v, oy, ob, tb0, a.bias, mb, yt); break;
+          case 6: if constexpr (max_tb >= 6) product_tile<Arch, T, MO, 6>(s, u, v, oy, ob, tb0, a.bias, mb, yt); break;
+          case 5: product_tile<Arch, T, MO, 5>(s, u, v, oy, ob, tb0, a.bias, mb, yt); break;
+          case 4: product_tile<Arch, T, MO, 4>(s, u, v, oy, ob, tb0, a.bias, mb, yt); break;
+          case 3: product_tile<Arch, T, MO, 3>(s, u, v, oy, ob, tb0, a.bias, mb, yt); break;
+          case 2: product_tile<Arch, T, MO, 2>(s, u, v, oy, ob, tb0, a.bias, mb, yt); break;
+          default: product_tile<Arch, T, MO, 1>(s, u, v, oy, ob, tb0, a.bias, mb, yt); break;
         }
+        tb0 += tb;
       }
 
   // 5. Back to NCHW.
   from_lanes<Arch>(yt, lout, nb, a.y + n0 * lout);
 }
 
-template <class Arch, typename T>
-void forward(const BatchWinogradArgs<T>& a) {
+template <class Arch, typename T, int MO>
+void forward_with(const BatchWinogradArgs<T>& a) {
   constexpr int64_t W = xsimd::batch<T, Arch>::size;
   const Conv2dShape& s = *a.shape;
-  const std::vector<T> u = transform_weights<kMO<Arch>>(s, a.w);
+  const std::vector<T> u = transform_weights<MO>(s, a.w);
   const int64_t groups = (s.n + W - 1) / W;
-  parallel_for(groups, [&](int64_t g) { run_group<Arch>(a, u.data(), g * W, std::min<int64_t>(W, s.n - g * W)); });
+  parallel_for(groups, [&](int64_t g) { run_group<Arch, T, MO>(a, u.data(), g * W, std::min<int64_t>(W, s.n - g * W)); });
+}
+
+// The register tile's height, from the output channels: with AVX-512's 32 registers 4, or 3
+// where that pads the channels less (LeNet's conv1 and its grad-input: 6, not 8); 2 with the 16
+// registers of AVX2 and SSE2 (4 x 5 spilled there).
+template <class Arch, typename T>
+void forward(const BatchWinogradArgs<T>& a) {
+  if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+    const int64_t c = a.shape->c_out;
+    if ((c + 2) / 3 * 3 < (c + 3) / 4 * 4) return forward_with<Arch, T, 3>(a);
+    return forward_with<Arch, T, 4>(a);
+  } else {
+    return forward_with<Arch, T, 2>(a);
+  }
 }
 
 }  // namespace batch_winograd_detail

@@ -209,8 +209,8 @@ BOOST_AUTO_TEST_CASE(plan_table) {
   const auto conv2 = make(256, 6, 14, 14, 16, 5, 5, 1, 0, 1, 1);
   const auto strided = make(8, 64, 56, 56, 128, 3, 3, 2, 1, 1, 1);
   const auto chapter = make(1, 1, 6, 8, 1, 1, 2, 1, 0, 1, 1);
-  BOOST_TEST(names(conv2d_plan<float>(conv1, avx2)) == "shift / scatter / dot");
-  BOOST_TEST(names(conv2d_plan<float>(conv2, avx2)) == "batch winograd / scatter / gather");
+  BOOST_TEST(names(conv2d_plan<float>(conv1, avx2)) == "shift / transposed batch winograd / dot");
+  BOOST_TEST(names(conv2d_plan<float>(conv2, avx2)) == "batch winograd / transposed batch winograd / gather");
   BOOST_TEST(names(conv2d_plan<float>(strided, avx2)) == "gather / phase gather / gather");
   BOOST_TEST(names(conv2d_plan<float>(chapter, avx2)) == "direct / direct / direct");
   // Double tiles hold half the lanes: conv2's 16 output channels no longer fill two vectors; the
@@ -231,9 +231,9 @@ BOOST_AUTO_TEST_CASE(plan_table) {
   BOOST_TEST(forced(ConvAlgo::kGather, strided) == "gather / phase gather / gather");
   BOOST_TEST(forced(ConvAlgo::kShift, strided) == names(conv2d_plan<float>(strided, avx2)));
   BOOST_TEST(forced(ConvAlgo::kScatter, strided) == names(conv2d_plan<float>(strided, avx2)));
-  // Batch winograd forces the forward only (conv1 too, where auto keeps shift), and serves only
-  // kernels 5 wide at stride 1.
-  BOOST_TEST(forced(ConvAlgo::kBatchWinograd, conv1) == "batch winograd / scatter / dot");
+  // Batch winograd forces the forward and the grad-input (conv1's forward too, where auto keeps
+  // shift), and serves only kernels 5 wide at stride 1.
+  BOOST_TEST(forced(ConvAlgo::kBatchWinograd, conv1) == "batch winograd / transposed batch winograd / dot");
   BOOST_TEST(forced(ConvAlgo::kBatchWinograd, strided) == names(conv2d_plan<float>(strided, avx2)));
 
   // Pointwise: one GEMM per image, through im2col's packing with 8-float tiles.
@@ -242,12 +242,13 @@ BOOST_AUTO_TEST_CASE(plan_table) {
 
   // 16-float (AVX-512) tiles: one full vector of 16 output channels takes the gather tile in the
   // grad-weight pass (dot ran LeNet conv2 4.5x slower there), and the pointwise forward reads X
-  // in place through it; both LeNet forwards take the batch-lane path, and conv1's 6 channels
-  // stay on dot for grad-weight.
+  // in place through it; both LeNet forwards take the batch-lane path, conv2's grad-input too
+  // (conv1's transposed convolution needs more than 1 MiB of scratch per 16 images), and conv1's
+  // 6 channels stay on dot for grad-weight.
   if (!xsimd::available_architectures().avx512f) return;
   const ConvConfig avx512{ConvAlgo::kAuto, KernelIsa::kAvx512f};
   BOOST_TEST(names(conv2d_plan<float>(conv1, avx512)) == "batch winograd / scatter / dot");
-  BOOST_TEST(names(conv2d_plan<float>(conv2, avx512)) == "batch winograd / scatter / gather");
+  BOOST_TEST(names(conv2d_plan<float>(conv2, avx512)) == "batch winograd / transposed batch winograd / gather");
   BOOST_TEST(names(conv2d_plan<float>(strided, avx512)) == "gather / phase gather / gather");
   BOOST_TEST(names(conv2d_plan<float>(pointwise, avx512)) == "gather / im2col / gather");
   BOOST_TEST(names(conv2d_plan<double>(conv2, avx512)) == "gather / scatter / gather");

@@ -969,8 +969,8 @@ bool batch_winograd_pays(const Conv2dShape& s, int64_t width, bool lanes) {
 
 constexpr int64_t kBatchWinogradForcedMaxScratch = int64_t{8} << 20;
 
-// `lanes`: whether the batch-lane path may be picked (float; never for a transposed convolution,
-// which runs on the other forward paths).
+// `lanes`: whether the batch-lane path may be picked (float only; the grad-input's transposed
+// convolution asks auto_forward with false: its batch-lane form is auto_grad_input's own rule).
 ConvPath auto_forward(const Conv2dShape& s, int64_t width, bool lanes) {
   if (conv2d_use_direct(s)) return ConvPath::kDirect;
   if (winograd_pays(s)) return ConvPath::kWinograd;
@@ -1013,7 +1013,9 @@ ConvPath auto_grad_input(const Conv2dShape& s, int64_t width, bool lanes) {
   // LeNet conv2's grad-input (16 -> 6 transposed, padding 4): the batch-lane products skip the
   // 4-row zero border of dY as the scatter tiles do, and take 6 products per 2 outputs. Zen 5,
   // AVX-512, 1 thread: 0.95-0.99 ms against scatter's 1.32-1.69; 2 threads 0.46-0.51 against
-  // 0.82; AVX2 kernels 1.64-1.75 against 2.10-2.40.
+  // 0.82; AVX2 kernels 1.64-1.75 against 2.10-2.40. LeNet conv1's grad-input (6 -> 1, when an
+  // input needs it) with AVX2 kernels: 1.29-1.62 against scatter's 2.49-2.75; with AVX-512 its
+  // group scratch (1.6 MB) is past the rule's 1 MiB and scatter keeps it.
   if (batch_winograd_pays(t, width, lanes)) return ConvPath::kTransposedBatchWinograd;
   const ConvPath t_path = auto_forward(t, width, false);
   // With few input channels the transposed convolution's gather tiles would run mostly empty

@@ -28,9 +28,10 @@
 //     as the forward Winograd convolution of dY with the flipped, transposed weights. Its
 //     rounding differs from the direct sum by a few ulps of sum |x| |w| (see conv_winograd.hpp).
 //   - batch-lane Winograd F(2, 5) (conv_batch_winograd.hpp), the forward pass of a stride-1
-//     convolution 5 wide on a large batch of small images with few channels (LeNet's conv2):
+//     convolution 5 wide on a large batch of small images with few channels (LeNet's layers):
 //     a vector holds one value of as many images as it has lanes, and each kernel row's 5 taps
-//     take 6 multiplications per 2 outputs instead of 10.
+//     take 6 multiplications per 2 outputs instead of 10. Grad-input of such a convolution runs
+//     as the forward batch-lane convolution of dY with the flipped, transposed weights.
 //   - a direct loop nest for tiny problems, where packing and dispatch would dominate.
 //
 // Threads: the work is split into tasks fixed by the shape (images, blocks of positions). Every

@@ -9,6 +9,7 @@
 #include "kernels/transpose_arch.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <type_traits>
 #include <vector>
@@ -94,6 +95,7 @@ void product_tile(const Conv2dShape& s, const T* u, const T* v, int64_t oy, int6
   const int64_t nob = (s.c_out + MO - 1) / MO;
   const int64_t vrow = kE * tiles * W;  // elements per (channel, row) of V
   const int64_t i0 = std::max<int64_t>(0, s.ph - oy), i1 = std::min<int64_t>(s.kh, s.ph + s.h - oy);
+  const int64_t c_end = i1 > i0 ? s.c_in : 0;  // a row wholly in the padding: bias only
   for (int e = 0; e < kE; ++e) {
     B acc[MO][TB];
 #pragma GCC unroll 4
@@ -101,7 +103,7 @@ void product_tile(const Conv2dShape& s, const T* u, const T* v, int64_t oy, int6
 #pragma GCC unroll 7
       for (int t = 0; t < TB; ++t) acc[o][t] = B(T(0));
     const T* ue = u + (e * nob + ob) * depth * MO;
-    for (int64_t c = 0; c < s.c_in; ++c) {
+    for (int64_t c = 0; c < c_end; ++c) {
       const T* vp = v + (c * s.h + oy + i0 - s.ph) * vrow + (e * tiles + tb0) * W;
       const T* uc = ue + (c * s.kh + i0) * MO;
       for (int64_t i = i0; i < i1; ++i, vp += vrow, uc += MO) {
@@ -196,7 +198,9 @@ void run_group(const BatchWinogradArgs<T>& a, const T* u, int64_t n0, int64_t nb
   for (int64_t oy = 0; oy < s.ho; ++oy)
     for (int64_t ob = 0; ob < nob; ++ob)
       for (int64_t b = 0, tb0 = 0; b < blocks; ++b) {
+        // tb <= ceil(tiles / blocks) <= max_tb: the cases past max_tb are never taken.
         const int64_t tb = tiles / blocks + (b < tiles % blocks ? 1 : 0);
+        assert(tb >= 1 && tb <= max_tb);
         switch (tb) {
           case 7: if constexpr (max_tb >= 7) product_tile<Arch, T, MO, 7>(s, u, v, oy, ob, tb0, a.bias, mb, yt); break;
           case 6: if constexpr (max_tb >= 6) product_tile<Arch, T, MO, 6>(s, u, v, oy, ob, tb0, a.bias, mb, yt); break;
@@ -223,7 +227,7 @@ void forward_with(const BatchWinogradArgs<T>& a) {
 }
 
 // The register tile's height, from the output channels: with AVX-512's 32 registers 4, or 3
-// where that pads the channels less (LeNet's conv1 and its grad-input: 6, not 8); 2 with the 16
+// where that pads the channels less (LeNet's conv1 and conv2's grad-input: 6, not 8); 2 with the 16
 // registers of AVX2 and SSE2 (4 x 5 spilled there).
 template <class Arch, typename T>
 void forward(const BatchWinogradArgs<T>& a) {

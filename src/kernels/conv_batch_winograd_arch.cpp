@@ -162,11 +162,13 @@ void run_group(const BatchWinogradArgs<T>& a, const T* u, int64_t n0, int64_t nb
   // padding are never stored: the products skip them).
   to_lanes<Arch>(a.x + n0 * lin, lin, nb, unpadded ? xt : flat);
   if (!unpadded) {
-    const int64_t x0 = s.pw, x1 = std::min<int64_t>(wp, s.pw + s.w);  // columns in the image
+    // Columns [x0, x1) come from the image, the others are zeros (each written once).
+    const int64_t x0 = std::min<int64_t>(s.pw, wp), x1 = std::max<int64_t>(x0, std::min<int64_t>(wp, s.pw + s.w));
     for (int64_t cr = 0; cr < s.c_in * s.h; ++cr) {
       T* dst = xt + cr * wp * W;
-      std::fill(dst, dst + wp * W, T(0));
+      std::fill(dst, dst + x0 * W, T(0));
       if (x1 > x0) std::memcpy(dst + x0 * W, flat + cr * s.w * W, static_cast<size_t>((x1 - x0) * W) * sizeof(T));
+      std::fill(dst + x1 * W, dst + wp * W, T(0));
     }
   }
 

@@ -339,6 +339,7 @@ struct TileKernels {
   void (*dot)(const DotTileArgs<T>&);
   void (*winograd)(const WinogradArgs<T>&);
   void (*batch_winograd)(const BatchWinogradArgs<T>&);
+  void (*transpose)(const TransposeArgs<T>&);
   int64_t width;  // elements per vector
 };
 
@@ -350,6 +351,7 @@ TileKernels<T> tile_kernels_for() {
           [](const DotTileArgs<T>& a) { ConvDotKernel{}(Arch{}, a); },
           [](const WinogradArgs<T>& a) { ConvWinogradKernel{}(Arch{}, a); },
           [](const BatchWinogradArgs<T>& a) { ConvBatchWinogradKernel{}(Arch{}, a); },
+          [](const TransposeArgs<T>& a) { ConvTransposeKernel{}(Arch{}, a); },
           ConvVectorWidth{}(Arch{}, static_cast<const T*>(nullptr))};
 }
 
@@ -592,23 +594,6 @@ void shift_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, 
   });
 }
 
-// dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols, in 16 x 16 blocks so that the
-// strided side stays in L1. As one loop over positions (the channel stride reloaded from the
-// stack each element) the dY^T panels and the final transpose took ~7 % of a grad-weight pass:
-// 3x3 64 -> 128 stride 2 on [8, 64, 56, 56], 6.2-6.3 ms before, 5.8 after (1 thread).
-template <typename T>
-void transpose(const T* src, int64_t lds, int64_t rows, int64_t cols, T* dst, int64_t ldd) {
-  constexpr int64_t kB = 16;
-  for (int64_t r0 = 0; r0 < rows; r0 += kB)
-    for (int64_t c0 = 0; c0 < cols; c0 += kB) {
-      const int64_t r1 = std::min(rows, r0 + kB), c1 = std::min(cols, c0 + kB);
-      for (int64_t r = r0; r < r1; ++r) {
-        const T* s = src + r * lds;
-        for (int64_t col = c0; col < c1; ++col) dst[col * ldd + r] = s[col];
-      }
-    }
-}
-
 // Grad-weight as gather tiles: rows are taps, depth the positions of one image (in blocks that
 // keep the dY^T panel in L1), columns output channels. Fixed batch chunks as the im2col path.
 template <typename T>
@@ -641,7 +626,9 @@ void gather_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw
           const int64_t o0 = g * cog + ob * nr, valid = std::min(nr, cog - ob * nr);
           // dY^T panel: panel[p][j] = gy[o0 + j][p], zero past the valid channels.
           T* pp = panel.get();
-          transpose(gyn + o0 * hw_out, hw_out, valid, hw_out, pp, nr);
+          // Register transposes: as 16 x 16 scalar blocks this took 12 % of the stride-2 3x3
+          // 64 -> 128 grad-weight on AVX-512 (Zen 5, 1 thread).
+          k.transpose({gyn + o0 * hw_out, hw_out, valid, hw_out, pp, nr});
           if (valid < nr)
             for (int64_t p = 0; p < hw_out; ++p) std::fill(pp + p * nr + valid, pp + (p + 1) * nr, T(0));
           for (int64_t p0 = 0; p0 < hw_out; p0 += depth_block) {
@@ -672,7 +659,7 @@ void gather_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw
   const int64_t tblocks = (kg + kTapBlock - 1) / kTapBlock;
   parallel_for(s.groups * tblocks, [&](int64_t task) {
     const int64_t g = task / tblocks, d0 = task % tblocks * kTapBlock, d1 = std::min(kg, d0 + kTapBlock);
-    transpose(partials.get() + (g * kg + d0) * cog, cog, d1 - d0, cog, gw + g * cog * kg + d0, kg);
+    k.transpose({partials.get() + (g * kg + d0) * cog, cog, d1 - d0, cog, gw + g * cog * kg + d0, kg});
   });
 }
 

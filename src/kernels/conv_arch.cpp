@@ -421,6 +421,29 @@ void ConvDotKernel::operator()(Arch, const DotTileArgs<T>& args) const {
 }
 
 template <class Arch, typename T>
+void ConvTransposeKernel::operator()(Arch, const TransposeArgs<T>& a) const {
+  using Transpose = BlockTranspose<Arch, T>;
+  constexpr int64_t W = static_cast<int64_t>(xsimd::batch<T, Arch>::size);
+  auto scalar = [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+    for (int64_t r = r0; r < r1; ++r)
+      for (int64_t c = c0; c < c1; ++c) a.dst[c * a.ldd + r] = a.src[r * a.lds + c];
+  };
+  int64_t r0 = 0;
+  if constexpr (Transpose::available) {
+    for (; r0 + W <= a.rows; r0 += W) {
+      int64_t c0 = 0;
+      for (; c0 + W <= a.cols; c0 += W)
+        Transpose::copy(a.src + r0 * a.lds + c0, a.lds, a.dst + c0 * a.ldd + r0, a.ldd, W);
+      scalar(r0, r0 + W, c0, a.cols);
+    }
+  }
+  // The rest in 16 x 16 blocks, so that the strided side stays in L1.
+  constexpr int64_t kB = 16;
+  for (int64_t b0 = r0; b0 < a.rows; b0 += kB)
+    for (int64_t c0 = 0; c0 < a.cols; c0 += kB) scalar(b0, std::min(a.rows, b0 + kB), c0, std::min(a.cols, c0 + kB));
+}
+
+template <class Arch, typename T>
 int64_t ConvVectorWidth::operator()(Arch, const T*) const {
   return static_cast<int64_t>(xsimd::batch<T, Arch>::size);
 }
@@ -433,6 +456,8 @@ template void ConvScatterKernel::operator()<isa_arch, float>(isa_arch, const Sca
 template void ConvScatterKernel::operator()<isa_arch, double>(isa_arch, const ScatterTileArgs<double>&) const;
 template void ConvDotKernel::operator()<isa_arch, float>(isa_arch, const DotTileArgs<float>&) const;
 template void ConvDotKernel::operator()<isa_arch, double>(isa_arch, const DotTileArgs<double>&) const;
+template void ConvTransposeKernel::operator()<isa_arch, float>(isa_arch, const TransposeArgs<float>&) const;
+template void ConvTransposeKernel::operator()<isa_arch, double>(isa_arch, const TransposeArgs<double>&) const;
 template int64_t ConvVectorWidth::operator()<isa_arch, float>(isa_arch, const float*) const;
 template int64_t ConvVectorWidth::operator()<isa_arch, double>(isa_arch, const double*) const;
 

@@ -117,6 +117,17 @@ struct DotTileArgs {
   bool accumulate = false;
 };
 
+/// dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols (the matrices must not overlap).
+template <typename T>
+struct TransposeArgs {
+  const T* src = nullptr;
+  int64_t lds = 0;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  T* dst = nullptr;
+  int64_t ldd = 0;
+};
+
 inline constexpr int kConvTileRows = 6;
 
 struct ConvGatherKernel {
@@ -135,6 +146,12 @@ struct ConvDotKernel {
   template <class Arch, typename T>
   void operator()(Arch, const DotTileArgs<T>& args) const;
 };
+/// A matrix transpose: the ISA's register transposes of vector-width square blocks where it has
+/// them (float on AVX2 and AVX-512), scalar loops elsewhere and at the edges.
+struct ConvTransposeKernel {
+  template <class Arch, typename T>
+  void operator()(Arch, const TransposeArgs<T>& args) const;
+};
 /// Elements of T per vector on Arch (the drivers size NR from it).
 struct ConvVectorWidth {
   template <class Arch, typename T>
@@ -150,6 +167,8 @@ struct ConvVectorWidth {
   extern template void ConvScatterKernel::operator()<ARCH, double>(ARCH, const ScatterTileArgs<double>&) const; \
   extern template void ConvDotKernel::operator()<ARCH, float>(ARCH, const DotTileArgs<float>&) const;       \
   extern template void ConvDotKernel::operator()<ARCH, double>(ARCH, const DotTileArgs<double>&) const;     \
+  extern template void ConvTransposeKernel::operator()<ARCH, float>(ARCH, const TransposeArgs<float>&) const; \
+  extern template void ConvTransposeKernel::operator()<ARCH, double>(ARCH, const TransposeArgs<double>&) const; \
   extern template int64_t ConvVectorWidth::operator()<ARCH, float>(ARCH, const float*) const;               \
   extern template int64_t ConvVectorWidth::operator()<ARCH, double>(ARCH, const double*) const;
 XGRAD_CONV_TILE_EXTERN(xsimd::sse2)

@@ -444,6 +444,27 @@ void ConvTransposeKernel::operator()(Arch, const TransposeArgs<T>& a) const {
 }
 
 template <class Arch, typename T>
+void ConvInterleaveKernel::operator()(Arch, const InterleaveArgs<T>& a) const {
+  using P = PairInterleave<Arch, T>;
+  constexpr int64_t W = static_cast<int64_t>(xsimd::batch<T, Arch>::size);
+  int64_t k = 0;
+  if constexpr (P::available) {
+    if (a.pairs >= W) {
+      for (; k + W <= a.pairs; k += W) P::run(a.even + k, a.odd + k, a.out + 2 * k);
+      // The tail as one more vector over the last W pairs, rewriting some with the same values
+      // (a 28-pair row of the stride-2 grad-input: 12 scalar pairs cost more than the vector).
+      if (k < a.pairs) P::run(a.even + a.pairs - W, a.odd + a.pairs - W, a.out + 2 * (a.pairs - W));
+      k = a.pairs;
+    }
+  }
+  for (; k < a.pairs; ++k) {
+    a.out[2 * k] = a.even[k];
+    a.out[2 * k + 1] = a.odd[k];
+  }
+  if (a.odd_width) a.out[2 * a.pairs] = a.even[a.pairs];
+}
+
+template <class Arch, typename T>
 int64_t ConvVectorWidth::operator()(Arch, const T*) const {
   return static_cast<int64_t>(xsimd::batch<T, Arch>::size);
 }
@@ -458,6 +479,8 @@ template void ConvDotKernel::operator()<isa_arch, float>(isa_arch, const DotTile
 template void ConvDotKernel::operator()<isa_arch, double>(isa_arch, const DotTileArgs<double>&) const;
 template void ConvTransposeKernel::operator()<isa_arch, float>(isa_arch, const TransposeArgs<float>&) const;
 template void ConvTransposeKernel::operator()<isa_arch, double>(isa_arch, const TransposeArgs<double>&) const;
+template void ConvInterleaveKernel::operator()<isa_arch, float>(isa_arch, const InterleaveArgs<float>&) const;
+template void ConvInterleaveKernel::operator()<isa_arch, double>(isa_arch, const InterleaveArgs<double>&) const;
 template int64_t ConvVectorWidth::operator()<isa_arch, float>(isa_arch, const float*) const;
 template int64_t ConvVectorWidth::operator()<isa_arch, double>(isa_arch, const double*) const;
 

@@ -128,6 +128,17 @@ struct TransposeArgs {
   int64_t ldd = 0;
 };
 
+/// out[2k] = even[k], out[2k + 1] = odd[k] for k < pairs, then out[2 * pairs] = even[pairs]
+/// when odd_width (the arrays must not overlap).
+template <typename T>
+struct InterleaveArgs {
+  const T* even = nullptr;
+  const T* odd = nullptr;
+  int64_t pairs = 0;
+  bool odd_width = false;
+  T* out = nullptr;
+};
+
 inline constexpr int kConvTileRows = 6;
 
 struct ConvGatherKernel {
@@ -152,6 +163,12 @@ struct ConvTransposeKernel {
   template <class Arch, typename T>
   void operator()(Arch, const TransposeArgs<T>& args) const;
 };
+/// A row from its even and odd columns: the ISA's register shuffles where it has them (float
+/// on AVX2 and AVX-512), a scalar loop elsewhere and at the end.
+struct ConvInterleaveKernel {
+  template <class Arch, typename T>
+  void operator()(Arch, const InterleaveArgs<T>& args) const;
+};
 /// Elements of T per vector on Arch (the drivers size NR from it).
 struct ConvVectorWidth {
   template <class Arch, typename T>
@@ -169,6 +186,8 @@ struct ConvVectorWidth {
   extern template void ConvDotKernel::operator()<ARCH, double>(ARCH, const DotTileArgs<double>&) const;     \
   extern template void ConvTransposeKernel::operator()<ARCH, float>(ARCH, const TransposeArgs<float>&) const; \
   extern template void ConvTransposeKernel::operator()<ARCH, double>(ARCH, const TransposeArgs<double>&) const; \
+  extern template void ConvInterleaveKernel::operator()<ARCH, float>(ARCH, const InterleaveArgs<float>&) const; \
+  extern template void ConvInterleaveKernel::operator()<ARCH, double>(ARCH, const InterleaveArgs<double>&) const; \
   extern template int64_t ConvVectorWidth::operator()<ARCH, float>(ARCH, const float*) const;               \
   extern template int64_t ConvVectorWidth::operator()<ARCH, double>(ARCH, const double*) const;
 XGRAD_CONV_TILE_EXTERN(xsimd::sse2)

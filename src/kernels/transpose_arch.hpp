@@ -1,7 +1,8 @@
 #pragma once
 // Register transposes of one vector-width square block, for the per-ISA kernel files: the conv
-// gather tiles' transposed store (conv_arch.cpp) and the batch-lane Winograd path's layout
-// changes (conv_batch_winograd_arch.cpp). Each specialization is compiled only in the file
+// gather tiles' transposed store and matrix transposes (conv_arch.cpp) and the batch-lane
+// Winograd path's layout changes (conv_batch_winograd_arch.cpp); and pair interleaves (the
+// stride-2 grad-input's column phases). Each specialization is compiled only in the file
 // built for its ISA (XGRAD_ISA_*, src/kernels/meson.build).
 //
 // Internal linkage, as gemm_impl.hpp: each ISA keeps its own copy.
@@ -120,6 +121,41 @@ struct BlockTranspose<xsimd::fma3<xsimd::avx2>, float>
         _mm256_storeu_ps(dst + j * ldd, _mm256_add_ps(c[j], _mm256_set1_ps(bias != nullptr ? bias[j] : 0.0f)));
       else
         _mm256_storeu_ps(dst + j * ldd, c[j]);
+  }
+};
+#endif
+
+// Interleaves of two rows: out[2k] = even[k], out[2k + 1] = odd[k] for k < W (the vector
+// width), where a register shuffle exists (`available`): the stride-2 grad-input's column
+// phases merged into dX rows (conv_arch.cpp).
+template <class Arch, typename T>
+struct PairInterleave {
+  static constexpr bool available = false;
+  static void run(const T*, const T*, T*) {}
+};
+#if defined(XGRAD_ISA_AVX512F)
+template <>
+struct PairInterleave<xsimd::avx512f, float> {
+  static constexpr bool available = true;
+  static void run(const float* even, const float* odd, float* out) {
+    constexpr __mmask16 kAll16 = 0xFFFF;  // the masked form, as BlockTranspose
+    const __m512 e = _mm512_loadu_ps(even), o = _mm512_loadu_ps(odd);
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    _mm512_storeu_ps(out, _mm512_maskz_permutex2var_ps(kAll16, e, lo, o));
+    _mm512_storeu_ps(out + 16, _mm512_maskz_permutex2var_ps(kAll16, e, hi, o));
+  }
+};
+#endif
+#if defined(XGRAD_ISA_AVX2)
+template <>
+struct PairInterleave<xsimd::fma3<xsimd::avx2>, float> {
+  static constexpr bool available = true;
+  static void run(const float* even, const float* odd, float* out) {
+    const __m256 e = _mm256_loadu_ps(even), o = _mm256_loadu_ps(odd);
+    const __m256 lo = _mm256_unpacklo_ps(e, o), hi = _mm256_unpackhi_ps(e, o);  // within 128-bit halves
+    _mm256_storeu_ps(out, _mm256_permute2f128_ps(lo, hi, 0x20));
+    _mm256_storeu_ps(out + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
   }
 };
 #endif

@@ -112,6 +112,13 @@ const std::vector<Conv2dShape> kConfigs = {
     make(3, 20, 10, 9, 17, 2, 2, 3, 0, 1, 1),
     make(1, 18, 13, 12, 9, 5, 5, 2, 2, 1, 1),
     with_axes(make(4, 17, 15, 14, 8, 4, 3, 1, 1, 1, 1), 3, 2, 2, 0),
+    // Stride 2 x 2 over whole images: phase planes interleaved into dX rows, with groups and an
+    // odd width, padding 0 (the even column phase first), and rows of 35 and 18 column pairs
+    // (whole vectors and an overlapping last one on every ISA).
+    make(4, 20, 11, 13, 6, 3, 3, 2, 1, 1, 2),
+    make(5, 17, 12, 10, 35, 3, 3, 2, 0, 1, 1),
+    make(4, 3, 6, 70, 16, 3, 3, 2, 1, 1, 1),
+    make(4, 6, 9, 36, 8, 5, 5, 2, 2, 1, 1),
 };
 
 const ConvAlgo kAlgos[] = {ConvAlgo::kAuto, ConvAlgo::kIm2col, ConvAlgo::kGather, ConvAlgo::kShift, ConvAlgo::kScatter};

@@ -15,6 +15,7 @@
 #include <xgrad/autograd/engine.hpp>
 #include <xgrad/autograd/grad_mode.hpp>
 #include <xgrad/profiler.hpp>
+#include <xgrad/small_vector.hpp>
 #include <xgrad/warning.hpp>
 
 #include <cstdint>
@@ -177,7 +178,7 @@ void execute_here(const std::vector<Edge>& roots, variable_list root_grads, bool
   NodeMap nodes;
   std::unordered_map<const Node*, std::vector<Node*>> consumers;
   {
-    std::vector<Node*> stack;
+    SmallVector<Node*, 32> stack;  // no allocation for a small graph
     for (const auto& r : roots)
       if (nodes.try_emplace(r.function.get()).second) stack.push_back(r.function.get());
     while (!stack.empty()) {
@@ -226,7 +227,7 @@ void execute_here(const std::vector<Edge>& roots, variable_list root_grads, bool
   AutoGradMode grad_mode(create_graph);
   PassScope pass_scope(info);
   CallbackScope callback_scope;
-  std::priority_queue<NodeTask> ready;
+  std::priority_queue<NodeTask, SmallVector<NodeTask, 32>> ready;
   for (size_t i = 0; i < roots.size(); ++i) {
     Node* n = roots[i].function.get();
     nodes[n].buffer.add(roots[i].input_nr, std::move(root_grads[i]));
